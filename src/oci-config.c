@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The model's destructors and its name <-> value tables. Pure. */
+#include <sys/resource.h>
+
+#include "oci-config.h"
+#include "util.h"
+
+static int table_lookup(const char * const *table, size_t n, const char *s) {
+        if (!s)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++)
+                if (table[i] && streq(table[i], s))
+                        return (int) i;
+        return -EINVAL;
+}
+
+#define TABLE_TO_STRING(table, i) \
+        ((i) >= 0 && (size_t) (i) < ELEMENTSOF(table) ? (table)[(i)] : NULL)
+
+static const char * const hook_kind_table[_OCI_HOOK_KIND_MAX] = {
+        [OCI_HOOK_PRESTART] = "prestart",
+        [OCI_HOOK_CREATE_RUNTIME] = "createRuntime",
+        [OCI_HOOK_CREATE_CONTAINER] = "createContainer",
+        [OCI_HOOK_START_CONTAINER] = "startContainer",
+        [OCI_HOOK_POSTSTART] = "poststart",
+        [OCI_HOOK_POSTSTOP] = "poststop",
+};
+
+const char *oci_hook_kind_to_string(OciHookKind k) {
+        return TABLE_TO_STRING(hook_kind_table, (int) k);
+}
+
+static const char * const namespace_type_table[_OCI_NS_MAX] = {
+        [OCI_NS_PID] = "pid",
+        [OCI_NS_NETWORK] = "network",
+        [OCI_NS_MOUNT] = "mount",
+        [OCI_NS_IPC] = "ipc",
+        [OCI_NS_UTS] = "uts",
+        [OCI_NS_USER] = "user",
+        [OCI_NS_CGROUP] = "cgroup",
+        [OCI_NS_TIME] = "time",
+};
+
+const char *oci_namespace_type_to_string(OciNamespaceType t) {
+        return TABLE_TO_STRING(namespace_type_table, (int) t);
+}
+
+int oci_namespace_type_from_string(const char *s) {
+        return table_lookup(namespace_type_table, ELEMENTSOF(namespace_type_table), s);
+}
+
+static const char * const seccomp_action_table[_OCI_SECCOMP_ACTION_MAX] = {
+        [OCI_SECCOMP_KILL] = "SCMP_ACT_KILL",
+        [OCI_SECCOMP_KILL_PROCESS] = "SCMP_ACT_KILL_PROCESS",
+        [OCI_SECCOMP_KILL_THREAD] = "SCMP_ACT_KILL_THREAD",
+        [OCI_SECCOMP_TRAP] = "SCMP_ACT_TRAP",
+        [OCI_SECCOMP_ERRNO] = "SCMP_ACT_ERRNO",
+        [OCI_SECCOMP_TRACE] = "SCMP_ACT_TRACE",
+        [OCI_SECCOMP_ALLOW] = "SCMP_ACT_ALLOW",
+        [OCI_SECCOMP_LOG] = "SCMP_ACT_LOG",
+        [OCI_SECCOMP_NOTIFY] = "SCMP_ACT_NOTIFY",
+};
+
+const char *oci_seccomp_action_to_string(OciSeccompAction a) {
+        return TABLE_TO_STRING(seccomp_action_table, (int) a);
+}
+
+int oci_seccomp_action_from_string(const char *s) {
+        return table_lookup(seccomp_action_table, ELEMENTSOF(seccomp_action_table), s);
+}
+
+static const char * const seccomp_op_table[_OCI_SECCOMP_OP_MAX] = {
+        [OCI_SECCOMP_OP_NE] = "SCMP_CMP_NE",
+        [OCI_SECCOMP_OP_LT] = "SCMP_CMP_LT",
+        [OCI_SECCOMP_OP_LE] = "SCMP_CMP_LE",
+        [OCI_SECCOMP_OP_EQ] = "SCMP_CMP_EQ",
+        [OCI_SECCOMP_OP_GE] = "SCMP_CMP_GE",
+        [OCI_SECCOMP_OP_GT] = "SCMP_CMP_GT",
+        [OCI_SECCOMP_OP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
+};
+
+const char *oci_seccomp_op_to_string(OciSeccompOp o) {
+        return TABLE_TO_STRING(seccomp_op_table, (int) o);
+}
+
+int oci_seccomp_op_from_string(const char *s) {
+        return table_lookup(seccomp_op_table, ELEMENTSOF(seccomp_op_table), s);
+}
+
+static const char * const cap_set_table[_OCI_CAP_SET_MAX] = {
+        [OCI_CAP_BOUNDING] = "bounding",
+        [OCI_CAP_EFFECTIVE] = "effective",
+        [OCI_CAP_INHERITABLE] = "inheritable",
+        [OCI_CAP_PERMITTED] = "permitted",
+        [OCI_CAP_AMBIENT] = "ambient",
+};
+
+const char *oci_cap_set_to_string(OciCapSet s) {
+        return TABLE_TO_STRING(cap_set_table, (int) s);
+}
+
+/* Indexed by the kernel's CAP_* numbers (linux/capability.h). */
+static const char * const capability_table[] = {
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+        "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+        "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK",
+        "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
+        "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE",
+        "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE",
+        "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
+        "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
+        "CAP_CHECKPOINT_RESTORE",
+};
+
+const char *oci_capability_to_string(int cap) {
+        return TABLE_TO_STRING(capability_table, cap);
+}
+
+int oci_capability_from_string(const char *s) {
+        return table_lookup(capability_table, ELEMENTSOF(capability_table), s);
+}
+
+int oci_capability_last(void) {
+        return (int) ELEMENTSOF(capability_table) - 1;
+}
+
+static const char * const rlimit_table[] = {
+        [RLIMIT_CPU] = "RLIMIT_CPU",
+        [RLIMIT_FSIZE] = "RLIMIT_FSIZE",
+        [RLIMIT_DATA] = "RLIMIT_DATA",
+        [RLIMIT_STACK] = "RLIMIT_STACK",
+        [RLIMIT_CORE] = "RLIMIT_CORE",
+        [RLIMIT_RSS] = "RLIMIT_RSS",
+        [RLIMIT_NPROC] = "RLIMIT_NPROC",
+        [RLIMIT_NOFILE] = "RLIMIT_NOFILE",
+        [RLIMIT_MEMLOCK] = "RLIMIT_MEMLOCK",
+        [RLIMIT_AS] = "RLIMIT_AS",
+        [RLIMIT_LOCKS] = "RLIMIT_LOCKS",
+        [RLIMIT_SIGPENDING] = "RLIMIT_SIGPENDING",
+        [RLIMIT_MSGQUEUE] = "RLIMIT_MSGQUEUE",
+        [RLIMIT_NICE] = "RLIMIT_NICE",
+        [RLIMIT_RTPRIO] = "RLIMIT_RTPRIO",
+        [RLIMIT_RTTIME] = "RLIMIT_RTTIME",
+};
+
+const char *oci_rlimit_to_string(int resource) {
+        return TABLE_TO_STRING(rlimit_table, resource);
+}
+
+int oci_rlimit_from_string(const char *s) {
+        return table_lookup(rlimit_table, ELEMENTSOF(rlimit_table), s);
+}
+
+static void key_values_free(OciKeyValue *kv, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(kv[i].key);
+                free(kv[i].value);
+        }
+        free(kv);
+}
+
+void oci_process_done(OciProcess *p) {
+        if (!p)
+                return;
+        free(p->additional_gids);
+        free(p->username);
+        strv_free(p->args);
+        free(p->command_line);
+        strv_free(p->env);
+        free(p->cwd);
+        free(p->rlimits);
+        free(p->apparmor_profile);
+        free(p->selinux_label);
+        free(p->exec_cpu_affinity_initial);
+        free(p->exec_cpu_affinity_final);
+        *p = (OciProcess) {};
+}
+
+void oci_resources_done(OciResources *r) {
+        if (!r)
+                return;
+        for (size_t i = 0; i < r->n_devices; i++)
+                free(r->devices[i].access);
+        free(r->devices);
+        free(r->cpu.cpus);
+        free(r->cpu.mems);
+        free(r->block_io.weight_devices);
+        free(r->block_io.throttle_read_bps);
+        free(r->block_io.throttle_write_bps);
+        free(r->block_io.throttle_read_iops);
+        free(r->block_io.throttle_write_iops);
+        for (size_t i = 0; i < r->n_hugepage_limits; i++)
+                free(r->hugepage_limits[i].page_size);
+        free(r->hugepage_limits);
+        for (size_t i = 0; i < r->network.n_priorities; i++)
+                free(r->network.priorities[i].name);
+        free(r->network.priorities);
+        for (size_t i = 0; i < r->n_rdma; i++)
+                free(r->rdma[i].device);
+        free(r->rdma);
+        key_values_free(r->unified, r->n_unified);
+        *r = (OciResources) {};
+}
+
+static void hook_done(OciHook *h) {
+        free(h->path);
+        strv_free(h->args);
+        strv_free(h->env);
+}
+
+static void linux_done(OciLinux *l) {
+        for (size_t i = 0; i < _OCI_NS_MAX; i++)
+                free(l->namespaces[i].path);
+        free(l->uid_mappings);
+        free(l->gid_mappings);
+        for (size_t i = 0; i < l->n_devices; i++)
+                free(l->devices[i].path);
+        free(l->devices);
+        free(l->cgroups_path);
+        oci_resources_done(&l->resources);
+        free(l->intel_rdt.clos_id);
+        free(l->intel_rdt.l3_cache_schema);
+        free(l->intel_rdt.mem_bw_schema);
+        strv_free(l->intel_rdt.schemata);
+        key_values_free(l->sysctl, l->n_sysctl);
+        strv_free(l->seccomp.architectures);
+        strv_free(l->seccomp.flags);
+        free(l->seccomp.listener_path);
+        free(l->seccomp.listener_metadata);
+        for (size_t i = 0; i < l->seccomp.n_syscalls; i++) {
+                strv_free(l->seccomp.syscalls[i].names);
+                free(l->seccomp.syscalls[i].args);
+        }
+        free(l->seccomp.syscalls);
+        free(l->rootfs_propagation);
+        strv_free(l->masked_paths);
+        strv_free(l->readonly_paths);
+        free(l->mount_label);
+        free(l->personality.domain);
+        strv_free(l->personality.flags);
+        free(l->memory_policy.mode);
+        free(l->memory_policy.nodes);
+        strv_free(l->memory_policy.flags);
+        for (size_t i = 0; i < l->n_net_devices; i++) {
+                free(l->net_devices[i].host_name);
+                free(l->net_devices[i].name);
+        }
+        free(l->net_devices);
+}
+
+OciConfig *oci_config_free(OciConfig *c) {
+        if (!c)
+                return NULL;
+        free(c->oci_version);
+        free(c->root_path);
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                free(c->mounts[i].destination);
+                free(c->mounts[i].type);
+                free(c->mounts[i].source);
+                strv_free(c->mounts[i].options);
+                free(c->mounts[i].uid_mappings);
+                free(c->mounts[i].gid_mappings);
+        }
+        free(c->mounts);
+        oci_process_done(&c->process);
+        free(c->hostname);
+        free(c->domainname);
+        for (size_t k = 0; k < _OCI_HOOK_KIND_MAX; k++) {
+                for (size_t i = 0; i < c->n_hooks[k]; i++)
+                        hook_done(&c->hooks[k][i]);
+                free(c->hooks[k]);
+        }
+        key_values_free(c->annotations, c->n_annotations);
+        linux_done(&c->linux);
+        free(c);
+        return NULL;
+}

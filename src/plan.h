@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* config.json → Plan: for every field present, where it goes (nspawn option, unit property, native
+ * step before nspawn or inside the box, process setting, ignored with a reason, rejected).
+ * Pure: no syscalls. The lifecycle executes a Plan; `explain` prints one; golden tests compare one. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "oci-config.h"
+
+typedef enum PlanFate {
+        PLAN_FATE_NSPAWN,        /* an nspawn option */
+        PLAN_FATE_UNIT,          /* a property of the container's scope */
+        PLAN_FATE_PRE,           /* a native step before nspawn is exec'd */
+        PLAN_FATE_POST,          /* a native step in the box before the process starts */
+        PLAN_FATE_PROCESS,       /* applied when the process is spawned */
+        PLAN_FATE_RUNTIME,       /* handled by nspawn-oci itself (hooks, state, annotations) */
+        PLAN_FATE_IGNORED,       /* with the reason in 'detail' */
+        PLAN_FATE_REJECTED,      /* the container cannot be created; 'detail' says why */
+        PLAN_FATE_UNHANDLED,     /* not handled yet: listed, never silently dropped */
+        _PLAN_FATE_MAX,
+} PlanFate;
+
+const char *plan_fate_to_string(PlanFate f);
+
+typedef struct PlanEntry {
+        char *field;             /* JSON path: "linux.resources.memory.limit", "mounts[3]" */
+        PlanFate fate;
+        char *detail;            /* "--bind=…", "MemoryMax=67108864", the reason, … */
+} PlanEntry;
+
+typedef enum UnitPropertyType {
+        UNIT_PROPERTY_U64,       /* "t" */
+        UNIT_PROPERTY_BOOL,      /* "b" */
+        UNIT_PROPERTY_STRING,    /* "s" */
+        UNIT_PROPERTY_BYTES,     /* "ay" (AllowedCPUs, AllowedMemoryNodes bit masks) */
+        UNIT_PROPERTY_PAIRS_SS,  /* "a(ss)" (DeviceAllow) */
+        UNIT_PROPERTY_PAIRS_ST,  /* "a(st)" (IOReadBandwidthMax, IODeviceWeight, …) */
+} UnitPropertyType;
+
+typedef struct UnitProperty {
+        char *name;
+        UnitPropertyType type;
+        uint64_t u64;
+        bool b;
+        char *str;
+        uint8_t *bytes;
+        size_t n_bytes;
+        char **keys;             /* PAIRS_*: n_pairs keys */
+        char **str_values;       /* PAIRS_SS */
+        uint64_t *u64_values;    /* PAIRS_ST */
+        size_t n_pairs;
+} UnitProperty;
+
+typedef struct PlanJoin {
+        OciNamespaceType type;
+        char *path;              /* NULL: the host's (nspawn-oci's own) namespace is kept */
+} PlanJoin;
+
+typedef enum PlanStepType {
+        PLAN_STEP_SYSCTL,        /* path = key (dots), value */
+        PLAN_STEP_REMOUNT,       /* path, flags: MS_* to add to an existing mount */
+        PLAN_STEP_READONLY,      /* path: bind onto itself, remount read-only */
+        PLAN_STEP_MASK,          /* path: /dev/null over files, an empty read-only tmpfs over dirs */
+        PLAN_STEP_MKNOD,         /* path, mode (with S_IFCHR/S_IFBLK/S_IFIFO), dev, uid, gid */
+        PLAN_STEP_HOSTNAME,      /* value */
+        PLAN_STEP_DOMAINNAME,    /* value */
+        PLAN_STEP_PROPAGATION,   /* flags: MS_PRIVATE/MS_SLAVE/MS_SHARED [| MS_REC] for / */
+        _PLAN_STEP_TYPE_MAX,
+} PlanStepType;
+
+typedef struct PlanStep {
+        PlanStepType type;
+        char *path;
+        char *value;
+        unsigned long flags;
+        mode_t mode;
+        dev_t dev;
+        uid_t uid;
+        gid_t gid;
+} PlanStep;
+
+typedef struct PlanContext {
+        const char *id;
+        const char *bundle;       /* absolute */
+        const char *holder;       /* absolute path of nspawn-oci-init on the host */
+        const char *nspawn;       /* the systemd-nspawn binary */
+        bool systemd;             /* systemd is PID 1 and its bus is reachable */
+} PlanContext;
+
+typedef struct Plan {
+        PlanEntry *entries;
+        size_t n_entries;
+
+        char *machine;            /* machined name, derived from the id */
+        char *rootfs;             /* absolute */
+        bool rootfs_needs_usr;    /* an empty /usr is created as a mount point */
+        bool register_machine;    /* --register=yes */
+
+        /* the unit (systemd) or cgroup (cgroupfs) the container lives in */
+        char *slice;              /* "machine.slice" */
+        char *unit;               /* "libpod-<id>.scope"; NULL without systemd */
+        char *cgroup;             /* cgroupfs path without systemd, relative to the hierarchy root */
+        UnitProperty *properties;
+        size_t n_properties;
+
+        char **nspawn_argv;       /* complete: argv[0] = ctx->nspawn … "--" holder */
+        char **nspawn_env;        /* extra environment: SYSTEMD_SECCOMP=0, SYSTEMD_NSPAWN_SHARE_NS_* */
+
+        PlanJoin *joins;          /* setns() before nspawn runs, in this order */
+        size_t n_joins;
+        PlanStep *steps;          /* done in the box, in this order, before the process */
+        size_t n_steps;
+
+        bool rejected;            /* any entry is PLAN_FATE_REJECTED */
+} Plan;
+
+/* Fails only on out-of-memory; a config the runtime cannot run gives a Plan with rejected = true
+ * and its reasons in the entries (plan_first_rejection()). */
+int plan_build(const OciConfig *c, const PlanContext *ctx, Plan **ret);
+const PlanEntry *plan_first_rejection(const Plan *p);
+Plan *plan_free(Plan *p);
+void unit_property_done(UnitProperty *p);
+
+/* The machined name for a container id: hostname-like, at most 64 characters, deterministic. */
+int plan_machine_name(const char *id, char **ret);

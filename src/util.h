@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Small helpers used everywhere: cleanup attributes, string vectors, errno-style returns.
+ * No privilege of its own. */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define _unused_ __attribute__((__unused__))
+#define _noreturn_ __attribute__((__noreturn__))
+#define _printf_(a, b) __attribute__((__format__(printf, a, b)))
+#define _cleanup_(f) __attribute__((__cleanup__(f)))
+#define _pure_ __attribute__((__pure__))
+
+#define streq(a, b) (strcmp((a), (b)) == 0)
+#define strneq(a, b, n) (strncmp((a), (b), (n)) == 0)
+#define isempty(s) (!(s) || !(s)[0])
+#define strna(s) ((s) ?: "n/a")
+
+static inline void freep(void *p) {
+        free(*(void **) p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+static inline int safe_close(int fd) {
+        if (fd >= 0) {
+                int saved = errno;
+                close(fd);
+                errno = saved;
+        }
+        return -1;
+}
+static inline void closep(int *fd) {
+        safe_close(*fd);
+}
+#define _cleanup_close_ _cleanup_(closep)
+
+static inline void fclosep(FILE **f) {
+        if (*f)
+                fclose(*f);
+}
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
+/* Moves ownership out of a cleanup variable. */
+#define TAKE_PTR(p)                             \
+        ({                                      \
+                __typeof__(p) _ptr_ = (p);      \
+                (p) = NULL;                     \
+                _ptr_;                          \
+        })
+#define TAKE_FD(fd)                             \
+        ({                                      \
+                int _fd_ = (fd);                \
+                (fd) = -1;                      \
+                _fd_;                           \
+        })
+
+/* errno as a negative return, never 0 even if errno was not set */
+static inline int negative_errno(void) {
+        return errno > 0 ? -errno : -EIO;
+}
+
+/* String vectors: NULL-terminated arrays of malloc'ed strings. */
+char **strv_free(char **l);
+static inline void strv_freep(char ***l) {
+        strv_free(*l);
+}
+#define _cleanup_strv_free_ _cleanup_(strv_freep)
+size_t strv_length(char * const *l);
+int strv_push(char ***l, char *value);             /* takes value, even on failure */
+int strv_extend(char ***l, const char *value);     /* copies value */
+int strv_extendf(char ***l, const char *fmt, ...) _printf_(2, 3);
+bool strv_contains(char * const *l, const char *s);
+char **strv_copy(char * const *l);
+
+#define STRV_FOREACH(s, l) for (char * const *s = (l); s && *s; s++)
+
+char *strjoin_real(const char *a, ...);
+#define strjoin(a, ...) strjoin_real((a), __VA_ARGS__, NULL)
+int asprintf_safe(char **ret, const char *fmt, ...) _printf_(2, 3);
+bool startswith(const char *s, const char *prefix);
+
+/* Reads a whole (small) file; ret_size may be NULL. */
+int read_full_file(const char *path, char **ret, size_t *ret_size);
+/* Writes a file atomically: temporary file in the same directory, fsync-free, rename. */
+int write_file_atomic(const char *path, const char *data, size_t size, mode_t mode);
+int mkdir_p(const char *path, mode_t mode);
+int safe_atou64(const char *s, uint64_t *ret);
+int safe_atoi(const char *s, int *ret);
