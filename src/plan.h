@@ -109,6 +109,10 @@ typedef struct Plan {
         char **nspawn_argv;       /* complete: argv[0] = ctx->nspawn … "--" holder */
         char **nspawn_env;        /* extra environment: SYSTEMD_SECCOMP=0, SYSTEMD_NSPAWN_SHARE_NS_* */
 
+        /* namespaces the container process joins from the holder (PID 1 of the box); those not
+         * joined are nspawn-oci's own, i.e. the host's */
+        bool join_ns[_OCI_NS_MAX];
+
         PlanJoin *joins;          /* setns() before nspawn runs, in this order */
         size_t n_joins;
         PlanStep *steps;          /* done in the box, in this order, before the process */
