@@ -8,6 +8,7 @@
 #include "state-data.h"
 
 struct Plan;
+struct OciFeatures;
 
 /* Canonical form of a parsed config: every field that was set, in spec order, 8-space pretty. */
 int json_out_config(const OciConfig *c, char **ret);
@@ -20,6 +21,9 @@ int json_out_oci_state(const StateData *s, const char *status, char **ret);
 int json_out_state(const StateData *s, char **ret);
 
 int json_out_plan(const struct Plan *p, char **ret);
+
+/* The runtime-spec features document (json-out-features.c). */
+int json_out_features(const struct OciFeatures *f, char **ret);
 
 /* Escapes a string for a JSON string literal (without the quotes). */
 char *json_out_escape(const char *s);

@@ -3,5 +3,12 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
-int spec_default_json(bool rootless, char **ret);
+/* The runtime-spec version nspawn-oci writes and reports (`spec`, `--version`, `features`). */
+#define SPEC_OCI_VERSION "1.2.0"
+
+/* rootless: the variant for a container run without root privilege, whose root maps to uid/gid on
+ * the host (`runc spec --rootless` uses the caller's effective ids). uid and gid are unused
+ * otherwise. */
+int spec_default_json(bool rootless, uid_t uid, gid_t gid, char **ret);

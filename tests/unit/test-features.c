@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The features document: valid JSON, the runtime-spec's keys, and only the claims the table makes.
+ * No privilege. */
+#include <json-c/json.h>
+
+#include "json-out.h"
+#include "oci-features.h"
+#include "tap.h"
+#include "util.h"
+
+static json_object *get(json_object *o, const char *key1, const char *key2) {
+        json_object *v = NULL;
+
+        if (!o || !json_object_object_get_ex(o, key1, &v))
+                return NULL;
+        if (key2 && !json_object_object_get_ex(v, key2, &v))
+                return NULL;
+        return v;
+}
+
+static size_t length(json_object *a) {
+        return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : (size_t) -1;
+}
+
+static const char *item(json_object *a, size_t i) {
+        return json_object_get_string(json_object_array_get_idx(a, i));
+}
+
+static void test_document(void) {
+        _cleanup_free_ char *json = NULL;
+        enum json_tokener_error err;
+        json_object *root, *a;
+        bool same;
+
+        tap_is_int(oci_features_json(&json), 0, "oci_features_json()");
+        root = json_tokener_parse_verbose(json, &err);
+        tap_ok(root != NULL, "valid JSON (%s)", json_tokener_error_desc(err));
+        tap_ok(json[strlen(json) - 1] == '\n', "ends with a newline");
+        tap_is_str(json_object_get_string(get(root, "ociVersionMin", NULL)), "1.0.0", "ociVersionMin");
+        tap_is_str(json_object_get_string(get(root, "ociVersionMax", NULL)), "1.2.0", "ociVersionMax");
+
+        a = get(root, "hooks", NULL);
+        same = length(a) == _OCI_HOOK_KIND_MAX;
+        for (size_t i = 0; same && i < _OCI_HOOK_KIND_MAX; i++)
+                same = streq(item(a, i), oci_hook_kind_to_string(i));
+        tap_ok(same, "hooks: the six kinds, in the model's order");
+
+        tap_is_int(length(get(root, "mountOptions", NULL)), 0, "mountOptions: none claimed yet");
+
+        a = get(root, "linux", "namespaces");
+        same = length(a) == _OCI_NS_MAX;
+        for (size_t i = 0; same && i < _OCI_NS_MAX; i++)
+                same = streq(item(a, i), oci_namespace_type_to_string(i));
+        tap_ok(same, "linux.namespaces: the eight types");
+
+        a = get(root, "linux", "capabilities");
+        tap_is_int(length(a), oci_capability_last() + 1, "linux.capabilities: every known capability");
+        tap_is_str(item(a, 0), "CAP_CHOWN", "… starting with CAP_CHOWN");
+
+        json_object *linux_ = get(root, "linux", NULL);
+        json_object *seccomp = get(linux_, "seccomp", NULL);
+        tap_ok(json_object_is_type(get(seccomp, "enabled", NULL), json_type_boolean) &&
+               !json_object_get_boolean(get(seccomp, "enabled", NULL)), "linux.seccomp.enabled is false");
+        tap_ok(!get(seccomp, "actions", NULL) && !get(seccomp, "archs", NULL), "… with no lists");
+
+        static const char * const cgroup_keys[] = { "v1", "v2", "systemd", "systemdUser", "rdma" };
+        same = true;
+        for (size_t i = 0; i < ELEMENTSOF(cgroup_keys); i++) {
+                json_object *b = get(get(linux_, "cgroup", NULL), cgroup_keys[i], NULL);
+                same = same && json_object_is_type(b, json_type_boolean) && !json_object_get_boolean(b);
+        }
+        tap_ok(same, "linux.cgroup: v1, v2, systemd, systemdUser, rdma all false");
+
+        static const char * const lsm[] = { "apparmor", "selinux", "intelRdt" };
+        for (size_t i = 0; i < ELEMENTSOF(lsm); i++) {
+                json_object *b = get(get(linux_, lsm[i], NULL), "enabled", NULL);
+                tap_ok(json_object_is_type(b, json_type_boolean) && !json_object_get_boolean(b),
+                       "linux.%s.enabled is false", lsm[i]);
+        }
+
+        tap_is_str(json_object_get_string(get(root, "annotations", "nspawn-oci.version")), PACKAGE_VERSION,
+                   "annotations carry the version");
+        json_object_put(root);
+}
+
+/* The switches work: a table that claims seccomp lists exactly what it claims. */
+static void test_switches(void) {
+        static const char * const archs[] = { "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", NULL };
+        static const char * const flags[] = { "SECCOMP_FILTER_FLAG_LOG", NULL };
+        static const char * const opts[] = { "ro", "nosuid", NULL };
+        OciFeatures f = {
+                .oci_version_min = "1.0.0",
+                .oci_version_max = "1.2.0",
+                .hooks = { [OCI_HOOK_POSTSTOP] = true },
+                .mount_options = opts,
+                .namespaces = { [OCI_NS_TIME] = true },
+                .cgroup = { .v2 = true, .systemd = true },
+                .seccomp = {
+                        .enabled = true,
+                        .actions = { [OCI_SECCOMP_ERRNO] = true, [OCI_SECCOMP_ALLOW] = true },
+                        .operators = { [OCI_SECCOMP_OP_MASKED_EQ] = true },
+                        .archs = archs,
+                        .known_flags = flags,
+                        .supported_flags = NULL,
+                },
+                .selinux = true,
+        };
+        _cleanup_free_ char *json = NULL;
+        json_object *root, *linux_, *seccomp;
+
+        tap_is_int(json_out_features(&f, &json), 0, "json_out_features() of a custom table");
+        root = json_tokener_parse(json);
+        linux_ = get(root, "linux", NULL);
+        seccomp = get(linux_, "seccomp", NULL);
+        tap_ok(length(get(root, "hooks", NULL)) == 1 && streq(item(get(root, "hooks", NULL), 0), "poststop"),
+               "hooks: only the one switched on");
+        tap_ok(length(get(root, "mountOptions", NULL)) == 2, "mountOptions listed");
+        tap_ok(length(get(linux_, "namespaces", NULL)) == 1 && streq(item(get(linux_, "namespaces", NULL), 0), "time"),
+               "namespaces: only time");
+        tap_is_int(length(get(linux_, "capabilities", NULL)), 0, "capabilities: none when not claimed");
+        tap_ok(json_object_get_boolean(get(get(linux_, "cgroup", NULL), "v2", NULL)) &&
+               !json_object_get_boolean(get(get(linux_, "cgroup", NULL), "v1", NULL)), "cgroup: v2 but not v1");
+        tap_ok(json_object_get_boolean(get(seccomp, "enabled", NULL)), "seccomp enabled");
+        tap_ok(length(get(seccomp, "actions", NULL)) == 2 && streq(item(get(seccomp, "actions", NULL), 0), "SCMP_ACT_ERRNO") &&
+               streq(item(get(seccomp, "actions", NULL), 1), "SCMP_ACT_ALLOW"), "seccomp actions: the two claimed");
+        tap_ok(length(get(seccomp, "operators", NULL)) == 1, "seccomp operators: the one claimed");
+        tap_ok(length(get(seccomp, "archs", NULL)) == 2 && length(get(seccomp, "knownFlags", NULL)) == 1 &&
+               length(get(seccomp, "supportedFlags", NULL)) == 0, "seccomp archs and flags");
+        tap_ok(json_object_get_boolean(get(get(linux_, "selinux", NULL), "enabled", NULL)), "selinux enabled");
+        tap_ok(get(root, "annotations", NULL) && json_object_object_length(get(root, "annotations", NULL)) == 0,
+               "annotations: an empty object when none");
+        json_object_put(root);
+}
+
+int main(void) {
+        test_document();
+        test_switches();
+        return tap_done(0);
+}
