@@ -121,8 +121,10 @@ static int build_seccomp(json_object *parent, const OciFeatures *f) {
         /* Lists only when enabled: an empty list would claim that nothing is supported, which is
          * what "enabled": false already says. */
         if (f->seccomp.enabled &&
-            (add(o, "actions", claimed_names(f->seccomp.actions, _OCI_SECCOMP_ACTION_MAX, action_name)) < 0 ||
-             add(o, "operators", claimed_names(f->seccomp.operators, _OCI_SECCOMP_OP_MAX, operator_name)) < 0 ||
+            (add(o, "actions", claimed_names(f->seccomp.actions, ELEMENTSOF(f->seccomp.actions),
+                                             action_name)) < 0 ||
+             add(o, "operators", claimed_names(f->seccomp.operators, ELEMENTSOF(f->seccomp.operators),
+                                               operator_name)) < 0 ||
              add(o, "archs", string_array(f->seccomp.archs)) < 0 ||
              add(o, "knownFlags", string_array(f->seccomp.known_flags)) < 0 ||
              add(o, "supportedFlags", string_array(f->seccomp.supported_flags)) < 0))

@@ -7,7 +7,8 @@
 
 /* A "## " heading line that names verb, alone or in a list ("## checkpoint, restore"). */
 static bool has_section(const char *man, const char *verb) {
-        for (const char *line = man; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        for (const char *line = man; line && *line;
+             line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
                 size_t n = strcspn(line, "\n");
                 _cleanup_free_ char *heading = NULL;
 
@@ -16,7 +17,8 @@ static bool has_section(const char *man, const char *verb) {
                 heading = strndup(line + 3, n - 3);
                 if (!heading)
                         return false;
-                for (char *save = NULL, *w = strtok_r(heading, ", ", &save); w; w = strtok_r(NULL, ", ", &save))
+                for (char *save = NULL, *w = strtok_r(heading, ", ", &save); w;
+                     w = strtok_r(NULL, ", ", &save))
                         if (streq(w, verb))
                                 return true;
         }

@@ -6,17 +6,17 @@
 #include "tap.h"
 #include "util.h"
 
-#define ARGV(...) ((char *[]) { "nspawn-oci", __VA_ARGS__, NULL })
+#define ARGV(...) ((char *[]){"nspawn-oci", __VA_ARGS__, NULL})
 
 /* Parses argv into c (released first) and returns cli_parse()'s result. */
-#define PARSE(c, ...)                                                   \
-        ({                                                              \
-                char **_a = ARGV(__VA_ARGS__);                          \
-                int _n = 0;                                             \
-                while (_a[_n])                                          \
-                        _n++;                                           \
-                cli_command_done(c);                                    \
-                cli_parse(_n, _a, (c));                                 \
+#define PARSE(c, ...)                                                                                       \
+        ({                                                                                                  \
+                char **_a = ARGV(__VA_ARGS__);                                                              \
+                int _n = 0;                                                                                 \
+                while (_a[_n])                                                                              \
+                        _n++;                                                                               \
+                cli_command_done(c);                                                                        \
+                cli_parse(_n, _a, (c));                                                                     \
         })
 
 static bool error_has(const CliCommand *c, const char *s) {
@@ -54,9 +54,11 @@ static void test_global_options(CliCommand *c) {
         tap_is_str(c->create.id, "id1", "create's id");
 
         r = PARSE(c, "--log-format", "xml", "state", "abc");
-        tap_ok(r < 0 && error_has(c, "--log-format") && error_has(c, "xml"), "--log-format xml is refused, named");
+        tap_ok(r < 0 && error_has(c, "--log-format") && error_has(c, "xml"),
+               "--log-format xml is refused, named");
 
-        r = PARSE(c, "--criu", "/usr/sbin/criu", "--rootless=auto", "--cgroup-manager", "systemd", "state", "x");
+        r = PARSE(c, "--criu", "/usr/sbin/criu", "--rootless=auto", "--cgroup-manager", "systemd", "state",
+                  "x");
         tap_is_int(r, 0, "runc's and crun's other globals are accepted");
         tap_is_int(strv_length(c->ignored), 3, "… and recorded as ignored");
         tap_ok(strv_contains(c->ignored, "--rootless=auto"), "--rootless VALUE is among them");
@@ -84,11 +86,12 @@ static void test_verbs(CliCommand *c) {
         tap_ok(r < 0 && error_has(c, "command missing"), "no verb");
 
         for (CliVerb v = CLI_VERB_NONE + 1; v < _CLI_VERB_MAX; v++)
-                tap_is_int(cli_verb_from_string(cli_verb_to_string(v)), v, "verb table: %s", cli_verb_to_string(v));
+                tap_is_int(cli_verb_from_string(cli_verb_to_string(v)), v, "verb table: %s",
+                           cli_verb_to_string(v));
 
-        static char * const need_id[] = {
-                "create", "start", "state", "kill", "delete", "run", "exec", "ps", "pause", "resume",
-                "update", "events",
+        static char *const need_id[] = {
+                "create", "start", "state", "kill",   "delete", "run",
+                "exec",   "ps",    "pause", "resume", "update", "events",
         };
         for (size_t i = 0; i < ELEMENTSOF(need_id); i++) {
                 r = PARSE(c, need_id[i]);
@@ -105,7 +108,8 @@ static void test_verbs(CliCommand *c) {
         r = PARSE(c, "create", "-z", "x");
         tap_ok(r < 0 && error_has(c, "'-z'"), "unknown short option is named");
         r = PARSE(c, "create", "--bundle");
-        tap_ok(r < 0 && error_has(c, "--bundle") && error_has(c, "needs a value"), "--bundle without a value");
+        tap_ok(r < 0 && error_has(c, "--bundle") && error_has(c, "needs a value"),
+               "--bundle without a value");
 
         r = PARSE(c, "delete", "--help");
         tap_ok(r == 0 && c->help && c->verb == CLI_VERB_DELETE, "VERB --help needs no id");
@@ -116,12 +120,12 @@ static void test_verbs(CliCommand *c) {
 static void test_create_run(CliCommand *c) {
         int r;
 
-        r = PARSE(c, "create", "--bundle", "/b", "--pid-file", "/p", "--console-socket", "/s", "--preserve-fds",
-                  "3", "--no-pivot", "--no-new-keyring", "ctr");
+        r = PARSE(c, "create", "--bundle", "/b", "--pid-file", "/p", "--console-socket", "/s",
+                  "--preserve-fds", "3", "--no-pivot", "--no-new-keyring", "ctr");
         tap_is_int(r, 0, "create with every option");
         tap_ok(c->verb == CLI_VERB_CREATE && streq(c->create.id, "ctr") && streq(c->create.bundle, "/b") &&
-               streq(c->create.pid_file, "/p") && streq(c->create.console_socket, "/s") &&
-               c->create.preserve_fds == 3 && c->create.no_pivot && c->create.no_new_keyring,
+                       streq(c->create.pid_file, "/p") && streq(c->create.console_socket, "/s") &&
+                       c->create.preserve_fds == 3 && c->create.no_pivot && c->create.no_new_keyring,
                "create's options land in CreateOptions");
 
         r = PARSE(c, "create", "-b", "/b2", "ctr");
@@ -130,7 +134,8 @@ static void test_create_run(CliCommand *c) {
         tap_ok(r == 0 && c->create.bundle == NULL, "no --bundle: NULL (the lifecycle uses the cwd)");
 
         r = PARSE(c, "create", "--preserve-fds", "x", "ctr");
-        tap_ok(r < 0 && error_has(c, "--preserve-fds") && error_has(c, "'x'"), "--preserve-fds x is refused");
+        tap_ok(r < 0 && error_has(c, "--preserve-fds") && error_has(c, "'x'"),
+               "--preserve-fds x is refused");
         r = PARSE(c, "create", "--preserve-fds=-1", "ctr");
         tap_ok(r < 0 && error_has(c, "--preserve-fds"), "--preserve-fds=-1 is refused");
 
@@ -139,7 +144,8 @@ static void test_create_run(CliCommand *c) {
 
         r = PARSE(c, "run", "-d", "--keep", "-b", "/b", "ctr");
         tap_ok(r == 0 && c->verb == CLI_VERB_RUN && c->create.detach && c->create.keep &&
-               streq(c->create.bundle, "/b") && streq(c->create.id, "ctr"), "run -d --keep -b");
+                       streq(c->create.bundle, "/b") && streq(c->create.id, "ctr"),
+               "run -d --keep -b");
 }
 
 static void test_kill(CliCommand *c) {
@@ -147,11 +153,11 @@ static void test_kill(CliCommand *c) {
                 char *name;
                 int sig;
         } signals[] = {
-                { "KILL", SIGKILL }, { "SIGKILL", SIGKILL }, { "kill", SIGKILL }, { "sigkill", SIGKILL },
-                { "9", SIGKILL },    { "15", SIGTERM },      { "TERM", SIGTERM }, { "USR1", SIGUSR1 },
-                { "SigHup", SIGHUP }, { "10", 10 },          { "WINCH", SIGWINCH },
+                {"KILL", SIGKILL},  {"SIGKILL", SIGKILL}, {"kill", SIGKILL},   {"sigkill", SIGKILL},
+                {"9", SIGKILL},     {"15", SIGTERM},      {"TERM", SIGTERM},   {"USR1", SIGUSR1},
+                {"SigHup", SIGHUP}, {"10", 10},           {"WINCH", SIGWINCH},
         };
-        static char * const bad[] = { "FOO", "SIGFOO", "0", "-9", "65", "9x", "SIG", "" };
+        static char *const bad[] = {"FOO", "SIGFOO", "0", "-9", "65", "9x", "SIG", ""};
         int r;
 
         r = PARSE(c, "kill", "ctr");
@@ -159,7 +165,8 @@ static void test_kill(CliCommand *c) {
 
         for (size_t i = 0; i < ELEMENTSOF(signals); i++) {
                 r = PARSE(c, "kill", "ctr", signals[i].name);
-                tap_ok(r == 0 && c->signal == signals[i].sig, "kill ID %s → %d", signals[i].name, signals[i].sig);
+                tap_ok(r == 0 && c->signal == signals[i].sig, "kill ID %s → %d", signals[i].name,
+                       signals[i].sig);
         }
         tap_is_int(cli_parse_signal("RTMIN+2"), SIGRTMIN + 2, "RTMIN+2");
         tap_is_int(cli_parse_signal("SIGRTMAX"), SIGRTMAX, "SIGRTMAX");
@@ -168,8 +175,9 @@ static void test_kill(CliCommand *c) {
                 _cleanup_free_ char *quoted = NULL;
 
                 r = PARSE(c, "kill", "ctr", bad[i]);
-                tap_ok(asprintf_safe(&quoted, "'%s'", bad[i]) >= 0 && r < 0 && error_has(c, "invalid signal") &&
-                       error_has(c, quoted), "kill ID '%s' is refused, naming it", bad[i]);
+                tap_ok(asprintf_safe(&quoted, "'%s'", bad[i]) >= 0 && r < 0 &&
+                               error_has(c, "invalid signal") && error_has(c, quoted),
+                       "kill ID '%s' is refused, naming it", bad[i]);
         }
 
         r = PARSE(c, "kill", "--all", "ctr", "KILL");
@@ -184,28 +192,33 @@ static void test_exec(CliCommand *c) {
         int r;
 
         /* podman's conmon: every option before the id. */
-        r = PARSE(c, "--root", "/run/runc", "exec", "--pid-file", "/p", "--process", "/proc.json", "--detach",
-                  "--tty", "--console-socket", "/s", "--preserve-fds", "2", "ctr");
+        r = PARSE(c, "--root", "/run/runc", "exec", "--pid-file", "/p", "--process", "/proc.json",
+                  "--detach", "--tty", "--console-socket", "/s", "--preserve-fds", "2", "ctr");
         tap_is_int(r, 0, "exec as conmon calls it");
         tap_ok(c->verb == CLI_VERB_EXEC && streq(c->exec.id, "ctr") && streq(c->exec.pid_file, "/p") &&
-               streq(c->exec.process_file, "/proc.json") && c->exec.detach && c->exec.tty &&
-               streq(c->exec.console_socket, "/s") && c->exec.preserve_fds == 2 && c->exec.args == NULL,
+                       streq(c->exec.process_file, "/proc.json") && c->exec.detach && c->exec.tty &&
+                       streq(c->exec.console_socket, "/s") && c->exec.preserve_fds == 2 &&
+                       c->exec.args == NULL,
                "exec's options land in ExecOptions");
 
-        r = PARSE(c, "exec", "-e", "A=1", "--env", "B=2", "-u", "1000:1001", "-g", "5", "--additional-gids=6",
-                  "-c", "CAP_KILL", "--cap", "CAP_NET_ADMIN", "--cwd", "/tmp", "--no-new-privs", "--apparmor",
-                  "prof", "--process-label", "lbl", "ctr", "ls", "-l", "--all", "-e", "X");
+        r = PARSE(c, "exec", "-e", "A=1", "--env", "B=2", "-u", "1000:1001", "-g", "5",
+                  "--additional-gids=6", "-c", "CAP_KILL", "--cap", "CAP_NET_ADMIN", "--cwd", "/tmp",
+                  "--no-new-privs", "--apparmor", "prof", "--process-label", "lbl", "ctr", "ls", "-l",
+                  "--all", "-e", "X");
         tap_is_int(r, 0, "exec with a command");
         tap_ok(strv_length(c->exec.env) == 2 && streq(c->exec.env[0], "A=1") && streq(c->exec.env[1], "B=2"),
                "--env is repeatable");
         tap_is_str(c->exec.user, "1000:1001", "--user UID:GID");
         tap_ok(strv_length(c->exec.additional_gids) == 2 && streq(c->exec.additional_gids[1], "6"),
                "--additional-gids is repeatable");
-        tap_ok(strv_length(c->exec.caps) == 2 && streq(c->exec.caps[1], "CAP_NET_ADMIN"), "--cap is repeatable");
+        tap_ok(strv_length(c->exec.caps) == 2 && streq(c->exec.caps[1], "CAP_NET_ADMIN"),
+               "--cap is repeatable");
         tap_ok(streq(c->exec.cwd, "/tmp") && c->exec.no_new_privs && streq(c->exec.apparmor, "prof") &&
-               streq(c->exec.process_label, "lbl"), "--cwd, --no-new-privs, --apparmor, --process-label");
-        tap_ok(strv_length(c->exec.args) == 5 && streq(c->exec.args[0], "ls") && streq(c->exec.args[1], "-l") &&
-               streq(c->exec.args[2], "--all") && streq(c->exec.args[3], "-e") && streq(c->exec.args[4], "X"),
+                       streq(c->exec.process_label, "lbl"),
+               "--cwd, --no-new-privs, --apparmor, --process-label");
+        tap_ok(strv_length(c->exec.args) == 5 && streq(c->exec.args[0], "ls") &&
+                       streq(c->exec.args[1], "-l") && streq(c->exec.args[2], "--all") &&
+                       streq(c->exec.args[3], "-e") && streq(c->exec.args[4], "X"),
                "the arguments after the id are the command's, not parsed");
         tap_ok(strv_length(c->exec.env) == 2, "… and -e after the id did not become --env");
 
@@ -247,23 +260,25 @@ static void test_other_verbs(CliCommand *c) {
         tap_ok(r < 0 && error_has(c, "'extra'"), "list takes no argument");
 
         r = PARSE(c, "ps", "--format", "json", "ctr");
-        tap_ok(r == 0 && c->verb == CLI_VERB_PS && c->json && streq(c->id, "ctr") && !c->ps_args, "ps --format json");
+        tap_ok(r == 0 && c->verb == CLI_VERB_PS && c->json && streq(c->id, "ctr") && !c->ps_args,
+               "ps --format json");
         r = PARSE(c, "ps", "ctr", "-ef");
         tap_ok(r == 0 && c->ps_args && streq(c->ps_args[0], "-ef"), "ps ID ARGS: kept for ps(1)");
 
         r = PARSE(c, "update", "--resources=/var/tmp/podman1", "ctr");
         tap_ok(r == 0 && c->verb == CLI_VERB_UPDATE && streq(c->update.resources_file, "/var/tmp/podman1") &&
-               streq(c->update.id, "ctr"), "update --resources=FILE (podman)");
+                       streq(c->update.id, "ctr"),
+               "update --resources=FILE (podman)");
         r = PARSE(c, "update", "--resources", "-", "ctr");
         tap_ok(r == 0 && streq(c->update.resources_file, "-"), "update --resources - (CRI-O)");
         r = PARSE(c, "update", "--memory", "128m", "--memory-swap", "256m", "--memory-reservation", "64m",
-                  "--cpu-shares", "1024", "--cpu-quota", "100000", "--cpu-period", "100000", "--cpuset-cpus", "0-1",
-                  "--cpuset-mems", "0", "--pids-limit", "100", "--blkio-weight", "500", "ctr");
+                  "--cpu-shares", "1024", "--cpu-quota", "100000", "--cpu-period", "100000", "--cpuset-cpus",
+                  "0-1", "--cpuset-mems", "0", "--pids-limit", "100", "--blkio-weight", "500", "ctr");
         tap_ok(r == 0 && streq(c->update.memory, "128m") && streq(c->update.memory_swap, "256m") &&
-               streq(c->update.memory_reservation, "64m") && streq(c->update.cpu_shares, "1024") &&
-               streq(c->update.cpu_quota, "100000") && streq(c->update.cpu_period, "100000") &&
-               streq(c->update.cpuset_cpus, "0-1") && streq(c->update.cpuset_mems, "0") &&
-               streq(c->update.pids_limit, "100") && streq(c->update.blkio_weight, "500"),
+                       streq(c->update.memory_reservation, "64m") && streq(c->update.cpu_shares, "1024") &&
+                       streq(c->update.cpu_quota, "100000") && streq(c->update.cpu_period, "100000") &&
+                       streq(c->update.cpuset_cpus, "0-1") && streq(c->update.cpuset_mems, "0") &&
+                       streq(c->update.pids_limit, "100") && streq(c->update.blkio_weight, "500"),
                "update's single-value options");
 
         r = PARSE(c, "events", "ctr");
@@ -279,14 +294,16 @@ static void test_other_verbs(CliCommand *c) {
         tap_ok(r == 0 && c->verb == CLI_VERB_RESUME, "resume ID");
 
         r = PARSE(c, "spec", "-b", "/b", "--rootless");
-        tap_ok(r == 0 && c->verb == CLI_VERB_SPEC && streq(c->bundle, "/b") && c->rootless, "spec -b --rootless");
+        tap_ok(r == 0 && c->verb == CLI_VERB_SPEC && streq(c->bundle, "/b") && c->rootless,
+               "spec -b --rootless");
         r = PARSE(c, "spec", "x");
         tap_ok(r < 0 && error_has(c, "'x'"), "spec takes no argument");
         r = PARSE(c, "features");
         tap_ok(r == 0 && c->verb == CLI_VERB_FEATURES, "features");
 
         r = PARSE(c, "explain", "--format", "json", "/b");
-        tap_ok(r == 0 && c->verb == CLI_VERB_EXPLAIN && c->json && streq(c->bundle, "/b"), "explain --format json B");
+        tap_ok(r == 0 && c->verb == CLI_VERB_EXPLAIN && c->json && streq(c->bundle, "/b"),
+               "explain --format json B");
         r = PARSE(c, "explain");
         tap_ok(r < 0 && error_has(c, "bundle"), "explain without a bundle");
 }

@@ -60,10 +60,11 @@ static void test_document(void) {
         json_object *linux_ = get(root, "linux", NULL);
         json_object *seccomp = get(linux_, "seccomp", NULL);
         tap_ok(json_object_is_type(get(seccomp, "enabled", NULL), json_type_boolean) &&
-               !json_object_get_boolean(get(seccomp, "enabled", NULL)), "linux.seccomp.enabled is false");
+                       !json_object_get_boolean(get(seccomp, "enabled", NULL)),
+               "linux.seccomp.enabled is false");
         tap_ok(!get(seccomp, "actions", NULL) && !get(seccomp, "archs", NULL), "… with no lists");
 
-        static const char * const cgroup_keys[] = { "v1", "v2", "systemd", "systemdUser", "rdma" };
+        static const char *const cgroup_keys[] = {"v1", "v2", "systemd", "systemdUser", "rdma"};
         same = true;
         for (size_t i = 0; i < ELEMENTSOF(cgroup_keys); i++) {
                 json_object *b = get(get(linux_, "cgroup", NULL), cgroup_keys[i], NULL);
@@ -71,7 +72,7 @@ static void test_document(void) {
         }
         tap_ok(same, "linux.cgroup: v1, v2, systemd, systemdUser, rdma all false");
 
-        static const char * const lsm[] = { "apparmor", "selinux", "intelRdt" };
+        static const char *const lsm[] = {"apparmor", "selinux", "intelRdt"};
         for (size_t i = 0; i < ELEMENTSOF(lsm); i++) {
                 json_object *b = get(get(linux_, lsm[i], NULL), "enabled", NULL);
                 tap_ok(json_object_is_type(b, json_type_boolean) && !json_object_get_boolean(b),
@@ -85,24 +86,25 @@ static void test_document(void) {
 
 /* The switches work: a table that claims seccomp lists exactly what it claims. */
 static void test_switches(void) {
-        static const char * const archs[] = { "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", NULL };
-        static const char * const flags[] = { "SECCOMP_FILTER_FLAG_LOG", NULL };
-        static const char * const opts[] = { "ro", "nosuid", NULL };
+        static const char *const archs[] = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", NULL};
+        static const char *const flags[] = {"SECCOMP_FILTER_FLAG_LOG", NULL};
+        static const char *const opts[] = {"ro", "nosuid", NULL};
         OciFeatures f = {
                 .oci_version_min = "1.0.0",
                 .oci_version_max = "1.2.0",
-                .hooks = { [OCI_HOOK_POSTSTOP] = true },
+                .hooks = {[OCI_HOOK_POSTSTOP] = true},
                 .mount_options = opts,
-                .namespaces = { [OCI_NS_TIME] = true },
-                .cgroup = { .v2 = true, .systemd = true },
-                .seccomp = {
-                        .enabled = true,
-                        .actions = { [OCI_SECCOMP_ERRNO] = true, [OCI_SECCOMP_ALLOW] = true },
-                        .operators = { [OCI_SECCOMP_OP_MASKED_EQ] = true },
-                        .archs = archs,
-                        .known_flags = flags,
-                        .supported_flags = NULL,
-                },
+                .namespaces = {[OCI_NS_TIME] = true},
+                .cgroup = {.v2 = true, .systemd = true},
+                .seccomp =
+                        {
+                                .enabled = true,
+                                .actions = {[OCI_SECCOMP_ERRNO] = true, [OCI_SECCOMP_ALLOW] = true},
+                                .operators = {[OCI_SECCOMP_OP_MASKED_EQ] = true},
+                                .archs = archs,
+                                .known_flags = flags,
+                                .supported_flags = NULL,
+                        },
                 .selinux = true,
         };
         _cleanup_free_ char *json = NULL;
@@ -115,19 +117,26 @@ static void test_switches(void) {
         tap_ok(length(get(root, "hooks", NULL)) == 1 && streq(item(get(root, "hooks", NULL), 0), "poststop"),
                "hooks: only the one switched on");
         tap_ok(length(get(root, "mountOptions", NULL)) == 2, "mountOptions listed");
-        tap_ok(length(get(linux_, "namespaces", NULL)) == 1 && streq(item(get(linux_, "namespaces", NULL), 0), "time"),
+        tap_ok(length(get(linux_, "namespaces", NULL)) == 1 &&
+                       streq(item(get(linux_, "namespaces", NULL), 0), "time"),
                "namespaces: only time");
         tap_is_int(length(get(linux_, "capabilities", NULL)), 0, "capabilities: none when not claimed");
         tap_ok(json_object_get_boolean(get(get(linux_, "cgroup", NULL), "v2", NULL)) &&
-               !json_object_get_boolean(get(get(linux_, "cgroup", NULL), "v1", NULL)), "cgroup: v2 but not v1");
+                       !json_object_get_boolean(get(get(linux_, "cgroup", NULL), "v1", NULL)),
+               "cgroup: v2 but not v1");
         tap_ok(json_object_get_boolean(get(seccomp, "enabled", NULL)), "seccomp enabled");
-        tap_ok(length(get(seccomp, "actions", NULL)) == 2 && streq(item(get(seccomp, "actions", NULL), 0), "SCMP_ACT_ERRNO") &&
-               streq(item(get(seccomp, "actions", NULL), 1), "SCMP_ACT_ALLOW"), "seccomp actions: the two claimed");
+        tap_ok(length(get(seccomp, "actions", NULL)) == 2 &&
+                       streq(item(get(seccomp, "actions", NULL), 0), "SCMP_ACT_ERRNO") &&
+                       streq(item(get(seccomp, "actions", NULL), 1), "SCMP_ACT_ALLOW"),
+               "seccomp actions: the two claimed");
         tap_ok(length(get(seccomp, "operators", NULL)) == 1, "seccomp operators: the one claimed");
         tap_ok(length(get(seccomp, "archs", NULL)) == 2 && length(get(seccomp, "knownFlags", NULL)) == 1 &&
-               length(get(seccomp, "supportedFlags", NULL)) == 0, "seccomp archs and flags");
-        tap_ok(json_object_get_boolean(get(get(linux_, "selinux", NULL), "enabled", NULL)), "selinux enabled");
-        tap_ok(get(root, "annotations", NULL) && json_object_object_length(get(root, "annotations", NULL)) == 0,
+                       length(get(seccomp, "supportedFlags", NULL)) == 0,
+               "seccomp archs and flags");
+        tap_ok(json_object_get_boolean(get(get(linux_, "selinux", NULL), "enabled", NULL)),
+               "selinux enabled");
+        tap_ok(get(root, "annotations", NULL) &&
+                       json_object_object_length(get(root, "annotations", NULL)) == 0,
                "annotations: an empty object when none");
         json_object_put(root);
 }

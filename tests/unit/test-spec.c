@@ -63,7 +63,8 @@ static void test_json(void) {
         tap_is_str(get_string(root, "mounts.0.destination"), "/proc", "the first mount is /proc");
         tap_ok(array_has(get(root, "mounts.2.options"), "gid=5"), "devpts gid=5");
         tap_is_str(get_string(root, "mounts.5.type"), "sysfs", "/sys is sysfs");
-        tap_ok(has_namespace(root, "network") && has_namespace(root, "mount") && !has_namespace(root, "user"),
+        tap_ok(has_namespace(root, "network") && has_namespace(root, "mount") &&
+                       !has_namespace(root, "user"),
                "namespaces: network and mount, no user");
         tap_ok(get(root, "linux.resources.devices") != NULL, "the device cgroup denies all by default");
         tap_ok(get(root, "linux.uidMappings") == NULL, "no uid mappings");
@@ -75,8 +76,10 @@ static void test_json(void) {
         tap_is_int(spec_default_json(true, 1000, 1001, &rootless), 0, "spec_default_json(rootless)");
         root = json_tokener_parse_verbose(rootless, &err);
         tap_ok(root != NULL, "the rootless output is valid JSON (%s)", json_tokener_error_desc(err));
-        tap_is_int(json_object_get_int(get(root, "linux.uidMappings.0.hostID")), 1000, "uidMappings hostID = uid");
-        tap_is_int(json_object_get_int(get(root, "linux.gidMappings.0.hostID")), 1001, "gidMappings hostID = gid");
+        tap_is_int(json_object_get_int(get(root, "linux.uidMappings.0.hostID")), 1000,
+                   "uidMappings hostID = uid");
+        tap_is_int(json_object_get_int(get(root, "linux.gidMappings.0.hostID")), 1001,
+                   "gidMappings hostID = gid");
         tap_is_int(json_object_get_int(get(root, "linux.uidMappings.0.size")), 1, "one id mapped");
         tap_ok(has_namespace(root, "user") && !has_namespace(root, "network"), "rootless: user, no network");
         tap_ok(get(root, "linux.resources") == NULL, "rootless: no device cgroup");
@@ -100,14 +103,16 @@ static void test_parse(bool rootless) {
                 tap_skip("the config parser is missing (oci_parse_config() is not written yet)");
                 return;
         }
-        if (!tap_ok(r >= 0, "%s: oci_parse_config() accepts spec's output", rootless ? "rootless" : "default")) {
+        if (!tap_ok(r >= 0, "%s: oci_parse_config() accepts spec's output",
+                    rootless ? "rootless" : "default")) {
                 tap_diag("%s", strna(error));
                 return;
         }
         tap_ok(c->oci_version && streq(c->oci_version, "1.2.0") && c->has_process && c->process.args &&
-               streq(c->process.args[0], "sh") && c->linux.namespaces[OCI_NS_PID].present &&
-               c->linux.namespaces[OCI_NS_USER].present == rootless &&
-               (!rootless || (c->linux.n_uid_mappings == 1 && c->linux.uid_mappings[0].host_id == 1000)),
+                       streq(c->process.args[0], "sh") && c->linux.namespaces[OCI_NS_PID].present &&
+                       c->linux.namespaces[OCI_NS_USER].present == rootless &&
+                       (!rootless ||
+                        (c->linux.n_uid_mappings == 1 && c->linux.uid_mappings[0].host_id == 1000)),
                "%s: the parsed model matches", rootless ? "rootless" : "default");
         oci_config_free(c);
 }
