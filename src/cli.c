@@ -684,9 +684,13 @@ static int parse_options(CliCommand *c, int argc, char *argv[], const struct opt
         opterr = 0;
         while ((opt = getopt_long(argc, argv, optstring, options, NULL)) >= 0) {
                 if (opt == '?') {
-                        if (optopt > 0 && optopt < 0x100)
+                        const char *arg = argv[optind - 1];
+
+                        if (!startswith(arg, "--"))
                                 return parse_error(c, "unknown option '-%c'", optopt);
-                        return parse_error(c, "unknown option '%s'", argv[optind - 1]);
+                        if (strchr(arg, '='))
+                                return parse_error(c, "unknown option or unexpected value '%s'", arg);
+                        return parse_error(c, "unknown option '%s'", arg);
                 }
                 /* optopt cannot tell --bundle from -b here: name the argument as it was written. */
                 if (opt == ':')

@@ -105,6 +105,8 @@ static void test_verbs(CliCommand *c) {
         r = PARSE(c, "create", "--bogus", "x");
         tap_ok(r < 0 && error_has(c, "unknown option '--bogus'") && error_has(c, "create"),
                "unknown verb option: error names it and the verb");
+        r = PARSE(c, "delete", "--force=yes", "x");
+        tap_ok(r < 0 && error_has(c, "'--force=yes'"), "a value for a flag is refused, as written");
         r = PARSE(c, "create", "-z", "x");
         tap_ok(r < 0 && error_has(c, "'-z'"), "unknown short option is named");
         r = PARSE(c, "create", "--bundle");
