@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* linux.seccomp → a BPF program (libseccomp only here), cached by content under the state root.
- * Compiling runs in nspawn-oci before the fork; loading runs in the child, last before exec. */
+ * Compiling runs in nspawn-oci before the fork; loading runs in the child, last before exec.
+ * (seccomp_program_load, not seccomp_load: that name is libseccomp's.)
+ * Loading needs no libseccomp: it is one seccomp(2) call on the exported program. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,10 +18,30 @@ typedef struct SeccompProgram {
         bool notify;             /* a NOTIFY action is present: the listener fd goes to listener_path */
         char *listener_path;
         char *listener_metadata;
+        char hash[65];           /* sha256 of the profile, libseccomp version, arch and kernel */
+        bool from_cache;         /* the BPF came from cache_dir, libseccomp was not used */
 } SeccompProgram;
 
-/* cache_dir may be NULL (no cache). */
+/* Builds the filter as runc does: syscall names libseccomp does not know are skipped, rules whose
+ * action equals the default action are skipped, flags the kernel does not know are dropped (all
+ * three logged at debug level). cache_dir may be NULL (no cache); it is created when missing.
+ * Logs its errors. */
 int seccomp_compile(const OciSeccomp *s, const char *cache_dir, SeccompProgram **ret);
 SeccompProgram *seccomp_program_free(SeccompProgram *p);
-/* Loads the program; returns the notify fd (>= 0) when p->notify, else 0. */
-int seccomp_load(const SeccompProgram *p);
+static inline void seccomp_program_freep(SeccompProgram **p) {
+        seccomp_program_free(*p);
+}
+
+/* Loads the program into the calling process (needs no_new_privs or CAP_SYS_ADMIN); returns the
+ * notify listener fd (>= 0, O_CLOEXEC) when p->notify, else 0. Does not log: it runs in the child. */
+int seccomp_program_load(const SeccompProgram *p);
+
+/* Hands a notify listener fd to the agent listening on the unix socket listener_path, as the
+ * runtime spec says: one message whose payload is the container process state JSON
+ * ({"ociVersion", "fds": ["seccompFd"], "pid", "metadata", "state"}, built by the caller) and
+ * whose SCM_RIGHTS carry listener_fd. Runs in nspawn-oci (host mount namespace): the child
+ * cannot reach a host path. Logs its errors. */
+int seccomp_send_listener(const char *listener_path, int listener_fd, const char *process_state_json);
+
+/* Number of filters compiled with libseccomp by this process (cache misses); for tests and bench. */
+unsigned seccomp_compile_count(void);

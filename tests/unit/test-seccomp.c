@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Compiles seccomp profiles, loads them in forked children and checks what the syscalls return;
+ * the cache and the notify listener hand-over. Needs no root: loading uses no_new_privs. */
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "../tap.h"
+#include "log.h"
+#include "seccomp.h"
+#include "util.h"
+
+static char tmpdir[] = "/tmp/test-seccomp-XXXXXX";
+
+/* Runs probe() in a child under the filter; returns probe()'s value (0..255), or -1. */
+static int run_filtered(const SeccompProgram *p, int (*probe)(void)) {
+        int status;
+        pid_t pid;
+
+        if (!p)
+                return -1;
+        pid = fork();
+        if (pid < 0)
+                return -1;
+        if (pid == 0) {
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                        _exit(250);
+                if (seccomp_program_load(p) < 0)
+                        _exit(251);
+                _exit(probe());
+        }
+        if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+                return -1;
+        return WEXITSTATUS(status);
+}
+
+static int probe_mkdir(void) {
+        char path[128];
+
+        snprintf(path, sizeof(path), "%s/dir-%d", tmpdir, (int) getpid());
+        return syscall(SYS_mkdir, path, 0755) < 0 ? errno : 0;
+}
+
+static int probe_getppid_and_getpid(void) {
+        /* getpid allowed, getppid not: 100 + errno of getppid */
+        if (syscall(SYS_getpid) < 0)
+                return 1;
+        return syscall(SYS_getppid) < 0 ? 100 + errno : 2;
+}
+
+static int probe_personality(void) {
+        long a = syscall(SYS_personality, 0xffffffffUL);   /* the query: blocked by the rule */
+        int ea = errno;
+        long b = syscall(SYS_personality, (unsigned long) PER_LINUX);
+
+        if (a >= 0 || ea != EPERM)
+                return 1;
+        return b < 0 ? 2 : 0;
+}
+
+static SeccompProgram *compile(const OciSeccomp *s, const char *cache) {
+        SeccompProgram *p = NULL;
+
+        if (seccomp_compile(s, cache, &p) < 0)
+                return NULL;
+        return p;
+}
+
+static void test_listener_handover(void) {
+        const char *state = "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":1,\"metadata\":\"meta\"}";
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        union {
+                struct cmsghdr align;
+                char b[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        char buf[512] = {}, ch = 0;
+        struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.b,
+                             .msg_controllen = sizeof(control.b) };
+        int srv, c = -1, got = -1, pfd[2] = { -1, -1 }, r;
+        struct cmsghdr *cm;
+        ssize_t n = -1;
+
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/agent.sock", tmpdir);
+        srv = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        r = srv >= 0 && bind(srv, (struct sockaddr *) &sa, sizeof(sa)) >= 0 && listen(srv, 1) >= 0 &&
+            pipe2(pfd, O_CLOEXEC) >= 0;
+        /* the backlog takes the connection, so sending does not wait for accept() */
+        tap_ok(r && seccomp_send_listener(sa.sun_path, pfd[1], state) == 0, "listener sent to the agent socket");
+        if (r)
+                c = accept4(srv, NULL, NULL, SOCK_CLOEXEC);
+        if (c >= 0)
+                n = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
+        cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+        if (cm && cm->cmsg_type == SCM_RIGHTS)
+                memcpy(&got, CMSG_DATA(cm), sizeof(int));
+        tap_is_str(n > 0 ? buf : NULL, state, "the agent receives the state JSON");
+        /* the received fd is the pipe's write end: writing into it shows on the read end */
+        tap_ok(got >= 0 && write(got, "x", 1) == 1 && read(pfd[0], &ch, 1) == 1 && ch == 'x',
+               "the agent receives the listener fd with SCM_RIGHTS");
+        tap_ok(seccomp_send_listener("/nonexistent/agent.sock", pfd[1], state) < 0,
+               "a missing agent socket is an error");
+        safe_close(got);
+        safe_close(c);
+        safe_close(srv);
+        safe_close(pfd[0]);
+        safe_close(pfd[1]);
+}
+
+int main(void) {
+        SeccompProgram *p;
+        char cmd[512];
+
+        log_set_max_level(LOG_DEBUG);
+        if (!mkdtemp(tmpdir))
+                return 1;
+
+        /* mkdir blocked with the default errno (EPERM) */
+        OciSeccompSyscall block_mkdir[] = {
+                { .names = (char *[]) { "mkdir", "mkdirat", NULL }, .action = OCI_SECCOMP_ERRNO },
+        };
+        OciSeccomp s1 = {
+                .present = true,
+                .default_action = OCI_SECCOMP_ALLOW,
+                .syscalls = block_mkdir,
+                .n_syscalls = ELEMENTSOF(block_mkdir),
+        };
+        p = compile(&s1, NULL);
+        tap_ok(p && p->n_insns > 0 && !p->from_cache && !p->notify, "ERRNO rule compiles (%zu insns)",
+               p ? p->n_insns : 0);
+        tap_is_int(run_filtered(p, probe_mkdir), EPERM, "mkdir under the filter fails with EPERM");
+        seccomp_program_free(p);
+
+        /* errnoRet 38 */
+        block_mkdir[0].errno_ret = (OciOptUint) { .set = true, .v = 38 };
+        p = compile(&s1, NULL);
+        tap_is_int(run_filtered(p, probe_mkdir), ENOSYS, "errnoRet 38 gives ENOSYS");
+        seccomp_program_free(p);
+
+        /* default ERRNO with ALLOW rules */
+        OciSeccompSyscall allow[] = {
+                { .names = (char *[]) { "getpid", "exit", "exit_group", "rt_sigreturn", NULL },
+                  .action = OCI_SECCOMP_ALLOW },
+        };
+        OciSeccomp s3 = {
+                .present = true,
+                .default_action = OCI_SECCOMP_ERRNO,
+                .default_errno_ret = { .set = true, .v = EACCES },
+                .architectures = (char *[]) { "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", NULL },
+                .syscalls = allow,
+                .n_syscalls = ELEMENTSOF(allow),
+        };
+        p = compile(&s3, NULL);
+        tap_is_int(run_filtered(p, probe_getppid_and_getpid), 100 + EACCES,
+                   "default ERRNO(EACCES): getpid allowed, getppid denied with EACCES");
+        seccomp_program_free(p);
+
+        /* argument conditions: personality(0xffffffff) only */
+        OciSeccompArg pers_args[] = { { .index = 0, .value = 0xffffffff, .op = OCI_SECCOMP_OP_EQ } };
+        OciSeccompSyscall pers[] = {
+                { .names = (char *[]) { "personality", NULL }, .action = OCI_SECCOMP_ERRNO,
+                  .args = pers_args, .n_args = 1 },
+        };
+        OciSeccomp s4 = { .present = true, .default_action = OCI_SECCOMP_ALLOW, .syscalls = pers, .n_syscalls = 1 };
+        p = compile(&s4, NULL);
+        tap_is_int(run_filtered(p, probe_personality), 0,
+                   "personality(0xffffffff) is denied, personality(PER_LINUX) allowed");
+        seccomp_program_free(p);
+
+        /* unknown syscall names are skipped; rules with the default action too */
+        OciSeccompSyscall unknown[] = {
+                { .names = (char *[]) { "no_such_syscall_at_all", "mkdir", "mkdirat", NULL },
+                  .action = OCI_SECCOMP_ERRNO },
+                { .names = (char *[]) { "getpid", NULL }, .action = OCI_SECCOMP_ALLOW },
+        };
+        OciSeccomp s5 = { .present = true, .default_action = OCI_SECCOMP_ALLOW, .syscalls = unknown,
+                          .n_syscalls = ELEMENTSOF(unknown) };
+        p = compile(&s5, NULL);
+        tap_ok(p != NULL, "an unknown syscall name and a default-action rule are skipped, not fatal");
+        tap_is_int(run_filtered(p, probe_mkdir), EPERM, "the known names of that rule still apply");
+        seccomp_program_free(p);
+
+        /* the cache: a hit gives the same BPF without libseccomp */
+        char cache[256], path[512];
+        struct stat st;
+        snprintf(cache, sizeof(cache), "%s/cache", tmpdir);
+        unsigned before = seccomp_compile_count();
+        SeccompProgram *cold = compile(&s3, cache), *warm = compile(&s3, cache);
+        tap_ok(cold && !cold->from_cache, "first compile is a miss");
+        tap_ok(warm && warm->from_cache, "second compile is a cache hit");
+        tap_is_int(seccomp_compile_count() - before, 1, "libseccomp ran once for the two compiles");
+        tap_ok(cold && warm && cold->n_insns == warm->n_insns &&
+               memcmp(cold->bpf, warm->bpf, cold->n_insns * sizeof(struct sock_filter)) == 0 &&
+               streq(cold->hash, warm->hash), "the cached BPF is identical");
+        snprintf(path, sizeof(path), "%s/%s.bpf", cache, cold ? cold->hash : "");
+        tap_ok(cold && stat(path, &st) >= 0 && (size_t) st.st_size == cold->n_insns * sizeof(struct sock_filter),
+               "the cache file is named by the hash and holds the program");
+        tap_is_int(run_filtered(warm, probe_getppid_and_getpid), 100 + EACCES,
+                   "the cached program behaves as the compiled one");
+        SeccompProgram *other = compile(&s1, cache);
+        tap_ok(other && cold && !other->from_cache && !streq(other->hash, cold->hash), "another profile misses");
+        seccomp_program_free(cold);
+        seccomp_program_free(warm);
+        seccomp_program_free(other);
+
+        /* flags and notify */
+        OciSeccompSyscall notify[] = {
+                { .names = (char *[]) { "getppid", NULL }, .action = OCI_SECCOMP_NOTIFY },
+        };
+        OciSeccomp s7 = { .present = true, .default_action = OCI_SECCOMP_ALLOW,
+                          .flags = (char *[]) { "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_TSYNC", NULL },
+                          .listener_path = (char *) "/run/agent.sock",
+                          .listener_metadata = (char *) "meta",
+                          .syscalls = notify, .n_syscalls = 1 };
+        p = compile(&s7, NULL);
+        tap_ok(p && p->notify && (p->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) &&
+               (p->flags & SECCOMP_FILTER_FLAG_LOG) && streq(p->listener_path, "/run/agent.sock") &&
+               streq(p->listener_metadata, "meta"), "NOTIFY sets NEW_LISTENER; LOG is kept");
+        seccomp_program_free(p);
+        OciSeccomp bad = s7;
+        bad.flags = (char *[]) { "SECCOMP_FILTER_FLAG_BOGUS", NULL };
+        p = NULL;
+        tap_ok(seccomp_compile(&bad, NULL, &p) == -EINVAL && !p, "an unknown flag name is an error");
+
+        test_listener_handover();
+
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+        if (system(cmd) != 0)
+                tap_diag("could not remove %s", tmpdir);
+        return tap_done(0);
+}
