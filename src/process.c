@@ -173,7 +173,7 @@ int process_sync_receive(int sync_fd, bool main_process, int *ret_listener_fd, c
 
 /* ---- small parsers ---- */
 
-static const char *env_get(char * const *env, const char *name) {
+static const char *env_get(char *const *env, const char *name) {
         size_t l = strlen(name);
 
         STRV_FOREACH(e, env)
@@ -249,7 +249,7 @@ int process_find_executable(const OciProcess *p, char **ret) {
         }
 
         path = env_get(p->env, "PATH") ?: DEFAULT_PATH;
-        for (const char *d = path;; ) {
+        for (const char *d = path;;) {
                 size_t l = strcspn(d, ":");
                 _cleanup_free_ char *full = NULL;
                 struct stat st;
@@ -288,7 +288,8 @@ static int setup_fds(const ProcessContext *ctx) {
         if (syscall(SYS_close_range, 3 + keep, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
                 /* close_range with CLOEXEC needs Linux 5.11: walk up to the fd limit instead */
                 struct rlimit rl;
-                rlim_t max = getrlimit(RLIMIT_NOFILE, &rl) >= 0 && rl.rlim_cur < (1 << 20) ? rl.rlim_cur : (1 << 20);
+                rlim_t max = getrlimit(RLIMIT_NOFILE, &rl) >= 0 && rl.rlim_cur < (1 << 20) ? rl.rlim_cur
+                                                                                           : (1 << 20);
 
                 for (rlim_t fd = 3 + keep; fd < max; fd++)
                         (void) fcntl((int) fd, F_SETFD, FD_CLOEXEC);
@@ -311,7 +312,7 @@ static int setup_terminal(const ProcessContext *ctx) {
         if (setsid() < 0 && errno != EPERM)
                 return report(ctx, errno, "setsid: %m");
         if (ctx->console_fd < 0)
-                return 0;       /* conmon's pipes (or our stdio) go through unchanged */
+                return 0; /* conmon's pipes (or our stdio) go through unchanged */
         if (ioctl(ctx->console_fd, TIOCSCTTY, 0) < 0)
                 return report(ctx, errno, "ioctl(TIOCSCTTY) on the console: %m");
         for (int fd = 0; fd < 3; fd++)
@@ -325,12 +326,15 @@ static int setup_rlimits(const ProcessContext *ctx) {
 
         for (size_t i = 0; i < p->n_rlimits; i++) {
                 struct rlimit rl = {
-                        .rlim_cur = p->rlimits[i].soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t) p->rlimits[i].soft,
-                        .rlim_max = p->rlimits[i].hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t) p->rlimits[i].hard,
+                        .rlim_cur = p->rlimits[i].soft == UINT64_MAX ? RLIM_INFINITY
+                                                                     : (rlim_t) p->rlimits[i].soft,
+                        .rlim_max = p->rlimits[i].hard == UINT64_MAX ? RLIM_INFINITY
+                                                                     : (rlim_t) p->rlimits[i].hard,
                 };
 
                 if (setrlimit(p->rlimits[i].resource, &rl) < 0)
-                        return report(ctx, errno, "setting rlimit %s (soft %" PRIu64 ", hard %" PRIu64 "): %m",
+                        return report(ctx, errno,
+                                      "setting rlimit %s (soft %" PRIu64 ", hard %" PRIu64 "): %m",
                                       strna(oci_rlimit_to_string(p->rlimits[i].resource)),
                                       p->rlimits[i].soft, p->rlimits[i].hard);
         }
@@ -348,7 +352,8 @@ static int setup_oom_score_adj(const ProcessContext *ctx) {
         n = snprintf(buf, sizeof(buf), "%" PRIi64 "\n", p->oom_score_adj.v);
         fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
         if (fd < 0 || write(fd, buf, (size_t) n) != n)
-                return report(ctx, errno, "setting process.oomScoreAdj to %" PRIi64 ": %m", p->oom_score_adj.v);
+                return report(ctx, errno, "setting process.oomScoreAdj to %" PRIi64 ": %m",
+                              p->oom_score_adj.v);
         return 0;
 }
 
@@ -423,7 +428,8 @@ static int setup_personality(const ProcessContext *ctx) {
         else if (pers->domain && streq(pers->domain, "LINUX32"))
                 value = PER_LINUX32;
         else
-                return report(ctx, EINVAL, "linux.personality.domain: unknown domain \"%s\"", strna(pers->domain));
+                return report(ctx, EINVAL, "linux.personality.domain: unknown domain \"%s\"",
+                              strna(pers->domain));
         STRV_FOREACH(f, pers->flags) {
                 size_t i;
                 for (i = 0; i < ELEMENTSOF(personality_flag_table); i++)
@@ -488,7 +494,8 @@ static int setup_labels(const ProcessContext *ctx) {
                 /* runc refuses a label it cannot apply: dropping it would run the process with
                  * less confinement than asked for. */
                 if (!selinux_enabled())
-                        return report(ctx, EOPNOTSUPP, "process.selinuxLabel is specified in config, but selinux "
+                        return report(ctx, EOPNOTSUPP,
+                                      "process.selinuxLabel is specified in config, but selinux "
                                       "is disabled or not supported");
                 r = write_attr("/proc/thread-self/attr/exec", p->selinux_label);
                 if (r < 0)
@@ -537,7 +544,8 @@ static uint64_t known_caps(const OciProcess *p, OciCapSet set, int last) {
 
         if (v & ~mask)
                 log_debug("process.capabilities.%s: the kernel knows capabilities up to %d only, skipping "
-                          "mask 0x%" PRIx64, oci_cap_set_to_string(set), last, v & ~mask);
+                          "mask 0x%" PRIx64,
+                          oci_cap_set_to_string(set), last, v & ~mask);
         return v & mask;
 }
 
@@ -572,13 +580,16 @@ static int apply_caps(const ProcessContext *ctx, int last) {
         struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
         struct __user_cap_data_struct d[2] = {
                 { .effective = (uint32_t) eff, .permitted = (uint32_t) prm, .inheritable = (uint32_t) inh },
-                { .effective = (uint32_t) (eff >> 32), .permitted = (uint32_t) (prm >> 32),
+                { .effective = (uint32_t) (eff >> 32),
+                  .permitted = (uint32_t) (prm >> 32),
                   .inheritable = (uint32_t) (inh >> 32) },
         };
 
         if (syscall(SYS_capset, &h, d) < 0)
-                return report(ctx, errno, "capset (effective 0x%" PRIx64 ", permitted 0x%" PRIx64
-                              ", inheritable 0x%" PRIx64 "): %m", eff, prm, inh);
+                return report(ctx, errno,
+                              "capset (effective 0x%" PRIx64 ", permitted 0x%" PRIx64
+                              ", inheritable 0x%" PRIx64 "): %m",
+                              eff, prm, inh);
 
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
                 return report(ctx, errno, "clearing the ambient capabilities: %m");
@@ -588,8 +599,10 @@ static int apply_caps(const ProcessContext *ctx, int last) {
                 /* The kernel allows an ambient capability only when it is permitted and
                  * inheritable; runc warns and goes on in that case, so do we. */
                 if (!(prm & inh & (UINT64_C(1) << c))) {
-                        log_warning("process.capabilities.ambient: %s is not both permitted and inheritable, "
-                                    "ignoring", strna(oci_capability_to_string(c)));
+                        log_warning(
+                                "process.capabilities.ambient: %s is not both permitted and inheritable, "
+                                "ignoring",
+                                strna(oci_capability_to_string(c)));
                         continue;
                 }
                 if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long) c, 0, 0) < 0)
@@ -634,7 +647,7 @@ static int wait_exec_fifo(const ProcessContext *ctx) {
 }
 
 static char **build_env(const OciProcess *p) {
-        char **env = strv_copy(p->env ?: (char *[]) { NULL });
+        char **env = strv_copy(p->env ?: (char *[]){ NULL });
 
         if (!env)
                 return NULL;
@@ -723,7 +736,8 @@ int process_exec(const ProcessContext *ctx) {
         if (r < 0)
                 return r;
         if (!cwd_done && chdir(p->cwd ?: "/") < 0)
-                return report(ctx, errno, "chdir to cwd (\"%s\") set in config.json failed: %m", p->cwd ?: "/");
+                return report(ctx, errno, "chdir to cwd (\"%s\") set in config.json failed: %m",
+                              p->cwd ?: "/");
         if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
                 return report(ctx, errno, "prctl(PR_SET_KEEPCAPS): %m");
         r = apply_caps(ctx, last);

@@ -206,14 +206,17 @@ static int add_rules(scmp_filter_ctx ctx, const OciSeccompSyscall *sc, uint32_t 
                 enum scmp_compare op = op_to_scmp(a->op);
 
                 if (a->index >= ELEMENTSOF(per_index))
-                        return log_error_errno(EINVAL, "linux.seccomp.syscalls[%zu].args[%zu].index: %" PRIu32
-                                               " is not an argument index (0-5)", index, j, a->index);
+                        return log_error_errno(EINVAL,
+                                               "linux.seccomp.syscalls[%zu].args[%zu].index: %" PRIu32
+                                               " is not an argument index (0-5)",
+                                               index, j, a->index);
                 if (op == _SCMP_CMP_MIN)
-                        return log_error_errno(EINVAL, "linux.seccomp.syscalls[%zu].args[%zu].op: unknown operator",
+                        return log_error_errno(EINVAL,
+                                               "linux.seccomp.syscalls[%zu].args[%zu].op: unknown operator",
                                                index, j);
                 if (++per_index[a->index] > 1)
                         same_index_twice = true;
-                cmps[j] = (struct scmp_arg_cmp) {
+                cmps[j] = (struct scmp_arg_cmp){
                         .arg = a->index,
                         .op = op,
                         .datum_a = a->value,
@@ -236,14 +239,18 @@ static int add_rules(scmp_filter_ctx ctx, const OciSeccompSyscall *sc, uint32_t 
                         for (size_t j = 0; j < sc->n_args; j++) {
                                 r = seccomp_rule_add_array(ctx, action, nr, 1, &cmps[j]);
                                 if (r < 0)
-                                        return log_error_errno(r, "linux.seccomp.syscalls[%zu]: failed to add "
-                                                               "a rule for \"%s\": %m", index, *name);
+                                        return log_error_errno(r,
+                                                               "linux.seccomp.syscalls[%zu]: failed to add "
+                                                               "a rule for \"%s\": %m",
+                                                               index, *name);
                         }
                 } else {
                         r = seccomp_rule_add_array(ctx, action, nr, (unsigned) sc->n_args, cmps);
                         if (r < 0)
-                                return log_error_errno(r, "linux.seccomp.syscalls[%zu]: failed to add a rule "
-                                                       "for \"%s\": %m", index, *name);
+                                return log_error_errno(r,
+                                                       "linux.seccomp.syscalls[%zu]: failed to add a rule "
+                                                       "for \"%s\": %m",
+                                                       index, *name);
                 }
         }
         return 0;
@@ -261,7 +268,8 @@ static int compile_bpf(const OciSeccomp *s, void **ret_bpf, size_t *ret_size) {
                 return log_error_errno(EINVAL, "linux.seccomp.defaultAction: unknown action");
         ctx = seccomp_init(default_action);
         if (!ctx)
-                return log_error_errno(EINVAL, "Failed to initialize the seccomp filter with default action %s",
+                return log_error_errno(EINVAL,
+                                       "Failed to initialize the seccomp filter with default action %s",
                                        strna(oci_seccomp_action_to_string(s->default_action)));
 
         /* The program is exported and loaded by us: libseccomp's own no_new_privs is irrelevant,
@@ -276,16 +284,20 @@ static int compile_bpf(const OciSeccomp *s, void **ret_bpf, size_t *ret_size) {
                 size_t i;
 
                 if (!startswith(*a, "SCMP_ARCH_") || strlen(*a) - 10 >= sizeof(name))
-                        return log_error_errno(EINVAL, "linux.seccomp.architectures: unknown architecture \"%s\"", *a);
+                        return log_error_errno(
+                                EINVAL, "linux.seccomp.architectures: unknown architecture \"%s\"", *a);
                 for (i = 0; (*a)[10 + i]; i++)
-                        name[i] = (char) (((*a)[10 + i] >= 'A' && (*a)[10 + i] <= 'Z') ? (*a)[10 + i] + 32 : (*a)[10 + i]);
+                        name[i] = (char) (((*a)[10 + i] >= 'A' && (*a)[10 + i] <= 'Z') ? (*a)[10 + i] + 32
+                                                                                       : (*a)[10 + i]);
                 name[i] = 0;
                 arch = seccomp_arch_resolve_name(name);
                 if (arch == 0)
-                        return log_error_errno(EINVAL, "linux.seccomp.architectures: unknown architecture \"%s\"", *a);
+                        return log_error_errno(
+                                EINVAL, "linux.seccomp.architectures: unknown architecture \"%s\"", *a);
                 r = seccomp_arch_add(ctx, arch);
                 if (r < 0 && r != -EEXIST)
-                        return log_error_errno(r, "linux.seccomp.architectures: failed to add \"%s\": %m", *a);
+                        return log_error_errno(r, "linux.seccomp.architectures: failed to add \"%s\": %m",
+                                               *a);
         }
 
         for (size_t i = 0; i < s->n_syscalls; i++) {
@@ -293,7 +305,8 @@ static int compile_bpf(const OciSeccomp *s, void **ret_bpf, size_t *ret_size) {
                 uint32_t action = action_to_scmp(sc->action, &sc->errno_ret);
 
                 if (action == UINT32_MAX)
-                        return log_error_errno(EINVAL, "linux.seccomp.syscalls[%zu].action: unknown action", i);
+                        return log_error_errno(EINVAL, "linux.seccomp.syscalls[%zu].action: unknown action",
+                                               i);
                 if (action == default_action) {
                         /* libseccomp refuses such rules (EACCES); they change nothing anyway */
                         log_debug("seccomp: syscalls[%zu] has the default action, skipping", i);
@@ -366,7 +379,8 @@ int seccomp_compile(const OciSeccomp *s, const char *cache_dir, SeccompProgram *
                 if (r >= 0)
                         log_debug("seccomp: cached filter %s is damaged, compiling again", p->hash);
                 else if (r != -ENOENT)
-                        log_debug_errno(r, "seccomp: cannot read cached filter %s, compiling: %m", cache_path);
+                        log_debug_errno(r, "seccomp: cannot read cached filter %s, compiling: %m",
+                                        cache_path);
                 free(TAKE_PTR(data));
         }
 
@@ -382,7 +396,8 @@ int seccomp_compile(const OciSeccomp *s, const char *cache_dir, SeccompProgram *
                 if (r >= 0)
                         r = write_file_atomic(cache_path, p->bpf, size, 0600);
                 if (r < 0)
-                        log_debug_errno(r, "seccomp: failed to cache filter in %s, ignoring: %m", cache_path);
+                        log_debug_errno(r, "seccomp: failed to cache filter in %s, ignoring: %m",
+                                        cache_path);
         }
 
         *ret = TAKE_PTR(p);
@@ -425,15 +440,18 @@ int seccomp_send_listener(const char *listener_path, int listener_fd, const char
         struct cmsghdr *cmsg;
 
         if (strlen(listener_path) >= sizeof(sa.sun_path))
-                return log_error_errno(ENAMETOOLONG, "linux.seccomp.listenerPath: \"%s\" is too long for a "
-                                       "unix socket address", listener_path);
+                return log_error_errno(ENAMETOOLONG,
+                                       "linux.seccomp.listenerPath: \"%s\" is too long for a "
+                                       "unix socket address",
+                                       listener_path);
         strcpy(sa.sun_path, listener_path);
 
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return log_error_errno(errno, "Failed to create a socket for the seccomp agent: %m");
         if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
-                return log_error_errno(errno, "Failed to connect to the seccomp agent at %s: %m", listener_path);
+                return log_error_errno(errno, "Failed to connect to the seccomp agent at %s: %m",
+                                       listener_path);
 
         cmsg = CMSG_FIRSTHDR(&mh);
         cmsg->cmsg_level = SOL_SOCKET;
@@ -446,10 +464,12 @@ int seccomp_send_listener(const char *listener_path, int listener_fd, const char
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
-                        return log_error_errno(errno, "Failed to send the seccomp listener to %s: %m", listener_path);
-                if ((size_t) n != iov.iov_len)
-                        return log_error_errno(EIO, "Short write of the container state to the seccomp agent at %s",
+                        return log_error_errno(errno, "Failed to send the seccomp listener to %s: %m",
                                                listener_path);
+                if ((size_t) n != iov.iov_len)
+                        return log_error_errno(
+                                EIO, "Short write of the container state to the seccomp agent at %s",
+                                listener_path);
                 return 0;
         }
 }

@@ -47,7 +47,8 @@ static void sha256_block(Sha256 *s, const uint8_t *p) {
 
 void sha256_init(Sha256 *s) {
         static const uint32_t iv[8] = {
-                0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+                0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
         };
         memcpy(s->state, iv, sizeof(iv));
         s->length = 0;

@@ -17,10 +17,10 @@
 static char tmpdir[] = "/tmp/test-process-XXXXXX";
 
 typedef struct Run {
-        int sync_r;              /* process_sync_receive() result */
-        char *error;             /* the child's ERROR text */
+        int sync_r; /* process_sync_receive() result */
+        char *error; /* the child's ERROR text */
         int listener_fd;
-        char out[16384];         /* the child's stdout */
+        char out[16384]; /* the child's stdout */
         int status;
 } Run;
 
@@ -120,8 +120,8 @@ int main(void) {
                 .additional_gids = groups,
                 .n_additional_gids = ELEMENTSOF(groups),
                 .umask = { .set = true, .v = 027 },
-                .args = (char *[]) { "cat", "/proc/self/status", NULL },
-                .env = (char *[]) { "PATH=/nonexistent:/usr/bin:/bin", "HOME=/", NULL },
+                .args = (char *[]){ "cat", "/proc/self/status", NULL },
+                .env = (char *[]){ "PATH=/nonexistent:/usr/bin:/bin", "HOME=/", NULL },
                 .cwd = (char *) "/",
                 .has_capabilities = true,
                 .no_new_privileges = true,
@@ -141,8 +141,10 @@ int main(void) {
                "cat found in PATH and exec'd (sync %d, error %s)", r.sync_r, strna(r.error));
         /* execve as uid 1000 keeps only the ambient set in permitted and effective */
         tap_is_str(field(r.out, "CapInh:", buf, sizeof(buf)), "0000000000000020", "CapInh");
-        tap_is_str(field(r.out, "CapPrm:", buf, sizeof(buf)), "0000000000000020", "CapPrm (ambient after exec)");
-        tap_is_str(field(r.out, "CapEff:", buf, sizeof(buf)), "0000000000000020", "CapEff (ambient after exec)");
+        tap_is_str(field(r.out, "CapPrm:", buf, sizeof(buf)), "0000000000000020",
+                   "CapPrm (ambient after exec)");
+        tap_is_str(field(r.out, "CapEff:", buf, sizeof(buf)), "0000000000000020",
+                   "CapEff (ambient after exec)");
         tap_is_str(field(r.out, "CapBnd:", buf, sizeof(buf)), "0000000000000421",
                    "CapBnd (an unknown cap 63 is skipped)");
         tap_is_str(field(r.out, "CapAmb:", buf, sizeof(buf)), "0000000000000020", "CapAmb");
@@ -155,14 +157,16 @@ int main(void) {
 
         /* as uid 0 without a capabilities object: everything is dropped (runc), umask 0022 */
         OciProcess p0 = {
-                .args = (char *[]) { "/bin/cat", "/proc/self/status", NULL },
-                .env = (char *[]) { "HOME=/", NULL },
+                .args = (char *[]){ "/bin/cat", "/proc/self/status", NULL },
+                .env = (char *[]){ "HOME=/", NULL },
                 .cwd = (char *) "/",
         };
-        ctx = (ProcessContext) { .process = &p0, .console_fd = -1, .exec_fifo_fd = -1 };
+        ctx = (ProcessContext){ .process = &p0, .console_fd = -1, .exec_fifo_fd = -1 };
         run(&ctx, NULL, &r);
-        tap_is_str(field(r.out, "CapEff:", buf, sizeof(buf)), "0000000000000000", "no capabilities: CapEff empty");
-        tap_is_str(field(r.out, "CapBnd:", buf, sizeof(buf)), "0000000000000000", "no capabilities: CapBnd empty");
+        tap_is_str(field(r.out, "CapEff:", buf, sizeof(buf)), "0000000000000000",
+                   "no capabilities: CapEff empty");
+        tap_is_str(field(r.out, "CapBnd:", buf, sizeof(buf)), "0000000000000000",
+                   "no capabilities: CapBnd empty");
         tap_is_str(field(r.out, "Groups:", buf, sizeof(buf)), "", "no additionalGids: no groups");
         tap_is_str(field(r.out, "Umask:", buf, sizeof(buf)), "0022", "default umask 0022");
         tap_is_str(field(r.out, "NoNewPrivs:", buf, sizeof(buf)), "0", "no_new_privs off");
@@ -170,12 +174,12 @@ int main(void) {
 
         /* env is exactly process.env; HOME filled in when missing */
         OciProcess pe = {
-                .args = (char *[]) { "cat", "/proc/self/environ", NULL },
-                .env = (char *[]) { "PATH=/usr/bin:/bin", "FOO=bar baz", NULL },
+                .args = (char *[]){ "cat", "/proc/self/environ", NULL },
+                .env = (char *[]){ "PATH=/usr/bin:/bin", "FOO=bar baz", NULL },
                 .cwd = (char *) "/",
         };
         setenv("LEAK_FROM_RUNTIME", "1", 1);
-        ctx = (ProcessContext) { .process = &pe, .console_fd = -1, .exec_fifo_fd = -1 };
+        ctx = (ProcessContext){ .process = &pe, .console_fd = -1, .exec_fifo_fd = -1 };
         run(&ctx, NULL, &r);
         for (char *c = r.out; c < r.out + sizeof(r.out) - 1 && (c[0] || c[1]); c++)
                 if (!*c)
@@ -189,17 +193,22 @@ int main(void) {
         OciProcess pc = {
                 .uid = 1000,
                 .gid = 1000,
-                .args = (char *[]) { "sh", "-c", "pwd; ulimit -Sn; ulimit -Hn; cat /proc/self/oom_score_adj; "
-                                     "[ -e /proc/self/fd/3 ] && echo fd3; [ -e /proc/self/fd/20 ] && echo fd20; "
-                                     "[ -e /proc/self/fd/40 ] && echo fd40; echo end", NULL },
-                .env = (char *[]) { "PATH=/usr/bin:/bin", "HOME=/", NULL },
+                .args =
+                        (char *[]){
+                                "sh", "-c",
+                                "pwd; ulimit -Sn; ulimit -Hn; cat /proc/self/oom_score_adj; "
+                                "[ -e /proc/self/fd/3 ] && echo fd3; [ -e /proc/self/fd/20 ] && echo fd20; "
+                                "[ -e /proc/self/fd/40 ] && echo fd40; echo end",
+                                NULL },
+                .env = (char *[]){ "PATH=/usr/bin:/bin", "HOME=/", NULL },
                 .cwd = cwd,
                 .rlimits = rlimits,
                 .n_rlimits = ELEMENTSOF(rlimits),
                 .oom_score_adj = { .set = true, .v = 123 },
         };
-        ctx = (ProcessContext) { .process = &pc, .console_fd = -1, .exec_fifo_fd = -1, .preserve_fds = 1,
-                                 .main_process = true };
+        ctx = (ProcessContext){
+                .process = &pc, .console_fd = -1, .exec_fifo_fd = -1, .preserve_fds = 1, .main_process = true
+        };
         run(&ctx, NULL, &r);
         snprintf(buf, sizeof(buf), "%s\n1000\n2000\n123\nfd3\nend\n", cwd);
         tap_is_str(r.out, buf, "cwd created, rlimits, oom_score_adj, preserved fd 3, others closed");
@@ -207,11 +216,11 @@ int main(void) {
 
         /* a missing executable is reported through the sync socket, before any FIFO wait */
         OciProcess pm = {
-                .args = (char *[]) { "no-such-command-here", NULL },
-                .env = (char *[]) { "PATH=/usr/bin:/bin", NULL },
+                .args = (char *[]){ "no-such-command-here", NULL },
+                .env = (char *[]){ "PATH=/usr/bin:/bin", NULL },
                 .cwd = (char *) "/",
         };
-        ctx = (ProcessContext) { .process = &pm, .console_fd = -1, .exec_fifo_fd = -1 };
+        ctx = (ProcessContext){ .process = &pm, .console_fd = -1, .exec_fifo_fd = -1 };
         run(&ctx, NULL, &r);
         tap_is_int(r.sync_r, -EIO, "missing executable: the child reports an error");
         tap_is_str(r.error, "exec: \"no-such-command-here\": executable file not found in $PATH",
@@ -222,11 +231,12 @@ int main(void) {
         /* a failing setting names itself: raising the hard limit needs CAP_SYS_RESOURCE, which this
          * test may or may not have; an out-of-range oom_score_adj fails everywhere */
         OciProcess po = pm;
-        po.args = (char *[]) { "true", NULL };
-        po.oom_score_adj = (OciOptInt) { .set = true, .v = 5000 };
-        ctx = (ProcessContext) { .process = &po, .console_fd = -1, .exec_fifo_fd = -1 };
+        po.args = (char *[]){ "true", NULL };
+        po.oom_score_adj = (OciOptInt){ .set = true, .v = 5000 };
+        ctx = (ProcessContext){ .process = &po, .console_fd = -1, .exec_fifo_fd = -1 };
         run(&ctx, NULL, &r);
-        tap_is_str(r.error, "setting process.oomScoreAdj to 5000: Invalid argument", "a failing setting is named");
+        tap_is_str(r.error, "setting process.oomScoreAdj to 5000: Invalid argument",
+                   "a failing setting is named");
         free(r.error);
 
         /* the exec FIFO: READY first, exec only once the read side is opened */
@@ -234,11 +244,11 @@ int main(void) {
         if (mkfifo(fifo, 0600) < 0)
                 abort();
         OciProcess pf = {
-                .args = (char *[]) { "echo", "started", NULL },
-                .env = (char *[]) { "PATH=/usr/bin:/bin", "HOME=/", NULL },
+                .args = (char *[]){ "echo", "started", NULL },
+                .env = (char *[]){ "PATH=/usr/bin:/bin", "HOME=/", NULL },
                 .cwd = (char *) "/",
         };
-        ctx = (ProcessContext) { .process = &pf, .console_fd = -1, .main_process = true };
+        ctx = (ProcessContext){ .process = &pf, .console_fd = -1, .main_process = true };
         run(&ctx, fifo, &r);
         tap_is_int(r.sync_r, 0, "main process: READY before the FIFO wait");
         tap_is_str(r.out, "started\n", "main process: exec'd after `start` opened the FIFO");
@@ -247,13 +257,15 @@ int main(void) {
         /* a NOTIFY filter: the listener fd reaches the parent through the sync socket */
         SeccompProgram *sp = NULL;
         OciSeccompSyscall notify[] = {
-                { .names = (char *[]) { "getppid", NULL }, .action = OCI_SECCOMP_NOTIFY },
+                { .names = (char *[]){ "getppid", NULL }, .action = OCI_SECCOMP_NOTIFY },
         };
-        OciSeccomp sn = { .present = true, .default_action = OCI_SECCOMP_ALLOW, .syscalls = notify, .n_syscalls = 1 };
+        OciSeccomp sn = {
+                .present = true, .default_action = OCI_SECCOMP_ALLOW, .syscalls = notify, .n_syscalls = 1
+        };
         if (seccomp_compile(&sn, NULL, &sp) < 0)
                 abort();
         pf.no_new_privileges = true;
-        ctx = (ProcessContext) { .process = &pf, .seccomp = sp, .console_fd = -1, .main_process = true };
+        ctx = (ProcessContext){ .process = &pf, .seccomp = sp, .console_fd = -1, .main_process = true };
         run(&ctx, fifo, &r);
         tap_ok(r.sync_r == 0 && r.listener_fd >= 0, "NOTIFY: the listener fd arrives with READY (fd %d)",
                r.listener_fd);

@@ -56,7 +56,7 @@ static int probe_getppid_and_getpid(void) {
 }
 
 static int probe_personality(void) {
-        long a = syscall(SYS_personality, 0xffffffffUL);   /* the query: blocked by the rule */
+        long a = syscall(SYS_personality, 0xffffffffUL); /* the query: blocked by the rule */
         int ea = errno;
         long b = syscall(SYS_personality, (unsigned long) PER_LINUX);
 
@@ -74,7 +74,8 @@ static SeccompProgram *compile(const OciSeccomp *s, const char *cache) {
 }
 
 static void test_listener_handover(void) {
-        const char *state = "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":1,\"metadata\":\"meta\"}";
+        const char *state =
+                "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":1,\"metadata\":\"meta\"}";
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         union {
                 struct cmsghdr align;
@@ -82,7 +83,9 @@ static void test_listener_handover(void) {
         } control = {};
         char buf[512] = {}, ch = 0;
         struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.b,
+        struct msghdr mh = { .msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = control.b,
                              .msg_controllen = sizeof(control.b) };
         int srv, c = -1, got = -1, pfd[2] = { -1, -1 }, r;
         struct cmsghdr *cm;
@@ -93,7 +96,8 @@ static void test_listener_handover(void) {
         r = srv >= 0 && bind(srv, (struct sockaddr *) &sa, sizeof(sa)) >= 0 && listen(srv, 1) >= 0 &&
             pipe2(pfd, O_CLOEXEC) >= 0;
         /* the backlog takes the connection, so sending does not wait for accept() */
-        tap_ok(r && seccomp_send_listener(sa.sun_path, pfd[1], state) == 0, "listener sent to the agent socket");
+        tap_ok(r && seccomp_send_listener(sa.sun_path, pfd[1], state) == 0,
+               "listener sent to the agent socket");
         if (r)
                 c = accept4(srv, NULL, NULL, SOCK_CLOEXEC);
         if (c >= 0)
@@ -124,7 +128,7 @@ int main(void) {
 
         /* mkdir blocked with the default errno (EPERM) */
         OciSeccompSyscall block_mkdir[] = {
-                { .names = (char *[]) { "mkdir", "mkdirat", NULL }, .action = OCI_SECCOMP_ERRNO },
+                { .names = (char *[]){ "mkdir", "mkdirat", NULL }, .action = OCI_SECCOMP_ERRNO },
         };
         OciSeccomp s1 = {
                 .present = true,
@@ -139,21 +143,21 @@ int main(void) {
         seccomp_program_free(p);
 
         /* errnoRet 38 */
-        block_mkdir[0].errno_ret = (OciOptUint) { .set = true, .v = 38 };
+        block_mkdir[0].errno_ret = (OciOptUint){ .set = true, .v = 38 };
         p = compile(&s1, NULL);
         tap_is_int(run_filtered(p, probe_mkdir), ENOSYS, "errnoRet 38 gives ENOSYS");
         seccomp_program_free(p);
 
         /* default ERRNO with ALLOW rules */
         OciSeccompSyscall allow[] = {
-                { .names = (char *[]) { "getpid", "exit", "exit_group", "rt_sigreturn", NULL },
+                { .names = (char *[]){ "getpid", "exit", "exit_group", "rt_sigreturn", NULL },
                   .action = OCI_SECCOMP_ALLOW },
         };
         OciSeccomp s3 = {
                 .present = true,
                 .default_action = OCI_SECCOMP_ERRNO,
                 .default_errno_ret = { .set = true, .v = EACCES },
-                .architectures = (char *[]) { "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", NULL },
+                .architectures = (char *[]){ "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", NULL },
                 .syscalls = allow,
                 .n_syscalls = ELEMENTSOF(allow),
         };
@@ -165,10 +169,14 @@ int main(void) {
         /* argument conditions: personality(0xffffffff) only */
         OciSeccompArg pers_args[] = { { .index = 0, .value = 0xffffffff, .op = OCI_SECCOMP_OP_EQ } };
         OciSeccompSyscall pers[] = {
-                { .names = (char *[]) { "personality", NULL }, .action = OCI_SECCOMP_ERRNO,
-                  .args = pers_args, .n_args = 1 },
+                { .names = (char *[]){ "personality", NULL },
+                  .action = OCI_SECCOMP_ERRNO,
+                  .args = pers_args,
+                  .n_args = 1 },
         };
-        OciSeccomp s4 = { .present = true, .default_action = OCI_SECCOMP_ALLOW, .syscalls = pers, .n_syscalls = 1 };
+        OciSeccomp s4 = {
+                .present = true, .default_action = OCI_SECCOMP_ALLOW, .syscalls = pers, .n_syscalls = 1
+        };
         p = compile(&s4, NULL);
         tap_is_int(run_filtered(p, probe_personality), 0,
                    "personality(0xffffffff) is denied, personality(PER_LINUX) allowed");
@@ -176,11 +184,13 @@ int main(void) {
 
         /* unknown syscall names are skipped; rules with the default action too */
         OciSeccompSyscall unknown[] = {
-                { .names = (char *[]) { "no_such_syscall_at_all", "mkdir", "mkdirat", NULL },
+                { .names = (char *[]){ "no_such_syscall_at_all", "mkdir", "mkdirat", NULL },
                   .action = OCI_SECCOMP_ERRNO },
-                { .names = (char *[]) { "getpid", NULL }, .action = OCI_SECCOMP_ALLOW },
+                { .names = (char *[]){ "getpid", NULL }, .action = OCI_SECCOMP_ALLOW },
         };
-        OciSeccomp s5 = { .present = true, .default_action = OCI_SECCOMP_ALLOW, .syscalls = unknown,
+        OciSeccomp s5 = { .present = true,
+                          .default_action = OCI_SECCOMP_ALLOW,
+                          .syscalls = unknown,
                           .n_syscalls = ELEMENTSOF(unknown) };
         p = compile(&s5, NULL);
         tap_ok(p != NULL, "an unknown syscall name and a default-action rule are skipped, not fatal");
@@ -197,35 +207,42 @@ int main(void) {
         tap_ok(warm && warm->from_cache, "second compile is a cache hit");
         tap_is_int(seccomp_compile_count() - before, 1, "libseccomp ran once for the two compiles");
         tap_ok(cold && warm && cold->n_insns == warm->n_insns &&
-               memcmp(cold->bpf, warm->bpf, cold->n_insns * sizeof(struct sock_filter)) == 0 &&
-               streq(cold->hash, warm->hash), "the cached BPF is identical");
+                       memcmp(cold->bpf, warm->bpf, cold->n_insns * sizeof(struct sock_filter)) == 0 &&
+                       streq(cold->hash, warm->hash),
+               "the cached BPF is identical");
         snprintf(path, sizeof(path), "%s/%s.bpf", cache, cold ? cold->hash : "");
-        tap_ok(cold && stat(path, &st) >= 0 && (size_t) st.st_size == cold->n_insns * sizeof(struct sock_filter),
+        tap_ok(cold && stat(path, &st) >= 0 &&
+                       (size_t) st.st_size == cold->n_insns * sizeof(struct sock_filter),
                "the cache file is named by the hash and holds the program");
         tap_is_int(run_filtered(warm, probe_getppid_and_getpid), 100 + EACCES,
                    "the cached program behaves as the compiled one");
         SeccompProgram *other = compile(&s1, cache);
-        tap_ok(other && cold && !other->from_cache && !streq(other->hash, cold->hash), "another profile misses");
+        tap_ok(other && cold && !other->from_cache && !streq(other->hash, cold->hash),
+               "another profile misses");
         seccomp_program_free(cold);
         seccomp_program_free(warm);
         seccomp_program_free(other);
 
         /* flags and notify */
         OciSeccompSyscall notify[] = {
-                { .names = (char *[]) { "getppid", NULL }, .action = OCI_SECCOMP_NOTIFY },
+                { .names = (char *[]){ "getppid", NULL }, .action = OCI_SECCOMP_NOTIFY },
         };
-        OciSeccomp s7 = { .present = true, .default_action = OCI_SECCOMP_ALLOW,
-                          .flags = (char *[]) { "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_TSYNC", NULL },
+        OciSeccomp s7 = { .present = true,
+                          .default_action = OCI_SECCOMP_ALLOW,
+                          .flags =
+                                  (char *[]){ "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_TSYNC", NULL },
                           .listener_path = (char *) "/run/agent.sock",
                           .listener_metadata = (char *) "meta",
-                          .syscalls = notify, .n_syscalls = 1 };
+                          .syscalls = notify,
+                          .n_syscalls = 1 };
         p = compile(&s7, NULL);
         tap_ok(p && p->notify && (p->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) &&
-               (p->flags & SECCOMP_FILTER_FLAG_LOG) && streq(p->listener_path, "/run/agent.sock") &&
-               streq(p->listener_metadata, "meta"), "NOTIFY sets NEW_LISTENER; LOG is kept");
+                       (p->flags & SECCOMP_FILTER_FLAG_LOG) && streq(p->listener_path, "/run/agent.sock") &&
+                       streq(p->listener_metadata, "meta"),
+               "NOTIFY sets NEW_LISTENER; LOG is kept");
         seccomp_program_free(p);
         OciSeccomp bad = s7;
-        bad.flags = (char *[]) { "SECCOMP_FILTER_FLAG_BOGUS", NULL };
+        bad.flags = (char *[]){ "SECCOMP_FILTER_FLAG_BOGUS", NULL };
         p = NULL;
         tap_ok(seccomp_compile(&bad, NULL, &p) == -EINVAL && !p, "an unknown flag name is an error");
 
