@@ -155,8 +155,8 @@ static int connect_path(int sock, const char *path) {
                 dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (dfd < 0)
                         return negative_errno();
-                if ((size_t) snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dfd, base + 1) >=
-                    sizeof(sa.sun_path))
+                int k = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dfd, base + 1);
+                if (k < 0 || (size_t) k >= sizeof(sa.sun_path))
                         return -ENAMETOOLONG;
         }
 
@@ -273,7 +273,13 @@ int console_relay(int master, pid_t pid, int *ret_status) {
         /* After the child exits, output still buffered is drained; if the master stays quiet this
          * long, something else holds the slave open, and we stop anyway. */
         static const int drain_ms = 250;
-        Relay r = { .master = master, .size_source = -1, .in_open = true, .out_ok = true, .master_open = true };
+        Relay r = {
+                .master = master,
+                .size_source = -1,
+                .in_open = true,
+                .out_ok = true,
+                .master_open = true,
+        };
         _cleanup_close_ int pidfd = -1, sfd = -1;
         struct termios saved;
         bool raw = false, exited = false, masked = false;

@@ -128,7 +128,8 @@ static int hook_run(const OciHook *h, size_t index, const char *state_json, cons
 
         pidfd = (int) syscall(SYS_pidfd_open, pid, 0U);
         if (pidfd < 0) {
-                r = log_error_errno(errno, "%s hook #%zu (%s): failed to watch it: %m", what, index, h->path);
+                r = log_error_errno(errno, "%s hook #%zu (%s): failed to watch it: %m",
+                                    what, index, h->path);
                 (void) kill(pid, SIGKILL);
                 (void) waitpid(pid, NULL, 0);
                 return r;
@@ -151,11 +152,13 @@ static int hook_run(const OciHook *h, size_t index, const char *state_json, cons
         if (r < 0) {
                 (void) kill(pid, SIGKILL);
                 (void) waitpid(pid, NULL, 0);
-                return log_error_errno(r, "%s hook #%zu (%s): failed to wait for it: %m", what, index, h->path);
+                return log_error_errno(r, "%s hook #%zu (%s): failed to wait for it: %m",
+                                       what, index, h->path);
         }
 
         if (read(errr, &exec_errno, sizeof(exec_errno)) == sizeof(exec_errno) && exec_errno > 0)
-                return log_error_errno(exec_errno, "%s hook #%zu (%s): exec failed: %m", what, index, h->path);
+                return log_error_errno(exec_errno, "%s hook #%zu (%s): exec failed: %m",
+                                       what, index, h->path);
         if (WIFSIGNALED(status))
                 return log_error_errno(EINTR, "%s hook #%zu (%s): killed by signal %d",
                                        what, index, h->path, WTERMSIG(status));
