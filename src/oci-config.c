@@ -151,6 +151,48 @@ int oci_rlimit_from_string(const char *s) {
         return table_lookup(rlimit_table, ELEMENTSOF(rlimit_table), s);
 }
 
+/* Indexed by the kernel's SCHED_* numbers (linux/sched.h); SCHED_ISO is reserved but in the spec. */
+static const char * const sched_policy_table[] = {
+        "SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH", "SCHED_ISO", "SCHED_IDLE", "SCHED_DEADLINE",
+};
+
+const char *oci_sched_policy_to_string(int policy) {
+        return TABLE_TO_STRING(sched_policy_table, policy);
+}
+
+int oci_sched_policy_from_string(const char *s) {
+        return table_lookup(sched_policy_table, ELEMENTSOF(sched_policy_table), s);
+}
+
+/* Indexed by the bit number of the kernel's SCHED_FLAG_* (linux/sched.h). */
+static const char * const sched_flag_table[] = {
+        "SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_RECLAIM", "SCHED_FLAG_DL_OVERRUN", "SCHED_FLAG_KEEP_POLICY",
+        "SCHED_FLAG_KEEP_PARAMS", "SCHED_FLAG_UTIL_CLAMP_MIN", "SCHED_FLAG_UTIL_CLAMP_MAX",
+};
+
+const char *oci_sched_flag_to_string(int bit) {
+        return TABLE_TO_STRING(sched_flag_table, bit);
+}
+
+int oci_sched_flag_from_string(const char *s) {
+        return table_lookup(sched_flag_table, ELEMENTSOF(sched_flag_table), s);
+}
+
+/* Indexed by the kernel's IOPRIO_CLASS_* (linux/ioprio.h); 0 is IOPRIO_CLASS_NONE, not in the spec. */
+static const char * const ioprio_class_table[] = {
+        [1] = "IOPRIO_CLASS_RT",
+        [2] = "IOPRIO_CLASS_BE",
+        [3] = "IOPRIO_CLASS_IDLE",
+};
+
+const char *oci_ioprio_class_to_string(int class) {
+        return TABLE_TO_STRING(ioprio_class_table, class);
+}
+
+int oci_ioprio_class_from_string(const char *s) {
+        return table_lookup(ioprio_class_table, ELEMENTSOF(ioprio_class_table), s);
+}
+
 static void key_values_free(OciKeyValue *kv, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 free(kv[i].key);

@@ -394,3 +394,9 @@ int oci_capability_from_string(const char *s);                 /* -EINVAL if unk
 int oci_capability_last(void);                                  /* highest CAP_* this build knows */
 const char *oci_rlimit_to_string(int resource);                /* "RLIMIT_NOFILE", ... */
 int oci_rlimit_from_string(const char *s);
+const char *oci_sched_policy_to_string(int policy);            /* "SCHED_OTHER", ... */
+int oci_sched_policy_from_string(const char *s);
+const char *oci_sched_flag_to_string(int bit);                 /* bit number of SCHED_FLAG_* */
+int oci_sched_flag_from_string(const char *s);
+const char *oci_ioprio_class_to_string(int class);             /* "IOPRIO_CLASS_RT", ... */
+int oci_ioprio_class_from_string(const char *s);
