@@ -323,7 +323,7 @@ static int parse_field(OciParseContext *ctx, json_object *v, const OciField *f, 
                 if (!json_object_is_type(v, json_type_string))
                         return parse_type_error(ctx, v, "a string");
                 c = json_object_get_string(v);
-                if (json_object_get_string_len(v) != 1 || !strchr(f->chars, c[0]))
+                if (json_object_get_string_len(v) != 1 || c[0] == 0 || !strchr(f->chars, c[0]))
                         return parse_error(ctx, "unknown %s %s", f->enumeration->what, json_object_to_json_string(v));
                 *(char *) p = c[0];
                 return 0;

@@ -93,6 +93,8 @@ static const Case cases[] = {
           "config.json: linux.timeOffsets.monotonic.nanosecs: expected an integer between 0 and 999999999, got 1000000000" },
         { CONFIG, C("\"linux\":{\"devices\":[{\"path\":\"/dev/x\",\"type\":\"x\",\"major\":1,\"minor\":2}]}"),
           "config.json: linux.devices[0].type: unknown device type \"x\"" },
+        { CONFIG, C("\"linux\":{\"devices\":[{\"path\":\"/dev/x\",\"type\":\"\\u0000\"}]}"),
+          "config.json: linux.devices[0].type: unknown device type \"\\u0000\"" },
         { CONFIG, C("\"linux\":{\"devices\":[{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":1.5,\"minor\":2}]}"),
           "config.json: linux.devices[0].major: expected an integer, got 1.5" },
         { CONFIG, C("\"linux\":{\"resources\":{\"memory\":{\"limit\":\"64M\"}}}"),
