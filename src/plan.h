@@ -130,3 +130,14 @@ void unit_property_done(UnitProperty *p);
 
 /* The machined name for a container id: hostname-like, at most 64 characters, deterministic. */
 int plan_machine_name(const char *id, char **ret);
+/* Whether s is usable as a hostname and a machine name (see plan.c). */
+bool plan_hostname_is_valid(const char *s);
+
+/* Appends an entry; 'detail' is printf-style. Used by the plan and by resources.c. */
+int plan_add_entry(PlanEntry **entries, size_t *n, const char *field, PlanFate fate, const char *fmt, ...)
+        __attribute__((format(printf, 5, 6)));
+void plan_entries_free(PlanEntry *entries, size_t n);
+
+/* "MemoryMax=67108864", "DeviceAllow=/dev/char/1:3 rwm, char-136 rwm", "AllowedCPUs=0-3,7". */
+int unit_property_to_string(const UnitProperty *p, char **ret);
+const char *plan_step_type_to_string(PlanStepType t);

@@ -2,6 +2,9 @@
 /* linux.resources → systemd unit properties (and, without systemd, cgroupfs file writes). Pure. */
 #pragma once
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "oci-config.h"
 #include "plan.h"
 
@@ -20,3 +23,24 @@ typedef struct CgroupWrite {
 /* cgroupfs files to write for 'r' (cgroup v1 or v2 names depending on 'unified'). */
 int resources_to_cgroup_writes(const OciResources *r, bool unified, CgroupWrite **ret, size_t *n);
 void cgroup_write_done(CgroupWrite *w);
+void cgroup_writes_free(CgroupWrite *w, size_t n);
+
+/* Without systemd: one PlanEntry per field of 'r' saying which cgroupfs files it goes to. */
+int resources_to_cgroup_entries(const OciResources *r, const char *prefix, PlanEntry **entries, size_t *n_entries);
+
+/* With systemd: the cgroupfs writes for the fields that no unit property covers (on cgroup v1 also
+ * those systemd 252 ignores there: MemoryLow, MemorySwapMax, AllowedCPUs, AllowedMemoryNodes).
+ * The lifecycle writes them into the scope's cgroup after creating it. */
+int resources_to_post_cgroup_writes(const OciResources *r, bool unified, CgroupWrite **ret, size_t *n);
+
+/* Without systemd: the devices.allow writes (cgroup v1) for linux.devices, as runc allows them. */
+int resources_device_cgroup_writes(const OciDevice *d, size_t n_devices, bool unified,
+                                   CgroupWrite **ret, size_t *n);
+
+/* "/dev/char/1:3", "char-136" (any minor), "char-*" (any device of the type), as systemd 252 accepts
+ * them in DeviceAllow=; type is 'c' or 'b'; a negative number is a wildcard. -EINVAL for a wildcard
+ * major with a specific minor, which systemd cannot express. */
+int resources_device_allow_name(char type, int64_t major, int64_t minor, char **ret);
+
+/* "0-3,7" → the bit mask systemd takes for AllowedCPUs= (byte i, bit j: CPU 8i+j). */
+int resources_parse_cpu_list(const char *s, uint8_t **ret, size_t *ret_n);

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A Plan → JSON (json-c), for `explain --json` and the golden tests. Pure. Keys keep a fixed order so
+ * that the text of a plan is stable. */
+#include <json-c/json.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "json-out.h"
+#include "plan.h"
+#include "util.h"
+
+static void json_putp(json_object **o) {
+        json_object_put(*o);
+}
+#define _cleanup_json_ _cleanup_(json_putp)
+
+/* json_object_object_add() and json_object_array_add() take the value, even on failure. */
+static int add(json_object *o, const char *key, json_object *v) {
+        if (!v)
+                return -ENOMEM;
+        return json_object_object_add(o, key, v) < 0 ? -ENOMEM : 0;
+}
+
+static int push(json_object *a, json_object *v) {
+        if (!v)
+                return -ENOMEM;
+        if (json_object_array_add(a, v) < 0) {
+                json_object_put(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static int add_string(json_object *o, const char *key, const char *s) {
+        if (!s)
+                return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
+        return add(o, key, json_object_new_string(s));
+}
+
+static json_object *strv_to_json(char * const *l) {
+        json_object *a = json_object_new_array();
+
+        if (!a)
+                return NULL;
+        STRV_FOREACH(s, l)
+                if (push(a, json_object_new_string(*s)) < 0) {
+                        json_object_put(a);
+                        return NULL;
+                }
+        return a;
+}
+
+static json_object *property_to_json(const UnitProperty *p) {
+        _cleanup_json_ json_object *o = json_object_new_object(), *v = NULL;
+        static const char * const types[] = {
+                [UNIT_PROPERTY_U64] = "t",
+                [UNIT_PROPERTY_BOOL] = "b",
+                [UNIT_PROPERTY_STRING] = "s",
+                [UNIT_PROPERTY_BYTES] = "ay",
+                [UNIT_PROPERTY_PAIRS_SS] = "a(ss)",
+                [UNIT_PROPERTY_PAIRS_ST] = "a(st)",
+        };
+
+        if (!o)
+                return NULL;
+        switch (p->type) {
+        case UNIT_PROPERTY_U64:
+                v = json_object_new_uint64(p->u64);
+                break;
+        case UNIT_PROPERTY_BOOL:
+                v = json_object_new_boolean(p->b);
+                break;
+        case UNIT_PROPERTY_STRING:
+                v = json_object_new_string(strna(p->str));
+                break;
+        case UNIT_PROPERTY_BYTES:
+                v = json_object_new_array();
+                for (size_t i = 0; v && i < p->n_bytes; i++)
+                        if (push(v, json_object_new_int(p->bytes[i])) < 0)
+                                return NULL;
+                break;
+        case UNIT_PROPERTY_PAIRS_SS:
+        case UNIT_PROPERTY_PAIRS_ST:
+                v = json_object_new_array();
+                for (size_t i = 0; v && i < p->n_pairs; i++) {
+                        json_object *pair = json_object_new_array();
+                        if (!pair || push(pair, json_object_new_string(p->keys[i])) < 0 ||
+                            push(pair, p->type == UNIT_PROPERTY_PAIRS_SS ? json_object_new_string(p->str_values[i]) :
+                                                                          json_object_new_uint64(p->u64_values[i])) < 0 ||
+                            push(v, pair) < 0) {
+                                return NULL;
+                        }
+                }
+                break;
+        }
+        if (!v)
+                return NULL;
+        if (add_string(o, "name", p->name) < 0 || add_string(o, "type", types[p->type]) < 0 ||
+            add(o, "value", TAKE_PTR(v)) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
+static json_object *flags_to_json(unsigned long f) {
+        static const struct {
+                unsigned long flag;
+                const char *name;
+        } names[] = {
+                { MS_RDONLY, "ro" },     { MS_NOSUID, "nosuid" },   { MS_NODEV, "nodev" },
+                { MS_NOEXEC, "noexec" }, { MS_SHARED, "shared" },   { MS_SLAVE, "slave" },
+                { MS_PRIVATE, "private" }, { MS_UNBINDABLE, "unbindable" }, { MS_REC, "recursive" },
+        };
+        json_object *a = json_object_new_array();
+
+        for (size_t i = 0; a && i < ELEMENTSOF(names); i++)
+                if ((f & names[i].flag) && push(a, json_object_new_string(names[i].name)) < 0) {
+                        json_object_put(a);
+                        return NULL;
+                }
+        return a;
+}
+
+static json_object *step_to_json(const PlanStep *s) {
+        _cleanup_json_ json_object *o = json_object_new_object();
+        char mode[16];
+        int r = 0;
+
+        if (!o || add_string(o, "type", plan_step_type_to_string(s->type)) < 0)
+                return NULL;
+        switch (s->type) {
+        case PLAN_STEP_SYSCTL:
+                r = add_string(o, "key", s->path);
+                if (r >= 0)
+                        r = add_string(o, "value", s->value);
+                break;
+        case PLAN_STEP_REMOUNT:
+        case PLAN_STEP_PROPAGATION:
+                r = add_string(o, "path", s->path);
+                if (r >= 0)
+                        r = add(o, "flags", flags_to_json(s->flags));
+                break;
+        case PLAN_STEP_READONLY:
+        case PLAN_STEP_MASK:
+                r = add_string(o, "path", s->path);
+                break;
+        case PLAN_STEP_MKNOD:
+                snprintf(mode, sizeof mode, "%04o", (unsigned) (s->mode & 07777));
+                r = add_string(o, "path", s->path);
+                if (r >= 0)
+                        r = add_string(o, "node", S_ISBLK(s->mode) ? "b" : S_ISFIFO(s->mode) ? "p" : "c");
+                if (r >= 0)
+                        r = add(o, "major", json_object_new_int64(major(s->dev)));
+                if (r >= 0)
+                        r = add(o, "minor", json_object_new_int64(minor(s->dev)));
+                if (r >= 0)
+                        r = add_string(o, "mode", mode);
+                if (r >= 0)
+                        r = add(o, "uid", json_object_new_int64(s->uid));
+                if (r >= 0)
+                        r = add(o, "gid", json_object_new_int64(s->gid));
+                break;
+        case PLAN_STEP_HOSTNAME:
+        case PLAN_STEP_DOMAINNAME:
+                r = add_string(o, "value", s->value);
+                break;
+        default:
+                break;
+        }
+        return r < 0 ? NULL : TAKE_PTR(o);
+}
+
+int json_out_plan(const struct Plan *p, char **ret) {
+        _cleanup_json_ json_object *o = json_object_new_object();
+        json_object *a;
+        const char *text;
+        char *s;
+        int r;
+
+        if (!o)
+                return -ENOMEM;
+        if ((r = add_string(o, "machine", p->machine)) < 0 ||
+            (r = add_string(o, "rootfs", p->rootfs)) < 0 ||
+            (r = add(o, "rootfsNeedsUsr", json_object_new_boolean(p->rootfs_needs_usr))) < 0 ||
+            (r = add(o, "register", json_object_new_boolean(p->register_machine))) < 0 ||
+            (r = add_string(o, "slice", p->slice)) < 0 ||
+            (r = add_string(o, "unit", p->unit)) < 0 ||
+            (r = add_string(o, "cgroup", p->cgroup)) < 0)
+                return r;
+
+        a = json_object_new_array();
+        if ((r = add(o, "properties", a)) < 0)
+                return r;
+        for (size_t i = 0; i < p->n_properties; i++)
+                if ((r = push(a, property_to_json(p->properties + i))) < 0)
+                        return r;
+
+        if ((r = add(o, "nspawnArgv", strv_to_json(p->nspawn_argv))) < 0 ||
+            (r = add(o, "nspawnEnv", strv_to_json(p->nspawn_env))) < 0)
+                return r;
+
+        a = json_object_new_array();
+        if ((r = add(o, "joinNamespaces", a)) < 0)
+                return r;
+        for (OciNamespaceType t = 0; t < _OCI_NS_MAX; t++)
+                if (p->join_ns[t] && (r = push(a, json_object_new_string(oci_namespace_type_to_string(t)))) < 0)
+                        return r;
+
+        a = json_object_new_array();
+        if ((r = add(o, "pre", a)) < 0)
+                return r;
+        for (size_t i = 0; i < p->n_joins; i++) {
+                json_object *j = json_object_new_object();
+                if ((r = push(a, j)) < 0 ||
+                    (r = add_string(j, "setns", oci_namespace_type_to_string(p->joins[i].type))) < 0 ||
+                    (r = add_string(j, "path", p->joins[i].path)) < 0)
+                        return r;
+        }
+
+        a = json_object_new_array();
+        if ((r = add(o, "post", a)) < 0)
+                return r;
+        for (size_t i = 0; i < p->n_steps; i++)
+                if ((r = push(a, step_to_json(p->steps + i))) < 0)
+                        return r;
+
+        if ((r = add(o, "rejected", json_object_new_boolean(p->rejected))) < 0)
+                return r;
+
+        a = json_object_new_array();
+        if ((r = add(o, "entries", a)) < 0)
+                return r;
+        for (size_t i = 0; i < p->n_entries; i++) {
+                json_object *e = json_object_new_object();
+                if ((r = push(a, e)) < 0 ||
+                    (r = add_string(e, "field", p->entries[i].field)) < 0 ||
+                    (r = add_string(e, "fate", plan_fate_to_string(p->entries[i].fate))) < 0 ||
+                    (r = add_string(e, "detail", p->entries[i].detail)) < 0)
+                        return r;
+        }
+
+        text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (!text)
+                return -ENOMEM;
+        s = strjoin(text, "\n");
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
