@@ -261,8 +261,8 @@ bool plan_hostname_is_valid(const char *s) {
  * sanitized (every character that is not a letter, digit, '-' or '.' becomes '-'), truncated to 47
  * characters, and suffixed with "-" and the 16 lowercase hex digits of the FNV-1a 64-bit hash of the
  * whole id: 47 + 1 + 16 = 64 characters at most, and two ids that sanitize alike still get different
- * names. Leading and trailing '-' and '.' of the sanitized part, and runs of dots, become '-' too so
- * that the result is always valid. The rule is deterministic: every command finds the machine again
+ * names. So that the result is always valid, a '.' right after another '.' becomes '-' as well, and a
+ * leading '-' or '.' becomes 'x'. The rule is deterministic: every command finds the machine again
  * from the id alone. */
 int plan_machine_name(const char *id, char **ret) {
         uint64_t h = UINT64_C(0xcbf29ce484222325);

@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* plan_build() on configs built by hand: namespaces, names, mounts, paths, sysctls, devices, the unit.
+ * Pure; needs no privilege. */
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "plan.h"
+#include "tap.h"
+#include "util.h"
+
+static char *args_true[] = { (char *) "/bin/true", NULL };
+
+static const PlanContext ctx_systemd = {
+        .id = "c1",
+        .bundle = "/bundles/c1",
+        .holder = "/usr/libexec/nspawn-oci/nspawn-oci-init",
+        .nspawn = "/usr/bin/systemd-nspawn",
+        .systemd = true,
+};
+
+static PlanContext ctx_plain(void) {
+        PlanContext c = ctx_systemd;
+        c.systemd = false;
+        return c;
+}
+
+/* The smallest config runc runs: rootfs, process, new pid/mount/ipc/uts/network namespaces. */
+static OciConfig base(void) {
+        OciConfig c = {
+                .oci_version = (char *) "1.2.0",
+                .root_path = (char *) "rootfs",
+                .has_process = true,
+                .process = { .args = args_true, .cwd = (char *) "/" },
+                .linux = { .present = true },
+        };
+        c.linux.namespaces[OCI_NS_PID].present = true;
+        c.linux.namespaces[OCI_NS_MOUNT].present = true;
+        c.linux.namespaces[OCI_NS_IPC].present = true;
+        c.linux.namespaces[OCI_NS_UTS].present = true;
+        c.linux.namespaces[OCI_NS_NETWORK].present = true;
+        return c;
+}
+
+static Plan *build(const OciConfig *c, const PlanContext *ctx) {
+        Plan *p = NULL;
+        int r = plan_build(c, ctx, &p);
+        if (r < 0) {
+                tap_diag("plan_build: %s", strerror(-r));
+                return NULL;
+        }
+        return p;
+}
+
+static const PlanEntry *find(const Plan *p, const char *field) {
+        for (size_t i = 0; p && i < p->n_entries; i++)
+                if (streq(p->entries[i].field, field))
+                        return p->entries + i;
+        return NULL;
+}
+
+static void is_entry(const Plan *p, const char *field, PlanFate fate, const char *detail) {
+        const PlanEntry *e = find(p, field);
+        tap_is_str(e ? plan_fate_to_string(e->fate) : NULL, plan_fate_to_string(fate), "%s: fate", field);
+        tap_is_str(e ? e->detail : NULL, detail, "%s: detail", field);
+}
+
+static bool has(char **l, const char *s) {
+        return strv_contains(l, s);
+}
+
+static const PlanStep *find_step(const Plan *p, PlanStepType t, const char *path) {
+        for (size_t i = 0; p && i < p->n_steps; i++)
+                if (p->steps[i].type == t && (!path || (p->steps[i].path && streq(p->steps[i].path, path))))
+                        return p->steps + i;
+        return NULL;
+}
+
+static void test_machine_names(void) {
+        const char *hex = "791b7d87f03d4091e4f52fd31c43238245c3d8b59966c9f477b4eb1c2e21146b";
+        char a70[71];
+        char *s = NULL;
+
+        plan_machine_name("abc", &s);
+        tap_is_str(s, "abc", "a valid host name is the machine name");
+        free(s);
+        plan_machine_name(hex, &s);
+        tap_is_str(s, hex, "podman's 64 hex digit id is kept");
+        free(s);
+        plan_machine_name("my_container", &s);
+        tap_is_str(s, "my-container-b78aa089cdd5a24b", "'_' is replaced and the FNV-1a hash appended");
+        tap_ok(plan_hostname_is_valid(s), "the sanitized name is valid");
+        free(s);
+        memset(a70, 'a', 70);
+        a70[70] = 0;
+        plan_machine_name(a70, &s);
+        tap_is_str(s, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-505e1ef28863accb",
+                   "a 70 character id is cut to 47 and hashed");
+        tap_is_int(s ? strlen(s) : 0, 64, "64 characters");
+        free(s);
+        plan_machine_name(".hidden..x", &s);
+        tap_is_str(s, "xhidden.-x-4bf90bc58fd185af", "leading dot and double dots");
+        tap_ok(plan_hostname_is_valid(s), "still a valid name");
+        free(s);
+        tap_ok(plan_machine_name("", &s) == -EINVAL, "an empty id is refused");
+        tap_ok(!plan_hostname_is_valid("a..b") && !plan_hostname_is_valid("-a") && !plan_hostname_is_valid("a.") &&
+               plan_hostname_is_valid("a-b.c"), "host name rules");
+}
+
+static void test_base(void) {
+        OciConfig c = base();
+        Plan *p = build(&c, &ctx_systemd);
+        const char *want[] = {
+                "/usr/bin/systemd-nspawn", "--quiet", "--keep-unit", "--register=yes", "-M", "c1",
+                "-D", "/bundles/c1/rootfs", "--notify-ready=yes", "--resolv-conf=off", "--timezone=off",
+                "--link-journal=no", "--console=pipe", "--private-network",
+                "--bind-ro=/usr/libexec/nspawn-oci/nspawn-oci-init:/run/.nspawn-oci-init", "--",
+                "/run/.nspawn-oci-init", NULL,
+        };
+        bool same = p && strv_length(p->nspawn_argv) == ELEMENTSOF(want) - 1;
+
+        for (size_t i = 0; same && want[i]; i++)
+                if (!streq(p->nspawn_argv[i], want[i])) {
+                        tap_diag("argv[%zu] = %s, expected %s", i, p->nspawn_argv[i], want[i]);
+                        same = false;
+                }
+        tap_ok(same, "the complete nspawn command line");
+        tap_ok(p && strv_length(p->nspawn_env) == 1 && streq(p->nspawn_env[0], "SYSTEMD_SECCOMP=0"),
+               "only SYSTEMD_SECCOMP=0 when every namespace is new");
+        tap_ok(p && !p->rejected, "not rejected");
+        tap_is_str(p ? p->machine : NULL, "c1", "machine");
+        tap_is_str(p ? p->rootfs : NULL, "/bundles/c1/rootfs", "rootfs");
+        tap_is_str(p ? p->unit : NULL, "nspawn-oci-c1.scope", "default unit");
+        tap_is_str(p ? p->slice : NULL, "machine.slice", "default slice");
+        tap_ok(p && p->n_properties == 2 && streq(p->properties[0].name, "Description") &&
+               streq(p->properties[0].str, "nspawn-oci container c1") && streq(p->properties[1].name, "Delegate") &&
+               p->properties[1].b, "Description and Delegate=yes");
+        tap_ok(p && p->join_ns[OCI_NS_PID] && p->join_ns[OCI_NS_MOUNT] && p->join_ns[OCI_NS_IPC] &&
+               p->join_ns[OCI_NS_UTS] && p->join_ns[OCI_NS_NETWORK] && !p->join_ns[OCI_NS_USER] &&
+               !p->join_ns[OCI_NS_CGROUP], "the process joins the box's five namespaces");
+        is_entry(p, "root.path", PLAN_FATE_NSPAWN, "-D /bundles/c1/rootfs");
+        is_entry(p, "ociVersion", PLAN_FATE_RUNTIME, "1.2.0");
+        is_entry(p, "process.args", PLAN_FATE_PROCESS, "/bin/true");
+        plan_free(p);
+
+        c.root_path = (char *) "./rootfs/";
+        c.root_readonly = true;
+        p = build(&c, &ctx_systemd);
+        tap_is_str(p ? p->rootfs : NULL, "/bundles/c1/rootfs", "./rootfs/ is normalised");
+        tap_ok(p && has(p->nspawn_argv, "--read-only"), "root.readonly → --read-only");
+        plan_free(p);
+
+        c.root_path = (char *) "/var/lib/x/merged";
+        p = build(&c, &ctx_systemd);
+        tap_is_str(p ? p->rootfs : NULL, "/var/lib/x/merged", "an absolute root.path is kept");
+        plan_free(p);
+
+        PlanContext plain = ctx_plain();
+        p = build(&c, &plain);
+        tap_ok(p && has(p->nspawn_argv, "--register=no") && !p->unit && p->n_properties == 0,
+               "without systemd: --register=no, no unit, no properties");
+        tap_is_str(p ? p->cgroup : NULL, "/nspawn-oci/c1", "without systemd: the default cgroup");
+        plan_free(p);
+}
+
+static void test_namespaces(void) {
+        OciConfig c = base();
+        Plan *p;
+
+        c.linux.namespaces[OCI_NS_PID].present = false;
+        c.linux.namespaces[OCI_NS_NETWORK].present = false;
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && has(p->nspawn_env, "SYSTEMD_NSPAWN_SHARE_NS_PID=1") && !p->join_ns[OCI_NS_PID],
+               "pid absent: the host's, not joined");
+        tap_ok(p && !has(p->nspawn_argv, "--private-network") && !p->join_ns[OCI_NS_NETWORK],
+               "network absent: nspawn's default, the host's");
+        is_entry(p, "linux.namespaces.pid", PLAN_FATE_NSPAWN,
+                 "absent: the host's namespace (SYSTEMD_NSPAWN_SHARE_NS_PID=1)");
+        plan_free(p);
+
+        c = base();
+        c.linux.namespaces[OCI_NS_PID].path = (char *) "/proc/15005/ns/pid";
+        c.linux.namespaces[OCI_NS_IPC].path = (char *) "/var/run/ipcns/x";
+        c.linux.namespaces[OCI_NS_NETWORK].path = (char *) "/var/run/netns/x";
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && p->n_joins == 2 && p->joins[0].type == OCI_NS_PID &&
+               streq(p->joins[0].path, "/proc/15005/ns/pid") && p->joins[1].type == OCI_NS_IPC,
+               "pid and ipc by path: joined before nspawn");
+        tap_ok(p && has(p->nspawn_env, "SYSTEMD_NSPAWN_SHARE_NS_PID=1") &&
+               has(p->nspawn_env, "SYSTEMD_NSPAWN_SHARE_NS_IPC=1") && !has(p->nspawn_env, "SYSTEMD_NSPAWN_SHARE_NS_UTS=1"),
+               "and shared by nspawn");
+        tap_ok(p && p->join_ns[OCI_NS_PID] && p->join_ns[OCI_NS_IPC], "the process joins them through the holder");
+        tap_ok(p && has(p->nspawn_argv, "--network-namespace-path=/var/run/netns/x"), "network by path");
+        is_entry(p, "linux.namespaces.pid", PLAN_FATE_PRE,
+                 "setns(/proc/15005/ns/pid) before nspawn runs, SYSTEMD_NSPAWN_SHARE_NS_PID=1");
+        plan_free(p);
+
+        c = base();
+        c.linux.namespaces[OCI_NS_MOUNT].present = false;
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && p->rejected, "no mount namespace: rejected");
+        tap_is_str(p && plan_first_rejection(p) ? plan_first_rejection(p)->detail : NULL,
+                   "linux.namespaces: nspawn cannot run a container without a mount namespace", "its message");
+        plan_free(p);
+
+        c = base();
+        c.linux.namespaces[OCI_NS_TIME].present = true;
+        p = build(&c, &ctx_systemd);
+        is_entry(p, "linux.namespaces.time", PLAN_FATE_REJECTED, "time namespaces: not supported by systemd-nspawn");
+        plan_free(p);
+
+        c = base();
+        c.linux.namespaces[OCI_NS_CGROUP].present = true;
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && p->join_ns[OCI_NS_CGROUP] && !p->rejected, "cgroup: the process joins nspawn's");
+        plan_free(p);
+}
+
+static void test_user_namespace(void) {
+        OciIdMapping one = { 0, 100000, 65536 }, two[2] = { { 0, 100000, 1000 }, { 1000, 200000, 1000 } },
+                     shifted = { 1000, 100000, 65536 }, other = { 0, 300000, 65536 };
+        OciConfig c = base();
+        Plan *p;
+
+        c.linux.namespaces[OCI_NS_USER].present = true;
+        c.linux.uid_mappings = &one;
+        c.linux.n_uid_mappings = 1;
+        c.linux.gid_mappings = &one;
+        c.linux.n_gid_mappings = 1;
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && has(p->nspawn_argv, "--private-users=100000:65536") &&
+               has(p->nspawn_argv, "--private-users-ownership=off") && p->join_ns[OCI_NS_USER] && !p->rejected,
+               "one range from 0: --private-users=100000:65536");
+        plan_free(p);
+
+        c.linux.uid_mappings = two;
+        c.linux.n_uid_mappings = 2;
+        p = build(&c, &ctx_systemd);
+        is_entry(p, "linux.namespaces.user", PLAN_FATE_REJECTED,
+                 "systemd-nspawn cannot build this user namespace: linux.uidMappings, linux.gidMappings: "
+                 "systemd-nspawn maps exactly one range of ids (got 2 uid and 1 gid ranges)");
+        plan_free(p);
+
+        c.linux.uid_mappings = &shifted;
+        c.linux.n_uid_mappings = 1;
+        p = build(&c, &ctx_systemd);
+        is_entry(p, "linux.uidMappings", PLAN_FATE_REJECTED,
+                 "linux.uidMappings[0].containerID: systemd-nspawn maps ids from container id 0 (got 1000)");
+        plan_free(p);
+
+        c.linux.uid_mappings = &one;
+        c.linux.gid_mappings = &other;
+        p = build(&c, &ctx_systemd);
+        is_entry(p, "linux.gidMappings", PLAN_FATE_REJECTED,
+                 "linux.gidMappings[0]: systemd-nspawn maps uids and gids alike (uids 100000:65536, gids "
+                 "300000:65536)");
+        plan_free(p);
+
+        c.linux.gid_mappings = &one;
+        c.linux.namespaces[OCI_NS_USER].path = (char *) "/proc/1/ns/user";
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && p->rejected && !has(p->nspawn_argv, "--private-users=100000:65536"), "user by path: rejected");
+        plan_free(p);
+}
+
+static void test_names(void) {
+        OciConfig c = base();
+        Plan *p;
+
+        c.hostname = (char *) "box";
+        c.domainname = (char *) "example.org";
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && has(p->nspawn_argv, "--hostname=box"), "hostname → --hostname=");
+        tap_ok(find_step(p, PLAN_STEP_DOMAINNAME, NULL) &&
+               streq(find_step(p, PLAN_STEP_DOMAINNAME, NULL)->value, "example.org"), "domainname → a post step");
+        plan_free(p);
+
+        c.linux.namespaces[OCI_NS_UTS].path = (char *) "/var/run/utsns/x";
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && !has(p->nspawn_argv, "--hostname=box") && find_step(p, PLAN_STEP_HOSTNAME, NULL),
+               "uts joined by path: the hostname is set in it, as runc does");
+        plan_free(p);
+
+        c.linux.namespaces[OCI_NS_UTS].present = false;
+        c.linux.namespaces[OCI_NS_UTS].path = NULL;
+        c.domainname = NULL;
+        p = build(&c, &ctx_systemd);
+        is_entry(p, "hostname", PLAN_FATE_REJECTED, "hostname: unable to set hostname without a private UTS namespace");
+        plan_free(p);
+}
+
+static void test_mounts(void) {
+        char *proc_opts[] = { (char *) "nosuid", (char *) "noexec", (char *) "nodev", NULL };
+        char *shm_opts[] = { (char *) "bind", (char *) "rprivate", (char *) "nosuid", (char *) "noexec",
+                             (char *) "nodev", NULL };
+        char *ro_opts[] = { (char *) "ro", (char *) "rprivate", (char *) "rbind", NULL };
+        char *tmp_opts[] = { (char *) "rw", (char *) "size=1m", (char *) "mode=1777", (char *) "rprivate",
+                             (char *) "nosuid", (char *) "nodev", (char *) "tmpcopyup", NULL };
+        char *shared_opts[] = { (char *) "rbind", (char *) "rshared", NULL };
+        OciMount m[] = {
+                { .destination = (char *) "/proc", .type = (char *) "proc", .source = (char *) "proc",
+                  .options = proc_opts },
+                { .destination = (char *) "/dev/shm", .type = (char *) "bind", .source = (char *) "/srv/shm",
+                  .options = shm_opts },
+                { .destination = (char *) "/data", .type = (char *) "bind", .source = (char *) "/srv/a:b",
+                  .options = ro_opts },
+                { .destination = (char *) "/scratch", .type = (char *) "tmpfs", .source = (char *) "tmpfs",
+                  .options = tmp_opts },
+                { .destination = (char *) "/tmp", .type = (char *) "tmpfs", .source = (char *) "tmpfs" },
+                { .destination = (char *) "/mq", .type = (char *) "mqueue", .source = (char *) "mqueue" },
+                { .destination = (char *) "/o", .type = (char *) "overlay", .source = (char *) "overlay" },
+                { .destination = (char *) "/s", .source = (char *) "/srv/s", .options = shared_opts },
+                { .destination = (char *) "rel", .type = (char *) "bind", .source = (char *) "/x" },
+        };
+        OciConfig c = base();
+        const PlanStep *s;
+        Plan *p;
+
+        c.mounts = m;
+        c.n_mounts = ELEMENTSOF(m);
+        p = build(&c, &ctx_systemd);
+        is_entry(p, "mounts[0]", PLAN_FATE_IGNORED,
+                 "proc on /proc: provided by systemd-nspawn (options not applied: nosuid,noexec,nodev)");
+        is_entry(p, "mounts[1]", PLAN_FATE_NSPAWN,
+                 "--bind=/srv/shm:/dev/shm:norbind; remount nosuid,noexec,nodev; rprivate ignored: nspawn's "
+                 "mounts are private and keep its defaults");
+        s = find_step(p, PLAN_STEP_REMOUNT, "/dev/shm");
+        tap_ok(s && s->flags == (MS_NOSUID | MS_NOEXEC | MS_NODEV), "/dev/shm: remounted nosuid,noexec,nodev");
+        tap_ok(p && has(p->nspawn_argv, "--bind-ro=/srv/a\\:b:/data"), "ro rbind, ':' escaped");
+        is_entry(p, "mounts[3]", PLAN_FATE_NSPAWN,
+                 "--tmpfs=/scratch:size=1m,mode=1777; remount nosuid,nodev; tmpcopyup ignored: the image's files "
+                 "are not copied up; rprivate ignored: nspawn's mounts are private and keep its defaults");
+        tap_ok(p && has(p->nspawn_argv, "--tmpfs=/tmp:mode=1777"), "a tmpfs without mode gets the kernel's 1777");
+        is_entry(p, "mounts[5]", PLAN_FATE_UNHANDLED, "not handled yet: a mqueue mount on /mq");
+        is_entry(p, "mounts[6]", PLAN_FATE_UNHANDLED, "not handled yet: a overlay mount on /o");
+        is_entry(p, "mounts[7]", PLAN_FATE_UNHANDLED,
+                 "--bind=/srv/s:/s; not handled yet: rshared propagation");
+        is_entry(p, "mounts[8]", PLAN_FATE_REJECTED,
+                 "mounts[8].destination: \"rel\" must be an absolute path without \"..\"");
+        /* the holder's bind comes last, right before "--" */
+        tap_ok(p && streq(p->nspawn_argv[strv_length(p->nspawn_argv) - 3],
+                          "--bind-ro=/usr/libexec/nspawn-oci/nspawn-oci-init:/run/.nspawn-oci-init"),
+               "the holder is bound last");
+        plan_free(p);
+}
+
+static void test_paths_sysctl_devices(void) {
+        char *masked[] = { (char *) "/proc/kcore", NULL }, *ro[] = { (char *) "/proc/sys", NULL };
+        char *shm_opts[] = { (char *) "bind", (char *) "nodev", NULL };
+        OciMount m = { .destination = (char *) "/dev/shm", .type = (char *) "bind", .source = (char *) "/s",
+                       .options = shm_opts };
+        OciKeyValue sysctl[] = {
+                { (char *) "kernel.shm_rmid_forced", (char *) "1" },
+                { (char *) "net.ipv4.ip_default_ttl", (char *) "42" },
+                { (char *) "vm.swappiness", (char *) "10" },
+        };
+        OciDevice dev = { .path = (char *) "/dev/e2enull", .type = 'c', .major = 1, .minor = 3,
+                          .file_mode = { true, 020666 }, .uid = { true, 1000 }, .gid = { true, 1000 } };
+        OciDeviceRule rules[] = { { .allow = false, .type = 'a', .access = (char *) "rwm" } };
+        OciConfig c = base();
+        const PlanStep *s;
+        Plan *p;
+
+        c.mounts = &m;
+        c.n_mounts = 1;
+        c.linux.masked_paths = masked;
+        c.linux.readonly_paths = ro;
+        c.linux.sysctl = sysctl;
+        c.linux.n_sysctl = ELEMENTSOF(sysctl);
+        c.linux.rootfs_propagation = (char *) "rslave";
+        c.linux.devices = &dev;
+        c.linux.n_devices = 1;
+        c.linux.has_resources = true;
+        c.linux.resources.devices = rules;
+        c.linux.resources.n_devices = 1;
+        p = build(&c, &ctx_systemd);
+
+        tap_ok(p && p->n_steps == 7, "seven post steps");
+        if (p && p->n_steps == 7) {
+                PlanStepType order[] = { PLAN_STEP_REMOUNT, PLAN_STEP_MKNOD, PLAN_STEP_PROPAGATION, PLAN_STEP_SYSCTL,
+                                         PLAN_STEP_SYSCTL, PLAN_STEP_READONLY, PLAN_STEP_MASK };
+                bool ok = true;
+                for (size_t i = 0; i < 7; i++)
+                        ok = ok && p->steps[i].type == order[i];
+                tap_ok(ok, "steps in runc's order: remount, mknod, propagation, sysctl, read-only, mask");
+        } else
+                tap_ok(false, "steps in runc's order");
+        s = find_step(p, PLAN_STEP_PROPAGATION, "/");
+        tap_ok(s && s->flags == (MS_SLAVE | MS_REC), "rslave → MS_SLAVE|MS_REC");
+        s = find_step(p, PLAN_STEP_MKNOD, "/dev/e2enull");
+        tap_ok(s && s->mode == (S_IFCHR | 0666) && s->dev == makedev(1, 3) && s->uid == 1000 && s->gid == 1000,
+               "mknod c 1:3 0666 1000:1000");
+        is_entry(p, "linux.devices[0]", PLAN_FATE_POST, "mknod /dev/e2enull c 1:3 0666 1000:1000; DeviceAllow=/dev/char/1:3 rwm");
+        is_entry(p, "linux.sysctl.kernel.shm_rmid_forced", PLAN_FATE_POST, "kernel.shm_rmid_forced=1");
+        is_entry(p, "linux.sysctl.vm.swappiness", PLAN_FATE_REJECTED,
+                 "linux.sysctl: sysctl \"vm.swappiness\" is not in a separate kernel namespace");
+        is_entry(p, "linux.maskedPaths[0]", PLAN_FATE_POST, "mask /proc/kcore");
+        is_entry(p, "linux.readonlyPaths[0]", PLAN_FATE_POST, "read-only /proc/sys");
+        {
+                const UnitProperty *allow = NULL;
+                for (size_t i = 0; p && i < p->n_properties; i++)
+                        if (streq(p->properties[i].name, "DeviceAllow"))
+                                allow = p->properties + i;
+                tap_ok(allow && streq(allow->keys[allow->n_pairs - 1], "/dev/char/1:3"),
+                       "the device node is allowed in the unit");
+        }
+        plan_free(p);
+
+        c = base();
+        c.linux.namespaces[OCI_NS_NETWORK].present = false;
+        c.linux.sysctl = sysctl + 1;
+        c.linux.n_sysctl = 1;
+        p = build(&c, &ctx_systemd);
+        is_entry(p, "linux.sysctl.net.ipv4.ip_default_ttl", PLAN_FATE_REJECTED,
+                 "linux.sysctl: sysctl \"net.ipv4.ip_default_ttl\" is not allowed in the host's network namespace");
+        plan_free(p);
+}
+
+static void test_cgroups_path(void) {
+        OciConfig c = base();
+        PlanContext plain = ctx_plain();
+        Plan *p;
+
+        c.linux.cgroups_path = (char *) "machine.slice:libpod:abc";
+        p = build(&c, &ctx_systemd);
+        tap_is_str(p ? p->unit : NULL, "libpod-abc.scope", "systemd form: prefix-name.scope");
+        tap_is_str(p ? p->slice : NULL, "machine.slice", "in the slice");
+        plan_free(p);
+        p = build(&c, &plain);
+        tap_is_str(p ? p->cgroup : NULL, "/machine.slice/libpod-abc.scope", "without systemd: expanded");
+        plan_free(p);
+
+        c.linux.cgroups_path = (char *) "kubepods-besteffort-pod1.slice:crio:x";
+        p = build(&c, &plain);
+        tap_is_str(p ? p->cgroup : NULL,
+                   "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/crio-x.scope",
+                   "nested slices expand as systemd lays them out");
+        plan_free(p);
+
+        c.linux.cgroups_path = (char *) "/libpod_parent/libpod-abc";
+        p = build(&c, &ctx_systemd);
+        tap_is_str(p ? p->unit : NULL, "nspawn-oci-c1.scope", "cgroupfs form with systemd: our own scope");
+        is_entry(p, "linux.cgroupsPath", PLAN_FATE_IGNORED,
+                 "the cgroupfs form is not used with systemd: unit nspawn-oci-c1.scope in machine.slice");
+        plan_free(p);
+        p = build(&c, &plain);
+        tap_is_str(p ? p->cgroup : NULL, "/libpod_parent/libpod-abc", "cgroupfs form without systemd");
+        plan_free(p);
+
+        c.linux.cgroups_path = (char *) "machine.slice:libpod:abc.slice";
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && p->rejected, "a slice as the name is rejected");
+        plan_free(p);
+
+        c.linux.cgroups_path = (char *) "relative/path";
+        p = build(&c, &ctx_systemd);
+        is_entry(p, "linux.cgroupsPath", PLAN_FATE_REJECTED,
+                 "linux.cgroupsPath: \"relative/path\": expected \"slice:prefix:name\" or an absolute path");
+        plan_free(p);
+}
+
+static void test_rejections(void) {
+        OciNetDevice nd = { (char *) "eth1", NULL };
+        OciConfig c = base();
+        Plan *p;
+
+        c.linux.intel_rdt.present = true;
+        c.linux.n_net_devices = 1;
+        c.linux.net_devices = &nd;
+        c.linux.memory_policy.present = true;
+        c.linux.mount_label = (char *) "system_u:object_r:container_file_t:s0";
+        c.process.command_line = (char *) "cmd.exe";
+        p = build(&c, &ctx_systemd);
+        is_entry(p, "linux.intelRdt", PLAN_FATE_REJECTED, "linux.intelRdt: Intel RDT is not supported");
+        is_entry(p, "linux.netDevices", PLAN_FATE_REJECTED,
+                 "linux.netDevices: moving network devices into the container is not supported");
+        is_entry(p, "linux.memoryPolicy", PLAN_FATE_REJECTED,
+                 "linux.memoryPolicy: NUMA memory policies are not supported");
+        tap_ok(find(p, "linux.mountLabel") && find(p, "linux.mountLabel")->fate == PLAN_FATE_IGNORED,
+               "mountLabel ignored");
+        tap_is_str(p && plan_first_rejection(p) ? plan_first_rejection(p)->field : NULL, "process.commandLine",
+                   "the first rejection, in field order");
+        plan_free(p);
+
+        c = base();
+        c.has_process = false;
+        c.root_path = NULL;
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && p->rejected && find(p, "root.path") && find(p, "process"), "no root, no process: rejected");
+        plan_free(p);
+}
+
+int main(void) {
+        test_machine_names();
+        test_base();
+        test_namespaces();
+        test_user_namespace();
+        test_names();
+        test_mounts();
+        test_paths_sysctl_devices();
+        test_cgroups_path();
+        test_rejections();
+        return tap_done(0);
+}
