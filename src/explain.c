@@ -62,7 +62,8 @@ static void print_table(const Plan *p, FILE *f) {
                         fprintf(f, " %s", oci_namespace_type_to_string(t));
         fputc('\n', f);
         for (size_t i = 0; i < p->n_joins; i++)
-                fprintf(f, "pre: setns %s %s\n", oci_namespace_type_to_string(p->joins[i].type), p->joins[i].path);
+                fprintf(f, "pre: setns %s %s\n", oci_namespace_type_to_string(p->joins[i].type),
+                        p->joins[i].path);
         for (size_t i = 0; i < p->n_steps; i++) {
                 const PlanStep *s = p->steps + i;
                 fprintf(f, "post: %s", plan_step_type_to_string(s->type));

@@ -86,8 +86,9 @@ static json_object *property_to_json(const UnitProperty *p) {
                 for (size_t i = 0; v && i < p->n_pairs; i++) {
                         json_object *pair = json_object_new_array();
                         if (!pair || push(pair, json_object_new_string(p->keys[i])) < 0 ||
-                            push(pair, p->type == UNIT_PROPERTY_PAIRS_SS ? json_object_new_string(p->str_values[i]) :
-                                                                          json_object_new_uint64(p->u64_values[i])) < 0 ||
+                            push(pair, p->type == UNIT_PROPERTY_PAIRS_SS
+                                               ? json_object_new_string(p->str_values[i])
+                                               : json_object_new_uint64(p->u64_values[i])) < 0 ||
                             push(v, pair) < 0) {
                                 return NULL;
                         }
@@ -203,7 +204,8 @@ int json_out_plan(const struct Plan *p, char **ret) {
         if ((r = add(o, "joinNamespaces", a)) < 0)
                 return r;
         for (OciNamespaceType t = 0; t < _OCI_NS_MAX; t++)
-                if (p->join_ns[t] && (r = push(a, json_object_new_string(oci_namespace_type_to_string(t)))) < 0)
+                if (p->join_ns[t] &&
+                    (r = push(a, json_object_new_string(oci_namespace_type_to_string(t)))) < 0)
                         return r;
 
         a = json_object_new_array();

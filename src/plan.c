@@ -181,7 +181,8 @@ int unit_property_to_string(const UnitProperty *p, char **ret) {
                         int r;
 
                         if (p->type == UNIT_PROPERTY_PAIRS_SS)
-                                r = asprintf_safe(&t, "%s%s%s %s", s, i ? ", " : "", p->keys[i], p->str_values[i]);
+                                r = asprintf_safe(&t, "%s%s%s %s", s, i ? ", " : "", p->keys[i],
+                                                  p->str_values[i]);
                         else
                                 r = asprintf_safe(&t, "%s%s%s %" PRIu64, s, i ? ", " : "", p->keys[i],
                                                   p->u64_values[i]);
@@ -292,8 +293,8 @@ int plan_machine_name(const char *id, char **ret) {
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 char c = id[i];
-                bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                          (c == '.' && i > 0 && s[i - 1] != '.');
+                bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                          c == '-' || (c == '.' && i > 0 && s[i - 1] != '.');
                 s[i] = ok ? c : '-';
         }
         if (s[0] == '.')
@@ -522,7 +523,8 @@ static int mapping_problem(const OciLinux *l, char **ret) {
                 return asprintf_safe(ret, "linux.uidMappings, linux.gidMappings: a user namespace needs one "
                                      "uid and one gid mapping range");
         if (l->n_uid_mappings != 1 || l->n_gid_mappings != 1)
-                return asprintf_safe(ret, "linux.uidMappings, linux.gidMappings: systemd-nspawn maps exactly one "
+                return asprintf_safe(ret,
+                                     "linux.uidMappings, linux.gidMappings: systemd-nspawn maps exactly one "
                                      "range of ids (got %zu uid and %zu gid ranges)",
                                      l->n_uid_mappings, l->n_gid_mappings);
         if (u->container_id != 0)
@@ -575,8 +577,8 @@ static int plan_user_ns(Builder *b) {
                                 return r;
                 } else {
                         b->p->join_ns[OCI_NS_USER] = true;
-                        if (asprintf_safe(&opt, "--private-users=%" PRIu32 ":%" PRIu32, l->uid_mappings[0].host_id,
-                                          l->uid_mappings[0].size) < 0)
+                        if (asprintf_safe(&opt, "--private-users=%" PRIu32 ":%" PRIu32,
+                                          l->uid_mappings[0].host_id, l->uid_mappings[0].size) < 0)
                                 return -ENOMEM;
                         r = strv_extend(&b->options, opt);
                         if (r < 0)
@@ -586,23 +588,27 @@ static int plan_user_ns(Builder *b) {
                         r = strv_extend(&b->options, "--private-users-ownership=off");
                         if (r < 0)
                                 return r;
-                        r = entry(b, ns_field(OCI_NS_USER), PLAN_FATE_NSPAWN, "%s --private-users-ownership=off",
-                                  opt);
+                        r = entry(b, ns_field(OCI_NS_USER), PLAN_FATE_NSPAWN,
+                                  "%s --private-users-ownership=off", opt);
                         if (r < 0)
                                 return r;
                 }
         }
         if (l->n_uid_mappings > 0) {
-                r = entry(b, "linux.uidMappings", problem || ns->path ? PLAN_FATE_REJECTED : PLAN_FATE_NSPAWN,
-                          "%s", problem ?: ns->path ? "a user namespace given by path is not supported" :
-                                                      opt);
+                r = entry(b, "linux.uidMappings",
+                          problem || ns->path ? PLAN_FATE_REJECTED : PLAN_FATE_NSPAWN, "%s",
+                          problem
+                                  ?: ns->path ? "a user namespace given by path is not supported"
+                                              : opt);
                 if (r < 0)
                         return r;
         }
         if (l->n_gid_mappings > 0)
-                return entry(b, "linux.gidMappings", problem || ns->path ? PLAN_FATE_REJECTED : PLAN_FATE_NSPAWN,
-                             "%s", problem ?: ns->path ? "a user namespace given by path is not supported" :
-                                                         opt);
+                return entry(b, "linux.gidMappings",
+                             problem || ns->path ? PLAN_FATE_REJECTED : PLAN_FATE_NSPAWN, "%s",
+                             problem
+                                     ?: ns->path ? "a user namespace given by path is not supported"
+                                                 : opt);
         return 0;
 }
 
@@ -618,14 +624,16 @@ static int plan_namespaces(Builder *b) {
 
         ns = &l->namespaces[OCI_NS_NETWORK];
         if (!ns->present)
-                r = entry(b, ns_field(OCI_NS_NETWORK), PLAN_FATE_NSPAWN, "absent: the host's network (nspawn's default)");
+                r = entry(b, ns_field(OCI_NS_NETWORK), PLAN_FATE_NSPAWN,
+                          "absent: the host's network (nspawn's default)");
         else {
                 b->p->join_ns[OCI_NS_NETWORK] = true;
                 if (ns->path && asprintf_safe(&opt, "--network-namespace-path=%s", ns->path) < 0)
                         return -ENOMEM;
                 r = strv_extend(&b->options, opt ?: "--private-network");
                 if (r >= 0)
-                        r = entry(b, ns_field(OCI_NS_NETWORK), PLAN_FATE_NSPAWN, "%s", opt ?: "--private-network");
+                        r = entry(b, ns_field(OCI_NS_NETWORK), PLAN_FATE_NSPAWN, "%s",
+                                  opt ?: "--private-network");
         }
         if (r < 0)
                 return r;
@@ -696,7 +704,8 @@ static int plan_names(Builder *b) {
                          * alone, and takes only RFC 1123 names itself */
                         r = step_path(b, PLAN_STEP_HOSTNAME, NULL, b->c->hostname, 0);
                         if (r >= 0)
-                                r = entry(b, "hostname", PLAN_FATE_POST, "sethostname(\"%s\")", b->c->hostname);
+                                r = entry(b, "hostname", PLAN_FATE_POST, "sethostname(\"%s\")",
+                                          b->c->hostname);
                 } else {
                         r = strv_extendf(&b->options, "--hostname=%s", b->c->hostname);
                         if (r >= 0)
@@ -809,11 +818,13 @@ static int plan_mount(Builder *b, size_t i) {
 
         if (!bind && mount_is_api(m)) {
                 _cleanup_free_ char *list = NULL;
+
                 STRV_FOREACH(o, m->options)
                         if (str_append(&list, ",", *o) < 0)
                                 return -ENOMEM;
                 return entry(b, field, PLAN_FATE_IGNORED, "%s on %s: provided by systemd-nspawn%s%s%s", m->type,
-                             m->destination, list ? " (options not applied: " : "", strempty(list), list ? ")" : "");
+                             m->destination, list ? " (options not applied: " : "", strempty(list),
+                             list ? ")" : "");
         }
 
         if (!bind && !(m->type && streq(m->type, "tmpfs")))
@@ -822,7 +833,8 @@ static int plan_mount(Builder *b, size_t i) {
 
         if (m->n_uid_mappings > 0 || m->n_gid_mappings > 0)
                 return entry(b, field, PLAN_FATE_UNHANDLED,
-                             "not handled yet: id-mapped mounts (uidMappings/gidMappings) on %s", m->destination);
+                             "not handled yet: id-mapped mounts (uidMappings/gidMappings) on %s",
+                             m->destination);
 
         STRV_FOREACH(o, m->options) {
                 unsigned long f = option_remount_flag(*o);
@@ -852,7 +864,8 @@ static int plan_mount(Builder *b, size_t i) {
                 if (r < 0)
                         return r;
         }
-        if (ignored && str_append(&ignored, "", " ignored: nspawn's mounts are private and keep its defaults") < 0)
+        if (ignored &&
+            str_append(&ignored, "", " ignored: nspawn's mounts are private and keep its defaults") < 0)
                 return -ENOMEM;
 
         dst = nspawn_escape(m->destination);
@@ -860,12 +873,13 @@ static int plan_mount(Builder *b, size_t i) {
                 return -ENOMEM;
         if (bind) {
                 if (isempty(m->source))
-                        return entry(b, field, PLAN_FATE_REJECTED, "mounts[%zu].source: a bind mount needs a source",
-                                     i);
+                        return entry(b, field, PLAN_FATE_REJECTED,
+                                     "mounts[%zu].source: a bind mount needs a source", i);
                 src = nspawn_escape(m->source);
                 if (!src)
                         return -ENOMEM;
-                if (asprintf_safe(&opt, "--bind%s=%s:%s%s", ro ? "-ro" : "", src, dst, rbind ? "" : ":norbind") < 0)
+                if (asprintf_safe(&opt, "--bind%s=%s:%s%s", ro ? "-ro" : "", src, dst,
+                                  rbind ? "" : ":norbind") < 0)
                         return -ENOMEM;
         } else {
                 if (ro)
@@ -915,8 +929,8 @@ static int plan_paths(Builder *b) {
                 if (asprintf_safe(&field, "linux.maskedPaths[%zu]", i++) < 0)
                         return -ENOMEM;
                 if (!path_is_safe_absolute(*p))
-                        r = entry(b, field, PLAN_FATE_REJECTED, "%s: \"%s\" must be an absolute path without \"..\"",
-                                  field, *p);
+                        r = entry(b, field, PLAN_FATE_REJECTED,
+                                  "%s: \"%s\" must be an absolute path without \"..\"", field, *p);
                 else {
                         r = step_path(b, PLAN_STEP_MASK, *p, NULL, 0);
                         if (r >= 0)
@@ -932,8 +946,8 @@ static int plan_paths(Builder *b) {
                 if (asprintf_safe(&field, "linux.readonlyPaths[%zu]", i++) < 0)
                         return -ENOMEM;
                 if (!path_is_safe_absolute(*p))
-                        r = entry(b, field, PLAN_FATE_REJECTED, "%s: \"%s\" must be an absolute path without \"..\"",
-                                  field, *p);
+                        r = entry(b, field, PLAN_FATE_REJECTED,
+                                  "%s: \"%s\" must be an absolute path without \"..\"", field, *p);
                 else {
                         r = step_path(b, PLAN_STEP_READONLY, *p, NULL, 0);
                         if (r >= 0)
@@ -1004,12 +1018,15 @@ static int plan_sysctl(Builder *b, const OciKeyValue *kv) {
                 return entry(b, field, PLAN_FATE_REJECTED,
                              "linux.sysctl: sysctl \"%s\" is not in a separate kernel namespace", k);
         if (!ns[t].present)
-                return entry(b, field, PLAN_FATE_REJECTED, "linux.sysctl: sysctl \"%s\" is not allowed in the "
-                             "host's %s namespace", k, oci_namespace_type_to_string(t));
+                return entry(b, field, PLAN_FATE_REJECTED,
+                             "linux.sysctl: sysctl \"%s\" is not allowed in the "
+                             "host's %s namespace",
+                             k, oci_namespace_type_to_string(t));
         if (t == OCI_NS_UTS && ((streq(k, "kernel.hostname") && !isempty(b->c->hostname)) ||
                                 (streq(k, "kernel.domainname") && !isempty(b->c->domainname))))
                 return entry(b, field, PLAN_FATE_REJECTED,
-                             "linux.sysctl: sysctl \"%s\" is not allowed as it conflicts with the OCI \"%s\" field",
+                             "linux.sysctl: sysctl \"%s\" is not allowed as it conflicts with the OCI "
+                             "\"%s\" field",
                              k, streq(k, "kernel.hostname") ? "hostname" : "domainname");
         r = step_path(b, PLAN_STEP_SYSCTL, k, kv->value, 0);
         if (r < 0)
@@ -1023,7 +1040,8 @@ static int plan_devices(Builder *b) {
         bool strict = false;
 
         for (size_t i = 0; i < b->p->n_properties; i++) {
-                if (streq(b->p->properties[i].name, "DevicePolicy") && streq(b->p->properties[i].str, "strict"))
+                if (streq(b->p->properties[i].name, "DevicePolicy") &&
+                    streq(b->p->properties[i].str, "strict"))
                         strict = true;
                 if (streq(b->p->properties[i].name, "DeviceAllow"))
                         allow = b->p->properties + i;
@@ -1048,8 +1066,9 @@ static int plan_devices(Builder *b) {
                         continue;
                 }
                 if (d->major < 0 || d->minor < 0 || d->major > 0xfff || d->minor > 0xfffff) {
-                        r = entry(b, field, PLAN_FATE_REJECTED, "linux.devices[%zu]: invalid device number %" PRId64
-                                  ":%" PRId64, i, d->major, d->minor);
+                        r = entry(b, field, PLAN_FATE_REJECTED,
+                                  "linux.devices[%zu]: invalid device number %" PRId64 ":%" PRId64, i,
+                                  d->major, d->minor);
                         if (r < 0)
                                 return r;
                         continue;
@@ -1070,7 +1089,8 @@ static int plan_devices(Builder *b) {
 
                 if (type != S_IFIFO && strict) {
                         /* runc allows the devices it creates, whatever linux.resources.devices says */
-                        r = resources_device_allow_name(d->type == 'b' ? 'b' : 'c', d->major, d->minor, &name);
+                        r = resources_device_allow_name(d->type == 'b' ? 'b' : 'c', d->major, d->minor,
+                                                        &name);
                         if (r < 0)
                                 return r;
                         if (asprintf_safe(&cg, "; DeviceAllow=%s rwm", name) < 0)
@@ -1095,9 +1115,13 @@ static int plan_devices(Builder *b) {
                                 allow->n_pairs++;
                         }
                 }
-                r = entry(b, field, PLAN_FATE_POST, "mknod %s %c %" PRId64 ":%" PRId64 " %04o %u:%u%s", d->path,
-                          type == S_IFBLK ? 'b' : type == S_IFIFO ? 'p' : 'c', d->major, d->minor,
-                          (unsigned) mode, (unsigned) s.uid, (unsigned) s.gid, strempty(cg));
+                r = entry(b, field, PLAN_FATE_POST, "mknod %s %c %" PRId64 ":%" PRId64 " %04o %u:%u%s",
+                          d->path,
+                          type == S_IFBLK   ? 'b'
+                          : type == S_IFIFO ? 'p'
+                                            : 'c',
+                          d->major, d->minor, (unsigned) mode, (unsigned) s.uid, (unsigned) s.gid,
+                          strempty(cg));
                 if (r < 0)
                         return r;
         }
@@ -1109,7 +1133,8 @@ static int property_string(Plan *p, const char *name, const char *value) {
         if (!a)
                 return -ENOMEM;
         p->properties = a;
-        a[p->n_properties] = (UnitProperty) { .name = strdup(name), .type = UNIT_PROPERTY_STRING, .str = strdup(value) };
+        a[p->n_properties] =
+                (UnitProperty){.name = strdup(name), .type = UNIT_PROPERTY_STRING, .str = strdup(value)};
         if (!a[p->n_properties].name || !a[p->n_properties].str) {
                 unit_property_done(a + p->n_properties);
                 return -ENOMEM;
@@ -1197,13 +1222,16 @@ static int plan_cgroup(Builder *b) {
                 /* runc would put the process into a slice named so; nspawn --keep-unit registers the
                  * unit it runs in with machined, and only a scope can hold processes */
                 if (endswith_slice(name))
-                        return entry(b, "linux.cgroupsPath", PLAN_FATE_REJECTED,
-                                     "linux.cgroupsPath: \"%s\": the name must not be a slice: the container "
-                                     "needs a scope of its own", cp);
+                        return entry(
+                                b, "linux.cgroupsPath", PLAN_FATE_REJECTED,
+                                "linux.cgroupsPath: \"%s\": the name must not be a slice: the container "
+                                "needs a scope of its own",
+                                cp);
                 unit = isempty(prefix) ? strjoin(name, ".scope") : strjoin(prefix, "-", name, ".scope");
         } else if (cp && *cp && cp[0] != '/')
                 return entry(b, "linux.cgroupsPath", PLAN_FATE_REJECTED,
-                             "linux.cgroupsPath: \"%s\": expected \"slice:prefix:name\" or an absolute path", cp);
+                             "linux.cgroupsPath: \"%s\": expected \"slice:prefix:name\" or an absolute path",
+                             cp);
         else if (cp && !path_is_safe_absolute(cp))
                 return entry(b, "linux.cgroupsPath", PLAN_FATE_REJECTED,
                              "linux.cgroupsPath: \"%s\" must not contain \"..\"", cp);
@@ -1232,7 +1260,8 @@ static int plan_cgroup(Builder *b) {
                         return entry(b, "linux.cgroupsPath", PLAN_FATE_UNIT, "unit %s in %s", b->p->unit,
                                      b->p->slice);
                 return entry(b, "linux.cgroupsPath", PLAN_FATE_IGNORED,
-                             "the cgroupfs form is not used with systemd: unit %s in %s", b->p->unit, b->p->slice);
+                             "the cgroupfs form is not used with systemd: unit %s in %s", b->p->unit,
+                             b->p->slice);
         }
 
         if (systemd_form) {
@@ -1244,8 +1273,8 @@ static int plan_cgroup(Builder *b) {
                 b->p->cgroup = strjoin(sp, "/", unit);
                 if (!b->p->cgroup)
                         return -ENOMEM;
-                return entry(b, "linux.cgroupsPath", PLAN_FATE_POST, "cgroupfs %s (the systemd form, expanded)",
-                             b->p->cgroup);
+                return entry(b, "linux.cgroupsPath", PLAN_FATE_POST,
+                             "cgroupfs %s (the systemd form, expanded)", b->p->cgroup);
         }
         b->p->cgroup = cp && *cp ? strdup(cp) : strjoin("/nspawn-oci/", id);
         if (!b->p->cgroup)
@@ -1281,8 +1310,10 @@ static int plan_linux_rest(Builder *b) {
         if (r < 0)
                 return r;
         if (l->seccomp.present) {
-                r = entry(b, "linux.seccomp", PLAN_FATE_PROCESS, "%zu syscall rules, default %s; nspawn's own "
-                          "filter is off (SYSTEMD_SECCOMP=0)", l->seccomp.n_syscalls,
+                r = entry(b, "linux.seccomp", PLAN_FATE_PROCESS,
+                          "%zu syscall rules, default %s; nspawn's own "
+                          "filter is off (SYSTEMD_SECCOMP=0)",
+                          l->seccomp.n_syscalls,
                           strna(oci_seccomp_action_to_string(l->seccomp.default_action)));
                 if (r < 0)
                         return r;
@@ -1300,7 +1331,8 @@ static int plan_linux_rest(Builder *b) {
                         return r;
         }
         if (l->intel_rdt.present) {
-                r = entry(b, "linux.intelRdt", PLAN_FATE_REJECTED, "linux.intelRdt: Intel RDT is not supported");
+                r = entry(b, "linux.intelRdt", PLAN_FATE_REJECTED,
+                          "linux.intelRdt: Intel RDT is not supported");
                 if (r < 0)
                         return r;
         }
@@ -1329,7 +1361,8 @@ static int plan_runtime(Builder *b) {
                         continue;
                 if (asprintf_safe(&field, "hooks.%s", oci_hook_kind_to_string(k)) < 0)
                         return -ENOMEM;
-                r = entry(b, field, PLAN_FATE_RUNTIME, "%zu hook%s", b->c->n_hooks[k], b->c->n_hooks[k] == 1 ? "" : "s");
+                r = entry(b, field, PLAN_FATE_RUNTIME, "%zu hook%s", b->c->n_hooks[k],
+                          b->c->n_hooks[k] == 1 ? "" : "s");
                 if (r < 0)
                         return r;
         }

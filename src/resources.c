@@ -351,9 +351,11 @@ static int res_cpu_list(Res *w, const char *field, const char *prop, const char 
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return res_entry(w, field, PLAN_FATE_REJECTED,
-                                 "%s.%s: invalid list \"%s\" (expected numbers and ranges such as \"0-3,7\", "
-                                 "each below %d)", w->prefix, field, value, CPU_LIST_MAX);
+                return res_entry(
+                        w, field, PLAN_FATE_REJECTED,
+                        "%s.%s: invalid list \"%s\" (expected numbers and ranges such as \"0-3,7\", "
+                        "each below %d)",
+                        w->prefix, field, value, CPU_LIST_MAX);
         if (w->mode == RES_CGROUPFS)
                 return res_emit_cgroupfs(w, field, "cpuset", v1_file, value, v2_file, value);
         r = res_entry(w, field, PLAN_FATE_UNIT, "%s=%s (cgroup v1: cgroupfs %s=%s)", prop, value, v1_file,
@@ -389,14 +391,16 @@ static int res_memory(Res *w, const OciResources *r) {
                         memory_string(v1, r->memory.limit.v, false);
                         memory_string(v2, r->memory.limit.v, true);
                         k = res_emit_u64(w, "memory.limit", "MemoryMax", memory_value(r->memory.limit.v),
-                                         COVER_BOTH, "memory", "memory.limit_in_bytes", v1, "memory.max", v2);
+                                         COVER_BOTH, "memory", "memory.limit_in_bytes", v1, "memory.max",
+                                         v2);
                 }
                 if (k < 0)
                         return k;
         }
         if (r->memory.reservation.set) {
                 if (r->memory.reservation.v == 0)
-                        k = res_entry(w, "memory.reservation", PLAN_FATE_IGNORED, "0: no reservation is set");
+                        k = res_entry(w, "memory.reservation", PLAN_FATE_IGNORED,
+                                      "0: no reservation is set");
                 else {
                         memory_string(v1, r->memory.reservation.v, false);
                         memory_string(v2, r->memory.reservation.v, true);
@@ -421,8 +425,10 @@ static int res_memory(Res *w, const OciResources *r) {
                                       w->prefix);
                 else if (swap > 0 && swap < limit)
                         k = res_entry(w, "memory.swap", PLAN_FATE_REJECTED,
-                                      "%s.memory.swap: memory+swap limit (%" PRId64 ") must be >= the memory "
-                                      "limit (%" PRId64 ")", w->prefix, swap, limit);
+                                      "%s.memory.swap: memory+swap limit (%" PRId64
+                                      ") must be >= the memory "
+                                      "limit (%" PRId64 ")",
+                                      w->prefix, swap, limit);
                 else {
                         char s2[32];
 
@@ -455,8 +461,8 @@ static int res_memory(Res *w, const OciResources *r) {
                                       r->memory.swappiness.v);
                 else {
                         snprintf(v1, sizeof v1, "%" PRIu64, r->memory.swappiness.v);
-                        k = res_emit_cgroupfs(w, "memory.swappiness", "memory", "memory.swappiness", v1, NULL,
-                                              NULL);
+                        k = res_emit_cgroupfs(w, "memory.swappiness", "memory", "memory.swappiness", v1,
+                                              NULL, NULL);
                 }
                 if (k < 0)
                         return k;
@@ -505,8 +511,8 @@ static int res_cpu(Res *w, const OciResources *r) {
                         weight = 1 + ((shares - 2) * 9999) / 262142;
                         snprintf(v1, sizeof v1, "%" PRIu64, r->cpu.shares.v);
                         snprintf(v2, sizeof v2, "%" PRIu64, weight);
-                        k = res_emit_u64(w, "cpu.shares", "CPUWeight", weight, COVER_BOTH, "cpu", "cpu.shares",
-                                         v1, "cpu.weight", v2);
+                        k = res_emit_u64(w, "cpu.shares", "CPUWeight", weight, COVER_BOTH, "cpu",
+                                         "cpu.shares", v1, "cpu.weight", v2);
                 }
                 if (k < 0)
                         return k;
@@ -590,10 +596,12 @@ static int res_cpu(Res *w, const OciResources *r) {
  * systemd's own BFQ conversion, as crun does. */
 static uint64_t io_weight(uint64_t w) {
         if (w <= BLKIO_WEIGHT_DEFAULT)
-                return CGROUP_WEIGHT_DEFAULT - (BLKIO_WEIGHT_DEFAULT - w) * (CGROUP_WEIGHT_DEFAULT - CGROUP_WEIGHT_MIN) /
-                        (BLKIO_WEIGHT_DEFAULT - BLKIO_WEIGHT_MIN);
-        return CGROUP_WEIGHT_DEFAULT + (w - BLKIO_WEIGHT_DEFAULT) * (CGROUP_WEIGHT_MAX - CGROUP_WEIGHT_DEFAULT) /
-                (BLKIO_WEIGHT_MAX - BLKIO_WEIGHT_DEFAULT);
+                return CGROUP_WEIGHT_DEFAULT - (BLKIO_WEIGHT_DEFAULT - w) *
+                                                       (CGROUP_WEIGHT_DEFAULT - CGROUP_WEIGHT_MIN) /
+                                                       (BLKIO_WEIGHT_DEFAULT - BLKIO_WEIGHT_MIN);
+        return CGROUP_WEIGHT_DEFAULT + (w - BLKIO_WEIGHT_DEFAULT) *
+                                               (CGROUP_WEIGHT_MAX - CGROUP_WEIGHT_DEFAULT) /
+                                               (BLKIO_WEIGHT_MAX - BLKIO_WEIGHT_DEFAULT);
 }
 
 static int res_throttle(Res *w, const char *name, const char *prop, const char *v1_file, const char *v2_key,
@@ -606,9 +614,10 @@ static int res_throttle(Res *w, const char *name, const char *prop, const char *
                 if (asprintf_safe(&field, "blockIO.%s[%zu]", name, i) < 0 ||
                     asprintf_safe(&dev, "/dev/block/%" PRId64 ":%" PRId64, d[i].major, d[i].minor) < 0)
                         return -ENOMEM;
-                snprintf(v1, sizeof v1, "%" PRId64 ":%" PRId64 " %" PRIu64, d[i].major, d[i].minor, d[i].rate);
-                snprintf(v2, sizeof v2, "%" PRId64 ":%" PRId64 " %s=%" PRIu64, d[i].major, d[i].minor, v2_key,
+                snprintf(v1, sizeof v1, "%" PRId64 ":%" PRId64 " %" PRIu64, d[i].major, d[i].minor,
                          d[i].rate);
+                snprintf(v2, sizeof v2, "%" PRId64 ":%" PRId64 " %s=%" PRIu64, d[i].major, d[i].minor,
+                         v2_key, d[i].rate);
                 if (w->mode == RES_CGROUPFS)
                         k = res_emit_cgroupfs(w, field, "blkio", v1_file, v1, "io.max", v2);
                 else {
@@ -633,7 +642,8 @@ static int res_block_io(Res *w, const OciResources *r) {
                         k = res_entry(w, "blockIO.weight", PLAN_FATE_IGNORED, "0: the default weight");
                 else if (b < 10 || b > 1000)
                         k = res_entry(w, "blockIO.weight", PLAN_FATE_REJECTED,
-                                      "%s.blockIO.weight: %" PRIu64 " is out of range 10-1000", w->prefix, b);
+                                      "%s.blockIO.weight: %" PRIu64 " is out of range 10-1000", w->prefix,
+                                      b);
                 else {
                         snprintf(v1, sizeof v1, "%" PRIu64, b);
                         snprintf(v2, sizeof v2, "default %" PRIu64, io_weight(b));
@@ -683,16 +693,18 @@ static int res_block_io(Res *w, const OciResources *r) {
                          "rbps", r->block_io.throttle_read_bps, r->block_io.n_throttle_read_bps);
         if (k < 0)
                 return k;
-        k = res_throttle(w, "throttleWriteBpsDevice", "IOWriteBandwidthMax", "blkio.throttle.write_bps_device",
-                         "wbps", r->block_io.throttle_write_bps, r->block_io.n_throttle_write_bps);
+        k = res_throttle(w, "throttleWriteBpsDevice", "IOWriteBandwidthMax",
+                         "blkio.throttle.write_bps_device", "wbps", r->block_io.throttle_write_bps,
+                         r->block_io.n_throttle_write_bps);
         if (k < 0)
                 return k;
         k = res_throttle(w, "throttleReadIOPSDevice", "IOReadIOPSMax", "blkio.throttle.read_iops_device",
                          "riops", r->block_io.throttle_read_iops, r->block_io.n_throttle_read_iops);
         if (k < 0)
                 return k;
-        return res_throttle(w, "throttleWriteIOPSDevice", "IOWriteIOPSMax", "blkio.throttle.write_iops_device",
-                            "wiops", r->block_io.throttle_write_iops, r->block_io.n_throttle_write_iops);
+        return res_throttle(w, "throttleWriteIOPSDevice", "IOWriteIOPSMax",
+                            "blkio.throttle.write_iops_device", "wiops", r->block_io.throttle_write_iops,
+                            r->block_io.n_throttle_write_iops);
 }
 
 int resources_device_allow_name(char type, int64_t major, int64_t minor, char **ret) {
@@ -803,8 +815,8 @@ static int res_devices_systemd(Res *w, const OciResources *r) {
                         if (asprintf_safe(&field, "devices[%zu]", i) < 0)
                                 return -ENOMEM;
                         return res_entry(w, field, PLAN_FATE_REJECTED,
-                                         "%s.devices[%zu].access: \"%s\" is not a subset of \"rwm\"", w->prefix, i,
-                                         d[i].access);
+                                         "%s.devices[%zu].access: \"%s\" is not a subset of \"rwm\"",
+                                         w->prefix, i, d[i].access);
                 }
 
         if (rules_allow_all(d, n)) {
@@ -816,7 +828,8 @@ static int res_devices_systemd(Res *w, const OciResources *r) {
                         if (asprintf_safe(&field, "devices[%zu]", i) < 0)
                                 return -ENOMEM;
                         if (i == n - 1)
-                                k = res_entry(w, field, PLAN_FATE_UNIT, "DevicePolicy=auto (every device allowed)");
+                                k = res_entry(w, field, PLAN_FATE_UNIT,
+                                              "DevicePolicy=auto (every device allowed)");
                         else
                                 k = res_entry(w, field, PLAN_FATE_IGNORED,
                                               "every device is allowed by the last rules");
@@ -854,8 +867,8 @@ static int res_devices_systemd(Res *w, const OciResources *r) {
         if (k < 0)
                 return k;
         for (size_t i = 0; i < ELEMENTSOF(default_devices); i++) {
-                k = res_device_allow(w, default_devices[i].type, default_devices[i].major, default_devices[i].minor,
-                                     default_devices[i].access);
+                k = res_device_allow(w, default_devices[i].type, default_devices[i].major,
+                                     default_devices[i].minor, default_devices[i].access);
                 if (k < 0)
                         return k;
         }
@@ -867,13 +880,14 @@ static int res_devices_systemd(Res *w, const OciResources *r) {
                 if (asprintf_safe(&field, "devices[%zu]", i) < 0)
                         return -ENOMEM;
                 if (i < last_deny_all)
-                        k = res_entry(w, field, PLAN_FATE_IGNORED, "overridden by devices[%zu], which denies all",
-                                      last_deny_all);
+                        k = res_entry(w, field, PLAN_FATE_IGNORED,
+                                      "overridden by devices[%zu], which denies all", last_deny_all);
                 else if (i == last_deny_all)
-                        k = res_entry(w, field, PLAN_FATE_UNIT,
-                                      "DevicePolicy=strict, DeviceAllow= the defaults: char-* m, block-* m, "
-                                      "/dev/null, /dev/zero, /dev/full, /dev/random, /dev/urandom, /dev/tty, "
-                                      "/dev/ptmx, /dev/pts/*, /dev/net/tun rwm");
+                        k = res_entry(
+                                w, field, PLAN_FATE_UNIT,
+                                "DevicePolicy=strict, DeviceAllow= the defaults: char-* m, block-* m, "
+                                "/dev/null, /dev/zero, /dev/full, /dev/random, /dev/urandom, /dev/tty, "
+                                "/dev/ptmx, /dev/pts/*, /dev/net/tun rwm");
                 else if (!d[i].allow) {
                         bool overlap = false;
 
@@ -898,20 +912,23 @@ static int res_devices_systemd(Res *w, const OciResources *r) {
 
                         if (d[i].type == 'a') {
                                 _cleanup_free_ char *c = NULL, *b = NULL;
-                                if (resources_device_allow_name('c', rule_major(d + i), rule_minor(d + i), &c) < 0 ||
-                                    resources_device_allow_name('b', rule_major(d + i), rule_minor(d + i), &b) < 0)
+                                if (resources_device_allow_name('c', rule_major(d + i), rule_minor(d + i),
+                                                                &c) < 0 ||
+                                    resources_device_allow_name('b', rule_major(d + i), rule_minor(d + i),
+                                                                &b) < 0)
                                         return -ENOMEM;
                                 if (asprintf_safe(&names, "%s %s, %s %s", c, access, b, access) < 0)
                                         return -ENOMEM;
                         } else {
-                                if (resources_device_allow_name(d[i].type, rule_major(d + i), rule_minor(d + i),
-                                                                &name) < 0 ||
+                                if (resources_device_allow_name(d[i].type, rule_major(d + i),
+                                                                rule_minor(d + i), &name) < 0 ||
                                     asprintf_safe(&names, "%s %s", name, access) < 0)
                                         return -ENOMEM;
                         }
                         k = res_entry(w, field, PLAN_FATE_UNIT, "DeviceAllow=%s", names);
                         if (k >= 0)
-                                k = res_device_allow(w, d[i].type, rule_major(d + i), rule_minor(d + i), access);
+                                k = res_device_allow(w, d[i].type, rule_major(d + i), rule_minor(d + i),
+                                                     access);
                 }
                 if (k < 0)
                         return k;
@@ -931,8 +948,8 @@ static int res_devices_cgroupfs(Res *w, const OciResources *r) {
                         return -ENOMEM;
                 if (!access_valid(d->access))
                         return res_entry(w, field, PLAN_FATE_REJECTED,
-                                         "%s.devices[%zu].access: \"%s\" is not a subset of \"rwm\"", w->prefix, i,
-                                         d->access);
+                                         "%s.devices[%zu].access: \"%s\" is not a subset of \"rwm\"",
+                                         w->prefix, i, d->access);
                 rule_string(rule, d->type, rule_major(d), rule_minor(d), d->access ?: "rwm");
                 k = res_entry(w, field, PLAN_FATE_POST,
                               "cgroupfs %s=%s (v1; cgroup v2 needs an eBPF device filter: not built yet)",
@@ -998,7 +1015,8 @@ static int res_other(Res *w, const OciResources *r) {
                         strcpy(p, "max");
                 else
                         snprintf(p, sizeof p, "%" PRId64, r->pids.limit);
-                k = res_emit_u64(w, "pids.limit", "TasksMax", t, COVER_BOTH, "pids", "pids.max", p, "pids.max", p);
+                k = res_emit_u64(w, "pids.limit", "TasksMax", t, COVER_BOTH, "pids", "pids.max", p,
+                                 "pids.max", p);
                 if (k < 0)
                         return k;
         }
@@ -1072,7 +1090,8 @@ int resources_to_properties(const OciResources *r, const char *prefix,
         return res_walk(&w, r);
 }
 
-int resources_to_cgroup_entries(const OciResources *r, const char *prefix, PlanEntry **entries, size_t *n_entries) {
+int resources_to_cgroup_entries(const OciResources *r, const char *prefix, PlanEntry **entries,
+                                size_t *n_entries) {
         Res w = {
                 .mode = RES_CGROUPFS,
                 .prefix = prefix,

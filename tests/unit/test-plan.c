@@ -103,8 +103,9 @@ static void test_machine_names(void) {
         tap_ok(plan_hostname_is_valid(s), "still a valid name");
         free(s);
         tap_ok(plan_machine_name("", &s) == -EINVAL, "an empty id is refused");
-        tap_ok(!plan_hostname_is_valid("a..b") && !plan_hostname_is_valid("-a") && !plan_hostname_is_valid("a.") &&
-               plan_hostname_is_valid("a-b.c"), "host name rules");
+        tap_ok(!plan_hostname_is_valid("a..b") && !plan_hostname_is_valid("-a") &&
+                       !plan_hostname_is_valid("a.") && plan_hostname_is_valid("a-b.c"),
+               "host name rules");
 }
 
 static void test_base(void) {
@@ -133,8 +134,9 @@ static void test_base(void) {
         tap_is_str(p ? p->unit : NULL, "nspawn-oci-c1.scope", "default unit");
         tap_is_str(p ? p->slice : NULL, "machine.slice", "default slice");
         tap_ok(p && p->n_properties == 2 && streq(p->properties[0].name, "Description") &&
-               streq(p->properties[0].str, "nspawn-oci container c1") && streq(p->properties[1].name, "Delegate") &&
-               p->properties[1].b, "Description and Delegate=yes");
+                       streq(p->properties[0].str, "nspawn-oci container c1") &&
+                       streq(p->properties[1].name, "Delegate") && p->properties[1].b,
+               "Description and Delegate=yes");
         tap_ok(p && p->join_ns[OCI_NS_PID] && p->join_ns[OCI_NS_MOUNT] && p->join_ns[OCI_NS_IPC] &&
                p->join_ns[OCI_NS_UTS] && p->join_ns[OCI_NS_NETWORK] && !p->join_ns[OCI_NS_USER] &&
                !p->join_ns[OCI_NS_CGROUP], "the process joins the box's five namespaces");
@@ -187,9 +189,11 @@ static void test_namespaces(void) {
                streq(p->joins[0].path, "/proc/15005/ns/pid") && p->joins[1].type == OCI_NS_IPC,
                "pid and ipc by path: joined before nspawn");
         tap_ok(p && has(p->nspawn_env, "SYSTEMD_NSPAWN_SHARE_NS_PID=1") &&
-               has(p->nspawn_env, "SYSTEMD_NSPAWN_SHARE_NS_IPC=1") && !has(p->nspawn_env, "SYSTEMD_NSPAWN_SHARE_NS_UTS=1"),
+                       has(p->nspawn_env, "SYSTEMD_NSPAWN_SHARE_NS_IPC=1") &&
+                       !has(p->nspawn_env, "SYSTEMD_NSPAWN_SHARE_NS_UTS=1"),
                "and shared by nspawn");
-        tap_ok(p && p->join_ns[OCI_NS_PID] && p->join_ns[OCI_NS_IPC], "the process joins them through the holder");
+        tap_ok(p && p->join_ns[OCI_NS_PID] && p->join_ns[OCI_NS_IPC],
+               "the process joins them through the holder");
         tap_ok(p && has(p->nspawn_argv, "--network-namespace-path=/var/run/netns/x"), "network by path");
         is_entry(p, "linux.namespaces.pid", PLAN_FATE_PRE,
                  "setns(/proc/15005/ns/pid) before nspawn runs, SYSTEMD_NSPAWN_SHARE_NS_PID=1");
@@ -200,13 +204,15 @@ static void test_namespaces(void) {
         p = build(&c, &ctx_systemd);
         tap_ok(p && p->rejected, "no mount namespace: rejected");
         tap_is_str(p && plan_first_rejection(p) ? plan_first_rejection(p)->detail : NULL,
-                   "linux.namespaces: nspawn cannot run a container without a mount namespace", "its message");
+                   "linux.namespaces: nspawn cannot run a container without a mount namespace",
+                   "its message");
         plan_free(p);
 
         c = base();
         c.linux.namespaces[OCI_NS_TIME].present = true;
         p = build(&c, &ctx_systemd);
-        is_entry(p, "linux.namespaces.time", PLAN_FATE_REJECTED, "time namespaces: not supported by systemd-nspawn");
+        is_entry(p, "linux.namespaces.time", PLAN_FATE_REJECTED,
+                 "time namespaces: not supported by systemd-nspawn");
         plan_free(p);
 
         c = base();
@@ -229,7 +235,8 @@ static void test_user_namespace(void) {
         c.linux.n_gid_mappings = 1;
         p = build(&c, &ctx_systemd);
         tap_ok(p && has(p->nspawn_argv, "--private-users=100000:65536") &&
-               has(p->nspawn_argv, "--private-users-ownership=off") && p->join_ns[OCI_NS_USER] && !p->rejected,
+                       has(p->nspawn_argv, "--private-users-ownership=off") && p->join_ns[OCI_NS_USER] &&
+                       !p->rejected,
                "one range from 0: --private-users=100000:65536");
         plan_free(p);
 
@@ -259,7 +266,8 @@ static void test_user_namespace(void) {
         c.linux.gid_mappings = &one;
         c.linux.namespaces[OCI_NS_USER].path = (char *) "/proc/1/ns/user";
         p = build(&c, &ctx_systemd);
-        tap_ok(p && p->rejected && !has(p->nspawn_argv, "--private-users=100000:65536"), "user by path: rejected");
+        tap_ok(p && p->rejected && !has(p->nspawn_argv, "--private-users=100000:65536"),
+               "user by path: rejected");
         plan_free(p);
 }
 
@@ -272,7 +280,8 @@ static void test_names(void) {
         p = build(&c, &ctx_systemd);
         tap_ok(p && has(p->nspawn_argv, "--hostname=box"), "hostname → --hostname=");
         tap_ok(find_step(p, PLAN_STEP_DOMAINNAME, NULL) &&
-               streq(find_step(p, PLAN_STEP_DOMAINNAME, NULL)->value, "example.org"), "domainname → a post step");
+                       streq(find_step(p, PLAN_STEP_DOMAINNAME, NULL)->value, "example.org"),
+               "domainname → a post step");
         plan_free(p);
 
         c.linux.namespaces[OCI_NS_UTS].path = (char *) "/var/run/utsns/x";
@@ -285,7 +294,8 @@ static void test_names(void) {
         c.linux.namespaces[OCI_NS_UTS].path = NULL;
         c.domainname = NULL;
         p = build(&c, &ctx_systemd);
-        is_entry(p, "hostname", PLAN_FATE_REJECTED, "hostname: unable to set hostname without a private UTS namespace");
+        is_entry(p, "hostname", PLAN_FATE_REJECTED,
+                 "hostname: unable to set hostname without a private UTS namespace");
         plan_free(p);
 }
 
@@ -325,12 +335,15 @@ static void test_mounts(void) {
                  "--bind=/srv/shm:/dev/shm:norbind; remount nosuid,noexec,nodev; rprivate ignored: nspawn's "
                  "mounts are private and keep its defaults");
         s = find_step(p, PLAN_STEP_REMOUNT, "/dev/shm");
-        tap_ok(s && s->flags == (MS_NOSUID | MS_NOEXEC | MS_NODEV), "/dev/shm: remounted nosuid,noexec,nodev");
+        tap_ok(s && s->flags == (MS_NOSUID | MS_NOEXEC | MS_NODEV),
+               "/dev/shm: remounted nosuid,noexec,nodev");
         tap_ok(p && has(p->nspawn_argv, "--bind-ro=/srv/a\\:b:/data"), "ro rbind, ':' escaped");
         is_entry(p, "mounts[3]", PLAN_FATE_NSPAWN,
-                 "--tmpfs=/scratch:size=1m,mode=1777; remount nosuid,nodev; tmpcopyup ignored: the image's files "
+                 "--tmpfs=/scratch:size=1m,mode=1777; remount nosuid,nodev; tmpcopyup ignored: the image's "
+                 "files "
                  "are not copied up; rprivate ignored: nspawn's mounts are private and keep its defaults");
-        tap_ok(p && has(p->nspawn_argv, "--tmpfs=/tmp:mode=1777"), "a tmpfs without mode gets the kernel's 1777");
+        tap_ok(p && has(p->nspawn_argv, "--tmpfs=/tmp:mode=1777"),
+               "a tmpfs without mode gets the kernel's 1777");
         is_entry(p, "mounts[5]", PLAN_FATE_UNHANDLED, "not handled yet: a mqueue mount on /mq");
         is_entry(p, "mounts[6]", PLAN_FATE_UNHANDLED, "not handled yet: a overlay mount on /o");
         is_entry(p, "mounts[7]", PLAN_FATE_UNHANDLED,
@@ -377,8 +390,9 @@ static void test_paths_sysctl_devices(void) {
 
         tap_ok(p && p->n_steps == 7, "seven post steps");
         if (p && p->n_steps == 7) {
-                PlanStepType order[] = { PLAN_STEP_REMOUNT, PLAN_STEP_MKNOD, PLAN_STEP_PROPAGATION, PLAN_STEP_SYSCTL,
-                                         PLAN_STEP_SYSCTL, PLAN_STEP_READONLY, PLAN_STEP_MASK };
+                PlanStepType order[] = {PLAN_STEP_REMOUNT, PLAN_STEP_MKNOD,  PLAN_STEP_PROPAGATION,
+                                        PLAN_STEP_SYSCTL,  PLAN_STEP_SYSCTL, PLAN_STEP_READONLY,
+                                        PLAN_STEP_MASK};
                 bool ok = true;
                 for (size_t i = 0; i < 7; i++)
                         ok = ok && p->steps[i].type == order[i];
@@ -388,9 +402,11 @@ static void test_paths_sysctl_devices(void) {
         s = find_step(p, PLAN_STEP_PROPAGATION, "/");
         tap_ok(s && s->flags == (MS_SLAVE | MS_REC), "rslave → MS_SLAVE|MS_REC");
         s = find_step(p, PLAN_STEP_MKNOD, "/dev/e2enull");
-        tap_ok(s && s->mode == (S_IFCHR | 0666) && s->dev == makedev(1, 3) && s->uid == 1000 && s->gid == 1000,
+        tap_ok(s && s->mode == (S_IFCHR | 0666) && s->dev == makedev(1, 3) && s->uid == 1000 &&
+                       s->gid == 1000,
                "mknod c 1:3 0666 1000:1000");
-        is_entry(p, "linux.devices[0]", PLAN_FATE_POST, "mknod /dev/e2enull c 1:3 0666 1000:1000; DeviceAllow=/dev/char/1:3 rwm");
+        is_entry(p, "linux.devices[0]", PLAN_FATE_POST,
+                 "mknod /dev/e2enull c 1:3 0666 1000:1000; DeviceAllow=/dev/char/1:3 rwm");
         is_entry(p, "linux.sysctl.kernel.shm_rmid_forced", PLAN_FATE_POST, "kernel.shm_rmid_forced=1");
         is_entry(p, "linux.sysctl.vm.swappiness", PLAN_FATE_REJECTED,
                  "linux.sysctl: sysctl \"vm.swappiness\" is not in a separate kernel namespace");
@@ -412,7 +428,8 @@ static void test_paths_sysctl_devices(void) {
         c.linux.n_sysctl = 1;
         p = build(&c, &ctx_systemd);
         is_entry(p, "linux.sysctl.net.ipv4.ip_default_ttl", PLAN_FATE_REJECTED,
-                 "linux.sysctl: sysctl \"net.ipv4.ip_default_ttl\" is not allowed in the host's network namespace");
+                 "linux.sysctl: sysctl \"net.ipv4.ip_default_ttl\" is not allowed in the host's network "
+                 "namespace");
         plan_free(p);
 }
 
@@ -478,15 +495,16 @@ static void test_rejections(void) {
                  "linux.memoryPolicy: NUMA memory policies are not supported");
         tap_ok(find(p, "linux.mountLabel") && find(p, "linux.mountLabel")->fate == PLAN_FATE_IGNORED,
                "mountLabel ignored");
-        tap_is_str(p && plan_first_rejection(p) ? plan_first_rejection(p)->field : NULL, "process.commandLine",
-                   "the first rejection, in field order");
+        tap_is_str(p && plan_first_rejection(p) ? plan_first_rejection(p)->field : NULL,
+                   "process.commandLine", "the first rejection, in field order");
         plan_free(p);
 
         c = base();
         c.has_process = false;
         c.root_path = NULL;
         p = build(&c, &ctx_systemd);
-        tap_ok(p && p->rejected && find(p, "root.path") && find(p, "process"), "no root, no process: rejected");
+        tap_ok(p && p->rejected && find(p, "root.path") && find(p, "process"),
+               "no root, no process: rejected");
         plan_free(p);
 }
 

@@ -23,7 +23,8 @@ static void out_done(Out *o) {
 
 static Out convert(const OciResources *r) {
         Out o = {};
-        int k = resources_to_properties(r, "linux.resources", &o.props, &o.n_props, &o.entries, &o.n_entries);
+        int k = resources_to_properties(r, "linux.resources", &o.props, &o.n_props, &o.entries,
+                                        &o.n_entries);
         if (k < 0)
                 tap_diag("resources_to_properties: %s", strerror(-k));
         return o;
@@ -156,7 +157,8 @@ static void test_swap(void) {
         r.memory.swap.v = 1000;
         o = convert(&r);
         is_entry(&o, "linux.resources.memory.swap", PLAN_FATE_REJECTED,
-                 "linux.resources.memory.swap: memory+swap limit (1000) must be >= the memory limit (67108864)");
+                 "linux.resources.memory.swap: memory+swap limit (1000) must be >= the memory limit "
+                 "(67108864)");
         out_done(&o);
 
         r.memory.limit.set = false;
@@ -178,9 +180,11 @@ static void test_cpu_lists(void) {
         size_t n = 0;
         Out o;
 
-        tap_ok(resources_parse_cpu_list("0-3,7", &mask, &n) == 0 && n == 1 && mask[0] == 0x8f, "0-3,7 → 0x8f");
+        tap_ok(resources_parse_cpu_list("0-3,7", &mask, &n) == 0 && n == 1 && mask[0] == 0x8f,
+               "0-3,7 → 0x8f");
         free(mask);
-        tap_ok(resources_parse_cpu_list("8", &mask, &n) == 0 && n == 2 && mask[0] == 0 && mask[1] == 1, "8 → 00 01");
+        tap_ok(resources_parse_cpu_list("8", &mask, &n) == 0 && n == 2 && mask[0] == 0 && mask[1] == 1,
+               "8 → 00 01");
         free(mask);
         tap_ok(resources_parse_cpu_list("0-a", &mask, &n) == -EINVAL, "0-a refused");
         tap_ok(resources_parse_cpu_list("3-1", &mask, &n) == -EINVAL, "3-1 refused");
@@ -198,7 +202,8 @@ static void test_cpu_lists(void) {
         r.cpu.cpus = (char *) "0-x";
         o = convert(&r);
         is_entry(&o, "linux.resources.cpu.cpus", PLAN_FATE_REJECTED,
-                 "linux.resources.cpu.cpus: invalid list \"0-x\" (expected numbers and ranges such as \"0-3,7\", "
+                 "linux.resources.cpu.cpus: invalid list \"0-x\" (expected numbers and ranges such as "
+                 "\"0-3,7\", "
                  "each below 8192)");
         out_done(&o);
 }
@@ -276,12 +281,14 @@ static void test_devices(void) {
         o = convert(&r);
         is_prop(&o, "DevicePolicy", "DevicePolicy=auto");
         tap_ok(!prop(&o, "DeviceAllow"), "allow all: no DeviceAllow");
-        is_entry(&o, "linux.resources.devices[0]", PLAN_FATE_IGNORED, "every device is allowed by the last rules");
+        is_entry(&o, "linux.resources.devices[0]", PLAN_FATE_IGNORED,
+                 "every device is allowed by the last rules");
         out_done(&o);
 
         {
                 char *name = NULL;
-                tap_ok(resources_device_allow_name('b', 8, -1, &name) == 0 && streq(name, "block-8"), "block-8");
+                tap_ok(resources_device_allow_name('b', 8, -1, &name) == 0 && streq(name, "block-8"),
+                       "block-8");
                 free(name);
                 tap_ok(resources_device_allow_name('c', -1, 3, &name) == -EINVAL, "*:3 cannot be expressed");
         }
@@ -302,8 +309,10 @@ static void test_cgroupfs(void) {
         is_write(w, n, "cpu.cfs_quota_us", "50000", "v1");
         is_write(w, n, "cpu.cfs_period_us", "100000", "v1");
         is_write(w, n, "pids.max", "50", "v1");
-        tap_is_str(find_write(w, n, "memory.limit_in_bytes") ? find_write(w, n, "memory.limit_in_bytes")->controller :
-                   NULL, "memory", "v1: the controller's hierarchy");
+        tap_is_str(find_write(w, n, "memory.limit_in_bytes")
+                           ? find_write(w, n, "memory.limit_in_bytes")->controller
+                           : NULL,
+                   "memory", "v1: the controller's hierarchy");
         cgroup_writes_free(w, n);
 
         tap_ok(resources_to_cgroup_writes(&r, true, &w, &n) == 0, "v2 writes");
@@ -316,7 +325,8 @@ static void test_cgroupfs(void) {
                    "v2: one hierarchy");
         cgroup_writes_free(w, n);
 
-        tap_ok(resources_to_cgroup_entries(&r, "linux.resources", &e, &ne) == 0 && ne == 7, "cgroupfs entries");
+        tap_ok(resources_to_cgroup_entries(&r, "linux.resources", &e, &ne) == 0 && ne == 7,
+               "cgroupfs entries");
         tap_is_str(ne > 1 ? e[0].detail : NULL,
                    "cgroupfs memory.limit_in_bytes=67108864 (v1), memory.max=67108864 (v2)", "its detail");
         plan_entries_free(e, ne);
@@ -350,7 +360,8 @@ static void test_no_property(void) {
         is_entry(&o, "linux.resources.unified.memory.high", PLAN_FATE_POST,
                  "cgroupfs memory.high=1000000 (v2; nothing on cgroup v1), no systemd 252 property");
         is_entry(&o, "linux.resources.hugepageLimits[0]", PLAN_FATE_POST,
-                 "cgroupfs hugetlb.2MB.limit_in_bytes=4194304 (v1), hugetlb.2MB.max=4194304 (v2), no systemd 252 "
+                 "cgroupfs hugetlb.2MB.limit_in_bytes=4194304 (v1), hugetlb.2MB.max=4194304 (v2), no "
+                 "systemd 252 "
                  "property");
         is_entry(&o, "linux.resources.memory.disableOOMKiller", PLAN_FATE_POST,
                  "cgroupfs memory.oom_control=1 (v1; nothing on cgroup v2), no systemd 252 property");
