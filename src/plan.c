@@ -820,8 +820,8 @@ static int plan_mount(Builder *b, size_t i) {
                 _cleanup_free_ char *list = NULL;
 
                 STRV_FOREACH(o, m->options)
-                if (str_append(&list, ",", *o) < 0)
-                        return -ENOMEM;
+                        if (str_append(&list, ",", *o) < 0)
+                                return -ENOMEM;
                 return entry(b, field, PLAN_FATE_IGNORED, "%s on %s: provided by systemd-nspawn%s%s%s",
                              m->type, m->destination, list ? " (options not applied: " : "", strempty(list),
                              list ? ")" : "");
