@@ -1115,6 +1115,10 @@ static int plan_devices(Builder *b) {
                                 allow->n_pairs++;
                         }
                 }
+                if (type != S_IFIFO && !b->ctx->systemd &&
+                    asprintf_safe(&cg, "; cgroupfs devices.allow=%c %" PRId64 ":%" PRId64 " rwm (v1)",
+                                  type == S_IFBLK ? 'b' : 'c', d->major, d->minor) < 0)
+                        return -ENOMEM;
                 r = entry(b, field, PLAN_FATE_POST, "mknod %s %c %" PRId64 ":%" PRId64 " %04o %u:%u%s",
                           d->path,
                           type == S_IFBLK   ? 'b'
