@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* `explain BUNDLE`: parse BUNDLE/config.json, build its plan, and print where every field goes.
  * Reads files only; needs no privilege. */
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "explain.h"
 #include "json-out.h"
@@ -22,6 +24,24 @@ static void config_freep(OciConfig **c) {
 static bool systemd_is_running(void) {
         struct stat st;
         return lstat("/run/systemd/system", &st) >= 0 && S_ISDIR(st.st_mode);
+}
+
+static void print_flags(unsigned long flags, FILE *f) {
+        static const struct {
+                unsigned long flag;
+                const char *name;
+        } names[] = {
+                { MS_RDONLY, "ro" },         { MS_NOSUID, "nosuid" },   { MS_NODEV, "nodev" },
+                { MS_NOEXEC, "noexec" },     { MS_SHARED, "shared" },   { MS_SLAVE, "slave" },
+                { MS_PRIVATE, "private" },   { MS_UNBINDABLE, "unbindable" }, { MS_REC, "recursive" },
+        };
+        const char *sep = " ";
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (flags & names[i].flag) {
+                        fprintf(f, "%s%s", sep, names[i].name);
+                        sep = ",";
+                }
 }
 
 static void print_table(const Plan *p, FILE *f) {
@@ -72,7 +92,14 @@ static void print_table(const Plan *p, FILE *f) {
                 if (s->value)
                         fprintf(f, " %s", s->value);
                 if (s->flags)
-                        fprintf(f, " flags=0x%lx", s->flags);
+                        print_flags(s->flags, f);
+                if (s->type == PLAN_STEP_MKNOD)
+                        fprintf(f, " %c %u:%u %04o %u:%u",
+                                S_ISBLK(s->mode)    ? 'b'
+                                : S_ISFIFO(s->mode) ? 'p'
+                                                    : 'c',
+                                major(s->dev), minor(s->dev), (unsigned) (s->mode & 07777), (unsigned) s->uid,
+                                (unsigned) s->gid);
                 fputc('\n', f);
         }
         if (p->rejected)

@@ -828,8 +828,8 @@ static int plan_mount(Builder *b, size_t i) {
         }
 
         if (!bind && !(m->type && streq(m->type, "tmpfs")))
-                return entry(b, field, PLAN_FATE_UNHANDLED, "not handled yet: a %s mount on %s",
-                             m->type ?: "typeless", m->destination);
+                return entry(b, field, PLAN_FATE_UNHANDLED, "not handled yet: mount type \"%s\" on %s",
+                             strempty(m->type), m->destination);
 
         if (m->n_uid_mappings > 0 || m->n_gid_mappings > 0)
                 return entry(b, field, PLAN_FATE_UNHANDLED,

@@ -344,8 +344,8 @@ static void test_mounts(void) {
                  "are not copied up; rprivate ignored: nspawn's mounts are private and keep its defaults");
         tap_ok(p && has(p->nspawn_argv, "--tmpfs=/tmp:mode=1777"),
                "a tmpfs without mode gets the kernel's 1777");
-        is_entry(p, "mounts[5]", PLAN_FATE_UNHANDLED, "not handled yet: a mqueue mount on /mq");
-        is_entry(p, "mounts[6]", PLAN_FATE_UNHANDLED, "not handled yet: a overlay mount on /o");
+        is_entry(p, "mounts[5]", PLAN_FATE_UNHANDLED, "not handled yet: mount type \"mqueue\" on /mq");
+        is_entry(p, "mounts[6]", PLAN_FATE_UNHANDLED, "not handled yet: mount type \"overlay\" on /o");
         is_entry(p, "mounts[7]", PLAN_FATE_UNHANDLED,
                  "--bind=/srv/s:/s; not handled yet: rshared propagation");
         is_entry(p, "mounts[8]", PLAN_FATE_REJECTED,
