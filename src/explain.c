@@ -98,8 +98,8 @@ static void print_table(const Plan *p, FILE *f) {
                                 S_ISBLK(s->mode)    ? 'b'
                                 : S_ISFIFO(s->mode) ? 'p'
                                                     : 'c',
-                                major(s->dev), minor(s->dev), (unsigned) (s->mode & 07777), (unsigned) s->uid,
-                                (unsigned) s->gid);
+                                major(s->dev), minor(s->dev), (unsigned) (s->mode & 07777),
+                                (unsigned) s->uid, (unsigned) s->gid);
                 fputc('\n', f);
         }
         if (p->rejected)

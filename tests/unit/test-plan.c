@@ -427,7 +427,8 @@ static void test_paths_sysctl_devices(void) {
         is_entry(p, "linux.devices[0]", PLAN_FATE_POST,
                  "mknod /dev/e2enull c 1:3 0666 1000:1000; cgroupfs devices.allow=c 1:3 rwm (v1)");
         is_entry(p, "linux.resources.devices[0]", PLAN_FATE_POST,
-                 "cgroupfs devices.deny=a *:* rwm (v1; cgroup v2 needs an eBPF device filter: not built yet)");
+                 "cgroupfs devices.deny=a *:* rwm (v1; cgroup v2 needs an eBPF device filter: not built "
+                 "yet)");
         plan_free(p);
 
         c = base();
