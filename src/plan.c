@@ -437,7 +437,8 @@ static int plan_process(Builder *b) {
         if (p->umask.set)
                 PROC("user.umask", "%04" PRIo64, p->umask.v);
         if (p->n_additional_gids > 0)
-                PROC("user.additionalGids", "%zu groups", p->n_additional_gids);
+                PROC("user.additionalGids", "%zu group%s", p->n_additional_gids,
+                     p->n_additional_gids == 1 ? "" : "s");
         if (p->username) {
                 r = entry(b, "process.user.username", PLAN_FATE_IGNORED, "Windows only");
                 if (r < 0)
@@ -452,13 +453,13 @@ static int plan_process(Builder *b) {
                         return r;
         }
         if (p->env)
-                PROC("env", "%zu variables", strv_length(p->env));
+                PROC("env", "%zu variable%s", strv_length(p->env), strv_length(p->env) == 1 ? "" : "s");
         if (p->cwd)
                 PROC("cwd", "%s", p->cwd);
         if (p->has_capabilities)
                 PROC("capabilities", "the five sets, as given");
         if (p->n_rlimits > 0)
-                PROC("rlimits", "%zu limits", p->n_rlimits);
+                PROC("rlimits", "%zu limit%s", p->n_rlimits, p->n_rlimits == 1 ? "" : "s");
         if (p->no_new_privileges)
                 PROC("noNewPrivileges", "true");
         if (p->apparmor_profile)
