@@ -866,8 +866,35 @@ static int plan_mount(Builder *b, size_t i) {
                         return r;
         }
         if (ignored &&
-            str_append(&ignored, "", " ignored: nspawn's mounts are private and keep its defaults") < 0)
+            str_append(&ignored, "", " ignored: nspawn's mounts do not propagate to or from the host") < 0)
                 return -ENOMEM;
+
+        if (streq(m->destination, "/run")) {
+                /* nspawn 252 mounts a tmpfs on /run itself, with /run/host below it; a second mount on
+                 * /run hides /run/host and nspawn's own remount of it fails (EINVAL): checked by hand.
+                 * nspawn's tmpfs stands in for a tmpfs asked for there. */
+                if (bind)
+                        return entry(b, field, PLAN_FATE_UNHANDLED,
+                                     "not handled yet: a bind mount on /run hides nspawn's /run/host");
+                if (ro) {
+                        flags |= MS_RDONLY;
+                        if (str_append(&remount, ",", "ro") < 0)
+                                return -ENOMEM;
+                }
+                if (flags) {
+                        r = step_path(b, PLAN_STEP_REMOUNT, m->destination, NULL, flags);
+                        if (r < 0)
+                                return r;
+                }
+                return entry(b, field, unhandled ? PLAN_FATE_UNHANDLED : PLAN_FATE_NSPAWN,
+                             "nspawn's own tmpfs on /run (mode 0755), as a second one there breaks nspawn"
+                             "%s%s%s%s%s%s%s%s%s%s",
+                             remount ? "; remount " : "", strempty(remount), data ? "; " : "", strempty(data),
+                             data ? " not applied" : "",
+                             tmpcopyup ? "; tmpcopyup ignored: the image's files are not copied up" : "",
+                             ignored ? "; " : "", strempty(ignored), unhandled ? "; not handled yet: " : "",
+                             strempty(unhandled));
+        }
 
         dst = nspawn_escape(m->destination);
         if (!dst)
@@ -1445,7 +1472,13 @@ int plan_build(const OciConfig *c, const PlanContext *ctx, Plan **ret) {
         r = plan_machine_name(ctx->id, &p->machine);
         if (r < 0)
                 return r;
+        /* the process gets config.json's seccomp filter, not nspawn's */
         r = strv_extend(&p->nspawn_env, "SYSTEMD_SECCOMP=0");
+        if (r < 0)
+                return r;
+        /* nspawn 252 mounts a tmpfs on /tmp unless told not to; a container's /tmp is its image's,
+         * or a mount config.json asks for */
+        r = strv_extend(&p->nspawn_env, "SYSTEMD_NSPAWN_TMPFS_TMP=0");
         if (r < 0)
                 return r;
 

@@ -126,8 +126,9 @@ static void test_base(void) {
                         same = false;
                 }
         tap_ok(same, "the complete nspawn command line");
-        tap_ok(p && strv_length(p->nspawn_env) == 1 && streq(p->nspawn_env[0], "SYSTEMD_SECCOMP=0"),
-               "only SYSTEMD_SECCOMP=0 when every namespace is new");
+        tap_ok(p && strv_length(p->nspawn_env) == 2 && streq(p->nspawn_env[0], "SYSTEMD_SECCOMP=0") &&
+                       streq(p->nspawn_env[1], "SYSTEMD_NSPAWN_TMPFS_TMP=0"),
+               "only SYSTEMD_SECCOMP=0 and SYSTEMD_NSPAWN_TMPFS_TMP=0 when every namespace is new");
         tap_ok(p && !p->rejected, "not rejected");
         tap_is_str(p ? p->machine : NULL, "c1", "machine");
         tap_is_str(p ? p->rootfs : NULL, "/bundles/c1/rootfs", "rootfs");
@@ -321,6 +322,8 @@ static void test_mounts(void) {
                 { .destination = (char *) "/o", .type = (char *) "overlay", .source = (char *) "overlay" },
                 { .destination = (char *) "/s", .source = (char *) "/srv/s", .options = shared_opts },
                 { .destination = (char *) "rel", .type = (char *) "bind", .source = (char *) "/x" },
+                { .destination = (char *) "/run", .type = (char *) "tmpfs", .source = (char *) "tmpfs",
+                  .options = tmp_opts },
         };
         OciConfig c = base();
         const PlanStep *s;
@@ -333,7 +336,7 @@ static void test_mounts(void) {
                  "proc on /proc: provided by systemd-nspawn (options not applied: nosuid,noexec,nodev)");
         is_entry(p, "mounts[1]", PLAN_FATE_NSPAWN,
                  "--bind=/srv/shm:/dev/shm:norbind; remount nosuid,noexec,nodev; rprivate ignored: nspawn's "
-                 "mounts are private and keep its defaults");
+                 "mounts do not propagate to or from the host");
         s = find_step(p, PLAN_STEP_REMOUNT, "/dev/shm");
         tap_ok(s && s->flags == (MS_NOSUID | MS_NOEXEC | MS_NODEV),
                "/dev/shm: remounted nosuid,noexec,nodev");
@@ -341,7 +344,7 @@ static void test_mounts(void) {
         is_entry(p, "mounts[3]", PLAN_FATE_NSPAWN,
                  "--tmpfs=/scratch:size=1m,mode=1777; remount nosuid,nodev; tmpcopyup ignored: the image's "
                  "files "
-                 "are not copied up; rprivate ignored: nspawn's mounts are private and keep its defaults");
+                 "are not copied up; rprivate ignored: nspawn's mounts do not propagate to or from the host");
         tap_ok(p && has(p->nspawn_argv, "--tmpfs=/tmp:mode=1777"),
                "a tmpfs without mode gets the kernel's 1777");
         is_entry(p, "mounts[5]", PLAN_FATE_UNHANDLED, "not handled yet: mount type \"mqueue\" on /mq");
@@ -350,6 +353,13 @@ static void test_mounts(void) {
                  "--bind=/srv/s:/s; not handled yet: rshared propagation");
         is_entry(p, "mounts[8]", PLAN_FATE_REJECTED,
                  "mounts[8].destination: \"rel\" must be an absolute path without \"..\"");
+        is_entry(p, "mounts[9]", PLAN_FATE_NSPAWN,
+                 "nspawn's own tmpfs on /run (mode 0755), as a second one there breaks nspawn; remount "
+                 "nosuid,nodev; size=1m,mode=1777 not applied; tmpcopyup ignored: the image's files are not "
+                 "copied up; rprivate ignored: nspawn's mounts do not propagate to or from the host");
+        tap_ok(p && !has(p->nspawn_argv, "--tmpfs=/run:size=1m,mode=1777"), "no second tmpfs on /run");
+        s = find_step(p, PLAN_STEP_REMOUNT, "/run");
+        tap_ok(s && s->flags == (MS_NOSUID | MS_NODEV), "/run: remounted nosuid,nodev");
         /* the holder's bind comes last, right before "--" */
         tap_ok(p && streq(p->nspawn_argv[strv_length(p->nspawn_argv) - 3],
                           "--bind-ro=/usr/libexec/nspawn-oci/nspawn-oci-init:/run/.nspawn-oci-init"),
