@@ -889,8 +889,8 @@ static int plan_mount(Builder *b, size_t i) {
                 return entry(b, field, unhandled ? PLAN_FATE_UNHANDLED : PLAN_FATE_NSPAWN,
                              "nspawn's own tmpfs on /run (mode 0755), as a second one there breaks nspawn"
                              "%s%s%s%s%s%s%s%s%s%s",
-                             remount ? "; remount " : "", strempty(remount), data ? "; " : "", strempty(data),
-                             data ? " not applied" : "",
+                             remount ? "; remount " : "", strempty(remount), data ? "; " : "",
+                             strempty(data), data ? " not applied" : "",
                              tmpcopyup ? "; tmpcopyup ignored: the image's files are not copied up" : "",
                              ignored ? "; " : "", strempty(ignored), unhandled ? "; not handled yet: " : "",
                              strempty(unhandled));
