@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cli_parse(): global options, verbs, their options and arguments, usage errors. No privilege. */
+#include <assert.h>
 #include <signal.h>
 
 #include "cli.h"
@@ -8,15 +9,24 @@
 
 #define ARGV(...) ((char *[]){"nspawn-oci", __VA_ARGS__, NULL})
 
+/* cli_parse() keeps pointers into argv (exec.args, ps_args), as main()'s argv lives as long as the
+ * process. The compound literal dies with the statement expression, so the parsed argv is copied into
+ * storage that stays valid until the next PARSE(). */
+static char *parse_argv[64];
+
 /* Parses argv into c (released first) and returns cli_parse()'s result. */
 #define PARSE(c, ...)                                                                                       \
         ({                                                                                                  \
                 char **_a = ARGV(__VA_ARGS__);                                                              \
                 int _n = 0;                                                                                 \
-                while (_a[_n])                                                                              \
+                while (_a[_n]) {                                                                            \
+                        assert(_n + 1 < (int) ELEMENTSOF(parse_argv));                                      \
+                        parse_argv[_n] = _a[_n];                                                            \
                         _n++;                                                                               \
+                }                                                                                           \
+                parse_argv[_n] = NULL;                                                                      \
                 cli_command_done(c);                                                                        \
-                cli_parse(_n, _a, (c));                                                                     \
+                cli_parse(_n, parse_argv, (c));                                                             \
         })
 
 static bool error_has(const CliCommand *c, const char *s) {
