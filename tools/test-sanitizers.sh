@@ -14,7 +14,8 @@ BUILD=${NSPAWN_OCI_ASAN_BUILD_DIR:-build-asan}
 say() { echo "test-sanitizers: $*" >&2; }
 
 if [ ! -f "$BUILD/build.ninja" ]; then
-        meson setup "$BUILD" -Db_sanitize=address,undefined >/dev/null || { say "meson setup failed"; exit 1; }
+        meson setup "$BUILD" -Db_sanitize=address,undefined >/dev/null ||
+                { say "meson setup failed"; exit 1; }
 else
         # An existing tree may have been configured otherwise: the point of this run is the sanitizers.
         meson configure "$BUILD" -Db_sanitize=address,undefined >/dev/null ||
@@ -36,8 +37,8 @@ rc=$?
 cat "$log"
 
 # meson's summary is one "Name: N" line per result kind; print them on one line.
-summary=$(sed -n 's/^\(Ok\|Expected Fail\|Fail\|Unexpected Pass\|Skipped\|Timeout\): *\([0-9]*\) *$/\1: \2/p' \
-        "$log" | paste -sd, - | sed 's/,/, /g')
+kinds='Ok\|Expected Fail\|Fail\|Unexpected Pass\|Skipped\|Timeout'
+summary=$(sed -n "s/^\($kinds\): *\([0-9]*\) *\$/\1: \2/p" "$log" | paste -sd, - | sed 's/,/, /g')
 if [ -z "$summary" ]; then
         say "no test summary from meson (exit status $rc)"
         exit 1
