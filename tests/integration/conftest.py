@@ -28,6 +28,10 @@ def systemd_is_pid1():
 
 MODE = "systemd" if systemd_is_pid1() else "bare"
 
+# Every container id, cgroup and directory a run creates carries this tag, so that
+# tools/check-leftovers.sh can tell this run's leftovers from anything else on the machine.
+TAG = os.environ.get("NSPAWN_OCI_TEST_TAG") or secrets.token_hex(3)
+
 
 def pytest_configure(config):
     for m, what in (("bare", "runs where systemd is not PID 1"),
@@ -65,7 +69,7 @@ def base():
     build tree. Short, because unix socket paths (console, attach) must stay below 108 bytes."""
     root = Path(os.environ.get("NSPAWN_OCI_TEST_DIR", paths.build_dir() / "itest"))
     root.mkdir(parents=True, exist_ok=True)
-    d = Path(subprocess.check_output(["mktemp", "-d", f"{root}/r.XXXXXX"], text=True).strip())
+    d = Path(subprocess.check_output(["mktemp", "-d", f"{root}/{TAG}.XXXX"], text=True).strip())
     d.chmod(0o755)
     yield d
     # never remove through a mount point
@@ -90,7 +94,7 @@ def new_id(rt):
     ids = []
 
     def make(prefix="t"):
-        cid = f"{prefix}-{secrets.token_hex(5)}"
+        cid = f"{prefix}-{TAG}-{secrets.token_hex(4)}"
         ids.append(cid)
         return cid
 
