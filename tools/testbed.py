@@ -128,12 +128,14 @@ class Testbed:
         raise RuntimeError(f"systemd did not come up within {timeout}s: {self.tail()}")
 
     def make_cgroups_writable(self):
-        """nspawn mounts the cgroup v1 controllers read-only; a runtime that manages cgroups itself
-        (runc, crun, podman's cgroupfs manager) needs them writable, as on a real systemd host.
-        Inside the container's cgroup namespace each hierarchy's root is the container's own
-        cgroup, so this opens only the container's subtree of the host's hierarchies."""
-        p = self.exec(["sh", "-c", 'for c in /sys/fs/cgroup/*/; do mount -o remount,bind,rw "$c" || exit 1; '
-                       "done"], capture=True)
+        """nspawn mounts the cgroup v1 controllers and /proc/sys read-only; a runtime that manages
+        cgroups itself (runc, crun, podman's cgroupfs manager) needs the controllers writable, and
+        crun writes the sysctls podman asks for (net.ipv4.ping_group_range) through /proc/sys, as on
+        a real systemd host. Inside the container's cgroup namespace each hierarchy's root is the
+        container's own cgroup, so this opens only the container's subtree of the host's
+        hierarchies."""
+        p = self.exec(["sh", "-c", 'for c in /sys/fs/cgroup/*/ /proc/sys; do '
+                       'mount -o remount,bind,rw "$c" || exit 1; done'], capture=True)
         if p.returncode != 0:
             raise RuntimeError(f"cannot make the cgroup controllers writable: {p.stderr}")
 
@@ -189,7 +191,7 @@ def main():
     r.add_argument("--bind", action="append", default=[],
                    help="a host directory seen at the same path inside, writable (results, logs)")
     r.add_argument("--read-only-cgroups", action="store_true",
-                   help="leave the cgroup v1 controllers read-only, as nspawn mounts them")
+                   help="leave the cgroup v1 controllers and /proc/sys read-only, as nspawn mounts them")
     r.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command

@@ -131,3 +131,13 @@ def nspids(pid):
 
 def host_ns(name):
     return os.stat(f"/proc/self/ns/{name}").st_ino
+
+
+def assert_not_found(rt, p):
+    """An unknown container id fails with "does not exist" (what podman and CRI-O match). crun 1.8
+    says "No such file or directory" instead, which podman also accepts from it."""
+    assert p.returncode != 0
+    if rt.kind == "crun":
+        assert "does not exist" in p.stderr or "No such file or directory" in p.stderr, p.stderr
+    else:
+        assert "does not exist" in p.stderr, p.stderr

@@ -4,8 +4,8 @@
 
 import pytest
 
-from conmon import Conmon
-from runtime import nspids
+from conmon import Conmon, ConmonError
+from runtime import assert_not_found, nspids
 
 pytestmark = [pytest.mark.bare, pytest.mark.systemd, pytest.mark.lifecycle, pytest.mark.conmon]
 
@@ -51,9 +51,11 @@ def test_exit_code_sigkill(rt, conmon_ctr):
 
 
 def test_failing_create_is_reported(rt, conmon_ctr):
+    """A create that fails reaches conmon's sync pipe with the runtime's error, and leaves no
+    container behind."""
     c = conmon_ctr([])
-    (c.bundle / "config.json").write_text('{"ociVersion": "1.0.2", "process": {"args": ["/probe"], "cwd": "/"},'
-                                          ' "root": {"path": "no-such-rootfs"}}')
-    with pytest.raises(Exception):
+    (c.bundle / "rootfs").rename(c.bundle / "elsewhere")
+    with pytest.raises(ConmonError) as e:
         c.create()
-    rt("delete", "--force", c.cid)
+    assert "no such file or directory" in str(e.value).lower(), e.value
+    assert_not_found(rt, rt("state", c.cid))
