@@ -33,7 +33,8 @@ state() {
 		esac
 	done
 	ls -d /run/nspawn-oci/* /run/systemd/transient/* /run/noci-* /var/lib/nspawn-oci-tests \
-		/var/lib/containers /tmp/oci-validation.* "$BUILD"/itest "$BUILD"/.noci-testbed-* 2>/dev/null |
+		/var/lib/containers /tmp/oci-validation.* "$BUILD"/itest "$BUILD"/.noci-testbed-* \
+		/run/systemd/nspawn/propagate/* /run/systemd/nspawn/locks/* 2>/dev/null |
 		sed 's/^/path /'
 	if [ -S /run/systemd/private ] || [ "$(cat /proc/1/comm)" = systemd ]; then
 		machinectl list --no-legend 2>/dev/null | awk '{print "machine", $1}'

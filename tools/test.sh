@@ -144,17 +144,17 @@ count_pytest() { # NAME RC XML
 PYARGS=(-c tests/integration/pytest.ini -q -rfEsx ${PYTEST_ARGS:-})
 if [ "$(cat /proc/1/comm)" = systemd ]; then
 	t=$(now)
-	timeout 1200 "$PYTEST" tests/integration "${PYARGS[@]}" --junitxml="$LOGS/pytest-systemd.xml" </dev/null
+	timeout 600 "$PYTEST" tests/integration "${PYARGS[@]}" --junitxml="$LOGS/pytest-systemd.xml" </dev/null
 	count_pytest "integration (systemd)" $? "$LOGS/pytest-systemd.xml"
 	took "integration (systemd)" "$t"
 else
 	t=$(now)
-	timeout 1200 "$PYTEST" tests/integration "${PYARGS[@]}" --junitxml="$LOGS/pytest-bare.xml" </dev/null
+	timeout 600 "$PYTEST" tests/integration "${PYARGS[@]}" --junitxml="$LOGS/pytest-bare.xml" </dev/null
 	count_pytest "integration (bare)" $? "$LOGS/pytest-bare.xml"
 	took "integration (bare)" "$t"
 
 	t=$(now)
-	timeout 1200 tools/testbed.py run --bind "$LOGS" \
+	timeout 600 tools/testbed.py run --bind "$LOGS" \
 		--setenv "RUNTIME=$RUNTIME" --setenv "NSPAWN_OCI_BUILD_DIR=$BUILD" \
 		--setenv "NSPAWN_OCI_TEST_TAG=$NSPAWN_OCI_TEST_TAG" --setenv "PYTHONDONTWRITEBYTECODE=1" \
 		--setenv "NSPAWN_OCI_TEST_DIR=/var/lib/nspawn-oci-tests" \

@@ -70,6 +70,7 @@ class Testbed:
         self.nspawn = None
         self.leader = None
         self.console = None
+        self.cgroup = None
 
     def mounted(self, path):
         path = str(path)
@@ -94,11 +95,26 @@ class Testbed:
         # the machine's own machine-id would be shared with the host's journal: a fresh one
         (self.root / "etc/machine-id").write_text("")
         self.console = open(self.dir / "console.log", "w")
+        # Without systemd, every systemd-nspawn on the machine starts in the root of the name=systemd
+        # hierarchy and puts its container in the same "payload" cgroup there, which the first one to
+        # exit removes under the others. A cgroup of our own keeps this container out of that race.
+        self.cgroup = Path("/sys/fs/cgroup/systemd") / self.name
+        if self.cgroup.parent.is_dir():
+            self.cgroup.mkdir()
+        else:
+            self.cgroup = None
+        procs = str(self.cgroup / "cgroup.procs") if self.cgroup else None
+
+        def enter_cgroup():
+            if procs:
+                with open(procs, "w") as f:
+                    f.write("0\n")
+
         self.nspawn = subprocess.Popen(
             ["systemd-nspawn", "-q", "-b", "-D", self.root, "--register=no", "--keep-unit",
              "-M", self.name, "--console=passive", "--link-journal=no", "--resolv-conf=off",
              "--timezone=off"] + [f"--bind={b}" for b in self.binds],
-            stdin=subprocess.DEVNULL, stdout=self.console, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, stdout=self.console, stderr=subprocess.STDOUT, preexec_fn=enter_cgroup,
             env={**BASE_ENV, "SYSTEMD_NSPAWN_LOCK": "0", **self.nspawn_env})
         end = t0 + timeout
         while time.monotonic() < end:
@@ -167,6 +183,10 @@ class Testbed:
                 self.nspawn.wait()
         if self.console:
             self.console.close()
+        if self.cgroup and self.cgroup.is_dir():
+            for d in sorted((p for p in self.cgroup.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+                d.rmdir()
+            self.cgroup.rmdir()
         for m in (self.root, self.dir):
             if self.mounted(m):
                 r = subprocess.run(["umount", m])

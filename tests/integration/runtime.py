@@ -26,7 +26,7 @@ class Runtime:
     def argv(self, *args):
         return [str(self.path), "--root", str(self.root), *map(str, args)]
 
-    def __call__(self, *args, timeout=60, check=False, **kw):
+    def __call__(self, *args, timeout=30, check=False, **kw):
         """Runs `RUNTIME --root ROOT ARGS...` and returns the CompletedProcess (text, captured
         unless stdout/stderr are given)."""
         if "input" not in kw:
