@@ -22,15 +22,21 @@ state() {
 	awk '{print "mount", $5}' /proc/self/mountinfo
 	find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d 2>/dev/null | sed 's/^/cgroup /'
 	ip netns list 2>/dev/null | awk '{print "netns", $1}'
-	local p c
+	local p c r
 	for p in /proc/[0-9]*; do
 		c=$(cat "$p/comm" 2>/dev/null) || continue
-		case $c in systemd-nspawn | conmon | nspawn-oci* | runc | crun | probe)
-			# zombies wait for a parent that may be slow to reap; they hold nothing
-			grep -q '^State:.*Z' "$p/status" 2>/dev/null && continue
-			echo "process ${p#/proc/} $c $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null | cut -c1-300) root=$(readlink "$p/root")"
+		r=$(readlink "$p/root" 2>/dev/null)
+		# the runtimes' own processes, and any process in a cgroup named after one of our containers
+		case $c in
+		systemd-nspawn | conmon | nspawn-oci* | runc* | crun* | probe) ;;
+		*)
+			[ -n "$TAG" ] && grep -q -- "$TAG" "$p/cgroup" 2>/dev/null || continue
+			r="$r cgroup=$(grep -m1 -- "$TAG" "$p/cgroup")"
 			;;
 		esac
+		# zombies wait for a parent that may be slow to reap; they hold nothing
+		grep -q '^State:.*Z' "$p/status" 2>/dev/null && continue
+		echo "process ${p#/proc/} $c $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null | cut -c1-300) root=$r"
 	done
 	ls -d /run/nspawn-oci/* /run/systemd/transient/* /run/noci-* /var/lib/nspawn-oci-tests \
 		/var/lib/containers /tmp/oci-validation.* "$BUILD"/itest "$BUILD"/.noci-testbed-* \
@@ -66,7 +72,7 @@ while IFS= read -r line; do
 	# the conformance suite's scratch dir is ours when this run ran the suite
 	case $line in "path /tmp/oci-validation."*) [ "${OCI_VALIDATION:-0}" = 1 ] && ours=1 ;; esac
 	case $line in
-	process*) case $line in *"$BUILD"*) ours=1 ;; esac ;;
+	process*) case $line in *"$BUILD"* | *nspawn-oci-tests*) ours=1 ;; esac ;;
 	netns*) ours=1 ;;
 	esac
 	if [ $ours = 1 ]; then

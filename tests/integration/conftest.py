@@ -63,6 +63,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=f"checks nspawn-oci's own behaviour; RUNTIME is {kind}"))
 
 
+def mounts_under(d):
+    d = str(d)
+    points = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()]
+    return [m for m in points if m == d or m.startswith(f"{d}/")]
+
+
+def safe_rmtree(d):
+    """Removes a scratch directory, but never through a mount point a runtime left in it (a bind
+    mount of a host directory would lose that directory's files): then it fails and keeps it."""
+    left = mounts_under(d)
+    if left:
+        raise RuntimeError(f"mounts left under {d}, not removed: {left}")
+    shutil.rmtree(d, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def base():
     """The directory for bundles, state and logs of this run: $NSPAWN_OCI_TEST_DIR, else under the
@@ -72,12 +87,7 @@ def base():
     d = Path(subprocess.check_output(["mktemp", "-d", f"{root}/{TAG}.XXXX"], text=True).strip())
     d.chmod(0o755)
     yield d
-    # never remove through a mount point
-    mounts = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()]
-    left = [m for m in mounts if m == str(d) or m.startswith(f"{d}/")]
-    if left:
-        raise RuntimeError(f"mounts left under {d}: {left}")
-    shutil.rmtree(d, ignore_errors=True)
+    safe_rmtree(d)
     if root.name == "itest" and not any(root.iterdir()):
         root.rmdir()
 
@@ -109,7 +119,7 @@ def work(base, request):
     d = base / f"w-{secrets.token_hex(4)}"
     d.mkdir()
     yield d
-    shutil.rmtree(d, ignore_errors=True)
+    safe_rmtree(d)
 
 
 @pytest.fixture

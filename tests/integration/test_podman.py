@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bundle import make_rootfs
-from conftest import MODE, TAG
+from conftest import MODE, TAG, safe_rmtree
 
 pytestmark = [pytest.mark.bare, pytest.mark.systemd, pytest.mark.lifecycle, pytest.mark.podman]
 
@@ -70,24 +70,24 @@ def podman(rt, base):
     d = base / "podman"
     d.mkdir()
     pm = Podman(rt, d)
-    root = make_rootfs(d / "image-rootfs", usr=True)
-    tar = d / "image.tar"
-    subprocess.run(["tar", "-C", root, "-cf", tar, "."], check=True)
-    p = pm("import", tar, IMAGE)
-    assert p.returncode == 0, p.stderr
-    yield pm
-    leftovers = pm("ps", "-aq").stdout.split()
-    for c in leftovers:
-        pm("rm", "-f", c)
-    pm("rmi", "-af")
-    pm.remove_cgroups()
-    # vfs layers are plain directories, but podman may leave its storage mounted (shm, runroot)
-    subprocess.run(["podman"] + pm.argv()[1:] + ["system", "reset", "-f"], capture_output=True,
-                   stdin=subprocess.DEVNULL)
-    shutil.rmtree(d, ignore_errors=True)
-    shutil.rmtree(pm.runroot, ignore_errors=True)
-    if not had_cache:
-        shutil.rmtree(PODMAN_SYSTEM_CACHE, ignore_errors=True)
+    leftovers = []
+    try:
+        root = make_rootfs(d / "image-rootfs", usr=True)
+        tar = d / "image.tar"
+        subprocess.run(["tar", "-C", root, "-cf", tar, "."], check=True)
+        p = pm("import", tar, IMAGE)
+        assert p.returncode == 0, p.stderr
+        yield pm
+    finally:
+        leftovers = pm("ps", "-aq").stdout.split()
+        for c in leftovers:
+            pm("rm", "-f", c)
+        pm("system", "reset", "-f")
+        pm.remove_cgroups()
+        safe_rmtree(d)
+        safe_rmtree(pm.runroot)
+        if not had_cache:
+            shutil.rmtree(PODMAN_SYSTEM_CACHE, ignore_errors=True)
     assert leftovers == [], f"podman left containers: {leftovers}"
 
 
