@@ -83,12 +83,13 @@ def base():
     """The directory for bundles, state and logs of this run: $NSPAWN_OCI_TEST_DIR, else under the
     build tree. Short, because unix socket paths (console, attach) must stay below 108 bytes."""
     root = Path(os.environ.get("NSPAWN_OCI_TEST_DIR", paths.build_dir() / "itest"))
+    created = not root.exists()
     root.mkdir(parents=True, exist_ok=True)
     d = Path(subprocess.check_output(["mktemp", "-d", f"{root}/{TAG}.XXXX"], text=True).strip())
     d.chmod(0o755)
     yield d
     safe_rmtree(d)
-    if root.name == "itest" and not any(root.iterdir()):
+    if created and not any(root.iterdir()):
         root.rmdir()
 
 
