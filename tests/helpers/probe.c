@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* probe: runs as the process of a test container (any uid, any namespaces) and reports, as JSON on
+ * stdout, what that process sees, or performs the actions given on its command line. Static, libc
+ * only, so that it runs in a root file system that holds nothing else. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static bool first = true;
+
+static void json_string(const char *s) {
+        putchar('"');
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+                if (*p == '"' || *p == '\\')
+                        printf("\\%c", *p);
+                else if (*p == '\n')
+                        fputs("\\n", stdout);
+                else if (*p == '\t')
+                        fputs("\\t", stdout);
+                else if (*p < 0x20 || *p >= 0x7f)
+                        printf("\\u%04x", *p);
+                else
+                        putchar(*p);
+        }
+        putchar('"');
+}
+
+static void key(const char *k) {
+        if (!first)
+                putchar(',');
+        first = false;
+        putchar('\n');
+        json_string(k);
+        putchar(':');
+}
+
+static void key_int(const char *k, long long v) {
+        key(k);
+        printf("%lld", v);
+}
+
+static void key_str(const char *k, const char *v) {
+        key(k);
+        if (v)
+                json_string(v);
+        else
+                fputs("null", stdout);
+}
+
+/* The value of "Name:" in /proc/self/status, without the tab; NULL if absent. */
+static char *status_field(const char *name) {
+        FILE *f = fopen("/proc/self/status", "re");
+        char line[4096];
+        size_t n = strlen(name);
+        char *r = NULL;
+
+        if (!f)
+                return NULL;
+        while (fgets(line, sizeof line, f)) {
+                if (strncmp(line, name, n) == 0 && line[n] == ':') {
+                        char *v = line + n + 1;
+                        v += strspn(v, " \t");
+                        v[strcspn(v, "\n")] = 0;
+                        r = strdup(v);
+                        break;
+                }
+        }
+        fclose(f);
+        return r;
+}
+
+/* A file's lines as a JSON array of strings (null if it cannot be read). */
+static void key_file_lines(const char *k, const char *path) {
+        FILE *f = fopen(path, "re");
+        char *line = NULL;
+        size_t sz = 0;
+        bool comma = false;
+
+        key(k);
+        if (!f) {
+                fputs("null", stdout);
+                return;
+        }
+        putchar('[');
+        while (getline(&line, &sz, f) >= 0) {
+                line[strcspn(line, "\n")] = 0;
+                if (comma)
+                        putchar(',');
+                comma = true;
+                json_string(line);
+        }
+        putchar(']');
+        free(line);
+        fclose(f);
+}
+
+static void report(void) {
+        static const struct {
+                const char *name;
+                int resource;
+        } rlimits[] = {
+                { "RLIMIT_CPU", RLIMIT_CPU },         { "RLIMIT_FSIZE", RLIMIT_FSIZE },
+                { "RLIMIT_DATA", RLIMIT_DATA },       { "RLIMIT_STACK", RLIMIT_STACK },
+                { "RLIMIT_CORE", RLIMIT_CORE },       { "RLIMIT_RSS", RLIMIT_RSS },
+                { "RLIMIT_NPROC", RLIMIT_NPROC },     { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+                { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_AS", RLIMIT_AS },
+                { "RLIMIT_LOCKS", RLIMIT_LOCKS },     { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+                { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE }, { "RLIMIT_NICE", RLIMIT_NICE },
+                { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },   { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+        };
+        static const char *const namespaces[] = {
+                "cgroup", "ipc", "mnt", "net", "pid", "pid_for_children", "time", "user", "uts",
+        };
+        static const char *const capsets[] = { "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb" };
+        uid_t ruid, euid, suid;
+        gid_t rgid, egid, sgid;
+        gid_t groups[NGROUPS_MAX];
+        char buf[PATH_MAX];
+        struct utsname u;
+        mode_t mask;
+        cpu_set_t cpus;
+        int n;
+
+        first = true;
+        putchar('{');
+        key_int("pid", getpid());
+        key_int("ppid", getppid());
+        key_str("nspid", status_field("NSpid"));
+
+        getresuid(&ruid, &euid, &suid);
+        getresgid(&rgid, &egid, &sgid);
+        key_int("uid", ruid);
+        key_int("euid", euid);
+        key_int("suid", suid);
+        key_int("gid", rgid);
+        key_int("egid", egid);
+        key_int("sgid", sgid);
+        n = getgroups(NGROUPS_MAX, groups);
+        key("groups");
+        putchar('[');
+        for (int i = 0; i < n; i++)
+                printf("%s%u", i > 0 ? "," : "", (unsigned) groups[i]);
+        putchar(']');
+
+        mask = umask(0);
+        umask(mask);
+        key_int("umask", mask);
+
+        key("caps");
+        putchar('{');
+        for (size_t i = 0; i < sizeof capsets / sizeof capsets[0]; i++) {
+                char *v = status_field(capsets[i]);
+                printf("%s", i > 0 ? "," : "");
+                json_string(capsets[i]);
+                putchar(':');
+                json_string(v ? v : "");
+                free(v);
+        }
+        putchar('}');
+
+        key_int("no_new_privs", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
+        {
+                char *v = status_field("Seccomp");
+                key_int("seccomp", v ? atoi(v) : -1);
+                free(v);
+        }
+
+        key("rlimits");
+        putchar('{');
+        for (size_t i = 0; i < sizeof rlimits / sizeof rlimits[0]; i++) {
+                struct rlimit rl;
+                getrlimit(rlimits[i].resource, &rl);
+                printf("%s", i > 0 ? "," : "");
+                json_string(rlimits[i].name);
+                /* RLIM_INFINITY as -1 is ambiguous in JSON readers; print it as the unsigned value
+                 * that config.json uses for "unlimited". */
+                printf(":{\"soft\":%llu,\"hard\":%llu}", (unsigned long long) rl.rlim_cur,
+                       (unsigned long long) rl.rlim_max);
+        }
+        putchar('}');
+
+        {
+                FILE *f = fopen("/proc/self/oom_score_adj", "re");
+                int v = 0;
+                if (!f || fscanf(f, "%d", &v) != 1)
+                        v = INT_MIN;
+                if (f)
+                        fclose(f);
+                key_int("oom_score_adj", v);
+        }
+
+        key_str("cwd", getcwd(buf, sizeof buf));
+
+        key("env");
+        putchar('[');
+        for (char **e = environ; e && *e; e++) {
+                if (e != environ)
+                        putchar(',');
+                json_string(*e);
+        }
+        putchar(']');
+
+        if (uname(&u) == 0) {
+                key_str("hostname", u.nodename);
+                key_str("domainname", u.domainname);
+        }
+
+        key("ns");
+        putchar('{');
+        for (size_t i = 0; i < sizeof namespaces / sizeof namespaces[0]; i++) {
+                char p[64];
+                struct stat st;
+                snprintf(p, sizeof p, "/proc/self/ns/%s", namespaces[i]);
+                printf("%s", i > 0 ? "," : "");
+                json_string(namespaces[i]);
+                if (stat(p, &st) == 0)
+                        printf(":%llu", (unsigned long long) st.st_ino);
+                else
+                        fputs(":null", stdout);
+        }
+        putchar('}');
+
+        key_file_lines("cgroup", "/proc/self/cgroup");
+        key_file_lines("mountinfo", "/proc/self/mountinfo");
+
+        key("cpus");
+        putchar('[');
+        if (sched_getaffinity(0, sizeof cpus, &cpus) == 0) {
+                bool comma = false;
+                for (int c = 0; c < CPU_SETSIZE; c++)
+                        if (CPU_ISSET(c, &cpus)) {
+                                printf("%s%d", comma ? "," : "", c);
+                                comma = true;
+                        }
+        }
+        putchar(']');
+
+        {
+                struct sched_param sp = {};
+                key_int("sched_policy", sched_getscheduler(0));
+                sched_getparam(0, &sp);
+                key_int("sched_priority", sp.sched_priority);
+        }
+        errno = 0;
+        key_int("nice", getpriority(PRIO_PROCESS, 0));
+        /* IOPRIO_WHO_PROCESS = 1; glibc has no wrapper */
+        key_int("ioprio", syscall(SYS_ioprio_get, 1, 0));
+        key_int("personality", personality(0xffffffff));
+
+        key_int("stdin_isatty", isatty(0));
+        key_int("stdout_isatty", isatty(1));
+
+        fputs("\n}\n", stdout);
+        fflush(stdout);
+}
+
+static int usage(void) {
+        fputs("usage: probe [ACTION...]\n"
+              "  report          print what the process sees as JSON (the default)\n"
+              "  mkdir PATH      try mkdir(PATH), print {\"errno\":N}\n"
+              "  open PATH       try open(PATH, O_RDONLY), print {\"errno\":N}\n"
+              "  echo STRING     print STRING and a newline\n"
+              "  echo-err STRING print STRING and a newline on stderr\n"
+              "  cat             copy stdin to stdout\n"
+              "  sleep SECONDS   sleep\n"
+              "  exit CODE       exit with CODE\n"
+              "  kill-self SIG   send SIG to itself\n"
+              "  wait-signal     pause until a signal arrives, print its number\n",
+              stderr);
+        return 2;
+}
+
+static int result_errno(int r) {
+        printf("{\"errno\":%d}\n", r < 0 ? errno : 0);
+        fflush(stdout);
+        return 0;
+}
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig) {
+        got_signal = sig;
+}
+
+int main(int argc, char *argv[]) {
+        if (argc == 1) {
+                report();
+                return 0;
+        }
+
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i];
+                const char *arg = i + 1 < argc ? argv[i + 1] : NULL;
+
+                if (strcmp(a, "report") == 0)
+                        report();
+                else if (strcmp(a, "cat") == 0) {
+                        char b[4096];
+                        ssize_t l;
+                        fflush(stdout);
+                        while ((l = read(0, b, sizeof b)) > 0)
+                                if (write(1, b, l) != l)
+                                        return 1;
+                } else if (strcmp(a, "wait-signal") == 0) {
+                        struct sigaction sa = { .sa_handler = on_signal };
+                        for (int s = 1; s < NSIG; s++)
+                                if (s != SIGKILL && s != SIGSTOP)
+                                        sigaction(s, &sa, NULL);
+                        printf("ready\n");
+                        fflush(stdout);
+                        while (!got_signal)
+                                pause();
+                        printf("{\"signal\":%d}\n", (int) got_signal);
+                        fflush(stdout);
+                } else if (!arg)
+                        return usage();
+                else {
+                        i++;
+                        if (strcmp(a, "mkdir") == 0)
+                                result_errno(mkdir(arg, 0755));
+                        else if (strcmp(a, "open") == 0) {
+                                int fd = open(arg, O_RDONLY | O_CLOEXEC);
+                                result_errno(fd);
+                                if (fd >= 0)
+                                        close(fd);
+                        } else if (strcmp(a, "echo") == 0) {
+                                printf("%s\n", arg);
+                                fflush(stdout);
+                        } else if (strcmp(a, "echo-err") == 0)
+                                fprintf(stderr, "%s\n", arg);
+                        else if (strcmp(a, "sleep") == 0) {
+                                fflush(stdout);
+                                sleep(atoi(arg));
+                        } else if (strcmp(a, "exit") == 0) {
+                                fflush(stdout);
+                                return atoi(arg);
+                        } else if (strcmp(a, "kill-self") == 0) {
+                                fflush(stdout);
+                                signal(atoi(arg), SIG_DFL);
+                                kill(getpid(), atoi(arg));
+                                /* a blocked or ignored signal: say so */
+                                return 125;
+                        } else
+                                return usage();
+                }
+        }
+        return 0;
+}

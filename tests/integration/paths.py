@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Where things are: the repository, the build tree, the probe, the shared folder, the runtime under
+# test (RUNTIME=...). Every path the tests use comes from here or from the environment.
+
+import os
+import shutil
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parents[2]
+
+
+def build_dir():
+    return Path(os.environ.get("NSPAWN_OCI_BUILD_DIR", TOP / "build")).resolve()
+
+
+def probe():
+    p = Path(os.environ.get("PROBE", build_dir() / "tests/helpers/probe"))
+    if not p.is_file():
+        raise FileNotFoundError(f"{p}: the probe is not built (ninja -C {build_dir()})")
+    return p
+
+
+def shared_dir():
+    """The shared folder: $NSPAWN_OCI_SHARED, else ../shared next to the checkout (CI), else the
+    one next to the worktrees."""
+    env = os.environ.get("NSPAWN_OCI_SHARED")
+    if env:
+        return Path(env)
+    for c in (TOP.parent / "shared", TOP.parent.parent / "shared"):
+        if (c / "oci-validation").is_dir():
+            return c
+    return TOP.parent / "shared"
+
+
+def hybrid_cgroup2_has_controllers():
+    try:
+        return Path("/sys/fs/cgroup/unified/cgroup.controllers").read_text().strip() != ""
+    except OSError:
+        return False
+
+
+def runtime():
+    """The runtime under test as an absolute path: $RUNTIME (a path or a name on PATH), default the
+    build tree's nspawn-oci. crun 1.8 refuses a cgroup v1 hybrid host whose cgroup2 hierarchy has
+    controllers; there, RUNTIME=crun means the shared crun wrapper that hides it."""
+    rt = os.environ.get("RUNTIME", "")
+    if not rt:
+        return build_dir() / "nspawn-oci"
+    if rt == "crun" and hybrid_cgroup2_has_controllers():
+        return shared_dir() / "oci-validation/crun-wrapper.sh"
+    if "/" not in rt:
+        found = shutil.which(rt)
+        if not found:
+            raise FileNotFoundError(f"RUNTIME={rt}: not found on PATH")
+        return Path(found)
+    return Path(rt).resolve()
+
+
+def runtime_kind(path):
+    """nspawn-oci, runc or crun: which runtime a path is (tests of nspawn-oci's own behaviour only
+    run against nspawn-oci)."""
+    name = Path(path).name
+    if name.startswith("nspawn-oci"):
+        return "nspawn-oci"
+    if "crun" in name:
+        return "crun"
+    return name

@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# podman (4.3.1) smoke tests: `podman --runtime RUNTIME run --rm` of a busybox image imported into a
+# private storage root. No registry is reachable; networking is off (--network none).
+
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from bundle import make_rootfs
+from conftest import MODE, TAG, safe_rmtree
+
+pytestmark = [pytest.mark.bare, pytest.mark.systemd, pytest.mark.lifecycle, pytest.mark.podman]
+
+IMAGE = "localhost/nspawn-oci-test-busybox:latest"
+# podman 4.3.1 keeps its blob info cache in /var/lib/containers/cache whatever --root says
+PODMAN_SYSTEM_CACHE = Path("/var/lib/containers")
+
+
+class Podman:
+    def __init__(self, rt, d):
+        self.rt = rt
+        self.dir = d
+        self.wrapper = d / "bin" / rt.kind
+        self.wrapper.parent.mkdir(parents=True)
+        # podman passes no --root: a wrapper with the runtime's name keeps its state private
+        self.wrapper.write_text(f'#!/bin/sh\nexec "{rt.path}" --root "{d}/rtstate" "$@"\n')
+        self.wrapper.chmod(0o755)
+        self.cgroup_parent = f"/noci-podman-{TAG}"
+        # podman refuses a runroot longer than 50 characters; the build tree may be deeper
+        self.runroot = Path(tempfile.mkdtemp(prefix=f"noci-podman-{TAG}-", dir="/run"))
+
+    def argv(self, *args):
+        a = ["podman", "--root", str(self.dir / "root"), "--runroot", str(self.runroot),
+             "--tmpdir", str(self.dir / "tmp"), "--storage-driver", "vfs", "--events-backend", "file",
+             "--runtime", str(self.wrapper),
+             "--cgroup-manager", "systemd" if MODE == "systemd" else "cgroupfs"]
+        return a + list(args)
+
+    def __call__(self, *args, timeout=120, **kw):
+        return subprocess.run(self.argv(*args), text=True, capture_output=True, stdin=subprocess.DEVNULL,
+                              timeout=timeout, **kw)
+
+    def run_args(self):
+        # podman's default RLIMIT_NOFILE/NPROC (1048576, 4194304) may exceed what this machine allows
+        a = ["run", "--rm", "--network", "none", "--ulimit", "nofile=1024:1024",
+             "--ulimit", "nproc=1024:1024"]
+        if MODE != "systemd":
+            a += ["--cgroup-parent", self.cgroup_parent]
+        return a
+
+    def remove_cgroups(self):
+        """cgroupfs: podman leaves the parent cgroup (and conmon's) behind; remove what is empty."""
+        if MODE == "systemd":
+            return
+        for top in Path("/sys/fs/cgroup").iterdir():
+            d = top / self.cgroup_parent.lstrip("/")
+            if d.is_dir():
+                for sub in sorted((p for p in d.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+                    sub.rmdir()
+                d.rmdir()
+
+
+@pytest.fixture(scope="module")
+def podman(rt, base):
+    had_cache = PODMAN_SYSTEM_CACHE.exists()
+    d = base / "podman"
+    d.mkdir()
+    pm = Podman(rt, d)
+    leftovers = []
+    try:
+        root = make_rootfs(d / "image-rootfs", usr=True)
+        tar = d / "image.tar"
+        subprocess.run(["tar", "-C", root, "-cf", tar, "."], check=True)
+        p = pm("import", tar, IMAGE)
+        assert p.returncode == 0, p.stderr
+        yield pm
+    finally:
+        leftovers = pm("ps", "-aq").stdout.split()
+        for c in leftovers:
+            pm("rm", "-f", c)
+        pm("system", "reset", "-f")
+        pm.remove_cgroups()
+        safe_rmtree(d)
+        safe_rmtree(pm.runroot)
+        if not had_cache:
+            shutil.rmtree(PODMAN_SYSTEM_CACHE, ignore_errors=True)
+    assert leftovers == [], f"podman left containers: {leftovers}"
+
+
+def test_podman_run_echo(podman):
+    p = podman(*podman.run_args(), IMAGE, "echo", "hello")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "hello\n"
+    assert podman("ps", "-aq").stdout.strip() == ""
+
+
+def test_podman_run_exit_code(podman):
+    p = podman(*podman.run_args(), IMAGE, "sh", "-c", "exit 3")
+    assert p.returncode == 3, p.stderr
+    assert podman("ps", "-aq").stdout.strip() == ""
+
+
+def test_podman_run_probe(podman):
+    p = podman(*podman.run_args(), "--user", "1000:1000", "--workdir", "/tmp", "--hostname", "pm-host",
+               IMAGE, "/probe")
+    assert p.returncode == 0, p.stderr
+    seen = json.loads(p.stdout)
+    assert (seen["uid"], seen["gid"], seen["cwd"], seen["hostname"]) == (1000, 1000, "/tmp", "pm-host")

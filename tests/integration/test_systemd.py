@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# nspawn-oci's own promise where systemd is PID 1: every container is a machine of machined in a
+# unit of its own that carries linux.resources, and nothing of it is left after delete.
+
+import time
+
+import pytest
+
+import systemd_util as su
+
+pytestmark = [pytest.mark.systemd, pytest.mark.nspawn_only, pytest.mark.lifecycle]
+
+RESOURCES = {"linux": {"resources": {
+    "memory": {"limit": 64 * 1024 * 1024},
+    "pids": {"limit": 50},
+    "cpu": {"quota": 50000, "period": 100000},
+}}}
+
+
+def test_machine_unit_resources_and_cleanup(rt, new_id, make_bundle):
+    cid = new_id()
+    b = make_bundle(overrides=RESOURCES, args=["sleep", "600"])
+    p = rt.create(cid, b.path)
+    assert p.returncode == 0, p.stderr
+
+    assert su.machine_name(cid) == cid, su.machines()
+    unit = su.unit_of(cid)
+    assert unit and unit.endswith(".scope"), unit
+    assert su.unit_active(unit)
+    props = su.unit_properties(unit, "MemoryMax", "TasksMax", "CPUQuotaPerSecUSec")
+    assert props == {"MemoryMax": str(64 * 1024 * 1024), "TasksMax": "50", "CPUQuotaPerSecUSec": "500ms"}
+
+    assert rt("start", cid).returncode == 0
+    rt.wait_status(cid, "running")
+    assert su.machine_name(cid) == cid
+    assert rt("kill", cid, "KILL").returncode == 0
+    rt.wait_status(cid, "stopped")
+    assert rt("delete", cid).returncode == 0
+
+    # nothing is left: no machine, unit, mount, cgroup or state directory
+    for _ in range(50):
+        if su.machine_name(cid) is None and not su.unit_active(unit):
+            break
+        time.sleep(0.1)
+    assert su.machine_name(cid) is None
+    assert not su.unit_active(unit)
+    assert su.scope_units(cid) == []
+    assert su.mounts_with(cid) == []
+    assert su.cgroup_dirs(cid) == []
+    assert not (rt.root / cid).exists()
+
+
+def test_machinectl_terminate_stops_container(rt, new_id, make_bundle):
+    cid = new_id()
+    b = make_bundle(args=["sleep", "600"])
+    assert rt.create(cid, b.path).returncode == 0
+    assert rt("start", cid).returncode == 0
+    rt.wait_status(cid, "running")
+    p = su.sh("machinectl", "terminate", cid)
+    assert p.returncode == 0, p.stderr
+    rt.wait_status(cid, "stopped")
+    assert rt("delete", cid).returncode == 0
+    assert su.machine_name(cid) is None

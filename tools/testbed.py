@@ -1,0 +1,242 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Boots this machine's own systemd in a throwaway systemd-nspawn container over an overlay of `/`,
+# runs one command in it, then stops it and removes every trace. Runs as root on a host where
+# systemd is not PID 1 (see DESIGN.md section 8).
+#
+#   tools/testbed.py run [--keep-env VAR]... [--setenv VAR=VALUE]... [--bind DIR]... [--cd DIR] -- COMMAND...
+#
+# The overlay's upper and work directories live on a tmpfs mounted in the build tree, so that
+# everything written inside vanishes with one unmount. The build tree is seen inside at the same path
+# (it lies under /), as it was when the overlay was mounted.
+
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parents[1]
+
+# Units the tests do not need: masking them makes the boot faster and the result quieter.
+MASK = [
+    "getty@tty1.service", "console-getty.service", "container-getty@.service", "serial-getty@.service",
+    "systemd-networkd.service", "systemd-networkd.socket", "systemd-networkd-wait-online.service",
+    "systemd-resolved.service", "systemd-timesyncd.service", "systemd-pstore.service",
+    "systemd-journal-flush.service", "systemd-update-utmp.service", "systemd-update-utmp-runlevel.service",
+    "apt-daily.timer", "apt-daily-upgrade.timer", "dpkg-db-backup.timer", "e2scrub_all.timer",
+    "e2scrub_reap.service", "fstrim.timer", "man-db.timer", "systemd-tmpfiles-clean.timer",
+    "podman.service", "podman.socket", "podman-auto-update.service", "podman-auto-update.timer",
+    "podman-restart.service", "postgresql.service", "cron.service", "ssh.service", "sshd.service",
+    "rsyslog.service", "exim4.service", "postfix.service", "remote-fs.target", "networking.service",
+    "ifupdown-pre.service", "systemd-logind.service", "user@.service", "unattended-upgrades.service",
+]
+
+# The environment a command inside gets: a clean one plus the variables asked for.
+BASE_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root",
+            "LANG": "C.UTF-8", "TERM": "dumb"}
+
+
+def log(msg):
+    print(f"testbed: {msg}", file=sys.stderr, flush=True)
+
+
+def children(pid):
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def comm(pid):
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+class Testbed:
+    def __init__(self, build_dir, binds=(), writable_cgroups=True):
+        self.binds = list(binds)
+        self.writable_cgroups = writable_cgroups
+        self.nspawn_env = {k: v for k, v in os.environ.items() if k.startswith("SYSTEMD_NSPAWN_")}
+        self.name = f"noci-testbed-{secrets.token_hex(4)}"
+        self.dir = Path(build_dir) / f".{self.name}"
+        self.root = self.dir / "root"
+        self.nspawn = None
+        self.leader = None
+        self.console = None
+        self.cgroup = None
+
+    def mounted(self, path):
+        path = str(path)
+        return any(line.split()[4] == path for line in Path("/proc/self/mountinfo").read_text().splitlines())
+
+    def start(self, timeout=120):
+        t0 = time.monotonic()
+        self.dir.mkdir(parents=True)
+        # a tmpfs of its own: upper and work dirs are not on /, so the layers do not overlap
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0700,size=4G", "testbed", self.dir], check=True)
+        for d in ("upper", "work", "root"):
+            (self.dir / d).mkdir()
+        subprocess.run(["mount", "-t", "overlay", "overlay", "-o",
+                        f"lowerdir=/,upperdir={self.dir}/upper,workdir={self.dir}/work", self.root],
+                       check=True)
+        etc = self.root / "etc/systemd/system"
+        for u in MASK:
+            p = etc / u
+            if p.is_symlink() or p.exists():
+                p.unlink()
+            p.symlink_to("/dev/null")
+        # the machine's own machine-id would be shared with the host's journal: a fresh one
+        (self.root / "etc/machine-id").write_text("")
+        self.console = open(self.dir / "console.log", "w")
+        # Without systemd, every systemd-nspawn on the machine starts in the root of the name=systemd
+        # hierarchy and puts its container in the same "payload" cgroup there, which the first one to
+        # exit removes under the others. A cgroup of our own keeps this container out of that race.
+        self.cgroup = Path("/sys/fs/cgroup/systemd") / self.name
+        if self.cgroup.parent.is_dir():
+            self.cgroup.mkdir()
+        else:
+            self.cgroup = None
+        procs = str(self.cgroup / "cgroup.procs") if self.cgroup else None
+
+        def enter_cgroup():
+            if procs:
+                with open(procs, "w") as f:
+                    f.write("0\n")
+
+        self.nspawn = subprocess.Popen(
+            ["systemd-nspawn", "-q", "-b", "-D", self.root, "--register=no", "--keep-unit",
+             "-M", self.name, "--console=passive", "--link-journal=no", "--resolv-conf=off",
+             "--timezone=off"] + [f"--bind={b}" for b in self.binds],
+            stdin=subprocess.DEVNULL, stdout=self.console, stderr=subprocess.STDOUT, preexec_fn=enter_cgroup,
+            env={**BASE_ENV, "SYSTEMD_NSPAWN_LOCK": "0", **self.nspawn_env})
+        end = t0 + timeout
+        while time.monotonic() < end:
+            if self.nspawn.poll() is not None:
+                raise RuntimeError(f"systemd-nspawn exited {self.nspawn.returncode}: {self.tail()}")
+            if self.leader is None:
+                # nspawn's child is the container's PID 1 before it execs systemd
+                for c in children(self.nspawn.pid):
+                    if comm(c) == "systemd":
+                        self.leader = c
+                    for g in children(c):
+                        if comm(g) == "systemd":
+                            self.leader = g
+            if self.leader is not None:
+                p = self.exec(["systemctl", "is-system-running"], capture=True)
+                state = p.stdout.strip()
+                if state in ("running", "degraded"):
+                    log(f"{self.name}: systemd is {state} after {time.monotonic() - t0:.1f}s")
+                    if self.writable_cgroups:
+                        self.make_cgroups_writable()
+                    if state == "degraded":
+                        f = self.exec(["systemctl", "--failed", "--no-legend", "--plain"], capture=True)
+                        log("failed units: " + " ".join(line.split()[0] for line in f.stdout.splitlines()
+                                                        if line.strip()))
+                    return
+            time.sleep(0.3)
+        raise RuntimeError(f"systemd did not come up within {timeout}s: {self.tail()}")
+
+    def make_cgroups_writable(self):
+        """nspawn mounts the cgroup v1 controllers and /proc/sys read-only; a runtime that manages
+        cgroups itself (runc, crun, podman's cgroupfs manager) needs the controllers writable, and
+        crun writes the sysctls podman asks for (net.ipv4.ping_group_range) through /proc/sys, as on
+        a real systemd host. Inside the container's cgroup namespace each hierarchy's root is the
+        container's own cgroup, so this opens only the container's subtree of the host's
+        hierarchies."""
+        p = self.exec(["sh", "-c", 'for c in /sys/fs/cgroup/*/ /proc/sys; do '
+                       'mount -o remount,bind,rw "$c" || exit 1; done'], capture=True)
+        if p.returncode != 0:
+            raise RuntimeError(f"cannot make the cgroup controllers writable: {p.stderr}")
+
+    def tail(self):
+        try:
+            return "\n".join((self.dir / "console.log").read_text().splitlines()[-20:])
+        except OSError:
+            return ""
+
+    def exec(self, argv, env=None, cwd=None, capture=False):
+        """Runs argv inside the container (all its namespaces) with a clean environment."""
+        full = ["nsenter", "-t", str(self.leader), "-a", "-r", "-w", "--"]
+        inner = ["env", "-i"] + [f"{k}={v}" for k, v in {**BASE_ENV, **(env or {})}.items()]
+        if cwd:
+            inner = ["sh", "-c", 'cd "$1" && shift && exec "$@"', "sh", str(cwd)] + inner
+        return subprocess.run(full + inner + list(argv), text=True, stdin=subprocess.DEVNULL,
+                              capture_output=capture)
+
+    def stop(self, timeout=60):
+        t0 = time.monotonic()
+        if self.nspawn and self.nspawn.poll() is None:
+            # SIGTERM makes nspawn ask the container's systemd to power off
+            self.nspawn.send_signal(signal.SIGTERM)
+            try:
+                self.nspawn.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                log("container did not power off in time; killing systemd-nspawn")
+                self.nspawn.kill()
+                self.nspawn.wait()
+        if self.console:
+            self.console.close()
+        if self.cgroup and self.cgroup.is_dir():
+            for d in sorted((p for p in self.cgroup.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+                d.rmdir()
+            self.cgroup.rmdir()
+        for m in (self.root, self.dir):
+            if self.mounted(m):
+                r = subprocess.run(["umount", m])
+                if r.returncode != 0:
+                    subprocess.run(["umount", "-l", m], check=True)
+        if self.dir.exists() and not self.mounted(self.dir):
+            shutil.rmtree(self.dir, ignore_errors=True)
+            if self.dir.exists():
+                self.dir.rmdir()
+        log(f"{self.name}: stopped and removed in {time.monotonic() - t0:.1f}s")
+
+
+def main():
+    ap = argparse.ArgumentParser(description="run a command inside this machine's own systemd, booted "
+                                 "in a throwaway container over an overlay of /")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run")
+    r.add_argument("--build-dir", default=os.environ.get("NSPAWN_OCI_BUILD_DIR", str(TOP / "build")))
+    r.add_argument("--keep-env", action="append", default=[], help="pass this variable through")
+    r.add_argument("--setenv", action="append", default=[], help="VAR=VALUE inside")
+    r.add_argument("--cd", default=str(TOP))
+    r.add_argument("--bind", action="append", default=[],
+                   help="a host directory seen at the same path inside, writable (results, logs)")
+    r.add_argument("--read-only-cgroups", action="store_true",
+                   help="leave the cgroup v1 controllers and /proc/sys read-only, as nspawn mounts them")
+    r.add_argument("command", nargs=argparse.REMAINDER)
+    args = ap.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        ap.error("no command")
+    if os.geteuid() != 0:
+        ap.error("must run as root")
+
+    env = {k: os.environ[k] for k in args.keep_env if k in os.environ}
+    env.update(dict(s.split("=", 1) for s in args.setenv))
+
+    tb = Testbed(args.build_dir, args.bind, writable_cgroups=not args.read_only_cgroups)
+    # stop cleanly on SIGINT/SIGTERM too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    rc = 1
+    try:
+        tb.start()
+        rc = tb.exec(command, env=env, cwd=args.cd).returncode
+    except Exception as e:  # noqa: BLE001 - any failure still tears down
+        log(f"error: {e}")
+        rc = 1
+    finally:
+        tb.stop()
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
