@@ -1,3 +1,346 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Not written yet. */
+/* systemd over D-Bus: the container's scope, its properties, freezing. Runs as root on the host. */
+#include <systemd/sd-bus.h>
+#include <time.h>
+
+#include "bus.h"
+#include "log.h"
 #include "util.h"
+
+#define SYSTEMD_DEST "org.freedesktop.systemd1"
+#define SYSTEMD_PATH "/org/freedesktop/systemd1"
+#define SYSTEMD_MANAGER "org.freedesktop.systemd1.Manager"
+#define JOB_TIMEOUT_USEC (30ULL * 1000000ULL)
+
+static void bus_message_unrefp(sd_bus_message **m) {
+        sd_bus_message_unref(*m);
+}
+#define _cleanup_msg_ _cleanup_(bus_message_unrefp)
+
+static void bus_slot_unrefp(sd_bus_slot **s) {
+        sd_bus_slot_unref(*s);
+}
+
+bool bus_systemd_running(void) {
+        return access("/run/systemd/system/", F_OK) == 0;
+}
+
+int bus_open(Bus **ret) {
+        sd_bus *bus = NULL;
+        int r = sd_bus_open_system(&bus);
+        if (r < 0)
+                return r;
+        *ret = bus;
+        return 0;
+}
+
+Bus *bus_close(Bus *bus) {
+        if (bus)
+                sd_bus_flush_close_unref(bus);
+        return NULL;
+}
+
+static int append_property(sd_bus_message *m, const UnitProperty *p) {
+        int r;
+
+        switch (p->type) {
+        case UNIT_PROPERTY_U64:
+                return sd_bus_message_append(m, "(sv)", p->name, "t", p->u64);
+        case UNIT_PROPERTY_BOOL:
+                return sd_bus_message_append(m, "(sv)", p->name, "b", (int) p->b);
+        case UNIT_PROPERTY_STRING:
+                return sd_bus_message_append(m, "(sv)", p->name, "s", p->str);
+        case UNIT_PROPERTY_BYTES:
+                r = sd_bus_message_open_container(m, 'r', "sv");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_append(m, "s", p->name);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_open_container(m, 'v', "ay");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_append_array(m, 'y', p->bytes, p->n_bytes);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_close_container(m);
+                if (r < 0)
+                        return r;
+                return sd_bus_message_close_container(m);
+        case UNIT_PROPERTY_PAIRS_SS:
+        case UNIT_PROPERTY_PAIRS_ST: {
+                bool ss = p->type == UNIT_PROPERTY_PAIRS_SS;
+                r = sd_bus_message_open_container(m, 'r', "sv");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_append(m, "s", p->name);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_open_container(m, 'v', ss ? "a(ss)" : "a(st)");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_open_container(m, 'a', ss ? "(ss)" : "(st)");
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < p->n_pairs; i++) {
+                        if (ss)
+                                r = sd_bus_message_append(m, "(ss)", p->keys[i], p->str_values[i]);
+                        else
+                                r = sd_bus_message_append(m, "(st)", p->keys[i], p->u64_values[i]);
+                        if (r < 0)
+                                return r;
+                }
+                r = sd_bus_message_close_container(m);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_close_container(m);
+                if (r < 0)
+                        return r;
+                return sd_bus_message_close_container(m);
+        }
+        }
+        return -EINVAL;
+}
+
+static int append_properties(sd_bus_message *m, const UnitProperty *props, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                int r = append_property(m, &props[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+typedef struct JobWait {
+        const char *job;
+        bool done;
+        char *result;
+} JobWait;
+
+static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        JobWait *w = userdata;
+        const char *path, *unit, *result;
+        uint32_t id;
+
+        if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0)
+                return 0;
+        if (w->job && streq(path, w->job)) {
+                w->done = true;
+                w->result = strdup(result);
+        }
+        return 0;
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
+}
+
+/* Calls a Manager method that returns a job, and waits for the job to finish. */
+static int call_and_wait(Bus *bus, sd_bus_message *m, char **ret_error) {
+        _cleanup_(bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        _cleanup_msg_ sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        JobWait w = {};
+        const char *job;
+        int r;
+
+        /* Subscribe before the call, so that a fast job cannot finish unseen. */
+        r = sd_bus_match_signal(bus, &slot, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, "JobRemoved",
+                                on_job_removed, &w);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_call(bus, m, 0, &error, &reply);
+        if (r < 0) {
+                if (ret_error)
+                        *ret_error = strdup(error.message ?: strerror(-r));
+                sd_bus_error_free(&error);
+                return r;
+        }
+        r = sd_bus_message_read(reply, "o", &job);
+        if (r < 0)
+                return r;
+        w.job = job;
+
+        uint64_t deadline = now_usec() + JOB_TIMEOUT_USEC;
+        while (!w.done) {
+                r = sd_bus_process(bus, NULL);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        continue;
+                uint64_t now = now_usec();
+                if (now >= deadline)
+                        return -ETIMEDOUT;
+                r = sd_bus_wait(bus, deadline - now);
+                if (r < 0)
+                        return r;
+        }
+        _cleanup_free_ char *result = w.result;
+        if (!result)
+                return -ENOMEM;
+        if (!streq(result, "done")) {
+                if (ret_error)
+                        asprintf_safe(ret_error, "job %s", result);
+                return -EIO;
+        }
+        return 0;
+}
+
+int bus_start_scope(Bus *bus, const char *unit, const char *slice, pid_t pid,
+                    const UnitProperty *props, size_t n_props, char **ret_error) {
+        _cleanup_msg_ sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
+                                           "StartTransientUnit");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "ss", unit, "fail");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(m, 'a', "(sv)");
+        if (r < 0)
+                return r;
+        if (slice) {
+                r = sd_bus_message_append(m, "(sv)", "Slice", "s", slice);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_append(m, "(sv)", "PIDs", "au", 1, (uint32_t) pid);
+        if (r < 0)
+                return r;
+        r = append_properties(m, props, n_props);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "a(sa(sv))", 0);
+        if (r < 0)
+                return r;
+        return call_and_wait(bus, m, ret_error);
+}
+
+static bool error_is_no_unit(const sd_bus_error *e) {
+        return sd_bus_error_has_name(e, "org.freedesktop.systemd1.NoSuchUnit") ||
+               sd_bus_error_has_name(e, "org.freedesktop.systemd1.NoSuchUnitError") ||
+               sd_bus_error_has_name(e, "org.freedesktop.systemd1.LoadFailed");
+}
+
+int bus_stop_unit(Bus *bus, const char *unit) {
+        _cleanup_msg_ sd_bus_message *m = NULL;
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, "StopUnit");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "ss", unit, "replace");
+        if (r < 0)
+                return r;
+        r = call_and_wait(bus, m, &error);
+        /* NoSuchUnit: the scope ended by itself when the box's last process exited. */
+        if (r == -ENOENT || (r < 0 && error && strstr(error, "not loaded")))
+                return 0;
+        return r;
+}
+
+static int simple_call(Bus *bus, const char *method, const char *types, ...) {
+        _cleanup_msg_ sd_bus_message *m = NULL, *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        va_list ap;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, method);
+        if (r < 0)
+                return r;
+        va_start(ap, types);
+        r = sd_bus_message_appendv(m, types, ap);
+        va_end(ap);
+        if (r < 0)
+                return r;
+        r = sd_bus_call(bus, m, 0, &error, &reply);
+        if (r < 0) {
+                if (error_is_no_unit(&error))
+                        r = -ENOENT;
+                log_debug("%s: %s", method, error.message ?: strerror(-r));
+        }
+        sd_bus_error_free(&error);
+        return r;
+}
+
+int bus_kill_unit(Bus *bus, const char *unit, int sig) {
+        return simple_call(bus, "KillUnit", "ssi", unit, "all", (int32_t) sig);
+}
+
+int bus_freeze_unit(Bus *bus, const char *unit, bool freeze) {
+        return simple_call(bus, freeze ? "FreezeUnit" : "ThawUnit", "s", unit);
+}
+
+int bus_set_unit_properties(Bus *bus, const char *unit, const UnitProperty *props, size_t n_props) {
+        _cleanup_msg_ sd_bus_message *m = NULL, *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
+                                           "SetUnitProperties");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "sb", unit, 1);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(m, 'a', "(sv)");
+        if (r < 0)
+                return r;
+        r = append_properties(m, props, n_props);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return r;
+        r = sd_bus_call(bus, m, 0, &error, &reply);
+        if (r < 0)
+                log_error_errno(r, "Failed to set properties of %s: %s", unit, error.message ?: strerror(-r));
+        sd_bus_error_free(&error);
+        return r;
+}
+
+int bus_unit_cgroup(Bus *bus, const char *unit, char **ret) {
+        _cleanup_msg_ sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *path = NULL;
+        const char *cg;
+        int r;
+
+        r = sd_bus_call_method(bus, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, "GetUnit", &error, &reply,
+                               "s", unit);
+        if (r < 0) {
+                r = error_is_no_unit(&error) ? -ENOENT : r;
+                sd_bus_error_free(&error);
+                return r;
+        }
+        const char *p;
+        r = sd_bus_message_read(reply, "o", &p);
+        if (r < 0)
+                return r;
+        path = strdup(p);
+        if (!path)
+                return -ENOMEM;
+        reply = sd_bus_message_unref(reply);
+        r = sd_bus_get_property(bus, SYSTEMD_DEST, path, "org.freedesktop.systemd1.Scope", "ControlGroup",
+                                &error, &reply, "s");
+        sd_bus_error_free(&error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "s", &cg);
+        if (r < 0)
+                return r;
+        char *c = strdup(cg);
+        if (!c)
+                return -ENOMEM;
+        *ret = c;
+        return 0;
+}

@@ -103,6 +103,20 @@ int exe_clone_ensure(int argc, char *argv[]) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to copy this binary into a sealed memfd: %m");
 
+                /* After the re-exec /proc/self/exe names the memfd: keep telling where the holder next to
+                 * this binary (a build tree) is. */
+                char self[PATH_MAX];
+                ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 32);
+                if (n > 0 && !getenv("NSPAWN_OCI_HOLDER")) {
+                        self[n] = 0;
+                        char *slash = strrchr(self, '/');
+                        if (slash) {
+                                strcpy(slash + 1, "nspawn-oci-init");
+                                if (access(self, X_OK) == 0)
+                                        (void) setenv("NSPAWN_OCI_HOLDER", self, 1);
+                        }
+                }
+
                 /* Runs the copy just made and sealed: the same program with the same argv, environment
                  * and privilege; only /proc/self/exe changes. Both descriptors are close-on-exec, so
                  * neither reaches the new image, nor later the container. */

@@ -1,50 +1,1056 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The verbs. Not written yet: every verb says so. */
+/* The verbs: the one place that combines parse, plan, state, bus, box and spawn.
+ * Runs as root in the host namespaces. */
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "box-nspawn.h"
+#include "box-steps.h"
+#include "bus.h"
+#include "cgroup.h"
+#include "console.h"
+#include "explain.h"
+#include "hooks.h"
+#include "init/holder-protocol.h"
+#include "json-out.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "oci-parse.h"
+#include "plan.h"
+#include "resources.h"
+#include "seccomp.h"
+#include "spawn.h"
+#include "state.h"
+
+#define START_TIMEOUT_MS 10000
+
+static void oci_config_freep(OciConfig **c) {
+        oci_config_free(*c);
+}
+static void plan_freep(Plan **p) {
+        plan_free(*p);
+}
+static void state_data_freep(StateData **s) {
+        state_data_free(*s);
+}
+static void oci_process_freep(OciProcess **p) {
+        oci_process_free(*p);
+}
+
+static int pidfd_open_(pid_t pid) {
+        return (int) syscall(SYS_pidfd_open, pid, 0);
+}
+
+static int pidfd_send_signal_(int fd, int sig) {
+        return (int) syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+}
+
+/* The holder next to our own binary (a build tree), else the installed one. */
+static const char *holder_path(void) {
+        static char path[PATH_MAX];
+        const char *e = getenv("NSPAWN_OCI_HOLDER");
+        ssize_t n;
+
+        if (e)
+                return e;
+        n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+        if (n > 0) {
+                path[n] = 0;
+                char *slash = strrchr(path, '/');
+                if (slash) {
+                        strcpy(slash + 1, "nspawn-oci-init");
+                        if (access(path, X_OK) == 0)
+                                return path;
+                }
+        }
+        return NSPAWN_OCI_HOLDER_PATH;
+}
+
+static int now_rfc3339(char **ret) {
+        struct timespec ts;
+        struct tm tm;
+        char buf[64];
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+        return asprintf_safe(ret, "%s.%09ldZ", buf, ts.tv_nsec) < 0 ? -ENOMEM : 0;
+}
+
+static int log_no_such_container(int r, const char *id) {
+        if (r == -ENOENT)
+                return log_error_errno(ENOENT, "container %s does not exist", id);
+        return log_error_errno(r, "Failed to open the state of container %s: %m", id);
+}
+
+/* Opens and locks a container, and loads its state. */
+static int container_open(const Runtime *rt, const char *id, char **ret_dir, int *ret_lock, StateData **ret) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int lock = -1;
+        int r;
+
+        r = state_lock(rt->root, id, &dir, &lock);
+        if (r < 0)
+                return log_no_such_container(r, id);
+        r = state_load(dir, ret);
+        if (r == -ENOENT)
+                return log_no_such_container(r, id);
+        if (r < 0)
+                return r;
+        *ret_dir = TAKE_PTR(dir);
+        *ret_lock = TAKE_FD(lock);
+        return 0;
+}
+
+static int state_json_for_hooks(const StateData *s, ContainerStatus status, char **ret) {
+        return json_out_oci_state(s, container_status_to_string(status), ret);
+}
+
+/* Runs hooks inside the box: in a child that joins the holder's namespaces and root. */
+static int hooks_run_in_box(const OciHook *hooks, size_t n, const char *state, const char *what,
+                            pid_t holder, const bool *join_ns) {
+        int status;
+        pid_t pid;
+
+        if (n == 0)
+                return 0;
+        pid = fork();
+        if (pid < 0)
+                return log_error_errno(errno, "Failed to fork: %m");
+        if (pid == 0) {
+                const char *step = NULL;
+                int r = box_steps_enter(holder, join_ns, true, &step);
+                if (r < 0) {
+                        log_error_errno(r, "%s hooks: joining the container's %s namespace: %m", what, step);
+                        _exit(1);
+                }
+                _exit(hooks_run(hooks, n, state, what) < 0 ? 1 : 0);
+        }
+        if (waitpid(pid, &status, 0) < 0)
+                return negative_errno();
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+/* Runs hooks of one kind; the failure of some kinds is only a warning (runtime-spec). */
+static int run_hooks(const OciConfig *c, OciHookKind kind, const StateData *s, ContainerStatus status,
+                     const bool *join_ns) {
+        _cleanup_free_ char *state = NULL;
+        const char *what = oci_hook_kind_to_string(kind);
+        int r;
+
+        if (c->n_hooks[kind] == 0)
+                return 0;
+        r = state_json_for_hooks(s, status, &state);
+        if (r < 0)
+                return log_oom();
+        if (kind == OCI_HOOK_CREATE_CONTAINER || kind == OCI_HOOK_START_CONTAINER)
+                r = hooks_run_in_box(c->hooks[kind], c->n_hooks[kind], state, what, s->holder_pid, join_ns);
+        else
+                r = hooks_run(c->hooks[kind], c->n_hooks[kind], state, what);
+        if (r < 0 && (kind == OCI_HOOK_POSTSTART || kind == OCI_HOOK_POSTSTOP)) {
+                log_warning("%s hook failed, ignoring", what);
+                return 0;
+        }
+        if (r < 0)
+                return log_error_errno(r, "%s hook failed", what);
+        return 0;
+}
+
+static int load_config(const char *path, OciConfig **ret) {
+        _cleanup_free_ char *error = NULL;
+        int r = oci_parse_config_file(path, ret, &error);
+        if (r < 0)
+                return log_error_errno(r, "%s", error ?: "Failed to parse config.json");
+        return 0;
+}
+
+static int copy_file(const char *from, const char *to) {
+        _cleanup_free_ char *data = NULL;
+        size_t size;
+        int r = read_full_file(from, &data, &size);
+        if (r < 0)
+                return r;
+        return write_file_atomic(to, data, size, 0600);
+}
+
+static int write_pid_file(const char *path, pid_t pid) {
+        char buf[32];
+        int n = snprintf(buf, sizeof(buf), "%d", (int) pid);
+        int r = write_file_atomic(path, buf, (size_t) n, 0644);
+        if (r < 0)
+                return log_error_errno(r, "Failed to write pid file %s: %m", path);
+        return 0;
+}
+
+static void plan_context(PlanContext *ctx, const char *id, const char *bundle, bool systemd) {
+        *ctx = (PlanContext) {
+                .id = id,
+                .bundle = bundle,
+                .holder = holder_path(),
+                .nspawn = SYSTEMD_NSPAWN_PATH,
+                .systemd = systemd,
+        };
+}
+
+/* nspawn refuses a root without /usr (images like pause have none), and with a read-only root it
+ * cannot create the mount points it needs: create those empty directories, as other runtimes create
+ * /proc or /dev, and the mount points of config.json's own mounts. */
+static int ensure_mount_points(const OciConfig *c, const char *rootfs) {
+        static const char * const needed[] = { "usr", "proc", "sys", "dev", "run", "tmp", "etc", "var", "root" };
+        struct stat st;
+
+        if (stat(rootfs, &st) < 0)
+                return log_error_errno(errno, "root.path: %s: %m", rootfs);
+        if (!S_ISDIR(st.st_mode))
+                return log_error_errno(ENOTDIR, "root.path: %s is not a directory", rootfs);
+
+        for (size_t i = 0; i < ELEMENTSOF(needed); i++) {
+                if (!streq(needed[i], "usr") && !c->root_readonly)
+                        continue;
+                _cleanup_free_ char *p = strjoin(rootfs, "/", needed[i]);
+                if (!p)
+                        return log_oom();
+                if (lstat(p, &st) == 0)
+                        continue;
+                if (mkdir(p, 0755) < 0)
+                        return log_error_errno(errno, "Failed to create %s as a mount point: %m", p);
+                log_debug("Created %s as a mount point for systemd-nspawn", p);
+        }
+        return 0;
+}
+
+/* What the unit cannot do, and everything without systemd: cgroupfs writes into the box's cgroups. */
+static int apply_cgroup_writes(const OciConfig *c, const Plan *plan, pid_t holder) {
+        CgroupWrite *w = NULL, *dw = NULL;
+        size_t n = 0, dn = 0;
+        bool unified = cgroup_unified();
+        int r;
+
+        if (plan->unit)
+                r = resources_to_post_cgroup_writes(&c->linux.resources, unified, &w, &n);
+        else {
+                r = resources_to_cgroup_writes(&c->linux.resources, unified, &w, &n);
+                if (r >= 0)
+                        r = resources_device_cgroup_writes(c->linux.devices, c->linux.n_devices, unified, &dw, &dn);
+        }
+        if (r < 0) {
+                r = log_error_errno(r, "linux.resources: %m");
+                goto finish;
+        }
+        r = cgroup_apply_writes(holder, w, n);
+        if (r >= 0)
+                r = cgroup_apply_writes(holder, dw, dn);
+finish:
+        cgroup_writes_free(w, n);
+        cgroup_writes_free(dw, dn);
+        return r;
+}
+
+typedef struct Created {
+        pid_t pid;
+        int master;
+        char *dir;
+        int lock;
+} Created;
+
+static void created_done(Created *c) {
+        safe_close(c->master);
+        safe_close(c->lock);
+        free(c->dir);
+}
+
+/* Kills what create made and removes its state. */
+static void create_rollback(Bus *bus, const char *dir, StateData *s, pid_t pid) {
+        if (pid > 0) {
+                kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+        }
+        if (s->nspawn_pid > 0 || s->unit)
+                (void) box_nspawn_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->nspawn_pid,
+                                       s->nspawn_start_time);
+        if (s->nspawn_pid > 0)
+                (void) waitpid(s->nspawn_pid, NULL, 0);
+        (void) state_remove(dir);
+}
+
+static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master, Created *ret) {
+        _cleanup_(oci_config_freep) OciConfig *c = NULL;
+        _cleanup_(plan_freep) Plan *plan = NULL;
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_(seccomp_program_freep) SeccompProgram *seccomp = NULL;
+        _cleanup_free_ char *bundle = NULL, *config_path = NULL, *dir = NULL, *fifo = NULL, *cache = NULL;
+        _cleanup_close_ int lock = -1, master = -1;
+        _cleanup_bus_ Bus *bus = NULL;
+        PlanContext ctx;
+        Box box = {};
+        pid_t pid = 0;
+        int r;
+
+        if (!state_id_is_valid(o->id))
+                return log_error_errno(EINVAL, "invalid container id \"%s\": only letters, digits, '_', '+', '-' "
+                                       "and '.' are allowed", o->id);
+
+        bundle = realpath(o->bundle ?: ".", NULL);
+        if (!bundle)
+                return log_error_errno(errno, "bundle %s: %m", o->bundle ?: ".");
+        config_path = strjoin(bundle, "/config.json");
+        if (!config_path)
+                return log_oom();
+        r = load_config(config_path, &c);
+        if (r < 0)
+                return r;
+
+        bool systemd = bus_systemd_running();
+        if (systemd) {
+                r = bus_open(&bus);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to connect to the system bus: %m");
+        } else if (rt->systemd_cgroup)
+                log_notice("systemd is not running: --systemd-cgroup has no effect");
+
+        plan_context(&ctx, o->id, bundle, systemd);
+        r = plan_build(c, &ctx, &plan);
+        if (r < 0)
+                return log_error_errno(r, "Failed to plan the container: %m");
+        const PlanEntry *rejected = plan_first_rejection(plan);
+        if (rejected)
+                return log_error_errno(EINVAL, "config.json: %s: %s", rejected->field, rejected->detail);
+        for (size_t i = 0; i < plan->n_entries; i++)
+                if (plan->entries[i].fate == PLAN_FATE_UNHANDLED)
+                        log_warning("config.json: %s: not handled yet, ignoring", plan->entries[i].field);
+
+        r = ensure_mount_points(c, plan->rootfs);
+        if (r < 0)
+                return r;
+
+        if (c->has_process && c->linux.seccomp.present) {
+                cache = strjoin(rt->root, "/seccomp-cache");
+                if (!cache)
+                        return log_oom();
+                (void) mkdir_p(cache, 0700);
+                r = seccomp_compile(&c->linux.seccomp, cache, &seccomp);
+                if (r < 0)
+                        return log_error_errno(r, "linux.seccomp: Failed to build the filter: %m");
+        }
+
+        r = state_create(rt->root, o->id, &dir, &lock);
+        if (r == -EEXIST)
+                return log_error_errno(r, "container with id %s already exists", o->id);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the state of %s under %s: %m", o->id, rt->root);
+
+        s = calloc(1, sizeof(StateData));
+        if (!s) {
+                r = log_oom();
+                goto fail;
+        }
+        s->oci_version = strdup(c->oci_version ?: "1.2.0");
+        s->id = strdup(o->id);
+        s->bundle = strdup(bundle);
+        s->rootfs = strdup(plan->rootfs);
+        s->machine = strdup(plan->machine);
+        s->unit = plan->unit ? strdup(plan->unit) : NULL;
+        s->config_path = strjoin(dir, "/config.json");
+        r = now_rfc3339(&s->created);
+        if (r < 0 || !s->oci_version || !s->id || !s->bundle || !s->rootfs || !s->machine || !s->config_path ||
+            (plan->unit && !s->unit)) {
+                r = log_oom();
+                goto fail;
+        }
+        if (c->n_annotations > 0) {
+                s->annotations = calloc(c->n_annotations, sizeof(OciKeyValue));
+                if (!s->annotations) {
+                        r = log_oom();
+                        goto fail;
+                }
+                for (size_t i = 0; i < c->n_annotations; i++) {
+                        s->annotations[i].key = strdup(c->annotations[i].key);
+                        s->annotations[i].value = strdup(c->annotations[i].value);
+                        s->n_annotations++;
+                        if (!s->annotations[i].key || !s->annotations[i].value) {
+                                r = log_oom();
+                                goto fail;
+                        }
+                }
+        }
+        s->registered = plan->register_machine;
+
+        r = copy_file(config_path, s->config_path);
+        if (r < 0) {
+                log_error_errno(r, "Failed to keep a copy of config.json: %m");
+                goto fail;
+        }
+        if (c->has_process) {
+                r = state_fifo_path(dir, &fifo);
+                if (r < 0)
+                        goto fail;
+                /* Writable by all: the process opens it after switching to its own uid. The state
+                 * directory (0700) keeps everyone else on the host away from it. */
+                if (mkfifo(fifo, 0622) < 0 || chmod(fifo, 0622) < 0) {
+                        r = log_error_errno(errno, "Failed to create %s: %m", fifo);
+                        goto fail;
+                }
+        }
+
+        r = box_nspawn_start(plan, dir, bus, &box);
+        if (r < 0)
+                goto fail;
+        s->nspawn_pid = box.nspawn_pid;
+        s->holder_pid = box.holder_pid;
+        (void) proc_start_time(box.nspawn_pid, &s->nspawn_start_time);
+        (void) proc_start_time(box.holder_pid, &s->holder_start_time);
+        if (plan->unit || !plan->cgroup)
+                (void) cgroup_of(box.holder_pid, &s->cgroup);
+        else
+                s->cgroup = strdup(plan->cgroup);
+        r = apply_cgroup_writes(c, plan, box.holder_pid);
+        if (r < 0)
+                goto fail;
+        r = box_steps_run(box.holder_pid, plan->join_ns, plan->steps, plan->n_steps);
+        if (r < 0)
+                goto fail;
+
+        if (!plan->register_machine)
+                log_notice("systemd is not running: container %s is not registered with systemd-machined",
+                           o->id);
+
+        if (c->has_process) {
+                SpawnOptions so = {
+                        .holder = box.holder_pid,
+                        .join_ns = plan->join_ns,
+                        .process = &c->process,
+                        .personality = c->linux.personality.present ? &c->linux.personality : NULL,
+                        .seccomp = seccomp,
+                        .fifo_path = fifo,
+                        .preserve_fds = o->preserve_fds,
+                };
+                r = spawn_process(&so, &pid, &master, NULL);
+                if (r < 0)
+                        goto fail;
+
+                pid_t inner = 0;
+                r = holder_inner_pid(pid, &inner);
+                if (r >= 0)
+                        r = holder_adopt(box.holder_pid, inner);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to hand the container process to the holder: %m");
+                        goto fail;
+                }
+                s->pid = pid;
+                r = proc_start_time(pid, &s->pid_start_time);
+                if (r < 0) {
+                        log_error_errno(r, "The container process exited during create");
+                        goto fail;
+                }
+        } else {
+                /* Without a process the box alone stands for the container; start will refuse. */
+                s->pid = box.holder_pid;
+                s->pid_start_time = s->holder_start_time;
+        }
+
+        r = state_save(dir, s);
+        if (r < 0) {
+                log_error_errno(r, "Failed to save the state: %m");
+                goto fail;
+        }
+
+        /* prestart (deprecated) and createRuntime: in the runtime's namespaces, the box exists. */
+        r = run_hooks(c, OCI_HOOK_PRESTART, s, CONTAINER_CREATED, plan->join_ns);
+        if (r >= 0)
+                r = run_hooks(c, OCI_HOOK_CREATE_RUNTIME, s, CONTAINER_CREATED, plan->join_ns);
+        if (r >= 0)
+                r = run_hooks(c, OCI_HOOK_CREATE_CONTAINER, s, CONTAINER_CREATED, plan->join_ns);
+        if (r < 0)
+                goto fail;
+
+        if (master >= 0 && o->console_socket) {
+                r = console_send_fd(o->console_socket, master);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to send the terminal to %s: %m", o->console_socket);
+                        goto fail;
+                }
+                master = safe_close(master);
+        } else if (master >= 0 && !keep_master) {
+                r = log_error_errno(EINVAL, "process.terminal is true but no --console-socket was given");
+                goto fail;
+        }
+
+        if (o->pid_file) {
+                r = write_pid_file(o->pid_file, s->pid);
+                if (r < 0)
+                        goto fail;
+        }
+
+        if (ret) {
+                *ret = (Created) { .pid = pid, .master = TAKE_FD(master), .dir = TAKE_PTR(dir),
+                                   .lock = TAKE_FD(lock) };
+        }
+        return 0;
+
+fail:
+        create_rollback(bus, dir, s ?: &(StateData) {}, pid);
+        return r;
+}
 
 int lifecycle_create(const Runtime *rt, const CreateOptions *o) {
-        return log_error_errno(EOPNOTSUPP, "create: not supported");
+        return do_create(rt, o, false, NULL);
+}
+
+/* Opens the exec FIFO and reads the byte the waiting process writes: that releases it. */
+static int release_fifo(const char *fifo, const StateData *s) {
+        _cleanup_close_ int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        int waited = 0;
+        char c;
+
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to open %s: %m", fifo);
+        for (;;) {
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                int r = poll(&p, 1, 100);
+                if (r > 0 && read(fd, &c, 1) == 1)
+                        break;
+                if (!proc_alive(s->pid, s->pid_start_time))
+                        return log_error_errno(ESRCH, "container process exited before it was started");
+                waited += 100;
+                if (waited >= START_TIMEOUT_MS)
+                        return log_error_errno(ETIMEDOUT, "container process did not start");
+        }
+        (void) unlink(fifo);
+        return 0;
+}
+
+static int do_start(const Runtime *rt, const char *id) {
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_(oci_config_freep) OciConfig *c = NULL;
+        _cleanup_(plan_freep) Plan *plan = NULL;
+        _cleanup_free_ char *dir = NULL, *fifo = NULL;
+        _cleanup_close_ int lock = -1;
+        PlanContext ctx;
+        int r;
+
+        r = container_open(rt, id, &dir, &lock, &s);
+        if (r < 0)
+                return r;
+        ContainerStatus status = state_status(dir, s);
+        if (status != CONTAINER_CREATED)
+                return log_error_errno(EINVAL, "cannot start container %s: it is %s, not created", id,
+                                       container_status_to_string(status));
+        r = load_config(s->config_path, &c);
+        if (r < 0)
+                return r;
+        if (!c->has_process)
+                return log_error_errno(EINVAL, "cannot start container %s: config.json has no process", id);
+
+        /* The plan tells which namespaces the startContainer hooks join. */
+        plan_context(&ctx, id, s->bundle, s->unit != NULL);
+        r = plan_build(c, &ctx, &plan);
+        if (r < 0)
+                return log_oom();
+        r = run_hooks(c, OCI_HOOK_START_CONTAINER, s, CONTAINER_CREATED, plan->join_ns);
+        if (r < 0)
+                return r;
+
+        r = state_fifo_path(dir, &fifo);
+        if (r < 0)
+                return log_oom();
+        r = release_fifo(fifo, s);
+        if (r < 0)
+                return r;
+        s->started = true;
+        (void) state_save(dir, s);
+
+        (void) run_hooks(c, OCI_HOOK_POSTSTART, s, CONTAINER_RUNNING, plan->join_ns);
+        return 0;
 }
 
 int lifecycle_start(const Runtime *rt, const char *id) {
-        return log_error_errno(EOPNOTSUPP, "start: not supported");
-}
-
-int lifecycle_run(const Runtime *rt, const CreateOptions *o) {
-        return log_error_errno(EOPNOTSUPP, "run: not supported");
+        return do_start(rt, id);
 }
 
 int lifecycle_state(const Runtime *rt, const char *id) {
-        return log_error_errno(EOPNOTSUPP, "state: not supported");
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_free_ char *dir = NULL, *json = NULL;
+        _cleanup_close_ int lock = -1;
+        int r;
+
+        r = container_open(rt, id, &dir, &lock, &s);
+        if (r < 0)
+                return r;
+        ContainerStatus status = state_status(dir, s);
+        if (status == CONTAINER_STOPPED)
+                s->pid = 0;
+        r = json_out_oci_state(s, container_status_to_string(status), &json);
+        if (r < 0)
+                return log_oom();
+        fputs(json, stdout);
+        fputc('\n', stdout);
+        return 0;
+}
+
+static int signal_process(pid_t pid, uint64_t start_time, int sig) {
+        _cleanup_close_ int fd = pidfd_open_(pid);
+
+        /* The pidfd pins the process: check its start time after opening it, then signal through it. */
+        if (fd < 0 || !proc_alive(pid, start_time))
+                return -ESRCH;
+        if (pidfd_send_signal_(fd, sig) < 0)
+                return negative_errno();
+        return 0;
+}
+
+static int signal_all(const StateData *s, int sig) {
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!s->cgroup)
+                return -ENOENT;
+        r = cgroup_pids(s->cgroup, &pids, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                /* the holder goes last, on its own, when the container process ends */
+                if (pids[i] != s->holder_pid && pids[i] != s->nspawn_pid)
+                        (void) kill(pids[i], sig);
+        return 0;
 }
 
 int lifecycle_kill(const Runtime *rt, const char *id, int sig, bool all) {
-        return log_error_errno(EOPNOTSUPP, "kill: not supported");
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int lock = -1;
+        int r;
+
+        r = container_open(rt, id, &dir, &lock, &s);
+        if (r < 0)
+                return r;
+        ContainerStatus status = state_status(dir, s);
+        if (status == CONTAINER_STOPPED && !all)
+                return log_error_errno(ESRCH, "container %s: container not running", id);
+        if (all) {
+                r = signal_all(s, sig);
+                if (r < 0 && status != CONTAINER_STOPPED)
+                        r = signal_process(s->pid, s->pid_start_time, sig);
+                return r < 0 && status != CONTAINER_STOPPED ?
+                        log_error_errno(r, "Failed to signal container %s: %m", id) : 0;
+        }
+        r = signal_process(s->pid, s->pid_start_time, sig);
+        if (r == -ESRCH)
+                return log_error_errno(r, "container %s: container not running", id);
+        if (r < 0)
+                return log_error_errno(r, "Failed to signal container %s: %m", id);
+        return 0;
+}
+
+/* Waits (bounded) until the process is gone or a zombie. */
+static bool wait_gone(pid_t pid, uint64_t start_time, int timeout_ms) {
+        for (int waited = 0; waited < timeout_ms; waited += 20) {
+                if (!proc_alive(pid, start_time))
+                        return true;
+                usleep(20000);
+        }
+        return !proc_alive(pid, start_time);
 }
 
 int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
-        return log_error_errno(EOPNOTSUPP, "delete: not supported");
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_(oci_config_freep) OciConfig *c = NULL;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int lock = -1;
+        _cleanup_bus_ Bus *bus = NULL;
+        int r;
+
+        r = container_open(rt, id, &dir, &lock, &s);
+        if (r < 0)
+                return r;
+        ContainerStatus status = state_status(dir, s);
+        if (status != CONTAINER_STOPPED) {
+                if (!force)
+                        return log_error_errno(EBUSY, "cannot delete container %s that is not stopped: %s", id,
+                                               container_status_to_string(status));
+                if (status == CONTAINER_PAUSED)
+                        (void) lifecycle_resume(rt, id);
+                (void) signal_process(s->pid, s->pid_start_time, SIGKILL);
+                (void) signal_all(s, SIGKILL);
+                if (!wait_gone(s->pid, s->pid_start_time, 5000))
+                        log_warning("container %s: the process did not exit after SIGKILL", id);
+        }
+
+        if (s->unit && bus_systemd_running()) {
+                r = bus_open(&bus);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to connect to the system bus: %m");
+        }
+        r = box_nspawn_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->nspawn_pid, s->nspawn_start_time);
+        if (r < 0)
+                log_warning_errno(r, "Failed to end the box of %s: %m", id);
+
+        if (s->config_path && oci_parse_config_file(s->config_path, &c, &(char *) { NULL }) >= 0) {
+                bool none[_OCI_NS_MAX] = {};
+                (void) run_hooks(c, OCI_HOOK_POSTSTOP, s, CONTAINER_STOPPED, none);
+        }
+
+        r = state_remove(dir);
+        if (r < 0)
+                return log_error_errno(r, "Failed to remove %s: %m", dir);
+        return 0;
+}
+
+static volatile pid_t forward_pid = 0;
+
+static void forward_signal(int sig) {
+        if (forward_pid > 0)
+                kill(forward_pid, sig);
+}
+
+static void forward_signals(pid_t pid) {
+        static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+        struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+
+        forward_pid = pid;
+        sigemptyset(&sa.sa_mask);
+        for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
+                sigaction(sigs[i], &sa, NULL);
+}
+
+static int exit_code(int status) {
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+        if (WIFSIGNALED(status))
+                return 128 + WTERMSIG(status);
+        return 255;
+}
+
+/* Waits for our child 'pid' (relaying the terminal if there is one) and returns its exit code. */
+static int wait_child(pid_t pid, int master) {
+        int status = 0, r;
+
+        forward_signals(pid);
+        if (master >= 0) {
+                r = console_relay(master, pid, &status);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to relay the terminal: %m");
+        } else
+                while (waitpid(pid, &status, 0) < 0)
+                        if (errno != EINTR)
+                                return log_error_errno(errno, "Failed to wait for the process: %m");
+        return exit_code(status);
+}
+
+int lifecycle_run(const Runtime *rt, const CreateOptions *o) {
+        Created created = { .master = -1, .lock = -1 };
+        int r, code;
+
+        r = do_create(rt, o, !o->detach && !o->console_socket, &created);
+        if (r < 0)
+                return r;
+        /* start takes the lock itself */
+        created.lock = safe_close(created.lock);
+        r = do_start(rt, o->id);
+        if (r < 0) {
+                created_done(&created);
+                (void) lifecycle_delete(rt, o->id, true);
+                return r;
+        }
+        if (o->detach) {
+                created_done(&created);
+                return 0;
+        }
+        code = wait_child(created.pid, created.master);
+        created_done(&created);
+        if (!o->keep)
+                (void) lifecycle_delete(rt, o->id, true);
+        return code;
+}
+
+static int print_state_row(const Runtime *rt, const char *id, bool json, bool first) {
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_free_ char *dir = strjoin(rt->root, "/", id), *out = NULL;
+
+        if (!dir || state_load(dir, &s) < 0)
+                return 0;
+        ContainerStatus status = state_status(dir, s);
+        if (json) {
+                if (json_out_oci_state(s, container_status_to_string(status), &out) < 0)
+                        return log_oom();
+                printf("%s%s", first ? "" : ",", out);
+        } else
+                printf("%-40s %-8d %-10s %-50s %s\n", id, status == CONTAINER_STOPPED ? 0 : (int) s->pid,
+                       container_status_to_string(status), strna(s->bundle), strna(s->created));
+        return 1;
 }
 
 int lifecycle_list(const Runtime *rt, bool json, bool quiet) {
-        return log_error_errno(EOPNOTSUPP, "list: not supported");
+        _cleanup_strv_free_ char **ids = NULL;
+        bool first = true;
+        int r;
+
+        r = state_list(rt->root, &ids);
+        if (r < 0)
+                return log_error_errno(r, "Failed to list %s: %m", rt->root);
+        if (quiet) {
+                STRV_FOREACH(id, ids)
+                        puts(*id);
+                return 0;
+        }
+        if (json)
+                fputs("[", stdout);
+        else
+                printf("%-40s %-8s %-10s %-50s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED");
+        STRV_FOREACH(id, ids)
+                if (print_state_row(rt, *id, json, first) > 0)
+                        first = false;
+        if (json)
+                fputs("]\n", stdout);
+        return 0;
 }
 
 int lifecycle_ps(const Runtime *rt, const char *id, bool json) {
-        return log_error_errno(EOPNOTSUPP, "ps: not supported");
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_free_ pid_t *pids = NULL;
+        _cleanup_close_ int lock = -1;
+        size_t n = 0;
+        int r;
+
+        r = container_open(rt, id, &dir, &lock, &s);
+        if (r < 0)
+                return r;
+        if (state_status(dir, s) == CONTAINER_STOPPED)
+                return log_error_errno(ESRCH, "container %s: container not running", id);
+        r = cgroup_pids(s->cgroup, &pids, &n);
+        if (r < 0)
+                return log_error_errno(r, "Failed to list the processes of %s: %m", id);
+        if (json) {
+                fputs("[", stdout);
+                for (size_t i = 0, k = 0; i < n; i++)
+                        if (pids[i] != s->holder_pid && pids[i] != s->nspawn_pid)
+                                printf("%s%d", k++ ? "," : "", (int) pids[i]);
+                fputs("]\n", stdout);
+                return 0;
+        }
+        printf("%-8s %s\n", "PID", "CMD");
+        for (size_t i = 0; i < n; i++) {
+                char path[64];
+                _cleanup_free_ char *cmd = NULL;
+                size_t len = 0;
+                if (pids[i] == s->holder_pid || pids[i] == s->nspawn_pid)
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pids[i]);
+                if (read_full_file(path, &cmd, &len) < 0)
+                        continue;
+                for (size_t k = 0; k + 1 < len; k++)
+                        if (cmd[k] == 0)
+                                cmd[k] = ' ';
+                printf("%-8d %s\n", (int) pids[i], cmd);
+        }
+        return 0;
+}
+
+/* Builds exec's process from the container's own process and the command line's options, as runc. */
+static int exec_process_from_options(const OciConfig *c, const ExecOptions *o, OciProcess **ret) {
+        _cleanup_(oci_process_freep) OciProcess *p = calloc(1, sizeof(OciProcess));
+        const OciProcess *base = &c->process;
+
+        if (!p)
+                return log_oom();
+        p->args = strv_copy(o->args);
+        p->env = strv_copy(base->env);
+        p->cwd = strdup(o->cwd ?: base->cwd ?: "/");
+        if (!p->args || !p->cwd || (base->env && !p->env))
+                return log_oom();
+        STRV_FOREACH(e, o->env)
+                if (strv_extend(&p->env, *e) < 0)
+                        return log_oom();
+        p->terminal = o->tty;
+        p->uid = base->uid;
+        p->gid = base->gid;
+        p->umask = base->umask;
+        if (o->user) {
+                unsigned uid, gid;
+                int n = sscanf(o->user, "%u:%u", &uid, &gid);
+                if (n < 1)
+                        return log_error_errno(EINVAL, "--user: expected UID[:GID], got \"%s\"", o->user);
+                p->uid = uid;
+                p->gid = n == 2 ? gid : 0;
+        }
+        STRV_FOREACH(g, o->additional_gids) {
+                unsigned gid;
+                if (sscanf(*g, "%u", &gid) != 1)
+                        return log_error_errno(EINVAL, "--additional-gids: invalid gid \"%s\"", *g);
+                gid_t *n = realloc(p->additional_gids, sizeof(gid_t) * (p->n_additional_gids + 1));
+                if (!n)
+                        return log_oom();
+                p->additional_gids = n;
+                p->additional_gids[p->n_additional_gids++] = gid;
+        }
+        p->has_capabilities = base->has_capabilities;
+        memcpy(p->cap_set_present, base->cap_set_present, sizeof(p->cap_set_present));
+        memcpy(p->caps, base->caps, sizeof(p->caps));
+        STRV_FOREACH(cap, o->caps) {
+                int v = oci_capability_from_string(*cap);
+                if (v < 0)
+                        return log_error_errno(EINVAL, "--cap: unknown capability \"%s\"", *cap);
+                for (int set = 0; set < _OCI_CAP_SET_MAX; set++)
+                        if (set != OCI_CAP_AMBIENT) {
+                                p->caps[set] |= UINT64_C(1) << v;
+                                p->cap_set_present[set] = true;
+                        }
+                p->has_capabilities = true;
+        }
+        if (base->n_rlimits > 0) {
+                p->rlimits = calloc(base->n_rlimits, sizeof(OciRlimit));
+                if (!p->rlimits)
+                        return log_oom();
+                memcpy(p->rlimits, base->rlimits, sizeof(OciRlimit) * base->n_rlimits);
+                p->n_rlimits = base->n_rlimits;
+        }
+        p->no_new_privileges = o->no_new_privs || base->no_new_privileges;
+        p->apparmor_profile = o->apparmor ? strdup(o->apparmor) :
+                              base->apparmor_profile ? strdup(base->apparmor_profile) : NULL;
+        p->selinux_label = o->process_label ? strdup(o->process_label) :
+                           base->selinux_label ? strdup(base->selinux_label) : NULL;
+        *ret = TAKE_PTR(p);
+        return 0;
 }
 
 int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
-        return log_error_errno(EOPNOTSUPP, "exec: not supported");
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_(oci_config_freep) OciConfig *c = NULL;
+        _cleanup_(oci_process_freep) OciProcess *p = NULL;
+        _cleanup_(plan_freep) Plan *plan = NULL;
+        _cleanup_(seccomp_program_freep) SeccompProgram *seccomp = NULL;
+        _cleanup_free_ char *dir = NULL, *error = NULL, *cache = NULL;
+        _cleanup_close_ int lock = -1, master = -1;
+        PlanContext ctx;
+        pid_t pid;
+        int r;
+
+        r = container_open(rt, o->id, &dir, &lock, &s);
+        if (r < 0)
+                return r;
+        ContainerStatus status = state_status(dir, s);
+        if (status != CONTAINER_RUNNING && status != CONTAINER_CREATED)
+                return log_error_errno(ESRCH, "cannot exec in container %s: container not running (%s)", o->id,
+                                       container_status_to_string(status));
+        /* exec does not change the container: others may use it meanwhile */
+        lock = safe_close(lock);
+
+        r = load_config(s->config_path, &c);
+        if (r < 0)
+                return r;
+        if (o->process_file) {
+                r = oci_parse_process_file(o->process_file, &p, &error);
+                if (r < 0)
+                        return log_error_errno(r, "%s", error ?: "Failed to parse the process file");
+        } else {
+                if (strv_length(o->args) == 0)
+                        return log_error_errno(EINVAL, "exec: no command given");
+                r = exec_process_from_options(c, o, &p);
+                if (r < 0)
+                        return r;
+        }
+        if (o->tty)
+                p->terminal = true;
+
+        plan_context(&ctx, o->id, s->bundle, s->unit != NULL);
+        r = plan_build(c, &ctx, &plan);
+        if (r < 0)
+                return log_oom();
+        if (c->linux.seccomp.present) {
+                cache = strjoin(rt->root, "/seccomp-cache");
+                if (!cache)
+                        return log_oom();
+                r = seccomp_compile(&c->linux.seccomp, cache, &seccomp);
+                if (r < 0)
+                        return log_error_errno(r, "linux.seccomp: Failed to build the filter: %m");
+        }
+
+        SpawnOptions so = {
+                .holder = s->holder_pid,
+                .join_ns = plan->join_ns,
+                .process = p,
+                .personality = c->linux.personality.present ? &c->linux.personality : NULL,
+                .seccomp = seccomp,
+                .preserve_fds = o->preserve_fds,
+        };
+        r = spawn_process(&so, &pid, &master, NULL);
+        if (r < 0)
+                return r;
+
+        if (master >= 0 && o->console_socket) {
+                r = console_send_fd(o->console_socket, master);
+                if (r < 0) {
+                        kill(pid, SIGKILL);
+                        return log_error_errno(r, "Failed to send the terminal to %s: %m", o->console_socket);
+                }
+                master = safe_close(master);
+        }
+        if (o->pid_file) {
+                r = write_pid_file(o->pid_file, pid);
+                if (r < 0) {
+                        kill(pid, SIGKILL);
+                        return r;
+                }
+        }
+        if (o->detach) {
+                if (master >= 0) {
+                        kill(pid, SIGKILL);
+                        return log_error_errno(EINVAL, "exec --detach with a terminal needs --console-socket");
+                }
+                return 0;
+        }
+        return wait_child(pid, master);
+}
+
+static int freeze(const Runtime *rt, const char *id, bool on) {
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int lock = -1;
+        _cleanup_bus_ Bus *bus = NULL;
+        int r;
+
+        r = container_open(rt, id, &dir, &lock, &s);
+        if (r < 0)
+                return r;
+        ContainerStatus status = state_status(dir, s);
+        if (on && status != CONTAINER_RUNNING)
+                return log_error_errno(EINVAL, "container %s is %s, not running", id,
+                                       container_status_to_string(status));
+        if (!on && status != CONTAINER_PAUSED)
+                return log_error_errno(EINVAL, "container %s is %s, not paused", id,
+                                       container_status_to_string(status));
+        if (s->unit && bus_systemd_running() && bus_open(&bus) >= 0) {
+                r = bus_freeze_unit(bus, s->unit, on);
+                if (r >= 0)
+                        return 0;
+                log_debug_errno(r, "%s of %s failed, using the cgroup freezer: %m", on ? "FreezeUnit" : "ThawUnit",
+                                s->unit);
+        }
+        CgroupWrite w[] = {
+                { .controller = (char *) "freezer", .file = (char *) "freezer.state",
+                  .value = (char *) (on ? "FROZEN" : "THAWED") },
+                { .controller = (char *) "", .file = (char *) "cgroup.freeze", .value = (char *) (on ? "1" : "0") },
+        };
+        r = cgroup_apply_writes(s->holder_pid, cgroup_unified() ? &w[1] : &w[0], 1);
+        if (r < 0)
+                return log_error_errno(r, "Failed to %s container %s: %m", on ? "pause" : "resume", id);
+        return 0;
 }
 
 int lifecycle_pause(const Runtime *rt, const char *id) {
-        return log_error_errno(EOPNOTSUPP, "pause: not supported");
+        return freeze(rt, id, true);
 }
 
 int lifecycle_resume(const Runtime *rt, const char *id) {
-        return log_error_errno(EOPNOTSUPP, "resume: not supported");
+        return freeze(rt, id, false);
 }
 
 int lifecycle_update(const Runtime *rt, const UpdateOptions *o) {
@@ -56,5 +1062,5 @@ int lifecycle_events(const Runtime *rt, const char *id, bool stats, unsigned int
 }
 
 int lifecycle_explain(const Runtime *rt, const char *bundle, bool json) {
-        return log_error_errno(EOPNOTSUPP, "explain: not supported");
+        return explain_bundle(bundle, json, stdout);
 }

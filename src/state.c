@@ -1,3 +1,295 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Not written yet. */
-#include "util.h"
+/* The state directory under --root, and process liveness by pid plus start time.
+ * Runs as root on the host. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "oci-parse.h"
+#include "cgroup.h"
+#include "json-out.h"
+#include "log.h"
+#include "state.h"
+
+static const char * const status_table[_CONTAINER_STATUS_MAX] = {
+        [CONTAINER_CREATING] = "creating",
+        [CONTAINER_CREATED] = "created",
+        [CONTAINER_RUNNING] = "running",
+        [CONTAINER_PAUSED] = "paused",
+        [CONTAINER_STOPPED] = "stopped",
+};
+
+const char *container_status_to_string(ContainerStatus s) {
+        return s < _CONTAINER_STATUS_MAX ? status_table[s] : NULL;
+}
+
+bool state_id_is_valid(const char *id) {
+        size_t n;
+
+        if (isempty(id) || streq(id, ".") || streq(id, ".."))
+                return false;
+        n = strlen(id);
+        if (n > 1024)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                char c = id[i];
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '_' || c == '+' || c == '-' || c == '.'))
+                        return false;
+        }
+        return true;
+}
+
+static int lock_dir(const char *dir, int flags, int *ret) {
+        _cleanup_free_ char *p = strjoin(dir, "/lock");
+        _cleanup_close_ int fd = -1;
+
+        if (!p)
+                return -ENOMEM;
+        fd = open(p, O_RDWR | O_CLOEXEC | O_NOCTTY | flags, 0600);
+        if (fd < 0)
+                return negative_errno();
+        if (flock(fd, LOCK_EX) < 0)
+                return negative_errno();
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+int state_create(const char *root, const char *id, char **ret_dir, int *ret_lock) {
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        r = mkdir_p(root, 0700);
+        if (r < 0)
+                return r;
+        dir = strjoin(root, "/", id);
+        if (!dir)
+                return -ENOMEM;
+        /* mkdir() is the atomic claim on the id: of two creates of the same id one gets EEXIST. */
+        if (mkdir(dir, 0700) < 0)
+                return negative_errno();
+        r = lock_dir(dir, O_CREAT | O_EXCL, ret_lock);
+        if (r < 0) {
+                rmdir(dir);
+                return r;
+        }
+        *ret_dir = TAKE_PTR(dir);
+        return 0;
+}
+
+int state_lock(const char *root, const char *id, char **ret_dir, int *ret_lock) {
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        if (!state_id_is_valid(id))
+                return -ENOENT;
+        dir = strjoin(root, "/", id);
+        if (!dir)
+                return -ENOMEM;
+        r = lock_dir(dir, 0, ret_lock);
+        if (r < 0)
+                return r;
+        /* A concurrent delete may have removed the directory while we waited for the lock. */
+        if (access(dir, F_OK) < 0) {
+                *ret_lock = safe_close(*ret_lock);
+                return -ENOENT;
+        }
+        *ret_dir = TAKE_PTR(dir);
+        return 0;
+}
+
+int state_load(const char *dir, StateData **ret) {
+        _cleanup_free_ char *p = strjoin(dir, "/state.json"), *data = NULL, *error = NULL;
+        size_t size;
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        r = read_full_file(p, &data, &size);
+        if (r < 0)
+                return r;
+        r = oci_parse_state(data, size, ret, &error);
+        if (r < 0)
+                return log_error_errno(r, "%s: %s", p, strna(error));
+        return 0;
+}
+
+int state_save(const char *dir, const StateData *s) {
+        _cleanup_free_ char *p = strjoin(dir, "/state.json"), *json = NULL;
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        r = json_out_state(s, &json);
+        if (r < 0)
+                return r;
+        return write_file_atomic(p, json, strlen(json), 0600);
+}
+
+int state_remove(const char *dir) {
+        _cleanup_(closedirp) DIR *d = opendir(dir);
+        struct dirent *de;
+
+        if (!d)
+                return errno == ENOENT ? 0 : negative_errno();
+        while ((de = readdir(d))) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                /* Only plain entries live here; never recurse (nothing may be mounted here). */
+                if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
+                        return negative_errno();
+        }
+        if (rmdir(dir) < 0 && errno != ENOENT)
+                return negative_errno();
+        return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char * const *) a, *(char * const *) b);
+}
+
+int state_list(const char *root, char ***ret) {
+        _cleanup_(closedirp) DIR *d = opendir(root);
+        _cleanup_strv_free_ char **l = NULL;
+        struct dirent *de;
+        int r;
+
+        if (!d) {
+                if (errno != ENOENT)
+                        return negative_errno();
+        } else
+                while ((de = readdir(d))) {
+                        if (de->d_type != DT_DIR || !state_id_is_valid(de->d_name))
+                                continue;
+                        r = strv_extend(&l, de->d_name);
+                        if (r < 0)
+                                return r;
+                }
+        if (l)
+                qsort(l, strv_length(l), sizeof(char *), cmp_str);
+        else {
+                l = calloc(1, sizeof(char *));
+                if (!l)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+int state_fifo_path(const char *dir, char **ret) {
+        char *p = strjoin(dir, "/exec.fifo");
+        if (!p)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}
+
+/* Reads /proc/PID/stat; returns the state character and the start time. */
+static int proc_stat(pid_t pid, char *ret_state, uint64_t *ret_start) {
+        char path[64], *p;
+        _cleanup_free_ char *data = NULL;
+        unsigned long long start;
+        int r;
+
+        if (pid <= 0)
+                return -ESRCH;
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        r = read_full_file(path, &data, NULL);
+        if (r == -ENOENT)
+                return -ESRCH;
+        if (r < 0)
+                return r;
+        /* The command name may contain anything, spaces and ')' too: parse after the last ')'. */
+        p = strrchr(data, ')');
+        if (!p)
+                return -EIO;
+        /* after ") " come field 3 (state) … field 22 (starttime): skip 19 fields after the state */
+        char state;
+        if (sscanf(p + 2, "%c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+                   &state, &start) != 2)
+                return -EIO;
+        if (ret_state)
+                *ret_state = state;
+        if (ret_start)
+                *ret_start = start;
+        return 0;
+}
+
+int proc_start_time(pid_t pid, uint64_t *ret) {
+        return proc_stat(pid, NULL, ret);
+}
+
+bool proc_alive(pid_t pid, uint64_t start_time) {
+        char state;
+        uint64_t st;
+
+        if (proc_stat(pid, &state, &st) < 0)
+                return false;
+        return st == start_time && state != 'Z' && state != 'X';
+}
+
+int proc_inner_pid(pid_t pid, pid_t *ret) {
+        char path[64];
+        _cleanup_free_ char *data = NULL;
+        int r;
+
+        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
+        r = read_full_file(path, &data, NULL);
+        if (r == -ENOENT)
+                return -ESRCH;
+        if (r < 0)
+                return r;
+        char *l = strstr(data, "\nNSpid:");
+        if (!l)
+                return -EOPNOTSUPP;
+        l += strlen("\nNSpid:");
+        char *end = strchr(l, '\n');
+        if (end)
+                *end = 0;
+        char *last = NULL;
+        for (char *t = strtok(l, " \t"); t; t = strtok(NULL, " \t"))
+                last = t;
+        if (!last)
+                return -EIO;
+        int v;
+        r = safe_atoi(last, &v);
+        if (r < 0)
+                return r;
+        *ret = v;
+        return 0;
+}
+
+/* Reads the freezer state of the box's cgroup: the v1 freezer, or v2's cgroup.freeze (also the hybrid
+ * layout's unified hierarchy, which systemd's FreezeUnit uses). */
+static bool cgroup_frozen(pid_t holder) {
+        for (int i = 0; i < 2; i++) {
+                _cleanup_free_ char *path = NULL, *file = NULL, *v = NULL;
+                if (cgroup_controller_path(holder, i == 0 ? "freezer" : "", &path) < 0)
+                        continue;
+                if (i == 0)
+                        file = strjoin("/sys/fs/cgroup/freezer", path, "/freezer.state");
+                else
+                        file = strjoin(cgroup_unified() ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified", path,
+                                       "/cgroup.freeze");
+                if (!file || read_full_file(file, &v, NULL) < 0)
+                        continue;
+                if (startswith(v, "1") || startswith(v, "FROZEN") || startswith(v, "FREEZING"))
+                        return true;
+        }
+        return false;
+}
+
+ContainerStatus state_status(const char *dir, const StateData *s) {
+        _cleanup_free_ char *fifo = NULL;
+
+        if (s->pid <= 0)
+                return CONTAINER_CREATING;
+        if (!proc_alive(s->pid, s->pid_start_time))
+                return CONTAINER_STOPPED;
+        if (state_fifo_path(dir, &fifo) >= 0 && access(fifo, F_OK) == 0)
+                return CONTAINER_CREATED;
+        if (cgroup_frozen(s->holder_pid))
+                return CONTAINER_PAUSED;
+        return CONTAINER_RUNNING;
+}

@@ -23,6 +23,7 @@
 #define strneq(a, b, n) (strncmp((a), (b), (n)) == 0)
 #define isempty(s) (!(s) || !(s)[0])
 #define strna(s) ((s) ?: "n/a")
+#define strempty(s) ((s) ?: "")
 
 static inline void freep(void *p) {
         free(*(void **) p);
@@ -86,6 +87,11 @@ char *strjoin_real(const char *a, ...);
 #define strjoin(a, ...) strjoin_real((a), __VA_ARGS__, NULL)
 int asprintf_safe(char **ret, const char *fmt, ...) _printf_(2, 3);
 bool startswith(const char *s, const char *prefix);
+bool endswith(const char *s, const char *suffix);
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
 
 /* Reads a whole (small) file; ret_size may be NULL. */
 int read_full_file(const char *path, char **ret, size_t *ret_size);
@@ -94,3 +100,20 @@ int write_file_atomic(const char *path, const char *data, size_t size, mode_t mo
 int mkdir_p(const char *path, mode_t mode);
 int safe_atou64(const char *s, uint64_t *ret);
 int safe_atoi(const char *s, int *ret);
+
+#include <dirent.h>
+static inline void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+
+/* x is one of the values that follow */
+#define IN_SET(x, ...)                                                          \
+        ({                                                                      \
+                const __typeof__(x) _in_set_vals_[] = { __VA_ARGS__ };          \
+                bool _found_ = false;                                           \
+                for (size_t _i_ = 0; _i_ < ELEMENTSOF(_in_set_vals_); _i_++)    \
+                        if (_in_set_vals_[_i_] == (x))                          \
+                                _found_ = true;                                 \
+                _found_;                                                        \
+        })

@@ -168,11 +168,6 @@ static void box_send_adopt(Box *b, pid_t inner, bool forge) {
                 kill_and_reap(pid);
 }
 
-static void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
-
 /* The host pid of a process of the box, found by its pid inside. */
 static pid_t host_pid_of(Box *b, pid_t inner) {
         char path[64];

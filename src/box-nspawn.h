@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The box built by systemd-nspawn with our holder as PID 1: started in the container's own scope
+ * (or cgroup), ready when the holder says so. Runs as root on the host. */
+#pragma once
+
+#include <sys/types.h>
+
+#include "bus.h"
+#include "plan.h"
+
+typedef struct Box {
+        pid_t nspawn_pid;
+        pid_t holder_pid;       /* host pid of PID 1 in the box */
+} Box;
+
+/* Starts nspawn for the plan and waits until the holder is ready. bus is NULL without systemd.
+ * 'dir' is the container's state directory (nspawn's log goes there). On failure nothing is left:
+ * nspawn is killed, the unit stopped or the cgroup removed, and the error says what nspawn said. */
+int box_nspawn_start(const Plan *plan, const char *dir, Bus *bus, Box *ret);
+
+/* Ends the box: stops the unit (systemd) or kills nspawn and removes the cgroup. Idempotent. */
+int box_nspawn_stop(Bus *bus, const char *unit, const char *cgroup, pid_t nspawn_pid, uint64_t nspawn_start);

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Entering a built box and doing the plan's native steps in it. Runs as root: the parent on the host,
+ * the work in a forked child inside the box's namespaces. */
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+
+#include "box-steps.h"
+#include "log.h"
+#include "util.h"
+
+static const struct {
+        OciNamespaceType type;
+        const char *name;
+        int flag;
+} join_order[] = {
+        { OCI_NS_USER, "user", CLONE_NEWUSER },
+        { OCI_NS_IPC, "ipc", CLONE_NEWIPC },
+        { OCI_NS_UTS, "uts", CLONE_NEWUTS },
+        { OCI_NS_NETWORK, "net", CLONE_NEWNET },
+        { OCI_NS_PID, "pid", CLONE_NEWPID },
+        { OCI_NS_CGROUP, "cgroup", CLONE_NEWCGROUP },
+        { OCI_NS_TIME, "time", 0x00000080 /* CLONE_NEWTIME */ },
+        { OCI_NS_MOUNT, "mnt", CLONE_NEWNS },
+};
+
+int box_steps_enter(pid_t holder, const bool *join_ns, bool mount, const char **ret_what) {
+        int fds[ELEMENTSOF(join_order)];
+        _cleanup_close_ int root = -1;
+        char path[64];
+        int r = 0;
+
+        /* Open everything first: after the user or mount namespace the host's /proc may be out of reach. */
+        for (size_t i = 0; i < ELEMENTSOF(join_order); i++) {
+                fds[i] = -1;
+                if (!join_ns[join_order[i].type] || (!mount && join_order[i].type == OCI_NS_MOUNT))
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int) holder, join_order[i].name);
+                fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+                if (fds[i] < 0) {
+                        *ret_what = join_order[i].name;
+                        r = negative_errno();
+                        goto finish;
+                }
+        }
+        if (mount) {
+                snprintf(path, sizeof(path), "/proc/%d/root", (int) holder);
+                root = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (root < 0) {
+                        *ret_what = "root";
+                        r = negative_errno();
+                        goto finish;
+                }
+        }
+        for (size_t i = 0; i < ELEMENTSOF(join_order); i++) {
+                if (fds[i] < 0)
+                        continue;
+                /* Joining the user namespace we are already in fails with EINVAL: nothing to do then. */
+                if (setns(fds[i], join_order[i].flag) < 0 &&
+                    !(errno == EINVAL && join_order[i].type == OCI_NS_USER)) {
+                        *ret_what = join_order[i].name;
+                        r = negative_errno();
+                        goto finish;
+                }
+        }
+        /* setns(CLONE_NEWNS) leaves us at the namespace's root; the holder's root is the box's. */
+        if (mount && (fchdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0)) {
+                *ret_what = "root";
+                r = negative_errno();
+        }
+finish:
+        for (size_t i = 0; i < ELEMENTSOF(join_order); i++)
+                safe_close(fds[i]);
+        return r;
+}
+
+/* The per-mount flags a bind remount must keep (it replaces them all). */
+static unsigned long mount_flags_of(const char *path) {
+        struct statvfs st;
+        unsigned long f = 0;
+
+        if (statvfs(path, &st) < 0)
+                return 0;
+        if (st.f_flag & ST_RDONLY)
+                f |= MS_RDONLY;
+        if (st.f_flag & ST_NOSUID)
+                f |= MS_NOSUID;
+        if (st.f_flag & ST_NODEV)
+                f |= MS_NODEV;
+        if (st.f_flag & ST_NOEXEC)
+                f |= MS_NOEXEC;
+        if (st.f_flag & ST_NOATIME)
+                f |= MS_NOATIME;
+        if (st.f_flag & ST_NODIRATIME)
+                f |= MS_NODIRATIME;
+        if (st.f_flag & ST_RELATIME)
+                f |= MS_RELATIME;
+        return f;
+}
+
+static int write_sysctl(const char *key, const char *value) {
+        _cleanup_free_ char *path = strjoin("/proc/sys/", key);
+        _cleanup_close_ int fd = -1;
+
+        if (!path)
+                return -ENOMEM;
+        for (char *c = path + strlen("/proc/sys/"); *c; c++)
+                if (*c == '.')
+                        *c = '/';
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+        if (write(fd, value, strlen(value)) < 0)
+                return negative_errno();
+        return 0;
+}
+
+static int make_parents(const char *path) {
+        _cleanup_free_ char *p = strdup(path);
+        char *slash;
+
+        if (!p)
+                return -ENOMEM;
+        slash = strrchr(p, '/');
+        if (!slash || slash == p)
+                return 0;
+        *slash = 0;
+        return mkdir_p(p, 0755);
+}
+
+static int do_step(const PlanStep *s) {
+        struct stat st;
+
+        switch (s->type) {
+        case PLAN_STEP_SYSCTL:
+                return write_sysctl(s->path, s->value);
+        case PLAN_STEP_HOSTNAME:
+                return sethostname(s->value, strlen(s->value)) < 0 ? negative_errno() : 0;
+        case PLAN_STEP_DOMAINNAME:
+                return setdomainname(s->value, strlen(s->value)) < 0 ? negative_errno() : 0;
+        case PLAN_STEP_REMOUNT:
+                if (mount(NULL, s->path, NULL, MS_REMOUNT | MS_BIND | mount_flags_of(s->path) | s->flags,
+                          NULL) < 0)
+                        return negative_errno();
+                return 0;
+        case PLAN_STEP_READONLY:
+                /* Paths missing from the image are skipped, as runc does. */
+                if (stat(s->path, &st) < 0)
+                        return errno == ENOENT ? 0 : negative_errno();
+                if (mount(s->path, s->path, NULL, MS_BIND | MS_REC, NULL) < 0)
+                        return negative_errno();
+                if (mount(NULL, s->path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | mount_flags_of(s->path),
+                          NULL) < 0)
+                        return negative_errno();
+                return 0;
+        case PLAN_STEP_MASK:
+                if (stat(s->path, &st) < 0)
+                        return errno == ENOENT ? 0 : negative_errno();
+                if (S_ISDIR(st.st_mode))
+                        return mount("tmpfs", s->path, "tmpfs", MS_RDONLY, "size=0,mode=0755") < 0 ?
+                                negative_errno() : 0;
+                return mount("/dev/null", s->path, NULL, MS_BIND, NULL) < 0 ? negative_errno() : 0;
+        case PLAN_STEP_MKNOD:
+                (void) make_parents(s->path);
+                if (lstat(s->path, &st) == 0)
+                        (void) unlink(s->path);
+                if (mknod(s->path, s->mode, s->dev) < 0)
+                        return negative_errno();
+                if (chown(s->path, s->uid, s->gid) < 0)
+                        return negative_errno();
+                /* mknod() honours the umask: the mode is the configured one */
+                return chmod(s->path, s->mode & 07777) < 0 ? negative_errno() : 0;
+        case PLAN_STEP_PROPAGATION:
+                return mount(NULL, "/", NULL, s->flags, NULL) < 0 ? negative_errno() : 0;
+        default:
+                return -EOPNOTSUPP;
+        }
+}
+
+static bool step_needs_mount(PlanStepType t) {
+        return !IN_SET(t, PLAN_STEP_SYSCTL, PLAN_STEP_HOSTNAME, PLAN_STEP_DOMAINNAME);
+}
+
+int box_steps_run(pid_t holder, const bool *join_ns, const PlanStep *steps, size_t n) {
+        int status;
+        pid_t pid;
+
+        if (n == 0)
+                return 0;
+        pid = fork();
+        if (pid < 0)
+                return log_error_errno(errno, "Failed to fork: %m");
+        if (pid == 0) {
+                const char *what = NULL;
+                int r;
+
+                /* Namespaced sysctls and names first, before the mount namespace: the box's /proc/sys is
+                 * read-only, the host's is not, and its files act on the writer's own namespaces. */
+                r = box_steps_enter(holder, join_ns, false, &what);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to join the box's %s namespace: %m", what);
+                        _exit(1);
+                }
+                for (size_t pass = 0; pass < 2; pass++) {
+                        if (pass == 1) {
+                                bool mnt_only[_OCI_NS_MAX] = { [OCI_NS_MOUNT] = true };
+                                r = box_steps_enter(holder, mnt_only, true, &what);
+                                if (r < 0) {
+                                        log_error_errno(r, "Failed to enter the box (%s): %m", what);
+                                        _exit(1);
+                                }
+                        }
+                        for (size_t i = 0; i < n; i++) {
+                                if (step_needs_mount(steps[i].type) != (pass == 1))
+                                        continue;
+                                r = do_step(&steps[i]);
+                                if (r < 0) {
+                                        log_error_errno(r, "%s %s%s%s: %m", plan_step_type_to_string(steps[i].type),
+                                                        strempty(steps[i].path), steps[i].value ? "=" : "",
+                                                        strempty(steps[i].value));
+                                        _exit(1);
+                                }
+                        }
+                }
+                _exit(0);
+        }
+        if (waitpid(pid, &status, 0) < 0)
+                return log_error_errno(errno, "Failed to wait for the box's steps: %m");
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Entering a built box, and the plan's native steps in it (sysctl, hostname, remounts, masked and
+ * read-only paths, device nodes, propagation). Runs as root; the work happens in a forked child. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "plan.h"
+
+/* In the calling (forked) process: joins the holder's namespaces named in join_ns (user first; the
+ * pid namespace only for children; mount last) and its root. Logs nothing: returns < 0 with errno-style
+ * codes and *ret_what naming the step that failed. */
+int box_steps_enter(pid_t holder, const bool *join_ns, bool mount, const char **ret_what);
+
+/* Runs the plan's steps in the box, in a child. Errors are logged, naming the step. */
+int box_steps_run(pid_t holder, const bool *join_ns, const PlanStep *steps, size_t n);

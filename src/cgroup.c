@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cgroupfs directly: for hosts without systemd, and to put processes where the box is.
+ * Runs as root on the host. */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+
+#include "cgroup.h"
+#include "log.h"
+#include "util.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+bool cgroup_unified(void) {
+        struct statfs fs;
+        return statfs(CGROUP_ROOT, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+static int write_string(const char *path, const char *value) {
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        size_t n = strlen(value);
+
+        if (fd < 0)
+                return negative_errno();
+        if (write(fd, value, n) != (ssize_t) n)
+                return negative_errno();
+        return 0;
+}
+
+static int write_pid(const char *dir, pid_t pid) {
+        _cleanup_free_ char *p = strjoin(dir, "/cgroup.procs");
+        char buf[32];
+
+        if (!p)
+                return -ENOMEM;
+        snprintf(buf, sizeof(buf), "%d\n", (int) pid);
+        return write_string(p, buf);
+}
+
+/* Each line of /proc/PID/cgroup: "ID:CONTROLLERS:PATH". Calls f for every hierarchy's mount dir. */
+typedef int (*HierarchyFunc)(const char *hierarchy_dir, const char *path, void *userdata);
+
+static int hierarchy_dir(const char *controllers, char **ret) {
+        char *d;
+
+        if (isempty(controllers))
+                d = cgroup_unified() ? strdup(CGROUP_ROOT) : strdup(CGROUP_ROOT "/unified");
+        else if (startswith(controllers, "name="))
+                d = strjoin(CGROUP_ROOT "/", controllers + 5);
+        else
+                d = strjoin(CGROUP_ROOT "/", controllers);
+        if (!d)
+                return -ENOMEM;
+        *ret = d;
+        return 0;
+}
+
+static int for_each_hierarchy(pid_t pid, HierarchyFunc f, const char *path, void *userdata) {
+        char proc[64];
+        _cleanup_free_ char *data = NULL;
+        int r, ret = 0;
+
+        snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int) (pid ?: getpid()));
+        r = read_full_file(proc, &data, NULL);
+        if (r < 0)
+                return r;
+        for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
+                char *c = strchr(line, ':'), *p;
+                if (!c)
+                        continue;
+                p = strchr(c + 1, ':');
+                if (!p)
+                        continue;
+                *p++ = 0;
+                _cleanup_free_ char *dir = NULL;
+                r = hierarchy_dir(c + 1, &dir);
+                if (r < 0)
+                        return r;
+                if (access(dir, F_OK) < 0)
+                        continue;
+                r = f(dir, path ?: p, userdata);
+                if (r < 0 && ret == 0)
+                        ret = r;
+        }
+        return ret;
+}
+
+/* A new v1 cpuset cgroup starts with empty cpus and mems, and refuses tasks until they are set:
+ * copy them down from the parent at every level, as runc does. */
+static int cpuset_fill(const char *dir, const char *path) {
+        _cleanup_free_ char *p = strdup(path);
+        char *slash;
+
+        if (!p)
+                return -ENOMEM;
+        for (slash = p + 1;; slash++) {
+                slash = strchr(slash, '/');
+                if (slash)
+                        *slash = 0;
+                for (size_t i = 0; i < 2; i++) {
+                        const char *file = i == 0 ? "cpuset.cpus" : "cpuset.mems";
+                        _cleanup_free_ char *child = strjoin(dir, p, "/", file), *value = NULL;
+                        _cleanup_free_ char *parent_dir = strjoin(dir, p), *parent = NULL;
+                        if (!child || !parent_dir)
+                                return -ENOMEM;
+                        *strrchr(parent_dir, '/') = 0;
+                        parent = strjoin(parent_dir, "/", file);
+                        if (!parent)
+                                return -ENOMEM;
+                        if (read_full_file(child, &value, NULL) < 0 || !(isempty(value) || streq(value, "\n")))
+                                continue;
+                        value = mfree(value);
+                        if (read_full_file(parent, &value, NULL) < 0)
+                                continue;
+                        (void) write_string(child, value);
+                }
+                if (!slash)
+                        break;
+                *slash = '/';
+        }
+        return 0;
+}
+
+static int create_and_enter_one(const char *dir, const char *path, void *userdata) {
+        pid_t pid = *(pid_t *) userdata;
+        _cleanup_free_ char *full = strjoin(dir, path);
+        int r;
+
+        if (!full)
+                return -ENOMEM;
+        r = mkdir_p(full, 0755);
+        if (r < 0) {
+                /* read-only hierarchies (inside a container) are skipped */
+                if (r == -EROFS || r == -EACCES || r == -EPERM)
+                        return 0;
+                return r;
+        }
+        if (endswith(dir, "/cpuset"))
+                (void) cpuset_fill(dir, path);
+        r = write_pid(full, pid);
+        if (r == -EROFS || r == -EACCES)
+                return 0;
+        return r;
+}
+
+int cgroup_create_and_enter(const char *path, pid_t pid) {
+        return for_each_hierarchy(0, create_and_enter_one, path, &pid);
+}
+
+static int enter_one(const char *dir, const char *path, void *userdata) {
+        pid_t pid = *(pid_t *) userdata;
+        _cleanup_free_ char *full = strjoin(dir, path);
+        int r;
+
+        if (!full)
+                return -ENOMEM;
+        r = write_pid(full, pid);
+        /* hierarchies we cannot write (read-only inside a container) keep the pid where it is */
+        if (r == -EROFS || r == -EACCES || r == -ENOENT)
+                return 0;
+        return r;
+}
+
+int cgroup_enter_like(pid_t like, pid_t pid) {
+        return for_each_hierarchy(like, enter_one, NULL, &pid);
+}
+
+static int remove_one(const char *dir, const char *path, void *userdata) {
+        _cleanup_free_ char *full = strjoin(dir, path);
+
+        if (!full)
+                return -ENOMEM;
+        if (rmdir(full) < 0 && errno != ENOENT && errno != EROFS)
+                return negative_errno();
+        return 0;
+}
+
+int cgroup_remove(const char *path) {
+        if (isempty(path) || streq(path, "/"))
+                return 0;
+        return for_each_hierarchy(0, remove_one, path, NULL);
+}
+
+int cgroup_of(pid_t pid, char **ret) {
+        char proc[64];
+        _cleanup_free_ char *data = NULL;
+        char *found = NULL;
+        int r;
+
+        snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int) pid);
+        r = read_full_file(proc, &data, NULL);
+        if (r < 0)
+                return r;
+        for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
+                char *c = strchr(line, ':'), *p;
+                if (!c || !(p = strchr(c + 1, ':')))
+                        continue;
+                *p++ = 0;
+                if (streq(c + 1, "name=systemd") || (cgroup_unified() && isempty(c + 1))) {
+                        found = p;
+                        break;
+                }
+                if (!found && isempty(c + 1))
+                        found = p;
+        }
+        if (!found)
+                return -ENOENT;
+        char *s = strdup(found);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+int cgroup_pids(const char *path, pid_t **ret, size_t *ret_n) {
+        static const char * const hierarchies[] = { CGROUP_ROOT "/systemd", CGROUP_ROOT "/unified", CGROUP_ROOT };
+        _cleanup_free_ char *data = NULL;
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        int r = -ENOENT;
+
+        for (size_t i = 0; i < ELEMENTSOF(hierarchies) && r < 0; i++) {
+                _cleanup_free_ char *p = strjoin(hierarchies[i], path, "/cgroup.procs");
+                if (!p)
+                        return -ENOMEM;
+                r = read_full_file(p, &data, NULL);
+        }
+        if (r < 0)
+                return r;
+        for (char *l = strtok(data, "\n"); l; l = strtok(NULL, "\n")) {
+                int v;
+                if (safe_atoi(l, &v) < 0)
+                        continue;
+                pid_t *np = realloc(pids, sizeof(pid_t) * (n + 1));
+                if (!np)
+                        return -ENOMEM;
+                pids = np;
+                pids[n++] = v;
+        }
+        *ret = TAKE_PTR(pids);
+        *ret_n = n;
+        return 0;
+}
+
+int cgroup_controller_path(pid_t pid, const char *controller, char **ret) {
+        char proc[64];
+        _cleanup_free_ char *data = NULL;
+        char *save = NULL;
+        int r;
+
+        snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int) pid);
+        r = read_full_file(proc, &data, NULL);
+        if (r < 0)
+                return r;
+        for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *c = strchr(line, ':'), *p;
+                if (!c || !(p = strchr(c + 1, ':')))
+                        continue;
+                *p++ = 0;
+                bool match = isempty(controller) ? isempty(c + 1) : false;
+                /* v1 lines list co-mounted controllers: "cpu,cpuacct" */
+                for (char *save2 = NULL, *t = strtok_r(c + 1, ",", &save2); !match && t;
+                     t = strtok_r(NULL, ",", &save2))
+                        match = streq(t, controller);
+                if (!match)
+                        continue;
+                char *v = strdup(p);
+                if (!v)
+                        return -ENOMEM;
+                *ret = v;
+                return 0;
+        }
+        return -ENOENT;
+}
+
+int cgroup_apply_writes(pid_t like, const CgroupWrite *w, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *path = NULL, *p = NULL;
+                int r = cgroup_controller_path(like, w[i].controller, &path);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to find the %s cgroup of the container: %m",
+                                               isempty(w[i].controller) ? "unified" : w[i].controller);
+                if (isempty(w[i].controller))
+                        p = strjoin(cgroup_unified() ? CGROUP_ROOT : CGROUP_ROOT "/unified", path, "/", w[i].file);
+                else {
+                        _cleanup_free_ char *dir = NULL;
+                        r = hierarchy_dir(w[i].controller, &dir);
+                        if (r < 0)
+                                return r;
+                        /* co-mounted controllers: "cpu" lives in "cpu,cpuacct" on some hosts */
+                        if (access(dir, F_OK) < 0) {
+                                free(dir);
+                                dir = strjoin(CGROUP_ROOT "/", w[i].controller, ",cpuacct");
+                                if (!dir)
+                                        return -ENOMEM;
+                        }
+                        p = strjoin(dir, path, "/", w[i].file);
+                }
+                if (!p)
+                        return -ENOMEM;
+                r = write_string(p, w[i].value);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to write %s to %s: %m", w[i].value, p);
+        }
+        return 0;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cgroupfs directly, for what the unit cannot do and for hosts without systemd.
+ * Runs as root on the host. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "resources.h"
+
+/* The cgroup v2 hierarchy is the only one (not v1 or hybrid). */
+bool cgroup_unified(void);
+/* Creates 'path' (e.g. "/nspawn-oci/ID") in every writable hierarchy and moves pid into it. */
+int cgroup_create_and_enter(const char *path, pid_t pid);
+/* Moves pid into the cgroups of 'like' (another process), in every hierarchy. */
+int cgroup_enter_like(pid_t like, pid_t pid);
+/* rmdir()s 'path' in every hierarchy (the leaf only). */
+int cgroup_remove(const char *path);
+/* The path of pid's cgroup in the name=systemd (v1) or unified hierarchy. */
+int cgroup_of(pid_t pid, char **ret);
+/* The pids in the cgroups of 'like', on its main hierarchy. */
+int cgroup_pids(const char *path, pid_t **ret, size_t *ret_n);
+/* The cgroup path of pid in the hierarchy of 'controller' ("" for the unified one). */
+int cgroup_controller_path(pid_t pid, const char *controller, char **ret);
+/* Writes the files in the cgroups of 'like' (the holder), hierarchy by hierarchy. Errors are logged. */
+int cgroup_apply_writes(pid_t like, const CgroupWrite *w, size_t n);

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Puts a process into a box: joins the holder's namespaces (user first) and cgroup, and becomes the
+ * caller's child, so that conmon (or nspawn-oci run) reaps it. Runs as root on the host. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "oci-config.h"
+#include "seccomp.h"
+
+typedef struct SpawnOptions {
+        pid_t holder;                    /* host pid of the box's PID 1 */
+        const bool *join_ns;             /* [_OCI_NS_MAX]: the namespaces to take from the holder */
+        const OciProcess *process;
+        const OciPersonality *personality;
+        const SeccompProgram *seccomp;
+        const char *fifo_path;           /* main process: wait on it before exec; NULL for exec */
+        unsigned preserve_fds;
+} SpawnOptions;
+
+/* Forks the process into the box. On success *ret_pid is its host pid and, when the process has a
+ * terminal, *ret_master the pty master (else -1). With a FIFO it returns once the process waits on it;
+ * without, once it has exec'd. *ret_listener gets the seccomp notify fd or -1. Errors are logged. */
+int spawn_process(const SpawnOptions *o, pid_t *ret_pid, int *ret_master, int *ret_listener);
