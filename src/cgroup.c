@@ -166,14 +166,33 @@ int cgroup_enter_like(pid_t like, pid_t pid) {
         return for_each_hierarchy(like, enter_one, NULL, &pid);
 }
 
+/* rmdir()s a cgroup and the children nspawn made in it (payload, supervisor), deepest first. A cgroup
+ * that still has processes refuses: nothing live is lost. */
+static int rmdir_tree(const char *path) {
+        _cleanup_(closedirp) DIR *d = opendir(path);
+        struct dirent *de;
+
+        if (!d)
+                return errno == ENOENT ? 0 : negative_errno();
+        while ((de = readdir(d))) {
+                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                _cleanup_free_ char *child = strjoin(path, "/", de->d_name);
+                if (!child)
+                        return -ENOMEM;
+                (void) rmdir_tree(child);
+        }
+        if (rmdir(path) < 0 && errno != ENOENT && errno != EROFS)
+                return negative_errno();
+        return 0;
+}
+
 static int remove_one(const char *dir, const char *path, void *userdata) {
         _cleanup_free_ char *full = strjoin(dir, path);
 
         if (!full)
                 return -ENOMEM;
-        if (rmdir(full) < 0 && errno != ENOENT && errno != EROFS)
-                return negative_errno();
-        return 0;
+        return rmdir_tree(full);
 }
 
 int cgroup_remove(const char *path) {
