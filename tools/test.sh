@@ -95,6 +95,29 @@ failed=$((failed + m_fail))
 [ "$m_skip" -gt 0 ] && printf '%s\tmeson: skipped unit tests\n' "$m_skip" >>"$skipfile"
 took "meson test" "$t"
 
+# ---- the same unit tests under ASan and UBSan ------------------------------------------------
+t=$(now)
+NSPAWN_OCI_ASAN_BUILD_DIR=${NSPAWN_OCI_ASAN_BUILD_DIR:-$TOP/build-asan} tools/test-sanitizers.sh \
+	>"$LOGS/sanitizers.log" 2>&1
+rc=$?
+line=$(grep '^sanitizers (' "$LOGS/sanitizers.log" | tail -n 1)
+echo "${line:-sanitizers: no summary (exit $rc)}"
+if [ -z "$line" ]; then
+	tail -n 30 "$LOGS/sanitizers.log"
+	failed=$((failed + 1))
+else
+	s_ok=$(sed -n 's/.*Ok: \([0-9]*\).*/\1/p' <<<"$line")
+	s_fail=$(sed -n 's/.*[^d] Fail: \([0-9]*\).*/\1/p' <<<"$line")
+	s_to=$(sed -n 's/.*Timeout: \([0-9]*\).*/\1/p' <<<"$line")
+	passed=$((passed + ${s_ok:-0}))
+	failed=$((failed + ${s_fail:-0} + ${s_to:-0}))
+	if [ "$rc" -ne 0 ] && [ $((${s_fail:-0} + ${s_to:-0})) -eq 0 ]; then
+		failed=$((failed + 1))
+	fi
+	[ "$rc" -ne 0 ] && grep -E '^ *[0-9]+/[0-9]+ .*(FAIL|TIMEOUT)' "$LOGS/sanitizers.log"
+fi
+took "meson test (sanitizers)" "$t"
+
 # ---- integration tests --------------------------------------------------------------------------
 # Adds the counts of one pytest run (from its JUnit XML) and its skip reasons.
 count_pytest() { # NAME RC XML
