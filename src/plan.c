@@ -1481,6 +1481,11 @@ int plan_build(const OciConfig *c, const PlanContext *ctx, Plan **ret) {
         r = strv_extend(&p->nspawn_env, "SYSTEMD_NSPAWN_TMPFS_TMP=0");
         if (r < 0)
                 return r;
+        /* nspawn locks the image directory for itself; the engine owns the root file system, and
+         * several containers may share one (runc allows that) */
+        r = strv_extend(&p->nspawn_env, "SYSTEMD_NSPAWN_LOCK=0");
+        if (r < 0)
+                return r;
 
         if (c->oci_version) {
                 r = entry(&b, "ociVersion", PLAN_FATE_RUNTIME, "%s", c->oci_version);

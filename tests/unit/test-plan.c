@@ -126,9 +126,11 @@ static void test_base(void) {
                         same = false;
                 }
         tap_ok(same, "the complete nspawn command line");
-        tap_ok(p && strv_length(p->nspawn_env) == 2 && streq(p->nspawn_env[0], "SYSTEMD_SECCOMP=0") &&
-                       streq(p->nspawn_env[1], "SYSTEMD_NSPAWN_TMPFS_TMP=0"),
-               "only SYSTEMD_SECCOMP=0 and SYSTEMD_NSPAWN_TMPFS_TMP=0 when every namespace is new");
+        tap_ok(p && strv_length(p->nspawn_env) == 3 && streq(p->nspawn_env[0], "SYSTEMD_SECCOMP=0") &&
+                       streq(p->nspawn_env[1], "SYSTEMD_NSPAWN_TMPFS_TMP=0") &&
+                       streq(p->nspawn_env[2], "SYSTEMD_NSPAWN_LOCK=0"),
+               "only SYSTEMD_SECCOMP=0, SYSTEMD_NSPAWN_TMPFS_TMP=0 and SYSTEMD_NSPAWN_LOCK=0 when every "
+               "namespace is new");
         tap_ok(p && !p->rejected, "not rejected");
         tap_is_str(p ? p->machine : NULL, "c1", "machine");
         tap_is_str(p ? p->rootfs : NULL, "/bundles/c1/rootfs", "rootfs");
