@@ -418,7 +418,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 goto fail;
 
         if (!plan->register_machine)
-                log_notice("systemd is not running: container %s is not registered with systemd-machined",
+                log_warning("systemd is not running: container %s is not registered with systemd-machined",
                            o->id);
 
         if (c->has_process) {
