@@ -113,6 +113,31 @@ static int state_json_for_hooks(const StateData *s, ContainerStatus status, char
         return json_out_oci_state(s, container_status_to_string(status), ret);
 }
 
+/* linux.seccomp.listenerPath: the notify listener goes to the agent with the container process state
+ * (runtime spec, config-linux "listenerPath"): pid is the process the filter belongs to. */
+static int send_seccomp_listener(const SeccompProgram *seccomp, int listener, const StateData *s, pid_t pid,
+                                 ContainerStatus status) {
+        _cleanup_free_ char *state = NULL, *metadata = NULL, *msg = NULL;
+        int r;
+
+        if (listener < 0)
+                return 0;
+        if (!seccomp->listener_path)
+                return log_error_errno(EINVAL, "linux.seccomp: SCMP_ACT_NOTIFY needs listenerPath");
+        r = json_out_oci_state(s, container_status_to_string(status), &state);
+        if (r < 0)
+                return log_oom();
+        metadata = json_out_escape(seccomp->listener_metadata ?: "");
+        if (!metadata)
+                return log_oom();
+        r = asprintf_safe(&msg, "{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],\"pid\":%d,"
+                          "\"metadata\":\"%s\",\"state\":%s}", s->oci_version ?: "1.2.0", (int) pid, metadata,
+                          state);
+        if (r < 0)
+                return log_oom();
+        return seccomp_send_listener(seccomp->listener_path, listener, msg);
+}
+
 /* Runs hooks inside the box: in a child that joins the holder's namespaces and root. */
 static int hooks_run_in_box(const OciHook *hooks, size_t n, const char *state, const char *what,
                             pid_t holder, const bool *join_ns) {
@@ -286,7 +311,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         _cleanup_(state_data_freep) StateData *s = NULL;
         _cleanup_(seccomp_program_freep) SeccompProgram *seccomp = NULL;
         _cleanup_free_ char *bundle = NULL, *config_path = NULL, *dir = NULL, *fifo = NULL, *cache = NULL;
-        _cleanup_close_ int lock = -1, master = -1;
+        _cleanup_close_ int lock = -1, master = -1, listener = -1;
         _cleanup_bus_ Bus *bus = NULL;
         PlanContext ctx;
         Box box = {};
@@ -431,7 +456,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                         .fifo_path = fifo,
                         .preserve_fds = o->preserve_fds,
                 };
-                r = spawn_process(&so, &pid, &master, NULL);
+                r = spawn_process(&so, &pid, &master, &listener);
                 if (r < 0)
                         goto fail;
 
@@ -449,6 +474,10 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                         log_error_errno(r, "The container process exited during create");
                         goto fail;
                 }
+                r = send_seccomp_listener(seccomp, listener, s, pid, CONTAINER_CREATING);
+                if (r < 0)
+                        goto fail;
+                listener = safe_close(listener);
         } else {
                 /* Without a process the box alone stands for the container; start will refuse. */
                 s->pid = box.holder_pid;
@@ -928,7 +957,7 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
         _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_(seccomp_program_freep) SeccompProgram *seccomp = NULL;
         _cleanup_free_ char *dir = NULL, *error = NULL, *cache = NULL;
-        _cleanup_close_ int lock = -1, master = -1;
+        _cleanup_close_ int lock = -1, master = -1, listener = -1;
         PlanContext ctx;
         pid_t pid;
         int r;
@@ -981,9 +1010,15 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
                 .seccomp = seccomp,
                 .preserve_fds = o->preserve_fds,
         };
-        r = spawn_process(&so, &pid, &master, NULL);
+        r = spawn_process(&so, &pid, &master, &listener);
         if (r < 0)
                 return r;
+        r = send_seccomp_listener(seccomp, listener, s, pid, status);
+        if (r < 0) {
+                kill(pid, SIGKILL);
+                return r;
+        }
+        listener = safe_close(listener);
 
         if (master >= 0 && o->console_socket) {
                 r = console_send_fd(o->console_socket, master);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/personality.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -266,8 +267,32 @@ static void report(void) {
         key_int("ioprio", syscall(SYS_ioprio_get, 1, 0));
         key_int("personality", personality(0xffffffff));
 
+        /* the fds the process was given (the one reading the directory left out) */
+        key("fds");
+        putchar('[');
+        {
+                DIR *d = opendir("/proc/self/fd");
+                struct dirent *de;
+                bool comma = false;
+                while (d && (de = readdir(d)))
+                        if (de->d_name[0] != '.' && atoi(de->d_name) != dirfd(d)) {
+                                printf("%s%s", comma ? "," : "", de->d_name);
+                                comma = true;
+                        }
+                if (d)
+                        closedir(d);
+        }
+        putchar(']');
+
         key_int("stdin_isatty", isatty(0));
         key_int("stdout_isatty", isatty(1));
+        {
+                struct winsize ws = {};
+                if (ioctl(1, TIOCGWINSZ, &ws) == 0) {
+                        key("winsize");
+                        printf("[%u,%u]", ws.ws_row, ws.ws_col);
+                }
+        }
 
         fputs("\n}\n", stdout);
         fflush(stdout);
@@ -284,7 +309,8 @@ static int usage(void) {
               "  sleep SECONDS   sleep\n"
               "  exit CODE       exit with CODE\n"
               "  kill-self SIG   send SIG to itself\n"
-              "  wait-signal     pause until a signal arrives, print its number\n",
+              "  wait-signal     pause until a signal arrives, print its number\n"
+              "  syscall NAME    try sethostname, add_key, unshare (CLONE_NEWUTS), print {\"errno\":N}\n",
               stderr);
         return 2;
 }
@@ -342,6 +368,16 @@ int main(int argc, char *argv[]) {
                                 result_errno(fd);
                                 if (fd >= 0)
                                         close(fd);
+                        } else if (strcmp(a, "syscall") == 0) {
+                                if (strcmp(arg, "sethostname") == 0)
+                                        result_errno(sethostname("probe", 5));
+                                else if (strcmp(arg, "add_key") == 0)
+                                        /* KEY_SPEC_PROCESS_KEYRING */
+                                        result_errno((int) syscall(SYS_add_key, "user", "probe", "v", 1, -2));
+                                else if (strcmp(arg, "unshare") == 0)
+                                        result_errno(unshare(CLONE_NEWUTS));
+                                else
+                                        return usage();
                         } else if (strcmp(a, "echo") == 0) {
                                 printf("%s\n", arg);
                                 fflush(stdout);
