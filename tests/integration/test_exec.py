@@ -88,8 +88,8 @@ def test_exec_process_file(rt, running, work):
     assert int(seen["caps"]["CapEff"], 16) == cap_mask(caps["ambient"])
     assert seen["no_new_privs"] == 1
     assert seen["rlimits"]["RLIMIT_NOFILE"] == {"soft": 256, "hard": 2048}
-    assert seen["oom_score_adj"] == 321
-    if rt.kind != "runc":
+    if rt.kind != "runc":  # runc 1.1.5 exec ignores oomScoreAdj and predates the two below
+        assert seen["oom_score_adj"] == 321
         assert (seen["sched_policy"], seen["nice"]) == (3, 7)  # SCHED_BATCH
         assert seen["ioprio"] == (2 << 13) | 3
     # in the container's namespaces, not the host's
