@@ -121,6 +121,64 @@ class Conmon:
                 continue
         raise ConmonError(f"no message on the sync pipe (got {buf!r})")
 
+    def exec(self, process, tty=False, timeout=60):
+        """Runs a process in the container as podman exec does: a new conmon with --exec and the
+        process.json in a file (conmon runs `exec --detach --pid-file F --process F [--tty
+        --console-socket S]`). Returns (exit code, [(stream, text)] from conmon's log)."""
+        n = len(list(self.dir.glob("exec-*"))) + 1
+        d = self.dir / f"exec-{n}"
+        d.mkdir()
+        spec = d / "exec-process.json"
+        spec.write_text(json.dumps(process))
+        exit_dir = d / "exits"
+        exit_dir.mkdir()
+        log = d / "exec.log"
+        a = ["conmon", "--api-version", "1", "-c", self.cid, "-u", f"exec{n}", "-r", str(self.rt.path),
+             "-b", str(d), "-p", str(d / "exec_pid"), "-n", self.cid, "--exit-dir", str(exit_dir),
+             "--full-attach", "-l", f"k8s-file:{log}", "--log-level", "debug",
+             "--runtime-arg", "--root", "--runtime-arg", str(self.rt.root),
+             "--runtime-arg", "--log-format=json", "--runtime-arg", "--log", f"--runtime-arg={d / 'oci-log'}",
+             "-e", "--exec-process-spec", str(spec)]
+        if tty:
+            a.append("-t")
+        r, w = os.pipe()
+        env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), "HOME": "/root",
+               "XDG_RUNTIME_DIR": "", "_OCI_SYNCPIPE": str(w)}
+        try:
+            with open(d / "conmon.stderr", "w") as err:
+                reaper = subprocess.Popen(["/usr/bin/python3", "-c", REAPER] + a, env=env, pass_fds=(w,),
+                                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
+                                          text=True)
+            os.close(w)
+            w = -1
+            try:
+                rc = reaper.stdout.readline().strip()
+                if rc != "0":
+                    raise ConmonError(f"conmon exited {rc or '?'}: {(d / 'conmon.stderr').read_text()}")
+                msg = self._read_sync(r, timeout)
+                if msg.get("data", -1) <= 0:
+                    raise ConmonError(f"exec failed: {msg}")
+                reaper.wait(timeout=timeout)
+                files = list(exit_dir.iterdir())
+                if len(files) != 1:
+                    raise ConmonError(f"exit dir holds {files}: {(d / 'conmon.stderr').read_text()}")
+                code = int(files[0].read_text().strip())
+            finally:
+                if reaper.poll() is None:
+                    reaper.kill()
+                    reaper.wait()
+                reaper.stdout.close()
+        finally:
+            if w >= 0:
+                os.close(w)
+            os.close(r)
+        out = []
+        for line in log.read_text().splitlines() if log.exists() else []:
+            parts = line.split(" ", 3)
+            if len(parts) == 4:
+                out.append((parts[1], parts[3]))
+        return code, out
+
     def conmon_pid(self):
         try:
             return int(self.conmon_pid_file.read_text())

@@ -59,3 +59,20 @@ def test_failing_create_is_reported(rt, conmon_ctr):
         c.create()
     assert "no such file or directory" in str(e.value).lower(), e.value
     assert_not_found(rt, rt("state", c.cid))
+
+
+@pytest.mark.parametrize("tty", [False, True])
+def test_exec(rt, conmon_ctr, tty):
+    """podman exec [-t]: conmon runs `exec --detach [--tty --console-socket S]` with the process in
+    a file, reaps the process and records its exit code; the output reaches conmon's log."""
+    c = conmon_ctr(["sleep", "600"])
+    c.create()
+    c.start()
+    rt.wait_status(c.cid, "running")
+    proc = {"terminal": tty, "user": {"uid": 0, "gid": 0}, "args": ["/probe", "echo", "from exec", "exit", "4"],
+            "env": ["PATH=/bin", "TERM=xterm"], "cwd": "/"}
+    code, out = c.exec(proc, tty=tty)
+    assert code == 4
+    assert any("from exec" in text for _, text in out), out
+    # the container goes on
+    assert rt.status(c.cid) == "running"
