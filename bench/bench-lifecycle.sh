@@ -4,7 +4,8 @@
 # machine: sequential (median of N) and 50 at once (wall time), plus the resident memory per running
 # container. Prints ratios against runc. A benchmark, not a test: run it as root, by hand.
 #
-# usage: bench/bench-lifecycle.sh [NSPAWN_OCI_BINARY]   env: ROUNDS (default 20), PARALLEL (default 50)
+# usage: bench/bench-lifecycle.sh [NSPAWN_OCI_BINARY]   env: ROUNDS (default 20), PARALLEL (default 50),
+#        SECCOMP=podman (every container gets podman's default seccomp profile, tests/integration/data)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,12 +40,20 @@ mkdir -p "$work/rootfs/bin" "$work/rootfs/usr" "$work/rootfs/proc" "$work/rootfs
 cp /bin/busybox "$work/rootfs/bin/"
 for a in true sleep sh; do ln -s busybox "$work/rootfs/bin/$a"; done
 
+SECCOMP_FROM=
+case ${SECCOMP:-} in
+    "") ;;
+    podman) SECCOMP_FROM=$top/tests/integration/data/podman-run-default.json ;;
+    *) echo "bench-lifecycle: SECCOMP=podman or nothing" >&2; exit 2 ;;
+esac
+
 bundle() { # DIR ARGS_JSON
     mkdir -p "$1"
-    :
-    (cd "$1" && runc spec && python3 - "$2" "$work/rootfs" <<'PY'
+    (cd "$1" && runc spec && python3 - "$2" "$work/rootfs" "$SECCOMP_FROM" <<'PY'
 import json, sys
 c = json.load(open("config.json"))
+if sys.argv[3]:
+    c["linux"]["seccomp"] = json.load(open(sys.argv[3]))["linux"]["seccomp"]
 c["process"]["args"] = json.loads(sys.argv[1])
 c["process"]["terminal"] = False
 c["root"]["readonly"] = False
@@ -120,6 +129,7 @@ for rt in "${!RUNTIMES[@]}"; do
     "$bin" --root "$st" delete -f "mem-$rt"
 done
 
+[ -z "$SECCOMP_FROM" ] || echo "seccomp profile: $SECCOMP_FROM"
 printf '%-12s %16s %18s %16s\n' runtime "lifecycle ms" "${PARALLEL} at once ms" "RSS kB/ctr"
 for rt in nspawn-oci runc crun; do
     [ -n "${SEQ[$rt]:-}" ] || continue

@@ -597,9 +597,10 @@ static int apply_caps(const ProcessContext *ctx, int last) {
                 if (!(amb & (UINT64_C(1) << c)))
                         continue;
                 /* The kernel allows an ambient capability only when it is permitted and
-                 * inheritable; runc warns and goes on in that case, so do we. */
+                 * inheritable; runc goes on silently in that case (runc's own default spec asks
+                 * for it), so do we, with a debug line: a warning on every run and exec is noise. */
                 if (!(prm & inh & (UINT64_C(1) << c))) {
-                        log_warning(
+                        log_debug(
                                 "process.capabilities.ambient: %s is not both permitted and inheritable, "
                                 "ignoring",
                                 strna(oci_capability_to_string(c)));
