@@ -300,6 +300,15 @@ int cgroup_apply_writes(pid_t like, const CgroupWrite *w, size_t n) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to find the %s cgroup of the container: %m",
                                                isempty(w[i].controller) ? "unified" : w[i].controller);
+                /* a limit on a hierarchy's root would bind the whole machine: a unit has none of its
+                 * own in a controller that systemd does not manage (a systemd that booted with the
+                 * cgroup v1 controllers read-only) */
+                if (streq(path, "/")) {
+                        log_warning("The container has no %s cgroup of its own: %s=%s not set, ignoring",
+                                    isempty(w[i].controller) ? "unified" : w[i].controller, w[i].file,
+                                    w[i].value);
+                        continue;
+                }
                 if (isempty(w[i].controller))
                         p = strjoin(cgroup_unified() ? CGROUP_ROOT : CGROUP_ROOT "/unified", path, "/", w[i].file);
                 else {

@@ -1427,11 +1427,6 @@ static int plan_argv(Builder *b) {
                 if (r < 0)
                         return r;
         }
-        if (b->c->root_readonly) {
-                r = strv_extend(a, "--read-only");
-                if (r < 0)
-                        return r;
-        }
         STRV_FOREACH(o, b->options) {
                 r = strv_extend(a, *o);
                 if (r < 0)
@@ -1446,13 +1441,20 @@ static int plan_argv(Builder *b) {
         return strv_extend(a, HOLDER_IN_BOX);
 }
 
+/* The remount that makes / read-only comes after every step that may create a file or mount point. */
+static int step_order(const PlanStep *s) {
+        if (s->type == PLAN_STEP_REMOUNT && streq(s->path, "/"))
+                return _PLAN_STEP_TYPE_MAX;
+        return step_rank(s->type);
+}
+
 /* A stable insertion sort by phase: within a phase the config's order is kept. */
 static void steps_sort(PlanStep *s, size_t n) {
         for (size_t i = 1; i < n; i++) {
                 PlanStep x = s[i];
                 size_t j = i;
 
-                for (; j > 0 && step_rank(s[j - 1].type) > step_rank(x.type); j--)
+                for (; j > 0 && step_order(s + j - 1) > step_order(&x); j--)
                         s[j] = s[j - 1];
                 s[j] = x;
         }
@@ -1496,7 +1498,13 @@ int plan_build(const OciConfig *c, const PlanContext *ctx, Plan **ret) {
         if (r < 0)
                 goto fail;
         if (c->root_readonly) {
-                r = entry(&b, "root.readonly", PLAN_FATE_NSPAWN, "--read-only");
+                /* not nspawn's --read-only: nspawn creates the mount points of the engine's binds
+                 * (/etc/hosts, …) in the root after making it read-only, and fails; runc too makes /
+                 * read-only last, once everything is mounted */
+                r = step_path(&b, PLAN_STEP_REMOUNT, "/", NULL, MS_RDONLY);
+                if (r >= 0)
+                        r = entry(&b, "root.readonly", PLAN_FATE_POST,
+                                  "remount / read-only once the box is built");
                 if (r < 0)
                         goto fail;
         }
