@@ -101,6 +101,103 @@ static unsigned long mount_flags_of(const char *path) {
         return f;
 }
 
+/* One mount point's per-mount flags changed, the others kept (a bind remount replaces them all). */
+static int remount_one(const char *path, unsigned long set, unsigned long clear) {
+        unsigned long f = ((mount_flags_of(path) | set) & ~clear) & ~MS_REC;
+        struct statvfs st;
+
+        if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | f, NULL) < 0)
+                return negative_errno();
+        /* nspawn makes some of its file systems read-only as a whole (the tmpfs on /sys/fs/cgroup):
+         * writable then needs the file system remounted, with its own options kept */
+        if ((clear & MS_RDONLY) && statvfs(path, &st) >= 0 && (st.f_flag & ST_RDONLY) &&
+            mount(NULL, path, NULL, MS_REMOUNT | f, NULL) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* Undoes the octal escapes of /proc/self/mountinfo (\040 for a space) in place. */
+static void unescape_mountinfo(char *s) {
+        char *t = s;
+
+        for (; *s; s++, t++) {
+                if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
+                    s[3] <= '7') {
+                        *t = (char) ((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+                        s += 3;
+                } else
+                        *t = *s;
+        }
+        *t = 0;
+}
+
+/* The holder's mountinfo, opened on the host's /proc before entering the box: in the box's /proc this
+ * process (not a member of the box's pid namespace) has no /proc/self. It shows mount points relative
+ * to the holder's root, the box's. */
+static int mountinfo_fd = -1;
+
+static int read_mountinfo(char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        size_t n = 0, size = 0;
+
+        if (mountinfo_fd < 0)
+                return -EBADF;
+        if (lseek(mountinfo_fd, 0, SEEK_SET) < 0)
+                return negative_errno();
+        for (;;) {
+                ssize_t k;
+
+                if (size - n < 4096) {
+                        char *b = realloc(buf, size + 65536);
+                        if (!b)
+                                return -ENOMEM;
+                        buf = b;
+                        size += 65536;
+                }
+                k = read(mountinfo_fd, buf + n, size - n - 1);
+                if (k < 0)
+                        return negative_errno();
+                if (k == 0)
+                        break;
+                n += k;
+        }
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+/* MS_REC: the mounts below path too, in the order they were mounted (parents first). */
+static int remount(const char *path, unsigned long set, unsigned long clear) {
+        _cleanup_free_ char *info = NULL;
+        size_t n = strlen(path);
+        int r;
+
+        r = remount_one(path, set, clear);
+        if (r < 0 || !(set & MS_REC))
+                return r;
+        r = read_mountinfo(&info);
+        if (r < 0)
+                return r;
+        for (char *line = info, *next; line && *line; line = next) {
+                char mp[PATH_MAX];
+
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                /* id parent major:minor root mount-point … */
+                if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+                        continue;
+                unescape_mountinfo(mp);
+                if (strncmp(mp, path, n) != 0 || mp[n] != '/')
+                        continue;
+                r = remount_one(mp, set, clear);
+                /* a mount hidden under a later one cannot be reached by its path: skip it */
+                if (r < 0 && r != -EINVAL && r != -ENOENT)
+                        return r;
+        }
+        return 0;
+}
+
 static int write_sysctl(const char *key, const char *value) {
         _cleanup_free_ char *path = strjoin("/proc/sys/", key);
         _cleanup_close_ int fd = -1;
@@ -142,10 +239,7 @@ static int do_step(const PlanStep *s) {
         case PLAN_STEP_DOMAINNAME:
                 return setdomainname(s->value, strlen(s->value)) < 0 ? negative_errno() : 0;
         case PLAN_STEP_REMOUNT:
-                if (mount(NULL, s->path, NULL, MS_REMOUNT | MS_BIND | mount_flags_of(s->path) | s->flags,
-                          NULL) < 0)
-                        return negative_errno();
-                return 0;
+                return remount(s->path, s->flags, s->clear_flags);
         case PLAN_STEP_READONLY:
                 /* Paths missing from the image are skipped, as runc does. */
                 if (stat(s->path, &st) < 0)
@@ -195,7 +289,15 @@ int box_steps_run(pid_t holder, const bool *join_ns, const PlanStep *steps, size
                 return log_error_errno(errno, "Failed to fork: %m");
         if (pid == 0) {
                 const char *what = NULL;
+                char path[64];
                 int r;
+
+                snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int) holder);
+                mountinfo_fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (mountinfo_fd < 0) {
+                        log_error_errno(errno, "Failed to open %s: %m", path);
+                        _exit(1);
+                }
 
                 /* Namespaced sysctls and names first, before the mount namespace: the box's /proc/sys is
                  * read-only, the host's is not, and its files act on the writer's own namespaces. */

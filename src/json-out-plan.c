@@ -140,6 +140,8 @@ static json_object *step_to_json(const PlanStep *s) {
                 r = add_string(o, "path", s->path);
                 if (r >= 0)
                         r = add(o, "flags", flags_to_json(s->flags));
+                if (r >= 0 && s->clear_flags)
+                        r = add(o, "clear", flags_to_json(s->clear_flags));
                 break;
         case PLAN_STEP_READONLY:
         case PLAN_STEP_MASK:

@@ -733,35 +733,130 @@ static int plan_names(Builder *b) {
         return 0;
 }
 
-/* The API file systems nspawn mounts itself, at the place and of the types the engines ask for. */
-static bool mount_is_api(const OciMount *m) {
-        static const struct {
-                const char *dest;
-                const char *types;
-        } api[] = {
-                { "/proc", "proc" },
-                { "/sys", "sysfs" },
-                { "/dev", "tmpfs devtmpfs" },
-                { "/dev/pts", "devpts" },
-                { "/dev/shm", "tmpfs shm" },
-                { "/dev/mqueue", "mqueue" },
-                { "/sys/fs/cgroup", "cgroup cgroup2" },
-        };
+/* The API file systems nspawn 252 mounts itself (nspawn-mount.c's mount table), with its flags and
+ * data: an OCI mount of one of them is nspawn's, with the flags made as asked by a remount. */
+static const struct {
+        const char *dest;
+        const char *types;
+        unsigned long flags;
+        const char *data;     /* nspawn's, comma-separated */
+        bool recursive;       /* the flags asked for hold for the mounts below as well */
+} api_mounts[] = {
+        { "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", false },
+        { "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", true },
+        { "/dev", "tmpfs devtmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755", false },
+        { "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620,gid=5", false },
+        { "/dev/shm", "tmpfs shm", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777", false },
+        { "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", false },
+        { "/sys/fs/cgroup", "cgroup cgroup2", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", true },
+};
 
-        for (size_t i = 0; i < ELEMENTSOF(api); i++) {
-                const char *t = api[i].types;
+static int mount_api_index(const OciMount *m) {
+        for (size_t i = 0; i < ELEMENTSOF(api_mounts); i++) {
+                const char *t = api_mounts[i].types;
                 size_t n;
 
-                if (!streq(m->destination, api[i].dest))
+                if (!streq(m->destination, api_mounts[i].dest))
                         continue;
                 if (!m->type)
-                        return false;
+                        return -1;
                 n = strlen(m->type);
                 for (const char *x = t; (x = strstr(x, m->type)); x += n)
                         if ((x == t || x[-1] == ' ') && (x[n] == ' ' || x[n] == 0))
-                                return true;
+                                return (int) i;
         }
+        return -1;
+}
+
+static bool option_in_list(const char *list, const char *o) {
+        size_t n = strlen(o);
+
+        for (const char *x = list; (x = strstr(x, o)); x += n)
+                if ((x == list || x[-1] == ',') && (x[n] == ',' || x[n] == 0))
+                        return true;
         return false;
+}
+
+static int str_append(char **s, const char *sep, const char *t);
+
+/* "mode=0620" is nspawn's "mode=620" */
+static bool mode_matches(const char *data, const char *o) {
+        const char *m = strstr(data, "mode=");
+        char *end;
+
+        if (!startswith(o, "mode="))
+                return false;
+        while (m && m != data && m[-1] != ',')
+                m = strstr(m + 1, "mode=");
+        if (!m)
+                return false;
+        return strtoul(m + 5, NULL, 8) == strtoul(o + 5, &end, 8) && *end == 0;
+}
+
+/* An OCI mount of an API file system: nspawn's mount stands; the flags that differ are remounted. */
+static int plan_api_mount(Builder *b, const char *field, const OciMount *m, size_t api) {
+        static const struct {
+                const char *set, *clear;
+                unsigned long flag;
+        } fl[] = {
+                { "ro", "rw", MS_RDONLY },
+                { "nosuid", "suid", MS_NOSUID },
+                { "nodev", "dev", MS_NODEV },
+                { "noexec", "exec", MS_NOEXEC },
+        };
+        const unsigned long have = api_mounts[api].flags;
+        _cleanup_free_ char *remount = NULL, *not_applied = NULL;
+        unsigned long set = 0, clear = 0;
+        int r;
+
+        STRV_FOREACH(o, m->options) {
+                bool known = false;
+
+                for (size_t i = 0; i < ELEMENTSOF(fl); i++) {
+                        if (streq(*o, fl[i].set)) {
+                                set |= fl[i].flag;
+                                clear &= ~fl[i].flag;
+                        } else if (streq(*o, fl[i].clear)) {
+                                clear |= fl[i].flag;
+                                set &= ~fl[i].flag;
+                        } else
+                                continue;
+                        known = true;
+                }
+                if (known || option_in_list(api_mounts[api].data, *o) || mode_matches(api_mounts[api].data, *o) ||
+                    (streq(*o, "strictatime") && (have & MS_STRICTATIME)) ||
+                    (streq(*o, "relatime") && !(have & MS_STRICTATIME)))
+                        continue;
+                r = str_append(&not_applied, ",", *o);
+                if (r < 0)
+                        return r;
+        }
+        /* nspawn's mounts below /sys differ in ro/rw (the container's own cgroup hierarchy is
+         * writable): a recursive ro or rw is always done */
+        set &= ~(have & ~(api_mounts[api].recursive ? MS_RDONLY : 0));
+        clear &= have | (api_mounts[api].recursive ? MS_RDONLY : 0);
+        for (size_t i = 0; i < ELEMENTSOF(fl); i++)
+                if (((set | clear) & fl[i].flag) &&
+                    str_append(&remount, ",", set & fl[i].flag ? fl[i].set : fl[i].clear) < 0)
+                        return -ENOMEM;
+        if (set || clear) {
+                PlanStep s = {
+                        .type = PLAN_STEP_REMOUNT,
+                        .path = strdup(m->destination),
+                        .flags = set | (api_mounts[api].recursive ? MS_REC : 0),
+                        .clear_flags = clear,
+                };
+                if (!s.path)
+                        return -ENOMEM;
+                r = step(b, s);
+                if (r < 0)
+                        return r;
+        }
+        return entry(b, field, set || clear ? PLAN_FATE_POST : PLAN_FATE_NSPAWN,
+                     "%s on %s: systemd-nspawn's own%s%s%s%s%s%s", m->type, m->destination,
+                     remount ? ", remounted " : "", strempty(remount),
+                     remount && api_mounts[api].recursive ? " with the mounts below it" : "",
+                     not_applied ? " (not applied: " : "", strempty(not_applied), not_applied ? ")" : "");
 }
 
 static const char * const tmpfs_data_options[] = {
@@ -817,16 +912,8 @@ static int plan_mount(Builder *b, size_t i) {
                         bind = rbind = true;
         }
 
-        if (!bind && mount_is_api(m)) {
-                _cleanup_free_ char *list = NULL;
-
-                STRV_FOREACH(o, m->options)
-                        if (str_append(&list, ",", *o) < 0)
-                                return -ENOMEM;
-                return entry(b, field, PLAN_FATE_IGNORED, "%s on %s: provided by systemd-nspawn%s%s%s",
-                             m->type, m->destination, list ? " (options not applied: " : "", strempty(list),
-                             list ? ")" : "");
-        }
+        if (!bind && mount_api_index(m) >= 0)
+                return plan_api_mount(b, field, m, (size_t) mount_api_index(m));
 
         if (!bind && !(m->type && streq(m->type, "tmpfs")))
                 return entry(b, field, PLAN_FATE_UNHANDLED, "not handled yet: mount type \"%s\" on %s",

@@ -61,7 +61,8 @@ typedef struct PlanJoin {
 
 typedef enum PlanStepType {
         PLAN_STEP_SYSCTL,        /* path = key (dots), value */
-        PLAN_STEP_REMOUNT,       /* path, flags: MS_* to add to an existing mount */
+        PLAN_STEP_REMOUNT,       /* path, flags: MS_* to add to an existing mount, clear_flags: to take
+                                  * away; MS_REC in flags: every mount below path as well */
         PLAN_STEP_READONLY,      /* path: bind onto itself, remount read-only */
         PLAN_STEP_MASK,          /* path: /dev/null over files, an empty read-only tmpfs over dirs */
         PLAN_STEP_MKNOD,         /* path, mode (with S_IFCHR/S_IFBLK/S_IFIFO), dev, uid, gid */
@@ -76,6 +77,7 @@ typedef struct PlanStep {
         char *path;
         char *value;
         unsigned long flags;
+        unsigned long clear_flags;
         mode_t mode;
         dev_t dev;
         uid_t uid;

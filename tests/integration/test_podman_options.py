@@ -140,3 +140,21 @@ def test_podman_pod(podman):
         assert lines[3] == pod
     finally:
         podman("pod", "rm", "-f", "-t", "0", pod, env=env)
+
+
+def mount_flags(out):
+    return {line.split()[1]: line.split()[3].split(",") for line in out.strip().splitlines()}
+
+
+def test_podman_mount_flags(podman):
+    # podman asks /sys and /sys/fs/cgroup read-only (the cgroup hierarchies below it too), /dev noexec;
+    # --privileged asks them writable
+    out = run(podman, cmd="grep -E ' /(dev|sys|sys/fs/cgroup/[^ ]+) ' /proc/mounts")
+    flags = mount_flags(out)
+    cgroups = [f for m, f in flags.items() if m.startswith("/sys/fs/cgroup/")]
+    assert "ro" in flags["/sys"] and cgroups and all("ro" in f for f in cgroups), out
+    assert "noexec" in flags["/dev"] and "nosuid" in flags["/dev"], out
+    out = run(podman, "--privileged", cmd="grep -E ' /(sys|sys/fs/cgroup/[^ ]+) ' /proc/mounts")
+    flags = mount_flags(out)
+    cgroups = [f for m, f in flags.items() if m.startswith("/sys/fs/cgroup/")]
+    assert "rw" in flags["/sys"] and cgroups and all("rw" in f for f in cgroups), out

@@ -152,7 +152,11 @@ static void test_base(void) {
         c.root_readonly = true;
         p = build(&c, &ctx_systemd);
         tap_is_str(p ? p->rootfs : NULL, "/bundles/c1/rootfs", "./rootfs/ is normalised");
-        tap_ok(p && has(p->nspawn_argv, "--read-only"), "root.readonly → --read-only");
+        tap_ok(p && !has(p->nspawn_argv, "--read-only") && p->n_steps > 0 &&
+                       p->steps[p->n_steps - 1].type == PLAN_STEP_REMOUNT &&
+                       streq(p->steps[p->n_steps - 1].path, "/") &&
+                       p->steps[p->n_steps - 1].flags == MS_RDONLY,
+               "root.readonly → / remounted read-only, last");
         plan_free(p);
 
         c.root_path = (char *) "/var/lib/x/merged";
@@ -334,8 +338,7 @@ static void test_mounts(void) {
         c.mounts = m;
         c.n_mounts = ELEMENTSOF(m);
         p = build(&c, &ctx_systemd);
-        is_entry(p, "mounts[0]", PLAN_FATE_IGNORED,
-                 "proc on /proc: provided by systemd-nspawn (options not applied: nosuid,noexec,nodev)");
+        is_entry(p, "mounts[0]", PLAN_FATE_NSPAWN, "proc on /proc: systemd-nspawn's own");
         is_entry(p, "mounts[1]", PLAN_FATE_NSPAWN,
                  "--bind=/srv/shm:/dev/shm:norbind; remount nosuid,noexec,nodev; rprivate ignored: nspawn's "
                  "mounts do not propagate to or from the host");
@@ -366,6 +369,44 @@ static void test_mounts(void) {
         tap_ok(p && streq(p->nspawn_argv[strv_length(p->nspawn_argv) - 3],
                           "--bind-ro=/usr/libexec/nspawn-oci/nspawn-oci-init:/run/.nspawn-oci-init"),
                "the holder is bound last");
+        plan_free(p);
+}
+
+static void test_api_mounts(void) {
+        char *sys_rw[] = { (char *) "nosuid", (char *) "noexec", (char *) "nodev", (char *) "rw", NULL };
+        char *dev_opts[] = { (char *) "nosuid", (char *) "noexec", (char *) "strictatime", (char *) "mode=755",
+                             (char *) "size=65536k", NULL };
+        char *pts_opts[] = { (char *) "nosuid", (char *) "noexec", (char *) "newinstance",
+                             (char *) "ptmxmode=0666", (char *) "mode=0620", (char *) "gid=5", NULL };
+        char *cg_ro[] = { (char *) "rprivate", (char *) "nosuid", (char *) "ro", NULL };
+        OciMount m[] = {
+                { .destination = (char *) "/sys", .type = (char *) "sysfs", .options = sys_rw },
+                { .destination = (char *) "/dev", .type = (char *) "tmpfs", .options = dev_opts },
+                { .destination = (char *) "/dev/pts", .type = (char *) "devpts", .options = pts_opts },
+                { .destination = (char *) "/sys/fs/cgroup", .type = (char *) "cgroup", .options = cg_ro },
+        };
+        OciConfig c = base();
+        const PlanStep *s;
+        Plan *p;
+
+        c.mounts = m;
+        c.n_mounts = ELEMENTSOF(m);
+        p = build(&c, &ctx_systemd);
+        is_entry(p, "mounts[0]", PLAN_FATE_POST,
+                 "sysfs on /sys: systemd-nspawn's own, remounted rw with the mounts below it");
+        s = find_step(p, PLAN_STEP_REMOUNT, "/sys");
+        tap_ok(s && s->flags == MS_REC && s->clear_flags == MS_RDONLY, "/sys: rw, recursively");
+        is_entry(p, "mounts[1]", PLAN_FATE_POST,
+                 "tmpfs on /dev: systemd-nspawn's own, remounted noexec (not applied: size=65536k)");
+        s = find_step(p, PLAN_STEP_REMOUNT, "/dev");
+        tap_ok(s && s->flags == MS_NOEXEC && s->clear_flags == 0, "/dev: noexec added, nothing else");
+        is_entry(p, "mounts[2]", PLAN_FATE_NSPAWN, "devpts on /dev/pts: systemd-nspawn's own");
+        tap_ok(!find_step(p, PLAN_STEP_REMOUNT, "/dev/pts"), "/dev/pts as asked: no remount");
+        is_entry(p, "mounts[3]", PLAN_FATE_POST,
+                 "cgroup on /sys/fs/cgroup: systemd-nspawn's own, remounted ro with the mounts below it "
+                 "(not applied: rprivate)");
+        s = find_step(p, PLAN_STEP_REMOUNT, "/sys/fs/cgroup");
+        tap_ok(s && s->flags == (MS_RDONLY | MS_REC), "/sys/fs/cgroup: ro, recursively");
         plan_free(p);
 }
 
@@ -536,6 +577,7 @@ int main(void) {
         test_user_namespace();
         test_names();
         test_mounts();
+        test_api_mounts();
         test_paths_sysctl_devices();
         test_cgroups_path();
         test_rejections();
