@@ -40,6 +40,24 @@ SeccompProgram *seccomp_program_free(SeccompProgram *p) {
         return NULL;
 }
 
+/* libseccomp's names are the OCI names without the prefix, in lower case; 0: unknown. */
+static uint32_t arch_resolve(const char *oci_name) {
+        char name[64];
+        size_t i;
+
+        if (!startswith(oci_name, "SCMP_ARCH_") || strlen(oci_name) - 10 >= sizeof(name))
+                return 0;
+        for (i = 0; oci_name[10 + i]; i++)
+                name[i] = (char) ((oci_name[10 + i] >= 'A' && oci_name[10 + i] <= 'Z') ? oci_name[10 + i] + 32
+                                                                                   : oci_name[10 + i]);
+        name[i] = 0;
+        return seccomp_arch_resolve_name(name);
+}
+
+bool seccomp_arch_supported(const char *oci_name) {
+        return arch_resolve(oci_name) != 0;
+}
+
 static uint32_t action_to_scmp(OciSeccompAction a, const OciOptUint *errno_ret) {
         uint32_t e = errno_ret && errno_ret->set ? (uint32_t) errno_ret->v : EPERM;
 
@@ -108,6 +126,21 @@ static bool kernel_has_filter_flag(unsigned flag) {
                 /* only valid together with NEW_LISTENER */
                 flag |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
         return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flag, NULL) < 0 && errno == EFAULT;
+}
+
+const char * const *seccomp_known_flags(void) {
+        static const char *names[ELEMENTSOF(filter_flag_table) + 1];
+
+        for (size_t i = 0; i < ELEMENTSOF(filter_flag_table); i++)
+                names[i] = filter_flag_table[i].name;
+        return names;
+}
+
+bool seccomp_kernel_has_flag(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(filter_flag_table); i++)
+                if (streq(name, filter_flag_table[i].name))
+                        return kernel_has_filter_flag(filter_flag_table[i].flag);
+        return false;
 }
 
 static int filter_flags(const OciSeccomp *s, bool notify, unsigned *ret) {
@@ -278,19 +311,8 @@ static int compile_bpf(const OciSeccomp *s, void **ret_bpf, size_t *ret_size) {
         (void) seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 
         STRV_FOREACH(a, s->architectures) {
-                /* libseccomp's names are the OCI names without the prefix, in lower case */
-                char name[64];
-                uint32_t arch;
-                size_t i;
+                uint32_t arch = arch_resolve(*a);
 
-                if (!startswith(*a, "SCMP_ARCH_") || strlen(*a) - 10 >= sizeof(name))
-                        return log_error_errno(
-                                EINVAL, "linux.seccomp.architectures: unknown architecture \"%s\"", *a);
-                for (i = 0; (*a)[10 + i]; i++)
-                        name[i] = (char) (((*a)[10 + i] >= 'A' && (*a)[10 + i] <= 'Z') ? (*a)[10 + i] + 32
-                                                                                       : (*a)[10 + i]);
-                name[i] = 0;
-                arch = seccomp_arch_resolve_name(name);
                 if (arch == 0)
                         return log_error_errno(
                                 EINVAL, "linux.seccomp.architectures: unknown architecture \"%s\"", *a);

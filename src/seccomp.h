@@ -45,3 +45,10 @@ int seccomp_send_listener(const char *listener_path, int listener_fd, const char
 
 /* Number of filters compiled with libseccomp by this process (cache misses); for tests and bench. */
 unsigned seccomp_compile_count(void);
+
+/* For the features document. The flag names linux.seccomp.flags takes (NULL-terminated). */
+const char * const *seccomp_known_flags(void);
+/* Whether the running kernel has that filter flag (asked without installing anything). */
+bool seccomp_kernel_has_flag(const char *name);
+/* Whether libseccomp builds filters for an architecture by its OCI name ("SCMP_ARCH_X86_64"). */
+bool seccomp_arch_supported(const char *oci_name);

@@ -5,6 +5,8 @@
 
 #include "json-out.h"
 #include "oci-features.h"
+#include "plan.h"
+#include "seccomp.h"
 #include "tap.h"
 #include "util.h"
 
@@ -26,6 +28,53 @@ static const char *item(json_object *a, size_t i) {
         return json_object_get_string(json_object_array_get_idx(a, i));
 }
 
+#if defined(__x86_64__)
+#define NATIVE_ARCH "SCMP_ARCH_X86_64"
+#elif defined(__aarch64__)
+#define NATIVE_ARCH "SCMP_ARCH_AARCH64"
+#elif defined(__i386__)
+#define NATIVE_ARCH "SCMP_ARCH_X86"
+#else
+#define NATIVE_ARCH "SCMP_ARCH_NATIVE"
+#endif
+
+/* The plan takes the option on a bind mount and on a tmpfs without leaving it aside ("ignored",
+ * "not handled", "not applied"). */
+static bool option_is_honoured(const char *option) {
+        char *args[] = { (char *) "/bin/true", NULL };
+        char *opts[] = { (char *) option, NULL };
+        OciMount m[] = {
+                { .destination = (char *) "/data", .type = (char *) "bind", .source = (char *) "/srv",
+                  .options = opts },
+                { .destination = (char *) "/scratch", .type = (char *) "tmpfs", .source = (char *) "tmpfs",
+                  .options = opts },
+        };
+        OciConfig c = {
+                .root_path = (char *) "rootfs",
+                .has_process = true,
+                .process = { .args = args, .cwd = (char *) "/" },
+                .linux = { .present = true },
+                .mounts = m,
+                .n_mounts = ELEMENTSOF(m),
+        };
+        PlanContext ctx = { .id = "c1", .bundle = "/b", .holder = "/h", .nspawn = "systemd-nspawn" };
+        Plan *p = NULL;
+        bool ok;
+
+        c.linux.namespaces[OCI_NS_MOUNT].present = true;
+        if (plan_build(&c, &ctx, &p) < 0)
+                return false;
+        ok = !p->rejected;
+        for (size_t i = 0; ok && i < p->n_entries; i++)
+                if (startswith(p->entries[i].field, "mounts["))
+                        ok = p->entries[i].fate == PLAN_FATE_NSPAWN && !strstr(p->entries[i].detail, "ignored") &&
+                             !strstr(p->entries[i].detail, "not ");
+        if (!ok)
+                tap_diag("mount option \"%s\" is not honoured", option);
+        plan_free(p);
+        return ok;
+}
+
 static void test_document(void) {
         _cleanup_free_ char *json = NULL;
         enum json_tokener_error err;
@@ -45,13 +94,17 @@ static void test_document(void) {
                 same = streq(item(a, i), oci_hook_kind_to_string(i));
         tap_ok(same, "hooks: the six kinds, in the model's order");
 
-        tap_is_int(length(get(root, "mountOptions", NULL)), 0, "mountOptions: none claimed yet");
+        a = get(root, "mountOptions", NULL);
+        same = length(a) > 0;
+        for (size_t i = 0; same && i < length(a); i++)
+                same = option_is_honoured(item(a, i));
+        tap_ok(same, "mountOptions: each one claimed is honoured by the plan");
 
         a = get(root, "linux", "namespaces");
-        same = length(a) == _OCI_NS_MAX;
-        for (size_t i = 0; same && i < _OCI_NS_MAX; i++)
-                same = streq(item(a, i), oci_namespace_type_to_string(i));
-        tap_ok(same, "linux.namespaces: the eight types");
+        same = length(a) == _OCI_NS_MAX - 1;
+        for (size_t i = 0; same && i < length(a); i++)
+                same = streq(item(a, i), oci_namespace_type_to_string(i)) && i != OCI_NS_TIME;
+        tap_ok(same, "linux.namespaces: all but time, which the plan rejects");
 
         a = get(root, "linux", "capabilities");
         tap_is_int(length(a), oci_capability_last() + 1, "linux.capabilities: every known capability");
@@ -59,24 +112,44 @@ static void test_document(void) {
 
         json_object *linux_ = get(root, "linux", NULL);
         json_object *seccomp = get(linux_, "seccomp", NULL);
-        tap_ok(json_object_is_type(get(seccomp, "enabled", NULL), json_type_boolean) &&
-                       !json_object_get_boolean(get(seccomp, "enabled", NULL)),
-               "linux.seccomp.enabled is false");
-        tap_ok(!get(seccomp, "actions", NULL) && !get(seccomp, "archs", NULL), "… with no lists");
+        tap_ok(json_object_get_boolean(get(seccomp, "enabled", NULL)), "linux.seccomp.enabled is true");
+        a = get(seccomp, "actions", NULL);
+        same = length(a) == _OCI_SECCOMP_ACTION_MAX;
+        for (size_t i = 0; same && i < length(a); i++)
+                same = oci_seccomp_action_from_string(item(a, i)) >= 0;
+        tap_ok(same, "… every action the model knows");
+        a = get(seccomp, "operators", NULL);
+        same = length(a) == _OCI_SECCOMP_OP_MAX;
+        for (size_t i = 0; same && i < length(a); i++)
+                same = oci_seccomp_op_from_string(item(a, i)) >= 0;
+        tap_ok(same, "… every operator");
+        a = get(seccomp, "archs", NULL);
+        same = false;
+        for (size_t i = 0; i < length(a); i++)
+                same = same || streq(item(a, i), NATIVE_ARCH);
+        tap_ok(same, "… the native architecture %s among the archs", NATIVE_ARCH);
+        a = get(seccomp, "supportedFlags", NULL);
+        same = length(a) <= length(get(seccomp, "knownFlags", NULL));
+        for (size_t i = 0; same && i < length(a); i++)
+                same = seccomp_kernel_has_flag(item(a, i));
+        tap_ok(same, "… supportedFlags: known flags the kernel has");
 
         static const char *const cgroup_keys[] = {"v1", "v2", "systemd", "systemdUser", "rdma"};
+        static const bool cgroup_want[] = {true, true, true, false, false};
         same = true;
         for (size_t i = 0; i < ELEMENTSOF(cgroup_keys); i++) {
                 json_object *b = get(get(linux_, "cgroup", NULL), cgroup_keys[i], NULL);
-                same = same && json_object_is_type(b, json_type_boolean) && !json_object_get_boolean(b);
+                same = same && json_object_is_type(b, json_type_boolean) &&
+                       json_object_get_boolean(b) == cgroup_want[i];
         }
-        tap_ok(same, "linux.cgroup: v1, v2, systemd, systemdUser, rdma all false");
+        tap_ok(same, "linux.cgroup: v1, v2 and systemd; not systemdUser or rdma");
 
         static const char *const lsm[] = {"apparmor", "selinux", "intelRdt"};
+        static const bool lsm_want[] = {true, false, false};
         for (size_t i = 0; i < ELEMENTSOF(lsm); i++) {
                 json_object *b = get(get(linux_, lsm[i], NULL), "enabled", NULL);
-                tap_ok(json_object_is_type(b, json_type_boolean) && !json_object_get_boolean(b),
-                       "linux.%s.enabled is false", lsm[i]);
+                tap_ok(json_object_is_type(b, json_type_boolean) && json_object_get_boolean(b) == lsm_want[i],
+                       "linux.%s.enabled is %s", lsm[i], lsm_want[i] ? "true" : "false");
         }
 
         tap_is_str(json_object_get_string(get(root, "annotations", "nspawn-oci.version")), PACKAGE_VERSION,
