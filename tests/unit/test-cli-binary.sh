@@ -119,7 +119,7 @@ import json, sys
 f = json.load(sys.stdin)
 assert f["ociVersionMin"] == "1.0.0" and f["ociVersionMax"] == "1.2.0", f
 assert len(f["hooks"]) == 6, f["hooks"]
-assert f["linux"]["seccomp"]["enabled"] is False, f["linux"]["seccomp"]
+assert f["linux"]["seccomp"]["enabled"] is True and "SCMP_ACT_ERRNO" in f["linux"]["seccomp"]["actions"], f["linux"]["seccomp"]
 ' <"$tmp/out"
 ok $? "features prints the features document"
 
