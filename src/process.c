@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "process.h"
+#include "resources.h"
 #include "util.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -184,34 +185,21 @@ static const char *env_get(char *const *env, const char *name) {
 
 int process_parse_cpu_list(const char *s, void *ret_cpu_set) {
         cpu_set_t *set = ret_cpu_set;
-        const char *p = s;
+        _cleanup_free_ uint8_t *mask = NULL;
+        size_t n = 0;
+        int r;
 
+        /* the same syntax as linux.resources.cpu.cpus: one parser for both */
+        r = resources_parse_cpu_list(s, &mask, &n);
+        if (r < 0)
+                return r;
         CPU_ZERO(set);
-        if (isempty(s))
-                return -EINVAL;
-        while (*p) {
-                unsigned long a, b;
-                char *end;
-
-                if (*p < '0' || *p > '9')
+        for (size_t cpu = 0; cpu < n * 8; cpu++) {
+                if (!(mask[cpu / 8] & (1u << (cpu % 8))))
+                        continue;
+                if (cpu >= CPU_SETSIZE)
                         return -EINVAL;
-                a = b = strtoul(p, &end, 10);
-                p = end;
-                if (*p == '-') {
-                        p++;
-                        if (*p < '0' || *p > '9')
-                                return -EINVAL;
-                        b = strtoul(p, &end, 10);
-                        p = end;
-                }
-                if (a > b || b >= CPU_SETSIZE)
-                        return -EINVAL;
-                for (unsigned long c = a; c <= b; c++)
-                        CPU_SET(c, set);
-                if (*p == ',')
-                        p++;
-                else if (*p)
-                        return -EINVAL;
+                CPU_SET(cpu, set);
         }
         return 0;
 }
