@@ -1094,10 +1094,6 @@ int lifecycle_resume(const Runtime *rt, const char *id) {
         return freeze(rt, id, false);
 }
 
-int lifecycle_events(const Runtime *rt, const char *id, bool stats, unsigned interval_sec) {
-        return log_error_errno(EOPNOTSUPP, "events: not supported");
-}
-
 int lifecycle_explain(const Runtime *rt, const char *bundle, bool json) {
         return explain_bundle(bundle, json, stdout);
 }
