@@ -19,14 +19,15 @@ void events_stats_done(EventsStats *s) {
         for (size_t i = 0; i < s->n_hugetlb; i++)
                 free(s->hugetlb[i].page_size);
         free(s->hugetlb);
-        *s = (EventsStats) {};
+        *s = (EventsStats){};
 }
 
 /* The directory of the holder's cgroup for a v1 controller, or NULL where it has none of its own
  * (systemd on cgroup v1 leaves delegated scopes at the root of controllers the unit does not use;
  * that root is the whole machine's). */
 static char *v1_dir(pid_t holder, const char *controller) {
-        static const char * const mounts[] = { "%s", "cpu,cpuacct", "cpuacct,cpu" };
+        /* the controller alone, or cpu and cpuacct mounted together */
+        static const char *const mounts[] = {NULL, "cpu,cpuacct", "cpuacct,cpu"};
         _cleanup_free_ char *path = NULL;
 
         if (cgroup_unified() || cgroup_controller_path(holder, controller, &path) < 0 || streq(path, "/"))
@@ -79,7 +80,7 @@ static int read_u64(const char *dir, const char *file, uint64_t *ret) {
                 *ret = UINT64_MAX;
                 return 0;
         }
-        if (v[0] == '-') {         /* v1's "-1" for no limit */
+        if (v[0] == '-') { /* v1's "-1" for no limit */
                 *ret = UINT64_MAX;
                 return 0;
         }
@@ -124,7 +125,7 @@ static int push_blkio(EventsBlkioEntry **a, size_t *n, uint64_t major, uint64_t 
         if (!na)
                 return -ENOMEM;
         *a = na;
-        na[*n] = (EventsBlkioEntry) { .major = major, .minor = minor, .value = value };
+        na[*n] = (EventsBlkioEntry){.major = major, .minor = minor, .value = value};
         snprintf(na[*n].op, sizeof na[*n].op, "%s", op);
         (*n)++;
         return 0;
@@ -161,15 +162,16 @@ static int v2_io(const char *dir, EventsStats *s) {
                 int skip = 0;
                 if (sscanf(l, "%llu:%llu %n", &major, &minor, &skip) != 2)
                         continue;
-                for (char *save2 = NULL, *kv = strtok_r(l + skip, " ", &save2); kv; kv = strtok_r(NULL, " ", &save2)) {
+                for (char *save2 = NULL, *kv = strtok_r(l + skip, " ", &save2); kv;
+                     kv = strtok_r(NULL, " ", &save2)) {
                         char *eq = strchr(kv, '=');
                         if (!eq)
                                 continue;
                         *eq = 0;
                         uint64_t v = strtoull(eq + 1, NULL, 10);
                         if (streq(kv, "rbytes") || streq(kv, "wbytes"))
-                                r = push_blkio(&s->blkio.service_bytes, &s->blkio.n_service_bytes, major, minor,
-                                               kv[0] == 'r' ? "Read" : "Write", v);
+                                r = push_blkio(&s->blkio.service_bytes, &s->blkio.n_service_bytes, major,
+                                               minor, kv[0] == 'r' ? "Read" : "Write", v);
                         else if (streq(kv, "rios") || streq(kv, "wios"))
                                 r = push_blkio(&s->blkio.serviced, &s->blkio.n_serviced, major, minor,
                                                kv[0] == 'r' ? "Read" : "Write", v);
@@ -227,8 +229,10 @@ static int read_v1(pid_t holder, EventsStats *s, bool *have_cpu, bool *have_memo
                 *have_cpu = true;
                 (void) read_u64(cpuacct, "cpuacct.usage", &s->cpu.total);
                 if (read_text(cpuacct, "cpuacct.usage_percpu", &text) >= 0)
-                        for (char *save = NULL, *t = strtok_r(text, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) {
-                                uint64_t *n = realloc(s->cpu.percpu, sizeof(uint64_t) * (s->cpu.n_percpu + 1));
+                        for (char *save = NULL, *t = strtok_r(text, " \n", &save); t;
+                             t = strtok_r(NULL, " \n", &save)) {
+                                uint64_t *n =
+                                        realloc(s->cpu.percpu, sizeof(uint64_t) * (s->cpu.n_percpu + 1));
                                 if (!n)
                                         return -ENOMEM;
                                 s->cpu.percpu = n;
@@ -272,7 +276,8 @@ static int read_v1(pid_t holder, EventsStats *s, bool *have_cpu, bool *have_memo
         r = v1_blkio(blkio, "blkio.throttle.io_service_bytes_recursive", &s->blkio.service_bytes,
                      &s->blkio.n_service_bytes);
         if (r >= 0)
-                r = v1_blkio(blkio, "blkio.throttle.io_serviced_recursive", &s->blkio.serviced, &s->blkio.n_serviced);
+                r = v1_blkio(blkio, "blkio.throttle.io_serviced_recursive", &s->blkio.serviced,
+                             &s->blkio.n_serviced);
         return r;
 }
 
@@ -307,8 +312,9 @@ static int read_v2(pid_t holder, EventsStats *s, bool have_cpu, bool have_memory
                 if (read_u64(dir, "memory.swap.current", &v) >= 0)
                         s->memory.swap.usage = v + s->memory.usage.usage;
                 if (read_u64(dir, "memory.swap.max", &v) >= 0)
-                        s->memory.swap.limit = v == UINT64_MAX || s->memory.usage.limit == UINT64_MAX ?
-                                UINT64_MAX : v + s->memory.usage.limit;
+                        s->memory.swap.limit = v == UINT64_MAX || s->memory.usage.limit == UINT64_MAX
+                                                       ? UINT64_MAX
+                                                       : v + s->memory.usage.limit;
                 if (read_text(dir, "memory.stat", &text) >= 0) {
                         r = raw_stats(s, text);
                         if (r < 0)

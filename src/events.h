@@ -13,18 +13,18 @@ typedef struct EventsMemoryEntry {
 
 typedef struct EventsBlkioEntry {
         uint64_t major, minor;
-        char op[16];             /* "Read", "Write", "Sync", "Async", "Discard", "Total" */
+        char op[16]; /* "Read", "Write", "Sync", "Async", "Discard", "Total" */
         uint64_t value;
 } EventsBlkioEntry;
 
 typedef struct EventsHugetlb {
-        char *page_size;         /* "2MB" */
+        char *page_size; /* "2MB" */
         uint64_t usage, max, failcnt;
 } EventsHugetlb;
 
 typedef struct EventsStats {
         struct {
-                uint64_t total, kernel, user;          /* nanoseconds */
+                uint64_t total, kernel, user; /* nanoseconds */
                 uint64_t *percpu;
                 size_t n_percpu;
                 uint64_t periods, throttled_periods, throttled_time;
@@ -32,12 +32,12 @@ typedef struct EventsStats {
         struct {
                 uint64_t cache;
                 EventsMemoryEntry usage, swap, kernel, kernel_tcp;
-                char **raw_keys;                       /* memory.stat */
+                char **raw_keys; /* memory.stat */
                 uint64_t *raw_values;
                 size_t n_raw;
         } memory;
         struct {
-                uint64_t current, limit;               /* limit 0: none */
+                uint64_t current, limit; /* limit 0: none */
         } pids;
         struct {
                 EventsBlkioEntry *service_bytes, *serviced;

@@ -112,11 +112,13 @@ static json_object *stats_object(const EventsStats *s) {
         }
 
         if (add(data, "pids", pids = json_object_new_object()) < 0 ||
-            add_nonzero(pids, "current", s->pids.current) < 0 || add_nonzero(pids, "limit", s->pids.limit) < 0)
+            add_nonzero(pids, "current", s->pids.current) < 0 ||
+            add_nonzero(pids, "limit", s->pids.limit) < 0)
                 return NULL;
 
         if (add(data, "blkio", blkio = json_object_new_object()) < 0 ||
-            add_blkio(blkio, "ioServiceBytesRecursive", s->blkio.service_bytes, s->blkio.n_service_bytes) < 0 ||
+            add_blkio(blkio, "ioServiceBytesRecursive", s->blkio.service_bytes, s->blkio.n_service_bytes) <
+                    0 ||
             add_blkio(blkio, "ioServicedRecursive", s->blkio.serviced, s->blkio.n_serviced) < 0)
                 return NULL;
 
@@ -124,8 +126,10 @@ static json_object *stats_object(const EventsStats *s) {
                 return NULL;
         for (size_t i = 0; i < s->n_hugetlb; i++) {
                 json_object *h = json_object_new_object();
-                if (add(hugetlb, s->hugetlb[i].page_size, h) < 0 || add_nonzero(h, "usage", s->hugetlb[i].usage) < 0 ||
-                    add_nonzero(h, "max", s->hugetlb[i].max) < 0 || add(h, "failcnt", u64(s->hugetlb[i].failcnt)) < 0)
+                if (add(hugetlb, s->hugetlb[i].page_size, h) < 0 ||
+                    add_nonzero(h, "usage", s->hugetlb[i].usage) < 0 ||
+                    add_nonzero(h, "max", s->hugetlb[i].max) < 0 ||
+                    add(h, "failcnt", u64(s->hugetlb[i].failcnt)) < 0)
                         return NULL;
         }
         return TAKE_PTR(data);
@@ -135,7 +139,8 @@ int json_out_event(const char *type, const char *id, const EventsStats *stats, c
         _cleanup_json_ json_object *o = json_object_new_object();
         const char *text;
 
-        if (!o || add(o, "type", json_object_new_string(type)) < 0 || add(o, "id", json_object_new_string(id)) < 0)
+        if (!o || add(o, "type", json_object_new_string(type)) < 0 ||
+            add(o, "id", json_object_new_string(id)) < 0)
                 return -ENOMEM;
         if (stats && add(o, "data", stats_object(stats)) < 0)
                 return -ENOMEM;

@@ -59,7 +59,7 @@ int lifecycle_events(const Runtime *rt, const char *id, bool stats, unsigned int
                 if (r < 0)
                         return r;
                 for (unsigned waited = 0; waited < interval_sec * 10; waited++) {
-                        nanosleep(&(struct timespec) { .tv_nsec = 100 * 1000 * 1000 }, NULL);
+                        nanosleep(&(struct timespec){.tv_nsec = 100 * 1000 * 1000}, NULL);
                         if (state_status(dir, s) == CONTAINER_STOPPED)
                                 return 0;
                 }

@@ -88,7 +88,7 @@ static int memsw_prepare(pid_t holder, CgroupWrite *w, size_t *n, bool unified) 
                         continue;
                 if (!file_exists_in_cgroup(holder, "memory", "memory.memsw.limit_in_bytes")) {
                         log_warning(UPDATE_PREFIX ".memory.swap: the kernel does not account swap "
-                                    "(swapaccount=0), ignoring");
+                                                  "(swapaccount=0), ignoring");
                         cgroup_write_done(w + i);
                         memmove(w + i, w + i + 1, sizeof(CgroupWrite) * (*n - i - 1));
                         (*n)--;
@@ -108,8 +108,8 @@ static int memsw_prepare(pid_t holder, CgroupWrite *w, size_t *n, bool unified) 
 
 static void log_writes(const CgroupWrite *w, size_t n) {
         for (size_t i = 0; i < n; i++)
-                log_info("cgroupfs %s%s%s=%s", w[i].controller, isempty(w[i].controller) ? "" : "/", w[i].file,
-                         w[i].value);
+                log_info("cgroupfs %s%s%s=%s", w[i].controller, isempty(w[i].controller) ? "" : "/",
+                         w[i].file, w[i].value);
 }
 
 static int update_unit(const StateData *s, const OciResources *res) {
@@ -225,8 +225,8 @@ int lifecycle_update(const Runtime *rt, const UpdateOptions *o) {
                 return log_error_errno(r, "Failed to open the state of container %s: %m", o->id);
         ContainerStatus status = state_status(dir, s);
         if (status == CONTAINER_STOPPED || status == CONTAINER_CREATING)
-                return log_error_errno(ESRCH, "cannot update container %s: container not running (%s)", o->id,
-                                       container_status_to_string(status));
+                return log_error_errno(ESRCH, "cannot update container %s: container not running (%s)",
+                                       o->id, container_status_to_string(status));
 
         /* both log their errors */
         if (s->unit && bus_systemd_running())

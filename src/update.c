@@ -28,7 +28,7 @@ int update_parse_bytes(const char *s, int64_t *ret) {
                 return -EINVAL;
         for (const char *c = s; c < end; c++)
                 if ((*c < '0' || *c > '9') && *c != '.')
-                        return -EINVAL;   /* no exponents, no hexadecimal */
+                        return -EINVAL; /* no exponents, no hexadecimal */
         p = end;
         if (*p == ' ')
                 p++;
@@ -87,16 +87,16 @@ int update_resources_from_options(const UpdateOptions *o, OciResources *r, char 
                 const char *flag, *value;
                 OciOptInt *dest;
         } sizes[] = {
-                { "memory", o->memory, &r->memory.limit },
-                { "memory-swap", o->memory_swap, &r->memory.swap },
-                { "memory-reservation", o->memory_reservation, &r->memory.reservation },
+                {"memory", o->memory, &r->memory.limit},
+                {"memory-swap", o->memory_swap, &r->memory.swap},
+                {"memory-reservation", o->memory_reservation, &r->memory.reservation},
         };
         const struct {
                 const char *flag, *value;
                 OciOptUint *dest;
         } counts[] = {
-                { "cpu-shares", o->cpu_shares, &r->cpu.shares },
-                { "cpu-period", o->cpu_period, &r->cpu.period },
+                {"cpu-shares", o->cpu_shares, &r->cpu.shares},
+                {"cpu-period", o->cpu_period, &r->cpu.period},
         };
         int64_t i;
         uint64_t u;
@@ -121,7 +121,8 @@ int update_resources_from_options(const UpdateOptions *o, OciResources *r, char 
         }
         if (o->cpu_quota) {
                 if (parse_i64(o->cpu_quota, &i) < 0)
-                        return fail(ret_error, "cpu-quota", o->cpu_quota, "an integer (microseconds, -1: none)");
+                        return fail(ret_error, "cpu-quota", o->cpu_quota,
+                                    "an integer (microseconds, -1: none)");
                 r->cpu.quota.set = true;
                 r->cpu.quota.v = i;
                 r->cpu.present = true;
@@ -130,8 +131,8 @@ int update_resources_from_options(const UpdateOptions *o, OciResources *r, char 
                 const char *flag, *value;
                 char **dest;
         } lists[] = {
-                { "cpuset-cpus", o->cpuset_cpus, &r->cpu.cpus },
-                { "cpuset-mems", o->cpuset_mems, &r->cpu.mems },
+                {"cpuset-cpus", o->cpuset_cpus, &r->cpu.cpus},
+                {"cpuset-mems", o->cpuset_mems, &r->cpu.mems},
         };
         for (size_t k = 0; k < ELEMENTSOF(lists); k++) {
                 if (!lists[k].value)
@@ -156,7 +157,8 @@ int update_resources_from_options(const UpdateOptions *o, OciResources *r, char 
         }
         if (o->blkio_weight) {
                 if (parse_u64(o->blkio_weight, &u) < 0 || u > 1000 || (u != 0 && u < 10))
-                        return fail(ret_error, "blkio-weight", o->blkio_weight, "a weight 10-1000 (0: unchanged)");
+                        return fail(ret_error, "blkio-weight", o->blkio_weight,
+                                    "a weight 10-1000 (0: unchanged)");
                 if (u != 0) {
                         r->block_io.weight.set = true;
                         r->block_io.weight.v = u;

@@ -115,7 +115,8 @@ def test_podman_run_probe(podman):
 
 
 def test_podman_pause_update(podman):
-    """`podman pause`/`unpause` → `pause ID`/`resume ID`; `podman update` → `update --resources=FILE ID`."""
+    """`podman pause`/`unpause` → `pause ID`/`resume ID`;
+    `podman update` → `update --resources=FILE ID`."""
     p = podman(*podman.run_args(), "-d", IMAGE, "sleep", "600")
     assert p.returncode == 0, p.stderr
     c = p.stdout.strip()

@@ -3,7 +3,6 @@
 # against any runtime, with or without systemd; unit properties only for nspawn-oci under systemd.
 
 import json
-import os
 import subprocess
 import time
 from pathlib import Path
@@ -57,7 +56,6 @@ def test_pause_resume(rt, new_id, make_bundle):
 
     assert rt("pause", cid).returncode == 0
     assert rt.status(cid) == "paused"
-    # the process really is frozen: a signal it would die of waits until it is thawed
     p = rt("pause", cid)
     assert p.returncode != 0, "pause of a paused container succeeded"
     assert p.stderr.strip()
@@ -141,8 +139,8 @@ def limits(rt, cid):
 
 def test_update_flags(rt, new_id, make_bundle):
     cid = running(rt, new_id, make_bundle)
-    p = rt("update", "--memory", "64m", "--pids-limit", "20", "--cpu-quota", "50000", "--cpu-period", "100000",
-           cid)
+    p = rt("update", "--memory", "64m", "--pids-limit", "20", "--cpu-quota", "50000",
+           "--cpu-period", "100000", cid)
     assert p.returncode == 0, p.stderr
     assert p.stdout == ""
     if unit_checks(rt):
@@ -214,7 +212,8 @@ def test_events_stats(rt, new_id, make_bundle):
 
 def test_events_interval(rt, new_id, make_bundle):
     cid = running(rt, new_id, make_bundle)
-    p = rt.popen("events", "--interval", "1s", cid, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    p = rt.popen("events", "--interval", "1s", cid, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                 text=True)
     try:
         lines = [p.stdout.readline() for _ in range(2)]
         for line in lines:

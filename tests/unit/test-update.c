@@ -12,19 +12,19 @@ static void test_bytes(void) {
                 const char *in;
                 int64_t want;
         } good[] = {
-                { "0", 0 },
-                { "4096", 4096 },
-                { "-1", -1 },
-                { "128m", 128 << 20 },
-                { "128M", 128 << 20 },
-                { "128MiB", 128 << 20 },
-                { "128mb", 128 << 20 },
-                { "1.5g", 3 << 29 },
-                { "2 k", 2048 },
-                { "1t", INT64_C(1) << 40 },
-                { "7b", 7 },
+                {"0", 0},
+                {"4096", 4096},
+                {"-1", -1},
+                {"128m", 128 << 20},
+                {"128M", 128 << 20},
+                {"128MiB", 128 << 20},
+                {"128mb", 128 << 20},
+                {"1.5g", 3 << 29},
+                {"2 k", 2048},
+                {"1t", INT64_C(1) << 40},
+                {"7b", 7},
         };
-        static const char * const bad[] = { "", "m", "-2", "12x", "0x10", "1e3", "128mm", "inf", " 1" };
+        static const char *const bad[] = {"", "m", "-2", "12x", "0x10", "1e3", "128mm", "inf", " 1"};
 
         for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
                 int64_t v = 0;
@@ -40,9 +40,16 @@ static void test_bytes(void) {
 
 static void test_flags(void) {
         UpdateOptions o = {
-                .memory = "64m", .memory_swap = "-1", .memory_reservation = "32m", .cpu_shares = "512",
-                .cpu_quota = "-1", .cpu_period = "50000", .cpuset_cpus = "0-1", .cpuset_mems = "0",
-                .pids_limit = "20", .blkio_weight = "300",
+                .memory = "64m",
+                .memory_swap = "-1",
+                .memory_reservation = "32m",
+                .cpu_shares = "512",
+                .cpu_quota = "-1",
+                .cpu_period = "50000",
+                .cpuset_cpus = "0-1",
+                .cpuset_mems = "0",
+                .pids_limit = "20",
+                .blkio_weight = "300",
         };
         OciResources r = {};
         char *error = NULL;
@@ -62,8 +69,8 @@ static void test_flags(void) {
         oci_resources_done(&r);
 
         /* runc: 0 leaves the pids limit and the blkio weight alone */
-        UpdateOptions zero = { .pids_limit = "0", .blkio_weight = "0" };
-        r = (OciResources) {};
+        UpdateOptions zero = {.pids_limit = "0", .blkio_weight = "0"};
+        r = (OciResources){};
         tap_is_int(update_resources_from_options(&zero, &r, &error), 0, "zeros parse");
         tap_ok(!r.pids.present && !r.block_io.present, "--pids-limit 0 and --blkio-weight 0 change nothing");
 
@@ -77,9 +84,10 @@ static void test_flags_over_file(void) {
                                    "\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}";
         OciResources *r = NULL;
         char *error = NULL;
-        UpdateOptions o = { .cpu_quota = "25000" };
+        UpdateOptions o = {.cpu_quota = "25000"};
 
-        tap_is_int(oci_parse_resources(json, sizeof json - 1, "resources", &r, &error), 0, "podman's file parses");
+        tap_is_int(oci_parse_resources(json, sizeof json - 1, "resources", &r, &error), 0,
+                   "podman's file parses");
         tap_is_int(update_resources_from_options(&o, r, &error), 0, "a flag over the file");
         tap_ok(r->cpu.quota.v == 25000 && r->cpu.shares.v == 1024 && r->memory.limit.v == 134217728,
                "the flag replaces its field, the file's others stay");
@@ -93,16 +101,16 @@ static void test_errors(void) {
                 UpdateOptions o;
                 const char *flag;
         } bad[] = {
-                { { .memory = "lots" }, "--memory:" },
-                { { .memory_swap = "1q" }, "--memory-swap:" },
-                { { .memory_reservation = "" }, "--memory-reservation:" },
-                { { .cpu_shares = "-5" }, "--cpu-shares:" },
-                { { .cpu_period = "abc" }, "--cpu-period:" },
-                { { .cpu_quota = "1.5" }, "--cpu-quota:" },
-                { { .cpuset_cpus = "" }, "--cpuset-cpus:" },
-                { { .pids_limit = "ten" }, "--pids-limit:" },
-                { { .blkio_weight = "5" }, "--blkio-weight:" },
-                { { .blkio_weight = "1001" }, "--blkio-weight:" },
+                {{.memory = "lots"}, "--memory:"},
+                {{.memory_swap = "1q"}, "--memory-swap:"},
+                {{.memory_reservation = ""}, "--memory-reservation:"},
+                {{.cpu_shares = "-5"}, "--cpu-shares:"},
+                {{.cpu_period = "abc"}, "--cpu-period:"},
+                {{.cpu_quota = "1.5"}, "--cpu-quota:"},
+                {{.cpuset_cpus = ""}, "--cpuset-cpus:"},
+                {{.pids_limit = "ten"}, "--pids-limit:"},
+                {{.blkio_weight = "5"}, "--blkio-weight:"},
+                {{.blkio_weight = "1001"}, "--blkio-weight:"},
         };
 
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
