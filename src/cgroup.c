@@ -333,3 +333,105 @@ int cgroup_apply_writes(pid_t like, const CgroupWrite *w, size_t n) {
         }
         return 0;
 }
+
+static int read_first_line(const char *path, char **ret) {
+        _cleanup_free_ char *v = NULL;
+        int r = read_full_file(path, &v, NULL);
+
+        if (r < 0)
+                return r;
+        v[strcspn(v, "\n")] = 0;
+        *ret = TAKE_PTR(v);
+        return 0;
+}
+
+/* The freezer file of the container's cgroups: its own v1 freezer cgroup where it has one (hosts
+ * without systemd), else cgroup.freeze of its cgroup in the v2 hierarchy, which every cgroup2 mount
+ * has, the unified one of a hybrid host included. systemd leaves the v1 freezer at its root: freezing
+ * that would freeze the whole machine. */
+static int freezer_file(pid_t like, bool *ret_v1, char **ret) {
+        _cleanup_free_ char *path = NULL;
+        char *f;
+
+        if (!cgroup_unified() && cgroup_controller_path(like, "freezer", &path) >= 0 && !streq(path, "/")) {
+                f = strjoin(CGROUP_ROOT "/freezer", path, "/freezer.state");
+                *ret_v1 = true;
+        } else {
+                path = mfree(path);
+                if (cgroup_controller_path(like, "", &path) < 0 || streq(path, "/"))
+                        return -EOPNOTSUPP;
+                f = strjoin(cgroup_unified() ? CGROUP_ROOT : CGROUP_ROOT "/unified", path, "/cgroup.freeze");
+                *ret_v1 = false;
+        }
+        if (!f)
+                return -ENOMEM;
+        if (access(f, F_OK) < 0) {
+                free(f);
+                return -EOPNOTSUPP;
+        }
+        *ret = f;
+        return 0;
+}
+
+/* v2: "frozen 1" in cgroup.events is the effective state, also when an ancestor was frozen. */
+static int v2_frozen(const char *freeze_file) {
+        _cleanup_free_ char *events = strdup(freeze_file), *data = NULL;
+        int r;
+
+        if (!events)
+                return -ENOMEM;
+        strcpy(strrchr(events, '/'), "/cgroup.events");
+        r = read_full_file(events, &data, NULL);
+        if (r < 0)
+                return r;
+        return strstr(data, "frozen 1") != NULL;
+}
+
+bool cgroup_frozen(pid_t like) {
+        _cleanup_free_ char *file = NULL, *v = NULL;
+        bool v1;
+
+        if (freezer_file(like, &v1, &file) < 0)
+                return false;
+        if (!v1)
+                return v2_frozen(file) > 0;
+        return read_first_line(file, &v) >= 0 && (streq(v, "FROZEN") || streq(v, "FREEZING"));
+}
+
+int cgroup_freeze(pid_t like, bool freeze) {
+        _cleanup_free_ char *file = NULL;
+        bool v1;
+        int r;
+
+        r = freezer_file(like, &v1, &file);
+        if (r < 0)
+                return r;
+        /* The kernel may take a moment (a task in an uninterruptible sleep): ask again until the state
+         * is reached, as runc does, and give up after 5 s rather than leave it half frozen. */
+        for (int i = 0; i < 500; i++) {
+                _cleanup_free_ char *v = NULL;
+
+                if (v1 || i == 0) {
+                        r = write_string(file, v1 ? (freeze ? "FROZEN" : "THAWED") : (freeze ? "1" : "0"));
+                        if (r < 0)
+                                return r;
+                }
+                if (v1) {
+                        r = read_first_line(file, &v);
+                        if (r < 0)
+                                return r;
+                        if (streq(v, freeze ? "FROZEN" : "THAWED"))
+                                return 0;
+                } else {
+                        r = v2_frozen(file);
+                        if (r < 0)
+                                return r;
+                        if (r == freeze)
+                                return 0;
+                }
+                usleep(10000);
+        }
+        if (freeze)
+                (void) write_string(file, v1 ? "THAWED" : "0");
+        return -EBUSY;
+}

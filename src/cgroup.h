@@ -24,3 +24,9 @@ int cgroup_pids(const char *path, pid_t **ret, size_t *ret_n);
 int cgroup_controller_path(pid_t pid, const char *controller, char **ret);
 /* Writes the files in the cgroups of 'like' (the holder), hierarchy by hierarchy. Errors are logged. */
 int cgroup_apply_writes(pid_t like, const CgroupWrite *w, size_t n);
+/* Freezes or thaws the cgroups of 'like' (the holder) with the kernel's freezer and waits until done:
+ * the container's own v1 freezer cgroup, else cgroup.freeze in the v2 hierarchy (also on a hybrid
+ * host). -EOPNOTSUPP when neither exists; -EBUSY when the state is not reached in 5 s. */
+int cgroup_freeze(pid_t like, bool freeze);
+/* The cgroups of 'like' are frozen (or freezing), by us or by systemd's FreezeUnit. */
+bool cgroup_frozen(pid_t like);

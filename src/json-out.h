@@ -9,6 +9,7 @@
 
 struct Plan;
 struct OciFeatures;
+struct EventsStats;
 
 /* Canonical form of a parsed config: every field that was set, in spec order, 8-space pretty. */
 int json_out_config(const OciConfig *c, char **ret);
@@ -24,6 +25,10 @@ int json_out_plan(const struct Plan *p, char **ret);
 
 /* The runtime-spec features document (json-out-features.c). */
 int json_out_features(const struct OciFeatures *f, char **ret);
+
+/* One `events` line in runc's format: {"type":…,"id":…,"data":{cpu, memory, pids, blkio, hugetlb}};
+ * no "data" when stats is NULL (json-out-events.c). */
+int json_out_event(const char *type, const char *id, const struct EventsStats *stats, char **ret);
 
 /* Escapes a string for a JSON string literal (without the quotes). */
 char *json_out_escape(const char *s);

@@ -678,6 +678,22 @@ int lifecycle_kill(const Runtime *rt, const char *id, int sig, bool all) {
         return 0;
 }
 
+/* FreezeUnit/ThawUnit where systemd can (cgroup v2), else the kernel's freezer directly. */
+static int freeze_box(const StateData *s, bool on) {
+        _cleanup_bus_ Bus *bus = NULL;
+        int r;
+
+        if (s->unit && bus_systemd_running() && bus_open(&bus) >= 0) {
+                r = bus_freeze_unit(bus, s->unit, on);
+                if (r >= 0)
+                        return 0;
+                /* systemd 252 freezes units only on a pure cgroup v2 host */
+                log_debug_errno(r, "%s of %s failed, using the cgroup freezer: %m", on ? "FreezeUnit" : "ThawUnit",
+                                s->unit);
+        }
+        return cgroup_freeze(s->holder_pid, on);
+}
+
 /* Waits (bounded) until the process is gone or a zombie. */
 static bool wait_gone(pid_t pid, uint64_t start_time, int timeout_ms) {
         for (int waited = 0; waited < timeout_ms; waited += 20) {
@@ -704,10 +720,11 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
                 if (!force)
                         return log_error_errno(EBUSY, "cannot delete container %s that is not stopped: %s", id,
                                                container_status_to_string(status));
-                if (status == CONTAINER_PAUSED)
-                        (void) lifecycle_resume(rt, id);
                 (void) signal_process(s->pid, s->pid_start_time, SIGKILL);
                 (void) signal_all(s, SIGKILL);
+                /* a frozen process dies of the pending SIGKILL only once thawed */
+                if (status == CONTAINER_PAUSED && freeze_box(s, false) < 0)
+                        log_warning("container %s: Failed to thaw it, the processes may stay", id);
                 if (!wait_gone(s->pid, s->pid_start_time, 5000))
                         log_warning("container %s: the process did not exit after SIGKILL", id);
         }
@@ -1049,7 +1066,6 @@ static int freeze(const Runtime *rt, const char *id, bool on) {
         _cleanup_(state_data_freep) StateData *s = NULL;
         _cleanup_free_ char *dir = NULL;
         _cleanup_close_ int lock = -1;
-        _cleanup_bus_ Bus *bus = NULL;
         int r;
 
         r = container_open(rt, id, &dir, &lock, &s);
@@ -1057,24 +1073,14 @@ static int freeze(const Runtime *rt, const char *id, bool on) {
                 return r;
         ContainerStatus status = state_status(dir, s);
         if (on && status != CONTAINER_RUNNING)
-                return log_error_errno(EINVAL, "container %s is %s, not running", id,
+                return log_error_errno(status == CONTAINER_PAUSED ? EALREADY : ESRCH,
+                                       "cannot pause container %s: container not running (%s)", id,
                                        container_status_to_string(status));
         if (!on && status != CONTAINER_PAUSED)
-                return log_error_errno(EINVAL, "container %s is %s, not paused", id,
+                return log_error_errno(status == CONTAINER_STOPPED ? ESRCH : EINVAL,
+                                       "cannot resume container %s: container not paused (%s)", id,
                                        container_status_to_string(status));
-        if (s->unit && bus_systemd_running() && bus_open(&bus) >= 0) {
-                r = bus_freeze_unit(bus, s->unit, on);
-                if (r >= 0)
-                        return 0;
-                log_debug_errno(r, "%s of %s failed, using the cgroup freezer: %m", on ? "FreezeUnit" : "ThawUnit",
-                                s->unit);
-        }
-        CgroupWrite w[] = {
-                { .controller = (char *) "freezer", .file = (char *) "freezer.state",
-                  .value = (char *) (on ? "FROZEN" : "THAWED") },
-                { .controller = (char *) "", .file = (char *) "cgroup.freeze", .value = (char *) (on ? "1" : "0") },
-        };
-        r = cgroup_apply_writes(s->holder_pid, cgroup_unified() ? &w[1] : &w[0], 1);
+        r = freeze_box(s, on);
         if (r < 0)
                 return log_error_errno(r, "Failed to %s container %s: %m", on ? "pause" : "resume", id);
         return 0;
@@ -1086,14 +1092,6 @@ int lifecycle_pause(const Runtime *rt, const char *id) {
 
 int lifecycle_resume(const Runtime *rt, const char *id) {
         return freeze(rt, id, false);
-}
-
-int lifecycle_update(const Runtime *rt, const UpdateOptions *o) {
-        return log_error_errno(EOPNOTSUPP, "update: not supported");
-}
-
-int lifecycle_events(const Runtime *rt, const char *id, bool stats, unsigned interval_sec) {
-        return log_error_errno(EOPNOTSUPP, "events: not supported");
 }
 
 int lifecycle_explain(const Runtime *rt, const char *bundle, bool json) {

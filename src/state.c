@@ -262,24 +262,6 @@ int proc_inner_pid(pid_t pid, pid_t *ret) {
 
 /* Reads the freezer state of the box's cgroup: the v1 freezer, or v2's cgroup.freeze (also the hybrid
  * layout's unified hierarchy, which systemd's FreezeUnit uses). */
-static bool cgroup_frozen(pid_t holder) {
-        for (int i = 0; i < 2; i++) {
-                _cleanup_free_ char *path = NULL, *file = NULL, *v = NULL;
-                if (cgroup_controller_path(holder, i == 0 ? "freezer" : "", &path) < 0)
-                        continue;
-                if (i == 0)
-                        file = strjoin("/sys/fs/cgroup/freezer", path, "/freezer.state");
-                else
-                        file = strjoin(cgroup_unified() ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified", path,
-                                       "/cgroup.freeze");
-                if (!file || read_full_file(file, &v, NULL) < 0)
-                        continue;
-                if (startswith(v, "1") || startswith(v, "FROZEN") || startswith(v, "FREEZING"))
-                        return true;
-        }
-        return false;
-}
-
 ContainerStatus state_status(const char *dir, const StateData *s) {
         _cleanup_free_ char *fifo = NULL;
 

@@ -12,6 +12,8 @@ import pytest
 
 from bundle import make_rootfs
 from conftest import MODE, TAG, safe_rmtree
+from test_verbs import cgroup_file
+import systemd_util as su
 
 pytestmark = [pytest.mark.bare, pytest.mark.systemd, pytest.mark.lifecycle, pytest.mark.podman]
 
@@ -110,3 +112,31 @@ def test_podman_run_probe(podman):
     assert p.returncode == 0, p.stderr
     seen = json.loads(p.stdout)
     assert (seen["uid"], seen["gid"], seen["cwd"], seen["hostname"]) == (1000, 1000, "/tmp", "pm-host")
+
+
+def test_podman_pause_update(podman):
+    """`podman pause`/`unpause` → `pause ID`/`resume ID`;
+    `podman update` → `update --resources=FILE ID`."""
+    p = podman(*podman.run_args(), "-d", IMAGE, "sleep", "600")
+    assert p.returncode == 0, p.stderr
+    c = p.stdout.strip()
+    try:
+        assert podman("pause", c).returncode == 0
+        assert podman("inspect", "-f", "{{.State.Status}}", c).stdout.strip() == "paused"
+        p = podman("unpause", c)
+        assert p.returncode == 0, p.stderr
+        assert podman("inspect", "-f", "{{.State.Status}}", c).stdout.strip() == "running"
+        p = podman("update", "--memory", "64m", "--memory-swap", "128m", "--cpu-quota", "50000", c)
+        assert p.returncode == 0, p.stderr
+        if MODE == "systemd" and podman.rt.kind == "nspawn-oci":
+            unit = su.unit_of(c)
+            assert su.unit_properties(unit, "MemoryMax")["MemoryMax"] == str(64 << 20)
+        else:
+            pid = int(podman("inspect", "-f", "{{.State.Pid}}", c).stdout)
+            assert cgroup_file(pid, "memory", "memory.limit_in_bytes").read_text().strip() == str(64 << 20)
+        # a paused container is removed too
+        assert podman("pause", c).returncode == 0
+    finally:
+        p = podman("rm", "-f", "-t", "0", c)
+    assert p.returncode == 0, p.stderr
+    assert podman("ps", "-aq").stdout.strip() == ""

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The statistics of a container's cgroups for `events`, in the shape of runc's types/events.go.
+ * Runs as root on the host (reads cgroupfs only). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct EventsMemoryEntry {
+        uint64_t limit, usage, max, failcnt;
+} EventsMemoryEntry;
+
+typedef struct EventsBlkioEntry {
+        uint64_t major, minor;
+        char op[16]; /* "Read", "Write", "Sync", "Async", "Discard", "Total" */
+        uint64_t value;
+} EventsBlkioEntry;
+
+typedef struct EventsHugetlb {
+        char *page_size; /* "2MB" */
+        uint64_t usage, max, failcnt;
+} EventsHugetlb;
+
+typedef struct EventsStats {
+        struct {
+                uint64_t total, kernel, user; /* nanoseconds */
+                uint64_t *percpu;
+                size_t n_percpu;
+                uint64_t periods, throttled_periods, throttled_time;
+        } cpu;
+        struct {
+                uint64_t cache;
+                EventsMemoryEntry usage, swap, kernel, kernel_tcp;
+                char **raw_keys; /* memory.stat */
+                uint64_t *raw_values;
+                size_t n_raw;
+        } memory;
+        struct {
+                uint64_t current, limit; /* limit 0: none */
+        } pids;
+        struct {
+                EventsBlkioEntry *service_bytes, *serviced;
+                size_t n_service_bytes, n_serviced;
+        } blkio;
+        EventsHugetlb *hugetlb;
+        size_t n_hugetlb;
+} EventsStats;
+
+/* Reads the statistics of the cgroups 'holder' (PID 1 of the box) is in: the v1 controllers where the
+ * container has cgroups of its own there, else the v2 hierarchy (also the unified one of a hybrid
+ * host). What neither has stays 0. */
+int events_read_stats(pid_t holder, EventsStats *ret);
+void events_stats_done(EventsStats *s);

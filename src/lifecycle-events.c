@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `events`: the container's cgroup statistics as runc prints them, once (--stats) or every interval
+ * until the container stops. Runs as root in the host namespaces; reads only. */
+#include <time.h>
+
+#include "events.h"
+#include "json-out.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "state.h"
+
+static void state_data_freep(StateData **s) {
+        state_data_free(*s);
+}
+
+static int print_stats(const StateData *s) {
+        _cleanup_free_ char *line = NULL;
+        EventsStats stats;
+        int r;
+
+        r = events_read_stats(s->holder_pid, &stats);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the statistics of container %s: %m", s->id);
+        r = json_out_event("stats", s->id, &stats, &line);
+        events_stats_done(&stats);
+        if (r < 0)
+                return log_oom();
+        puts(line);
+        fflush(stdout);
+        return 0;
+}
+
+int lifecycle_events(const Runtime *rt, const char *id, bool stats, unsigned interval_sec) {
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        if (!state_id_is_valid(id))
+                return log_error_errno(ENOENT, "container %s does not exist", id);
+        dir = strjoin(rt->root, "/", id);
+        if (!dir)
+                return log_oom();
+        /* no lock: events only reads, and runs as long as the container does */
+        r = state_load(dir, &s);
+        if (r == -ENOENT)
+                return log_error_errno(r, "container %s does not exist", id);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the state of container %s: %m", id);
+
+        ContainerStatus status = state_status(dir, s);
+        if (status == CONTAINER_STOPPED || status == CONTAINER_CREATING)
+                return log_error_errno(ESRCH, "container %s: container not running (%s)", id,
+                                       container_status_to_string(status));
+        if (stats)
+                return print_stats(s);
+
+        for (;;) {
+                r = print_stats(s);
+                if (r < 0)
+                        return r;
+                for (unsigned waited = 0; waited < interval_sec * 10; waited++) {
+                        nanosleep(&(struct timespec){.tv_nsec = 100 * 1000 * 1000}, NULL);
+                        if (state_status(dir, s) == CONTAINER_STOPPED)
+                                return 0;
+                }
+        }
+}

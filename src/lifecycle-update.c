@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `update`: new linux.resources for a live container, through its unit (SetUnitProperties, runtime
+ * only) plus cgroupfs for what the unit cannot take, or straight into its cgroups without systemd.
+ * Runs as root in the host namespaces. */
+#include "bus.h"
+#include "cgroup.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "oci-parse.h"
+#include "plan.h"
+#include "resources.h"
+#include "state.h"
+#include "update.h"
+
+#define UPDATE_PREFIX "resources"
+
+static void state_data_freep(StateData **s) {
+        state_data_free(*s);
+}
+static void oci_resources_freep(OciResources **r) {
+        oci_resources_free(*r);
+}
+
+static int load_resources(const UpdateOptions *o, OciResources **ret) {
+        _cleanup_(oci_resources_freep) OciResources *res = NULL;
+        _cleanup_free_ char *data = NULL, *error = NULL;
+        size_t size = 0;
+        int r;
+
+        if (o->resources_file) {
+                const char *path = streq(o->resources_file, "-") ? "/dev/stdin" : o->resources_file;
+                r = read_full_file(path, &data, &size);
+                if (r < 0)
+                        return log_error_errno(r, "--resources: %s: %m",
+                                               streq(o->resources_file, "-") ? "stdin" : o->resources_file);
+                r = oci_parse_resources(data, size, UPDATE_PREFIX, &res, &error);
+                if (r < 0)
+                        return log_error_errno(r, "%s", error ?: "Failed to parse the resources");
+        } else {
+                res = calloc(1, sizeof(OciResources));
+                if (!res)
+                        return log_oom();
+        }
+        r = update_resources_from_options(o, res, &error);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "%s", error);
+        if (update_drop_unchangeable(res))
+                log_warning(UPDATE_PREFIX ".devices: update does not change the device rules, ignoring");
+        *ret = TAKE_PTR(res);
+        return 0;
+}
+
+/* Refuses what the translation rejects (the message names the field), warns of what it drops. */
+static int check_entries(const PlanEntry *e, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                if (e[i].fate == PLAN_FATE_REJECTED)
+                        return log_error_errno(EINVAL, "%s", e[i].detail);
+                if (e[i].fate == PLAN_FATE_IGNORED)
+                        log_info("%s: %s, ignoring", e[i].field, e[i].detail);
+                else if (e[i].fate == PLAN_FATE_UNHANDLED)
+                        log_warning("%s: not handled yet, ignoring", e[i].field);
+        }
+        return 0;
+}
+
+static bool file_exists_in_cgroup(pid_t holder, const char *controller, const char *file) {
+        _cleanup_free_ char *path = NULL, *p = NULL;
+
+        if (cgroup_controller_path(holder, controller, &path) < 0)
+                return false;
+        p = strjoin("/sys/fs/cgroup/", controller, path, "/", file);
+        return p && access(p, F_OK) == 0;
+}
+
+static uint64_t memsw_value(const char *s) {
+        uint64_t v;
+        return streq(s, "-1") || safe_atou64(s, &v) < 0 ? UINT64_MAX : v;
+}
+
+/* cgroup v1 keeps memory.limit_in_bytes <= memory.memsw.limit_in_bytes at every step: when the
+ * memory+swap limit grows it must be written before the memory limit, when it shrinks after (runc
+ * does the same). Without swap accounting the file does not exist and the value is dropped. */
+static int memsw_prepare(pid_t holder, CgroupWrite *w, size_t *n, bool unified) {
+        for (size_t i = 0; !unified && i < *n; i++) {
+                if (!streq(w[i].file, "memory.memsw.limit_in_bytes"))
+                        continue;
+                if (!file_exists_in_cgroup(holder, "memory", "memory.memsw.limit_in_bytes")) {
+                        log_warning(UPDATE_PREFIX ".memory.swap: the kernel does not account swap "
+                                                  "(swapaccount=0), ignoring");
+                        cgroup_write_done(w + i);
+                        memmove(w + i, w + i + 1, sizeof(CgroupWrite) * (*n - i - 1));
+                        (*n)--;
+                        return 0;
+                }
+                _cleanup_free_ char *path = NULL, *cur = NULL, *p = NULL;
+                if (cgroup_controller_path(holder, "memory", &path) < 0)
+                        return 0;
+                p = strjoin("/sys/fs/cgroup/memory", path, "/memory.memsw.limit_in_bytes");
+                if (!p)
+                        return log_oom();
+                if (read_full_file(p, &cur, NULL) >= 0 && memsw_value(w[i].value) > memsw_value(cur))
+                        return cgroup_apply_writes(holder, w + i, 1);
+        }
+        return 0;
+}
+
+static void log_writes(const CgroupWrite *w, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                log_info("cgroupfs %s%s%s=%s", w[i].controller, isempty(w[i].controller) ? "" : "/",
+                         w[i].file, w[i].value);
+}
+
+static int update_unit(const StateData *s, const OciResources *res) {
+        _cleanup_bus_ Bus *bus = NULL;
+        UnitProperty *props = NULL;
+        PlanEntry *entries = NULL;
+        CgroupWrite *w = NULL;
+        size_t n_props = 0, n_entries = 0, n = 0, k = 0;
+        bool unified = cgroup_unified();
+        int r;
+
+        r = resources_to_properties(res, UPDATE_PREFIX, &props, &n_props, &entries, &n_entries);
+        if (r < 0) {
+                r = log_oom();
+                goto finish;
+        }
+        r = check_entries(entries, n_entries);
+        if (r < 0)
+                goto finish;
+        /* no device rules in an update: the policy the translation adds for none stays as it is */
+        for (size_t i = 0; i < n_props; i++)
+                if (startswith(props[i].name, "Device"))
+                        unit_property_done(props + i);
+                else
+                        props[k++] = props[i];
+        n_props = k;
+
+        r = resources_to_post_cgroup_writes(res, unified, &w, &n);
+        if (r < 0) {
+                r = log_oom();
+                goto finish;
+        }
+        r = bus_open(&bus);
+        if (r < 0) {
+                log_error_errno(r, "Failed to connect to the system bus: %m");
+                goto finish;
+        }
+        r = memsw_prepare(s->holder_pid, w, &n, unified);
+        if (r < 0)
+                goto finish;
+        if (n_props > 0) {
+                r = bus_set_unit_properties(bus, s->unit, props, n_props);
+                if (r < 0)
+                        goto finish;
+        }
+        for (size_t i = 0; i < n_props; i++) {
+                _cleanup_free_ char *v = NULL;
+                if (unit_property_to_string(props + i, &v) >= 0)
+                        log_info("%s: %s", s->unit, v);
+        }
+        r = cgroup_apply_writes(s->holder_pid, w, n);
+        if (r >= 0)
+                log_writes(w, n);
+finish:
+        for (size_t i = 0; i < n_props; i++)
+                unit_property_done(props + i);
+        free(props);
+        plan_entries_free(entries, n_entries);
+        cgroup_writes_free(w, n);
+        return r;
+}
+
+static int update_cgroupfs(const StateData *s, const OciResources *res) {
+        PlanEntry *entries = NULL;
+        CgroupWrite *w = NULL;
+        size_t n_entries = 0, n = 0;
+        bool unified = cgroup_unified();
+        int r;
+
+        r = resources_to_cgroup_entries(res, UPDATE_PREFIX, &entries, &n_entries);
+        if (r < 0) {
+                r = log_oom();
+                goto finish;
+        }
+        r = check_entries(entries, n_entries);
+        if (r < 0)
+                goto finish;
+        r = resources_to_cgroup_writes(res, unified, &w, &n);
+        if (r < 0) {
+                r = log_oom();
+                goto finish;
+        }
+        r = memsw_prepare(s->holder_pid, w, &n, unified);
+        if (r >= 0)
+                r = cgroup_apply_writes(s->holder_pid, w, n);
+        if (r >= 0)
+                log_writes(w, n);
+finish:
+        plan_entries_free(entries, n_entries);
+        cgroup_writes_free(w, n);
+        return r;
+}
+
+int lifecycle_update(const Runtime *rt, const UpdateOptions *o) {
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_(oci_resources_freep) OciResources *res = NULL;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int lock = -1;
+        int r;
+
+        /* the resources first: stdin is read even when the container is gone, so the caller's write
+         * never fails with EPIPE */
+        r = load_resources(o, &res);
+        if (r < 0)
+                return r;
+
+        r = state_lock(rt->root, o->id, &dir, &lock);
+        if (r >= 0)
+                r = state_load(dir, &s);
+        if (r == -ENOENT)
+                return log_error_errno(r, "container %s does not exist", o->id);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the state of container %s: %m", o->id);
+        ContainerStatus status = state_status(dir, s);
+        if (status == CONTAINER_STOPPED || status == CONTAINER_CREATING)
+                return log_error_errno(ESRCH, "cannot update container %s: container not running (%s)",
+                                       o->id, container_status_to_string(status));
+
+        /* both log their errors */
+        if (s->unit && bus_systemd_running())
+                return update_unit(s, res);
+        return update_cgroupfs(s, res);
+}
