@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -29,6 +30,34 @@ static const int namespace_clone_flags[_OCI_NS_MAX] = {
         [OCI_NS_CGROUP] = CLONE_NEWCGROUP,
         [OCI_NS_TIME] = 0x00000080, /* CLONE_NEWTIME */
 };
+
+#ifndef NS_GET_NSTYPE
+#define NS_GET_NSTYPE _IO(0xb7, 0x3)
+#endif
+
+int box_nspawn_check_namespace_paths(const OciConfig *c) {
+        for (OciNamespaceType t = 0; t < _OCI_NS_MAX; t++) {
+                const OciNamespace *ns = &c->linux.namespaces[t];
+                _cleanup_close_ int fd = -1;
+                int type;
+
+                if (!ns->present || !ns->path || namespace_clone_flags[t] == 0)
+                        continue;
+                fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return log_error_errno(errno, "linux.namespaces.%s: Failed to open %s: %m",
+                                               oci_namespace_type_to_string(t), ns->path);
+                type = ioctl(fd, NS_GET_NSTYPE);
+                if (type < 0)
+                        return log_error_errno(errno == ENOTTY ? EINVAL : errno,
+                                               "linux.namespaces.%s: %s is not a namespace: %m",
+                                               oci_namespace_type_to_string(t), ns->path);
+                if (type != namespace_clone_flags[t])
+                        return log_error_errno(EINVAL, "linux.namespaces.%s: %s is a namespace of another type",
+                                               oci_namespace_type_to_string(t), ns->path);
+        }
+        return 0;
+}
 
 static int pidfd_open_(pid_t pid) {
         return (int) syscall(SYS_pidfd_open, pid, 0);

@@ -13,6 +13,10 @@ typedef struct Box {
         pid_t holder_pid;       /* host pid of PID 1 in the box */
 } Box;
 
+/* Checks that every namespace the config names by path exists and is of the type it is given as:
+ * the kernel would otherwise join a cgroup "namespace" that is an IPC one without a word. */
+int box_nspawn_check_namespace_paths(const OciConfig *c);
+
 /* Starts nspawn for the plan and waits until the holder is ready. bus is NULL without systemd.
  * 'dir' is the container's state directory (nspawn's log goes there). On failure nothing is left:
  * nspawn is killed, the unit stopped or the cgroup removed, and the error says what nspawn said. */

@@ -350,6 +350,9 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         for (size_t i = 0; i < plan->n_entries; i++)
                 if (plan->entries[i].fate == PLAN_FATE_UNHANDLED)
                         log_warning("config.json: %s: not handled yet, ignoring", plan->entries[i].field);
+        r = box_nspawn_check_namespace_paths(c);
+        if (r < 0)
+                return r;
 
         r = ensure_mount_points(c, plan->rootfs);
         if (r < 0)
