@@ -228,6 +228,57 @@ static int make_parents(const char *path) {
         return mkdir_p(p, 0755);
 }
 
+/* nspawn's mounts in the box are shared, with peers outside its root: a mount made on one of them
+ * would be copied to every peer, and those copies shown in the box too. The box's tree becomes a slave
+ * first (it still receives what the host propagates to it; linux.rootfsPropagation applies after). */
+static int stop_propagation_once(void) {
+        static bool done = false;
+
+        if (done)
+                return 0;
+        if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+                return negative_errno();
+        done = true;
+        return 0;
+}
+
+static int reattach(const char *path) {
+        int r = stop_propagation_once();
+        if (r < 0)
+                return r;
+        return mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0 ? negative_errno() : 0;
+}
+
+/* nspawn's cgroup tree below /sys, kept over a new sysfs there. */
+#define CGROUP_BELOW_SYS "/sys/fs/cgroup"
+
+static int new_mount(const PlanStep *s) {
+        _cleanup_close_ int cgroup = -1;
+        bool sys = streq(s->path, "/sys");
+        int r;
+
+        r = stop_propagation_once();
+        if (r < 0)
+                return r;
+        if (sys) {
+                cgroup = open_tree(AT_FDCWD, CGROUP_BELOW_SYS, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+                if (cgroup < 0 && errno != ENOENT)
+                        return negative_errno();
+        }
+        if (mount(s->source, s->path, s->value, s->flags, s->data) < 0) {
+                /* In a user namespace the kernel refuses a new sysfs or mqueue the namespace does not
+                 * own: nspawn's stays, attached again in the config's order. */
+                if (errno != EPERM)
+                        return negative_errno();
+                log_debug("Keeping systemd-nspawn's %s on %s: %m", s->value, s->path);
+                return reattach(s->path);
+        }
+        if (cgroup >= 0 &&
+            move_mount(cgroup, "", AT_FDCWD, CGROUP_BELOW_SYS, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return negative_errno();
+        return 0;
+}
+
 static int do_step(const PlanStep *s) {
         struct stat st;
 
@@ -269,6 +320,10 @@ static int do_step(const PlanStep *s) {
                 return chmod(s->path, s->mode & 07777) < 0 ? negative_errno() : 0;
         case PLAN_STEP_PROPAGATION:
                 return mount(NULL, "/", NULL, s->flags, NULL) < 0 ? negative_errno() : 0;
+        case PLAN_STEP_REATTACH:
+                return reattach(s->path);
+        case PLAN_STEP_MOUNT:
+                return new_mount(s);
         default:
                 return -EOPNOTSUPP;
         }

@@ -91,6 +91,10 @@ static void print_table(const Plan *p, FILE *f) {
                         fprintf(f, " %s", s->path);
                 if (s->value)
                         fprintf(f, " %s", s->value);
+                if (s->source)
+                        fprintf(f, " %s", s->source);
+                if (s->data)
+                        fprintf(f, " %s", s->data);
                 if (s->flags)
                         print_flags(s->flags, f);
                 if (s->type == PLAN_STEP_MKNOD)

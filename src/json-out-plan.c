@@ -145,7 +145,19 @@ static json_object *step_to_json(const PlanStep *s) {
                 break;
         case PLAN_STEP_READONLY:
         case PLAN_STEP_MASK:
+        case PLAN_STEP_REATTACH:
                 r = add_string(o, "path", s->path);
+                break;
+        case PLAN_STEP_MOUNT:
+                r = add_string(o, "path", s->path);
+                if (r >= 0)
+                        r = add_string(o, "fstype", s->value);
+                if (r >= 0)
+                        r = add_string(o, "source", s->source);
+                if (r >= 0 && s->data)
+                        r = add_string(o, "data", s->data);
+                if (r >= 0)
+                        r = add(o, "flags", flags_to_json(s->flags));
                 break;
         case PLAN_STEP_MKNOD:
                 snprintf(mode, sizeof mode, "%04o", (unsigned) (s->mode & 07777));

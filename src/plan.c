@@ -56,16 +56,21 @@ static const char * const step_table[_PLAN_STEP_TYPE_MAX] = {
         [PLAN_STEP_HOSTNAME] = "hostname",
         [PLAN_STEP_DOMAINNAME] = "domainname",
         [PLAN_STEP_PROPAGATION] = "propagation",
+        [PLAN_STEP_REATTACH] = "reattach",
+        [PLAN_STEP_MOUNT] = "mount",
 };
 
 const char *plan_step_type_to_string(PlanStepType t) {
         return t >= 0 && t < _PLAN_STEP_TYPE_MAX ? step_table[t] : NULL;
 }
 
-/* The order in which the box is finished, as runc's init does it: mount flags, device nodes, the
- * propagation of /, sysctls, read-only and masked paths, then the names. */
+/* The order in which the box is finished, as runc's init does it: the mounts in the config's order,
+ * mount flags, device nodes, the propagation of /, sysctls, read-only and masked paths, then the
+ * names. */
 static int step_rank(PlanStepType t) {
         static const int rank[_PLAN_STEP_TYPE_MAX] = {
+                [PLAN_STEP_REATTACH] = -1,
+                [PLAN_STEP_MOUNT] = -1,
                 [PLAN_STEP_REMOUNT] = 0,
                 [PLAN_STEP_MKNOD] = 1,
                 [PLAN_STEP_PROPAGATION] = 2,
@@ -217,6 +222,8 @@ Plan *plan_free(Plan *p) {
         for (size_t i = 0; i < p->n_steps; i++) {
                 free(p->steps[i].path);
                 free(p->steps[i].value);
+                free(p->steps[i].source);
+                free(p->steps[i].data);
         }
         free(p->steps);
         free(p);
@@ -334,6 +341,8 @@ static int step(Builder *b, PlanStep s) {
         if (!a) {
                 free(s.path);
                 free(s.value);
+                free(s.source);
+                free(s.data);
                 return -ENOMEM;
         }
         b->p->steps = a;
@@ -778,6 +787,7 @@ static bool option_in_list(const char *list, const char *o) {
 }
 
 static int str_append(char **s, const char *sep, const char *t);
+static bool option_is_tmpfs_data(const char *o);
 
 /* "mode=0620" is nspawn's "mode=620" */
 static bool mode_matches(const char *data, const char *o) {
@@ -793,7 +803,51 @@ static bool mode_matches(const char *data, const char *o) {
         return strtoul(m + 5, NULL, 8) == strtoul(o + 5, &end, 8) && *end == 0;
 }
 
-/* An OCI mount of an API file system: nspawn's mount stands; the flags that differ are remounted. */
+/* nspawn mounts the API file systems itself, before the config's other mounts, and those sorted by
+ * destination; /proc/self/mountinfo shows them in the config's order (as runc's are) once every mount
+ * of the config is attached again, in order, after nspawn is done: a recursive bind onto itself, which
+ * keeps what nspawn put below it (/dev/pts, /dev/console, the read-only /proc/sys). Where nspawn's file
+ * system is not of the type asked for and holds nothing of nspawn's (the empty tmpfs on /dev/shm, the
+ * tmpfs with sysfs views on /sys), a new mount replaces it. */
+static bool api_mount_is_new(const OciMount *m) {
+        return (streq(m->destination, "/dev/shm") && streq(m->type, "tmpfs")) ||
+                (streq(m->destination, "/sys") && streq(m->type, "sysfs"));
+}
+
+static int step_reattach(Builder *b, const char *path) {
+        return step_path(b, PLAN_STEP_REATTACH, path, NULL, 0);
+}
+
+/* The new mount: the config's type, source, flags and (tmpfs) size and mode. */
+static int step_new_mount(Builder *b, const OciMount *m) {
+        static const struct {
+                const char *name;
+                unsigned long flag;
+        } fl[] = {
+                { "ro", MS_RDONLY }, { "nosuid", MS_NOSUID }, { "nodev", MS_NODEV }, { "noexec", MS_NOEXEC },
+        };
+        PlanStep s = { .type = PLAN_STEP_MOUNT };
+        _cleanup_free_ char *data = NULL;
+
+        STRV_FOREACH(o, m->options) {
+                for (size_t i = 0; i < ELEMENTSOF(fl); i++)
+                        if (streq(*o, fl[i].name))
+                                s.flags |= fl[i].flag;
+                if (streq(m->type, "tmpfs") && option_is_tmpfs_data(*o) && str_append(&data, ",", *o) < 0)
+                        return -ENOMEM;
+        }
+        if (!(s.path = strdup(m->destination)) || !(s.value = strdup(m->type)) ||
+            !(s.source = strdup(isempty(m->source) ? m->type : m->source))) {
+                free(s.path);
+                free(s.value);
+                return -ENOMEM;
+        }
+        s.data = TAKE_PTR(data);
+        return step(b, s);
+}
+
+/* An OCI mount of an API file system: nspawn's mount attached again, or a new one
+ * (above); the flags that differ from nspawn's are remounted. */
 static int plan_api_mount(Builder *b, const char *field, const OciMount *m, size_t api) {
         static const struct {
                 const char *set, *clear;
@@ -807,8 +861,12 @@ static int plan_api_mount(Builder *b, const char *field, const OciMount *m, size
         const unsigned long have = api_mounts[api].flags;
         _cleanup_free_ char *remount = NULL, *not_applied = NULL;
         unsigned long set = 0, clear = 0;
+        bool new = api_mount_is_new(m);
         int r;
 
+        r = new ? step_new_mount(b, m) : step_reattach(b, m->destination);
+        if (r < 0)
+                return r;
         STRV_FOREACH(o, m->options) {
                 bool known = false;
 
@@ -824,6 +882,7 @@ static int plan_api_mount(Builder *b, const char *field, const OciMount *m, size
                         known = true;
                 }
                 if (known || option_in_list(api_mounts[api].data, *o) || mode_matches(api_mounts[api].data, *o) ||
+                    (new && streq(m->type, "tmpfs") && option_is_tmpfs_data(*o)) ||
                     (streq(*o, "strictatime") && (have & MS_STRICTATIME)) ||
                     (streq(*o, "relatime") && !(have & MS_STRICTATIME)))
                         continue;
@@ -852,8 +911,9 @@ static int plan_api_mount(Builder *b, const char *field, const OciMount *m, size
                 if (r < 0)
                         return r;
         }
-        return entry(b, field, set || clear ? PLAN_FATE_POST : PLAN_FATE_NSPAWN,
-                     "%s on %s: systemd-nspawn's own%s%s%s%s%s%s", m->type, m->destination,
+        return entry(b, field, PLAN_FATE_POST, "%s on %s: %s%s%s%s%s%s%s", m->type, m->destination,
+                     new ? "a new mount over systemd-nspawn's"
+                         : "systemd-nspawn's own, attached again in the config's order",
                      remount ? ", remounted " : "", strempty(remount),
                      remount && api_mounts[api].recursive ? " with the mounts below it" : "",
                      not_applied ? " (not applied: " : "", strempty(not_applied), not_applied ? ")" : "");
@@ -968,11 +1028,11 @@ static int plan_mount(Builder *b, size_t i) {
                         if (str_append(&remount, ",", "ro") < 0)
                                 return -ENOMEM;
                 }
-                if (flags) {
+                r = step_reattach(b, m->destination);
+                if (r >= 0 && flags)
                         r = step_path(b, PLAN_STEP_REMOUNT, m->destination, NULL, flags);
-                        if (r < 0)
-                                return r;
-                }
+                if (r < 0)
+                        return r;
                 return entry(b, field, unhandled ? PLAN_FATE_UNHANDLED : PLAN_FATE_NSPAWN,
                              "nspawn's own tmpfs on /run (mode 0755), as a second one there breaks nspawn"
                              "%s%s%s%s%s%s%s%s%s%s",
@@ -1009,13 +1069,12 @@ static int plan_mount(Builder *b, size_t i) {
                         return -ENOMEM;
         }
         r = strv_extend(&b->options, opt);
+        if (r >= 0)
+                r = step_reattach(b, m->destination);
+        if (r >= 0 && flags)
+                r = step_path(b, PLAN_STEP_REMOUNT, m->destination, NULL, flags);
         if (r < 0)
                 return r;
-        if (flags) {
-                r = step_path(b, PLAN_STEP_REMOUNT, m->destination, NULL, flags);
-                if (r < 0)
-                        return r;
-        }
         return entry(b, field, unhandled ? PLAN_FATE_UNHANDLED : PLAN_FATE_NSPAWN, "%s%s%s%s%s%s%s%s%s", opt,
                      remount ? "; remount " : "", strempty(remount),
                      tmpcopyup ? "; tmpcopyup ignored: the image's files are not copied up" : "",

@@ -69,6 +69,8 @@ typedef enum PlanStepType {
         PLAN_STEP_HOSTNAME,      /* value */
         PLAN_STEP_DOMAINNAME,    /* value */
         PLAN_STEP_PROPAGATION,   /* flags: MS_PRIVATE/MS_SLAVE/MS_SHARED [| MS_REC] for / */
+        PLAN_STEP_REATTACH,      /* path: rbind onto itself, so it follows the mounts before it */
+        PLAN_STEP_MOUNT,         /* path, value = fs type, source, data, flags: a new mount over nspawn's */
         _PLAN_STEP_TYPE_MAX,
 } PlanStepType;
 
@@ -82,6 +84,8 @@ typedef struct PlanStep {
         dev_t dev;
         uid_t uid;
         gid_t gid;
+        char *source;            /* PLAN_STEP_MOUNT */
+        char *data;              /* PLAN_STEP_MOUNT: NULL or "size=…,mode=…" */
 } PlanStep;
 
 typedef struct PlanContext {

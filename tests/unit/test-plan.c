@@ -338,7 +338,12 @@ static void test_mounts(void) {
         c.mounts = m;
         c.n_mounts = ELEMENTSOF(m);
         p = build(&c, &ctx_systemd);
-        is_entry(p, "mounts[0]", PLAN_FATE_NSPAWN, "proc on /proc: systemd-nspawn's own");
+        is_entry(p, "mounts[0]", PLAN_FATE_POST,
+                 "proc on /proc: systemd-nspawn's own, attached again in the config's order");
+        tap_ok(p && p->n_steps > 1 && p->steps[0].type == PLAN_STEP_REATTACH &&
+                       streq(p->steps[0].path, "/proc") && p->steps[1].type == PLAN_STEP_REATTACH &&
+                       streq(p->steps[1].path, "/dev/shm"),
+               "the mounts are attached again first, in the config's order");
         is_entry(p, "mounts[1]", PLAN_FATE_NSPAWN,
                  "--bind=/srv/shm:/dev/shm:norbind; remount nosuid,noexec,nodev; rprivate ignored: nspawn's "
                  "mounts do not propagate to or from the host");
@@ -393,18 +398,20 @@ static void test_api_mounts(void) {
         c.n_mounts = ELEMENTSOF(m);
         p = build(&c, &ctx_systemd);
         is_entry(p, "mounts[0]", PLAN_FATE_POST,
-                 "sysfs on /sys: systemd-nspawn's own, remounted rw with the mounts below it");
+                 "sysfs on /sys: a new mount over systemd-nspawn's, remounted rw with the mounts below it");
         s = find_step(p, PLAN_STEP_REMOUNT, "/sys");
         tap_ok(s && s->flags == MS_REC && s->clear_flags == MS_RDONLY, "/sys: rw, recursively");
         is_entry(p, "mounts[1]", PLAN_FATE_POST,
-                 "tmpfs on /dev: systemd-nspawn's own, remounted noexec (not applied: size=65536k)");
+                 "tmpfs on /dev: systemd-nspawn's own, attached again in the config's order, remounted noexec "
+                 "(not applied: size=65536k)");
         s = find_step(p, PLAN_STEP_REMOUNT, "/dev");
         tap_ok(s && s->flags == MS_NOEXEC && s->clear_flags == 0, "/dev: noexec added, nothing else");
-        is_entry(p, "mounts[2]", PLAN_FATE_NSPAWN, "devpts on /dev/pts: systemd-nspawn's own");
+        is_entry(p, "mounts[2]", PLAN_FATE_POST,
+                 "devpts on /dev/pts: systemd-nspawn's own, attached again in the config's order");
         tap_ok(!find_step(p, PLAN_STEP_REMOUNT, "/dev/pts"), "/dev/pts as asked: no remount");
         is_entry(p, "mounts[3]", PLAN_FATE_POST,
-                 "cgroup on /sys/fs/cgroup: systemd-nspawn's own, remounted ro with the mounts below it "
-                 "(not applied: rprivate)");
+                 "cgroup on /sys/fs/cgroup: systemd-nspawn's own, attached again in the config's order, "
+                 "remounted ro with the mounts below it (not applied: rprivate)");
         s = find_step(p, PLAN_STEP_REMOUNT, "/sys/fs/cgroup");
         tap_ok(s && s->flags == (MS_RDONLY | MS_REC), "/sys/fs/cgroup: ro, recursively");
         plan_free(p);
@@ -441,15 +448,16 @@ static void test_paths_sysctl_devices(void) {
         c.linux.resources.n_devices = 1;
         p = build(&c, &ctx_systemd);
 
-        tap_ok(p && p->n_steps == 7, "seven post steps");
-        if (p && p->n_steps == 7) {
-                PlanStepType order[] = {PLAN_STEP_REMOUNT, PLAN_STEP_MKNOD,  PLAN_STEP_PROPAGATION,
-                                        PLAN_STEP_SYSCTL,  PLAN_STEP_SYSCTL, PLAN_STEP_READONLY,
-                                        PLAN_STEP_MASK};
+        tap_ok(p && p->n_steps == 8, "eight post steps");
+        if (p && p->n_steps == 8) {
+                PlanStepType order[] = {PLAN_STEP_REATTACH, PLAN_STEP_REMOUNT, PLAN_STEP_MKNOD,
+                                        PLAN_STEP_PROPAGATION, PLAN_STEP_SYSCTL,  PLAN_STEP_SYSCTL,
+                                        PLAN_STEP_READONLY, PLAN_STEP_MASK};
                 bool ok = true;
-                for (size_t i = 0; i < 7; i++)
+                for (size_t i = 0; i < 8; i++)
                         ok = ok && p->steps[i].type == order[i];
-                tap_ok(ok, "steps in runc's order: remount, mknod, propagation, sysctl, read-only, mask");
+                tap_ok(ok, "steps in runc's order: mounts, remount, mknod, propagation, sysctl, read-only, "
+                           "mask");
         } else
                 tap_ok(false, "steps in runc's order");
         s = find_step(p, PLAN_STEP_PROPAGATION, "/");
@@ -570,6 +578,42 @@ static void test_rejections(void) {
         plan_free(p);
 }
 
+/* The API file systems: nspawn's attached again in the config's order, new ones where nspawn's is of
+ * another type (sysfs) or has another source (the engines' "shm"). */
+static void test_api_mounts_order(void) {
+        char *shm_opts[] = { (char *) "nosuid", (char *) "nodev", (char *) "mode=1777",
+                             (char *) "size=65536k", NULL };
+        char *sys_opts[] = { (char *) "nosuid", (char *) "ro", NULL };
+        OciMount m[] = {
+                { .destination = (char *) "/dev", .type = (char *) "tmpfs", .source = (char *) "tmpfs" },
+                { .destination = (char *) "/dev/shm", .type = (char *) "tmpfs", .source = (char *) "shm",
+                  .options = shm_opts },
+                { .destination = (char *) "/sys", .type = (char *) "sysfs", .source = (char *) "sysfs",
+                  .options = sys_opts },
+        };
+        OciConfig c = base();
+        Plan *p;
+
+        c.mounts = m;
+        c.n_mounts = ELEMENTSOF(m);
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && p->n_steps >= 3, "three post steps first");
+        if (p && p->n_steps >= 3) {
+                const PlanStep *s = p->steps;
+                tap_ok(s[0].type == PLAN_STEP_REATTACH && streq(s[0].path, "/dev"), "/dev: nspawn's, again");
+                tap_ok(s[1].type == PLAN_STEP_MOUNT && streq(s[1].path, "/dev/shm") &&
+                               streq(s[1].value, "tmpfs") && streq(s[1].source, "shm") &&
+                               streq(s[1].data, "mode=1777,size=65536k") && s[1].flags == (MS_NOSUID | MS_NODEV),
+                       "/dev/shm: a new tmpfs named shm, with its size and flags");
+                tap_ok(s[2].type == PLAN_STEP_MOUNT && streq(s[2].value, "sysfs") && !s[2].data &&
+                               s[2].flags == (MS_NOSUID | MS_RDONLY),
+                       "/sys: a new read-only sysfs");
+        }
+        is_entry(p, "mounts[2]", PLAN_FATE_POST,
+                 "sysfs on /sys: a new mount over systemd-nspawn's, remounted ro with the mounts below it");
+        plan_free(p);
+}
+
 int main(void) {
         test_machine_names();
         test_base();
@@ -578,6 +622,7 @@ int main(void) {
         test_names();
         test_mounts();
         test_api_mounts();
+        test_api_mounts_order();
         test_paths_sysctl_devices();
         test_cgroups_path();
         test_rejections();
