@@ -1373,6 +1373,12 @@ static int slice_to_path(const char *slice, char **ret) {
         return 0;
 }
 
+/* "a/b": relative, without "..", "." or empty components. */
+static bool path_is_safe_relative(const char *p) {
+        _cleanup_free_ char *abs = strjoin("/", p);
+        return abs && path_is_safe_absolute(abs);
+}
+
 static int plan_cgroup(Builder *b) {
         const char *cp = b->c->linux.cgroups_path, *id = b->ctx->id;
         _cleanup_free_ char *slice = NULL, *prefix = NULL, *name = NULL, *unit = NULL;
@@ -1406,11 +1412,7 @@ static int plan_cgroup(Builder *b) {
                                 "needs a scope of its own",
                                 cp);
                 unit = isempty(prefix) ? strjoin(name, ".scope") : strjoin(prefix, "-", name, ".scope");
-        } else if (cp && *cp && cp[0] != '/')
-                return entry(b, "linux.cgroupsPath", PLAN_FATE_REJECTED,
-                             "linux.cgroupsPath: \"%s\": expected \"slice:prefix:name\" or an absolute path",
-                             cp);
-        else if (cp && !path_is_safe_absolute(cp))
+        } else if (cp && *cp && (cp[0] == '/' ? !path_is_safe_absolute(cp) : !path_is_safe_relative(cp)))
                 return entry(b, "linux.cgroupsPath", PLAN_FATE_REJECTED,
                              "linux.cgroupsPath: \"%s\" must not contain \"..\"", cp);
         else {
@@ -1454,12 +1456,15 @@ static int plan_cgroup(Builder *b) {
                 return entry(b, "linux.cgroupsPath", PLAN_FATE_POST,
                              "cgroupfs %s (the systemd form, expanded)", b->p->cgroup);
         }
-        b->p->cgroup = cp && *cp ? strdup(cp) : strjoin("/nspawn-oci/", id);
+        /* A relative path is taken from the root of the hierarchy too (runc: from its own cgroup,
+         * which is the root when nothing manages the host's cgroups). */
+        b->p->cgroup = !cp || !*cp ? strjoin("/nspawn-oci/", id) : cp[0] == '/' ? strdup(cp) : strjoin("/", cp);
         if (!b->p->cgroup)
                 return -ENOMEM;
         if (!cp || !*cp)
                 return 0;
-        return entry(b, "linux.cgroupsPath", PLAN_FATE_POST, "cgroupfs %s", b->p->cgroup);
+        return entry(b, "linux.cgroupsPath", PLAN_FATE_POST, "cgroupfs %s%s", b->p->cgroup,
+                     cp[0] == '/' ? "" : " (relative: from the root of the hierarchy)");
 }
 
 static int plan_linux_rest(Builder *b) {

@@ -540,9 +540,15 @@ static void test_cgroups_path(void) {
         plan_free(p);
 
         c.linux.cgroups_path = (char *) "relative/path";
-        p = build(&c, &ctx_systemd);
-        is_entry(p, "linux.cgroupsPath", PLAN_FATE_REJECTED,
-                 "linux.cgroupsPath: \"relative/path\": expected \"slice:prefix:name\" or an absolute path");
+        p = build(&c, &plain);
+        is_entry(p, "linux.cgroupsPath", PLAN_FATE_POST,
+                 "cgroupfs /relative/path (relative: from the root of the hierarchy)");
+        tap_ok(p && streq(p->cgroup, "/relative/path"), "a relative path: from the root of the hierarchy");
+        plan_free(p);
+
+        c.linux.cgroups_path = (char *) "relative/../up";
+        p = build(&c, &plain);
+        tap_ok(p && p->rejected, "a relative path with \"..\" is rejected");
         plan_free(p);
 }
 
