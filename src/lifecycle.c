@@ -175,14 +175,17 @@ static int run_hooks(const OciConfig *c, OciHookKind kind, const StateData *s, C
         r = state_json_for_hooks(s, status, &state);
         if (r < 0)
                 return log_oom();
+        if (kind == OCI_HOOK_POSTSTART || kind == OCI_HOOK_POSTSTOP) {
+                /* a failure is a warning, and the remaining hooks still run */
+                for (size_t i = 0; i < c->n_hooks[kind]; i++)
+                        if (hooks_run(c->hooks[kind] + i, 1, state, what) < 0)
+                                log_warning("%s hook %zu failed, ignoring", what, i);
+                return 0;
+        }
         if (kind == OCI_HOOK_CREATE_CONTAINER || kind == OCI_HOOK_START_CONTAINER)
                 r = hooks_run_in_box(c->hooks[kind], c->n_hooks[kind], state, what, s->holder_pid, join_ns);
         else
                 r = hooks_run(c->hooks[kind], c->n_hooks[kind], state, what);
-        if (r < 0 && (kind == OCI_HOOK_POSTSTART || kind == OCI_HOOK_POSTSTOP)) {
-                log_warning("%s hook failed, ignoring", what);
-                return 0;
-        }
         if (r < 0)
                 return log_error_errno(r, "%s hook failed", what);
         return 0;
