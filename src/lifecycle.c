@@ -561,6 +561,31 @@ static int release_fifo(const char *fifo, const StateData *s) {
         return 0;
 }
 
+/* The image the process runs, as /proc shows it; NULL once it is gone. */
+static char *process_exe(pid_t pid) {
+        char path[64], target[PATH_MAX];
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "/proc/%d/exe", (int) pid);
+        n = readlink(path, target, sizeof(target) - 1);
+        if (n < 0)
+                return NULL;
+        target[n] = 0;
+        return strdup(target);
+}
+
+/* Poststart hooks run once the process is executed (runtime-spec), not merely released: waits until
+ * its image is no longer ours, a second at most. */
+static void wait_exec(pid_t pid, const char *before) {
+        for (int i = 0; before && i < 1000; i++) {
+                _cleanup_free_ char *now = process_exe(pid);
+
+                if (!now || !streq(now, before))
+                        return;
+                (void) nanosleep(&(struct timespec) { .tv_nsec = 1000 * 1000 }, NULL);
+        }
+}
+
 static int do_start(const Runtime *rt, const char *id) {
         _cleanup_(state_data_freep) StateData *s = NULL;
         _cleanup_(oci_config_freep) OciConfig *c = NULL;
@@ -595,11 +620,14 @@ static int do_start(const Runtime *rt, const char *id) {
         r = state_fifo_path(dir, &fifo);
         if (r < 0)
                 return log_oom();
+        _cleanup_free_ char *exe = process_exe(s->pid);
         r = release_fifo(fifo, s);
         if (r < 0)
                 return r;
         s->started = true;
         (void) state_save(dir, s);
+        if (c->n_hooks[OCI_HOOK_POSTSTART] > 0)
+                wait_exec(s->pid, exe);
 
         (void) run_hooks(c, OCI_HOOK_POSTSTART, s, CONTAINER_RUNNING, plan->join_ns);
         return 0;
