@@ -242,40 +242,100 @@ static int stop_propagation_once(void) {
         return 0;
 }
 
+/* Puts the detached tree fd where path's top mount was: the copy replaces the original, so the box
+ * shows each mount once, as runc's do. A mount the kernel locked (a user namespace's) stays below. */
+static int replace_mount(const char *path, int tree) {
+        if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != EPERM)
+                return negative_errno();
+        return move_mount(tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0 ? negative_errno() : 0;
+}
+
 static int reattach(const char *path) {
-        int r = stop_propagation_once();
+        _cleanup_close_ int tree = -1;
+        int r;
+
+        r = stop_propagation_once();
         if (r < 0)
                 return r;
-        return mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0 ? negative_errno() : 0;
+        tree = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (tree < 0)
+                return negative_errno();
+        return replace_mount(path, tree);
+}
+
+/* A new, detached mount of the step's file system, options and flags. */
+static int new_tree(const PlanStep *s) {
+        static const struct {
+                unsigned long ms;
+                unsigned attr;
+        } attrs[] = {
+                { MS_RDONLY, MOUNT_ATTR_RDONLY },
+                { MS_NOSUID, MOUNT_ATTR_NOSUID },
+                { MS_NODEV, MOUNT_ATTR_NODEV },
+                { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+        };
+        _cleanup_close_ int fs = -1;
+        _cleanup_free_ char *data = s->data ? strdup(s->data) : NULL;
+        unsigned attr = 0;
+        int fd;
+
+        if (s->data && !data)
+                return -ENOMEM;
+        fs = fsopen(s->value, FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return negative_errno();
+        if (fsconfig(fs, FSCONFIG_SET_STRING, "source", s->source, 0) < 0)
+                return negative_errno();
+        for (char *o = data, *next; o && *o; o = next) {
+                char *eq;
+
+                next = strchr(o, ',');
+                if (next)
+                        *next++ = 0;
+                eq = strchr(o, '=');
+                if (eq)
+                        *eq++ = 0;
+                if (fsconfig(fs, eq ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, o, eq, 0) < 0)
+                        return negative_errno();
+        }
+        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return negative_errno();
+        for (size_t i = 0; i < ELEMENTSOF(attrs); i++)
+                if (s->flags & attrs[i].ms)
+                        attr |= attrs[i].attr;
+        fd = fsmount(fs, FSMOUNT_CLOEXEC, attr);
+        return fd < 0 ? negative_errno() : fd;
 }
 
 /* nspawn's cgroup tree below /sys, kept over a new sysfs there. */
 #define CGROUP_BELOW_SYS "/sys/fs/cgroup"
 
 static int new_mount(const PlanStep *s) {
-        _cleanup_close_ int cgroup = -1;
-        bool sys = streq(s->path, "/sys");
+        _cleanup_close_ int cgroup = -1, tree = -1;
         int r;
 
         r = stop_propagation_once();
         if (r < 0)
                 return r;
-        if (sys) {
+        tree = new_tree(s);
+        if (tree < 0) {
+                /* In a user namespace the kernel refuses a new sysfs the namespace does not own:
+                 * nspawn's stays, attached again in the config's order. */
+                if (tree != -EPERM)
+                        return tree;
+                log_debug_errno(tree, "Keeping systemd-nspawn's %s on %s: %m", s->value, s->path);
+                return reattach(s->path);
+        }
+        if (streq(s->path, "/sys")) {
                 cgroup = open_tree(AT_FDCWD, CGROUP_BELOW_SYS, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
                 if (cgroup < 0 && errno != ENOENT)
                         return negative_errno();
         }
-        if (mount(s->source, s->path, s->value, s->flags, s->data) < 0) {
-                /* In a user namespace the kernel refuses a new sysfs or mqueue the namespace does not
-                 * own: nspawn's stays, attached again in the config's order. */
-                if (errno != EPERM)
-                        return negative_errno();
-                log_debug("Keeping systemd-nspawn's %s on %s: %m", s->value, s->path);
-                return reattach(s->path);
-        }
-        if (cgroup >= 0 &&
-            move_mount(cgroup, "", AT_FDCWD, CGROUP_BELOW_SYS, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-                return negative_errno();
+        r = replace_mount(s->path, tree);
+        if (r < 0)
+                return r;
+        if (cgroup >= 0)
+                return replace_mount(CGROUP_BELOW_SYS, cgroup);
         return 0;
 }
 
