@@ -429,8 +429,9 @@ static int plan_process(Builder *b) {
         const OciProcess *p = &b->c->process;
         int r = 0;
 
+        /* runtime-spec: process is required when start is called; create builds the box alone */
         if (!b->c->has_process)
-                return entry(b, "process", PLAN_FATE_REJECTED, "process: required to create a container");
+                return entry(b, "process", PLAN_FATE_RUNTIME, "absent: the box is created, start refuses");
 
 #define PROC(field, ...)                                                                        \
         do {                                                                                    \

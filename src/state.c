@@ -271,6 +271,9 @@ ContainerStatus state_status(const char *dir, const StateData *s) {
                 return CONTAINER_STOPPED;
         if (state_fifo_path(dir, &fifo) >= 0 && access(fifo, F_OK) == 0)
                 return CONTAINER_CREATED;
+        /* without a process the box alone stands for the container, created until deleted */
+        if (s->pid == s->holder_pid && !s->started)
+                return CONTAINER_CREATED;
         if (cgroup_frozen(s->holder_pid))
                 return CONTAINER_PAUSED;
         return CONTAINER_RUNNING;

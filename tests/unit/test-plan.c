@@ -579,8 +579,14 @@ static void test_rejections(void) {
         c.has_process = false;
         c.root_path = NULL;
         p = build(&c, &ctx_systemd);
-        tap_ok(p && p->rejected && find(p, "root.path") && find(p, "process"),
-               "no root, no process: rejected");
+        tap_ok(p && p->rejected && find(p, "root.path"), "no root: rejected");
+        plan_free(p);
+
+        c = base();
+        c.has_process = false;
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && !p->rejected && find(p, "process") && find(p, "process")->fate == PLAN_FATE_RUNTIME,
+               "no process: created (start refuses)");
         plan_free(p);
 }
 
