@@ -247,7 +247,8 @@ static int stop_propagation_once(void) {
 static int replace_mount(const char *path, int tree) {
         if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != EPERM)
                 return negative_errno();
-        return move_mount(tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0 ? negative_errno() : 0;
+        return move_mount(tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS) < 0 ?
+                negative_errno() : 0;
 }
 
 static int reattach(const char *path) {
