@@ -5,7 +5,7 @@
 
 #include "log.h"
 #include "podman-default-seccomp.h"
-#include "seccomp.h"
+#include "oci-seccomp.h"
 #include "util.h"
 
 static double now_us(void) {
@@ -31,17 +31,17 @@ int main(int argc, char *argv[]) {
                 /* a fresh cache directory per round: the first compile is always a miss */
                 snprintf(cache, sizeof(cache), "%s/%d", dir, i);
                 t = now_us();
-                if (seccomp_compile(&podman_seccomp, cache, &p) < 0 || p->from_cache)
+                if (oci_seccomp_compile(&podman_seccomp, cache, &p) < 0 || p->from_cache)
                         return 1;
                 cold += now_us() - t;
                 insns = p->n_insns;
-                seccomp_program_free(p);
+                oci_seccomp_program_free(p);
 
                 t = now_us();
-                if (seccomp_compile(&podman_seccomp, cache, &p) < 0 || !p->from_cache)
+                if (oci_seccomp_compile(&podman_seccomp, cache, &p) < 0 || !p->from_cache)
                         return 1;
                 warm += now_us() - t;
-                seccomp_program_free(p);
+                oci_seccomp_program_free(p);
         }
         printf("podman default profile: %zu BPF instructions\n", insns);
         printf("cold (libseccomp + cache write): %8.1f us per compile\n", cold / rounds);

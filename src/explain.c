@@ -6,7 +6,7 @@
 #include <sys/sysmacros.h>
 
 #include "explain.h"
-#include "json-out.h"
+#include "oci-json.h"
 #include "log.h"
 #include "oci-parse.h"
 #include "plan.h"
@@ -150,7 +150,7 @@ int explain_bundle(const char *bundle, bool json, FILE *f) {
         if (json) {
                 _cleanup_free_ char *s = NULL;
 
-                r = json_out_plan(p, &s);
+                r = oci_json_plan(p, &s);
                 if (r < 0)
                         return log_error_errno(r, "Failed to format the plan: %m");
                 fputs(s, f);

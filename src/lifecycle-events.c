@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include "events.h"
-#include "json-out.h"
+#include "oci-json.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "state.h"
@@ -21,7 +21,7 @@ static int print_stats(const StateData *s) {
         r = events_read_stats(s->holder_pid, &stats);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the statistics of container %s: %m", s->id);
-        r = json_out_event("stats", s->id, &stats, &line);
+        r = oci_json_event("stats", s->id, &stats, &line);
         events_stats_done(&stats);
         if (r < 0)
                 return log_oom();

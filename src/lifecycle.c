@@ -19,13 +19,13 @@
 #include "explain.h"
 #include "hooks.h"
 #include "init/holder-protocol.h"
-#include "json-out.h"
+#include "oci-json.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "oci-parse.h"
 #include "plan.h"
 #include "resources.h"
-#include "seccomp.h"
+#include "oci-seccomp.h"
 #include "spawn.h"
 #include "state.h"
 
@@ -110,7 +110,7 @@ static int container_open(const Runtime *rt, const char *id, char **ret_dir, int
 }
 
 static int state_json_for_hooks(const StateData *s, ContainerStatus status, char **ret) {
-        return json_out_oci_state(s, container_status_to_string(status), ret);
+        return oci_json_oci_state(s, container_status_to_string(status), ret);
 }
 
 /* linux.seccomp.listenerPath: the notify listener goes to the agent with the container process state
@@ -124,10 +124,10 @@ static int send_seccomp_listener(const SeccompProgram *seccomp, int listener, co
                 return 0;
         if (!seccomp->listener_path)
                 return log_error_errno(EINVAL, "linux.seccomp: SCMP_ACT_NOTIFY needs listenerPath");
-        r = json_out_oci_state(s, container_status_to_string(status), &state);
+        r = oci_json_oci_state(s, container_status_to_string(status), &state);
         if (r < 0)
                 return log_oom();
-        metadata = json_out_escape(seccomp->listener_metadata ?: "");
+        metadata = oci_json_escape(seccomp->listener_metadata ?: "");
         if (!metadata)
                 return log_oom();
         r = asprintf_safe(&msg, "{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],\"pid\":%d,"
@@ -135,7 +135,7 @@ static int send_seccomp_listener(const SeccompProgram *seccomp, int listener, co
                           state);
         if (r < 0)
                 return log_oom();
-        return seccomp_send_listener(seccomp->listener_path, listener, msg);
+        return oci_seccomp_send_listener(seccomp->listener_path, listener, msg);
 }
 
 /* Runs hooks inside the box: in a child that joins the holder's namespaces and root. */
@@ -312,7 +312,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         _cleanup_(oci_config_freep) OciConfig *c = NULL;
         _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_(state_data_freep) StateData *s = NULL;
-        _cleanup_(seccomp_program_freep) SeccompProgram *seccomp = NULL;
+        _cleanup_(oci_seccomp_program_freep) SeccompProgram *seccomp = NULL;
         _cleanup_free_ char *bundle = NULL, *config_path = NULL, *dir = NULL, *fifo = NULL, *cache = NULL;
         _cleanup_close_ int lock = -1, master = -1, listener = -1;
         _cleanup_bus_ Bus *bus = NULL;
@@ -366,7 +366,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 if (!cache)
                         return log_oom();
                 (void) mkdir_p(cache, 0700);
-                r = seccomp_compile(&c->linux.seccomp, cache, &seccomp);
+                r = oci_seccomp_compile(&c->linux.seccomp, cache, &seccomp);
                 if (r < 0)
                         return log_error_errno(r, "linux.seccomp: Failed to build the filter: %m");
         }
@@ -649,7 +649,7 @@ int lifecycle_state(const Runtime *rt, const char *id) {
         ContainerStatus status = state_status(dir, s);
         if (status == CONTAINER_STOPPED)
                 s->pid = 0;
-        r = json_out_oci_state(s, container_status_to_string(status), &json);
+        r = oci_json_oci_state(s, container_status_to_string(status), &json);
         if (r < 0)
                 return log_oom();
         fputs(json, stdout);
@@ -858,7 +858,7 @@ static int print_state_row(const Runtime *rt, const char *id, bool json, bool fi
                 return 0;
         ContainerStatus status = state_status(dir, s);
         if (json) {
-                if (json_out_oci_state(s, container_status_to_string(status), &out) < 0)
+                if (oci_json_oci_state(s, container_status_to_string(status), &out) < 0)
                         return log_oom();
                 printf("%s%s", first ? "" : ",", out);
         } else
@@ -1006,7 +1006,7 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
         _cleanup_(oci_config_freep) OciConfig *c = NULL;
         _cleanup_(oci_process_freep) OciProcess *p = NULL;
         _cleanup_(plan_freep) Plan *plan = NULL;
-        _cleanup_(seccomp_program_freep) SeccompProgram *seccomp = NULL;
+        _cleanup_(oci_seccomp_program_freep) SeccompProgram *seccomp = NULL;
         _cleanup_free_ char *dir = NULL, *error = NULL, *cache = NULL;
         _cleanup_close_ int lock = -1, master = -1, listener = -1;
         PlanContext ctx;
@@ -1048,7 +1048,7 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
                 cache = strjoin(rt->root, "/seccomp-cache");
                 if (!cache)
                         return log_oom();
-                r = seccomp_compile(&c->linux.seccomp, cache, &seccomp);
+                r = oci_seccomp_compile(&c->linux.seccomp, cache, &seccomp);
                 if (r < 0)
                         return log_error_errno(r, "linux.seccomp: Failed to build the filter: %m");
         }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The features table: the claims `nspawn-oci features` makes. Pure but for two questions: which
  * seccomp filter flags the running kernel has, and which architectures libseccomp knows. */
-#include "json-out.h"
+#include "oci-json.h"
 #include "oci-features.h"
-#include "seccomp.h"
+#include "oci-seccomp.h"
 #include "spec.h"
 #include "util.h"
 
@@ -89,21 +89,21 @@ const OciFeatures *oci_features_get(void) {
 
 int oci_features_json(char **ret) {
         const char *archs[ELEMENTSOF(all_archs)], *supported[16];
-        const char * const *known = seccomp_known_flags();
+        const char * const *known = oci_seccomp_known_flags();
         OciFeatures f = features;
         size_t n = 0;
 
         for (size_t i = 0; all_archs[i]; i++)
-                if (seccomp_arch_supported(all_archs[i]))
+                if (oci_seccomp_arch_supported(all_archs[i]))
                         archs[n++] = all_archs[i];
         archs[n] = NULL;
         n = 0;
         for (size_t i = 0; known[i] && n + 1 < ELEMENTSOF(supported); i++)
-                if (seccomp_kernel_has_flag(known[i]))
+                if (oci_seccomp_kernel_has_flag(known[i]))
                         supported[n++] = known[i];
         supported[n] = NULL;
         f.seccomp.archs = archs;
         f.seccomp.known_flags = known;
         f.seccomp.supported_flags = supported;
-        return json_out_features(&f, ret);
+        return oci_json_features(&f, ret);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The tables that describe each OCI object: JSON key, kind, where the value lives in the model.
- * oci-parse.c reads JSON through them and json-out.c writes the model back through them, in the same
+ * oci-parse.c reads JSON through them and oci-json.c writes the model back through them, in the same
  * (spec) order. Pure. Included only by those two files: it is the one other place that sees json-c. */
 #pragma once
 
@@ -70,8 +70,8 @@ extern const OciTable oci_process_table;
 extern const OciTable oci_resources_table;
 extern const OciTable oci_state_table;
 
-/* The serializer's half of the custom fields (json-out.c). */
-int json_out_namespaces(const void *p, json_object **ret);
-int json_out_capabilities(const void *p, json_object **ret);
-int json_out_additional_gids(const void *p, json_object **ret);
-int json_out_sched_flags(const void *p, json_object **ret);
+/* The serializer's half of the custom fields (oci-json.c). */
+int oci_json_namespaces(const void *p, json_object **ret);
+int oci_json_capabilities(const void *p, json_object **ret);
+int oci_json_additional_gids(const void *p, json_object **ret);
+int oci_json_sched_flags(const void *p, json_object **ret);

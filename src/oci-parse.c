@@ -624,7 +624,7 @@ static const OciField user_fields[] = {
         TYPED("uid", UINT32, OciProcess, uid),
         TYPED("gid", UINT32, OciProcess, gid),
         TYPED("umask", OPT_UINT, OciProcess, umask, RANGE(0, UINT32_MAX)),
-        CUSTOM_BASE("additionalGids", parse_additional_gids, json_out_additional_gids),
+        CUSTOM_BASE("additionalGids", parse_additional_gids, oci_json_additional_gids),
         STR("username", OciProcess, username),
         {}
 };
@@ -642,7 +642,7 @@ static const OciField scheduler_fields[] = {
         REQUIRED("policy", ENUM, OciScheduler, policy, .enumeration = &enum_sched_policy),
         TYPED("nice", OPT_INT, OciScheduler, nice, RANGE(INT32_MIN, INT32_MAX)),
         TYPED("priority", OPT_INT, OciScheduler, priority, RANGE(INT32_MIN, INT32_MAX)),
-        CUSTOM("flags", OciScheduler, flags, parse_sched_flags, json_out_sched_flags),
+        CUSTOM("flags", OciScheduler, flags, parse_sched_flags, oci_json_sched_flags),
         TYPED("runtime", OPT_UINT, OciScheduler, runtime),
         TYPED("deadline", OPT_UINT, OciScheduler, deadline),
         TYPED("period", OPT_UINT, OciScheduler, period),
@@ -672,7 +672,7 @@ static const OciField process_fields[] = {
         STR("commandLine", OciProcess, command_line),
         STRV("env", OciProcess, env),
         STR("cwd", OciProcess, cwd),
-        CUSTOM_BASE("capabilities", parse_capabilities, json_out_capabilities),
+        CUSTOM_BASE("capabilities", parse_capabilities, oci_json_capabilities),
         ARRAY("rlimits", OciProcess, rlimits, OciRlimit, rlimit_table),
         TYPED("noNewPrivileges", BOOL, OciProcess, no_new_privileges),
         STR("apparmorProfile", OciProcess, apparmor_profile),
@@ -921,7 +921,7 @@ static const OciField memory_policy_fields[] = {
 static const OciTable memory_policy_table = { memory_policy_fields };
 
 static const OciField linux_fields[] = {
-        CUSTOM("namespaces", OciLinux, namespaces, parse_namespaces, json_out_namespaces),
+        CUSTOM("namespaces", OciLinux, namespaces, parse_namespaces, oci_json_namespaces),
         ARRAY("uidMappings", OciLinux, uid_mappings, OciIdMapping, id_mapping_table),
         ARRAY("gidMappings", OciLinux, gid_mappings, OciIdMapping, id_mapping_table),
         INLINE("timeOffsets", time_offsets_table),

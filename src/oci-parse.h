@@ -24,5 +24,5 @@ OciProcess *oci_process_free(OciProcess *p);
 int oci_parse_resources(const char *data, size_t size, const char *name, OciResources **ret, char **ret_error);
 OciResources *oci_resources_free(OciResources *r);
 
-/* state.json as written by json_out_state(). */
+/* state.json as written by oci_json_state(). */
 int oci_parse_state(const char *data, size_t size, StateData **ret, char **ret_error);

@@ -604,7 +604,7 @@ static int apply_caps(const ProcessContext *ctx, int last) {
 static int load_seccomp(const ProcessContext *ctx) {
         int fd, r;
 
-        fd = seccomp_program_load(ctx->seccomp);
+        fd = oci_seccomp_program_load(ctx->seccomp);
         if (fd < 0)
                 return report(ctx, fd, "loading the seccomp filter: %m");
         if (!ctx->seccomp->notify)

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 #include "oci-config.h"
-#include "seccomp.h"
+#include "oci-seccomp.h"
 
 typedef struct ProcessContext {
         const OciProcess *process;
@@ -23,7 +23,7 @@ typedef struct ProcessContext {
  *
  *   "SECCOMP\n"        carries one fd with SCM_RIGHTS: the seccomp notify listener, when the filter
  *                      uses SCMP_ACT_NOTIFY; nspawn-oci hands it to listenerPath with
- *                      seccomp_send_listener() (the child cannot reach a host path). sync_fd must be
+ *                      oci_seccomp_send_listener() (the child cannot reach a host path). sync_fd must be
  *                      an AF_UNIX socket then; otherwise a pipe is enough.
  *   "READY\n"          main process only: everything is applied and the child now blocks on the
  *                      exec FIFO until `start`.

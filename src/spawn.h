@@ -7,7 +7,7 @@
 #include <sys/types.h>
 
 #include "oci-config.h"
-#include "seccomp.h"
+#include "oci-seccomp.h"
 
 typedef struct SpawnOptions {
         pid_t holder;                    /* host pid of the box's PID 1 */

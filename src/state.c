@@ -8,7 +8,7 @@
 
 #include "oci-parse.h"
 #include "cgroup.h"
-#include "json-out.h"
+#include "oci-json.h"
 #include "log.h"
 #include "state.h"
 
@@ -121,7 +121,7 @@ int state_save(const char *dir, const StateData *s) {
 
         if (!p)
                 return -ENOMEM;
-        r = json_out_state(s, &json);
+        r = oci_json_state(s, &json);
         if (r < 0)
                 return r;
         return write_file_atomic(p, json, strlen(json), 0600);

@@ -3,7 +3,7 @@
  * that parses back to itself. Runs unprivileged, touches nothing outside memory. */
 #include <stdint.h>
 
-#include "json-out.h"
+#include "oci-json.h"
 #include "oci-parse.h"
 #include "util.h"
 
@@ -45,18 +45,18 @@ static int parse_state(const char *d, size_t n, const char *name, StateData **re
 
 static int out_oci_state(const StateData *s, char **ret) {
         _cleanup_free_ char *oci = NULL;
-        int r = json_out_oci_state(s, "running", &oci);
+        int r = oci_json_oci_state(s, "running", &oci);
         if (r < 0)
                 return r;
-        return json_out_state(s, ret);
+        return oci_json_state(s, ret);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (size > 1024 * 1024)
                 return 0;
-        ROUND_TRIP(OciConfig, oci_parse_config, json_out_config, oci_config_free);
-        ROUND_TRIP(OciProcess, oci_parse_process, json_out_process, oci_process_free);
-        ROUND_TRIP(OciResources, oci_parse_resources, json_out_resources, oci_resources_free);
+        ROUND_TRIP(OciConfig, oci_parse_config, oci_json_config, oci_config_free);
+        ROUND_TRIP(OciProcess, oci_parse_process, oci_json_process, oci_process_free);
+        ROUND_TRIP(OciResources, oci_parse_resources, oci_json_resources, oci_resources_free);
         ROUND_TRIP(StateData, parse_state, out_oci_state, state_data_free);
         return 0;
 }

@@ -3,10 +3,10 @@
  * No privilege. */
 #include <json-c/json.h>
 
-#include "json-out.h"
+#include "oci-json.h"
 #include "oci-features.h"
 #include "plan.h"
-#include "seccomp.h"
+#include "oci-seccomp.h"
 #include "tap.h"
 #include "util.h"
 
@@ -131,7 +131,7 @@ static void test_document(void) {
         a = get(seccomp, "supportedFlags", NULL);
         same = length(a) <= length(get(seccomp, "knownFlags", NULL));
         for (size_t i = 0; same && i < length(a); i++)
-                same = seccomp_kernel_has_flag(item(a, i));
+                same = oci_seccomp_kernel_has_flag(item(a, i));
         tap_ok(same, "… supportedFlags: known flags the kernel has");
 
         static const char *const cgroup_keys[] = {"v1", "v2", "systemd", "systemdUser", "rdma"};
@@ -183,7 +183,7 @@ static void test_switches(void) {
         _cleanup_free_ char *json = NULL;
         json_object *root, *linux_, *seccomp;
 
-        tap_is_int(json_out_features(&f, &json), 0, "json_out_features() of a custom table");
+        tap_is_int(oci_json_features(&f, &json), 0, "oci_json_features() of a custom table");
         root = json_tokener_parse(json);
         linux_ = get(root, "linux", NULL);
         seccomp = get(linux_, "seccomp", NULL);

@@ -5,7 +5,7 @@
 #include <dirent.h>
 
 #include "../tap.h"
-#include "json-out.h"
+#include "oci-json.h"
 #include "oci-parse.h"
 #include "util.h"
 
@@ -28,7 +28,7 @@ static int parse_and_format(Kind kind, const char *data, size_t size, const char
                 OciProcess *p = NULL;
                 r = oci_parse_process(data, size, name, &p, ret_error);
                 if (r >= 0)
-                        r = json_out_process(p, ret);
+                        r = oci_json_process(p, ret);
                 oci_process_free(p);
                 return r;
         }
@@ -36,7 +36,7 @@ static int parse_and_format(Kind kind, const char *data, size_t size, const char
                 OciResources *res = NULL;
                 r = oci_parse_resources(data, size, name, &res, ret_error);
                 if (r >= 0)
-                        r = json_out_resources(res, ret);
+                        r = oci_json_resources(res, ret);
                 oci_resources_free(res);
                 return r;
         }
@@ -44,7 +44,7 @@ static int parse_and_format(Kind kind, const char *data, size_t size, const char
                 OciConfig *c = NULL;
                 r = oci_parse_config(data, size, name, &c, ret_error);
                 if (r >= 0)
-                        r = json_out_config(c, ret);
+                        r = oci_json_config(c, ret);
                 oci_config_free(c);
                 return r;
         }

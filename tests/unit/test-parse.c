@@ -4,7 +4,7 @@
 #include <fcntl.h>
 
 #include "../tap.h"
-#include "json-out.h"
+#include "oci-json.h"
 #include "oci-parse.h"
 #include "util.h"
 
@@ -164,7 +164,7 @@ static void test_process_file(void) {
         }
         tap_ok(p->terminal, "terminal");
         tap_is_str(p->cwd, "/", "cwd");
-        r = json_out_process(p, &out);
+        r = oci_json_process(p, &out);
         tap_is_str(out,
                    "{\n"
                    "        \"terminal\": true,\n"
@@ -207,7 +207,7 @@ static void test_state(void) {
         StateData *parsed = NULL;
         int r;
 
-        r = json_out_state(&s, &text);
+        r = oci_json_state(&s, &text);
         tap_ok(r == 0 && text, "state.json serialized");
         r = oci_parse_state(text, strlen(text), &parsed, &error);
         if (!tap_ok(r == 0, "state.json parses back")) {
@@ -222,11 +222,11 @@ static void test_state(void) {
         tap_is_str(parsed->unit, "libpod-ctr-1.scope", "unit");
         tap_ok(parsed->registered && !parsed->started, "flags");
         tap_ok(parsed->n_annotations == 1 && streq(parsed->annotations[0].value, "v\"1"), "annotations");
-        r = json_out_state(parsed, &again);
+        r = oci_json_state(parsed, &again);
         tap_is_str(again, text, "state.json round-trips");
         state_data_free(parsed);
 
-        r = json_out_oci_state(&s, "running", &oci);
+        r = oci_json_oci_state(&s, "running", &oci);
         tap_is_str(oci,
                    "{\n"
                    "        \"ociVersion\": \"1.2.0\",\n"
@@ -245,9 +245,9 @@ static void test_state(void) {
 }
 
 static void test_escape(void) {
-        _cleanup_free_ char *e = json_out_escape("a\"b\\c\n\t\x01/é");
+        _cleanup_free_ char *e = oci_json_escape("a\"b\\c\n\t\x01/é");
 
-        tap_is_str(e, "a\\\"b\\\\c\\n\\t\\u0001/é", "json_out_escape");
+        tap_is_str(e, "a\\\"b\\\\c\\n\\t\\u0001/é", "oci_json_escape");
 }
 
 int main(void) {

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Golden plans: every tests/golden/plan/<case>/config.json is parsed and planned with a fixed context,
- * and json_out_plan() must equal <case>/plan.json (and <case>/plan-nosystemd.json for the cases planned
+ * and oci_json_plan() must equal <case>/plan.json (and <case>/plan-nosystemd.json for the cases planned
  * without systemd too). UPDATE_GOLDEN=1 rewrites the expected files. Reads files only. */
 #include <dirent.h>
 
-#include "json-out.h"
+#include "oci-json.h"
 #include "oci-parse.h"
 #include "plan.h"
 #include "tap.h"
@@ -41,10 +41,10 @@ static int compare(const char *dir, const char *name, const char *file, const Oc
                 tap_ok(false, "%s: plan_build: %s", name, strerror(-r));
                 return r;
         }
-        r = json_out_plan(p, &got);
+        r = oci_json_plan(p, &got);
         plan_free(p);
         if (r < 0) {
-                tap_ok(false, "%s: json_out_plan: %s", name, strerror(-r));
+                tap_ok(false, "%s: oci_json_plan: %s", name, strerror(-r));
                 return r;
         }
         if (update) {

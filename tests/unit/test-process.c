@@ -11,7 +11,7 @@
 #include "../tap.h"
 #include "log.h"
 #include "process.h"
-#include "seccomp.h"
+#include "oci-seccomp.h"
 #include "util.h"
 
 static char tmpdir[] = "/tmp/test-process-XXXXXX";
@@ -262,7 +262,7 @@ int main(void) {
         OciSeccomp sn = {
                 .present = true, .default_action = OCI_SECCOMP_ALLOW, .syscalls = notify, .n_syscalls = 1
         };
-        if (seccomp_compile(&sn, NULL, &sp) < 0)
+        if (oci_seccomp_compile(&sn, NULL, &sp) < 0)
                 abort();
         pf.no_new_privileges = true;
         ctx = (ProcessContext){ .process = &pf, .seccomp = sp, .console_fd = -1, .main_process = true };
@@ -272,7 +272,7 @@ int main(void) {
         tap_is_str(r.out, "started\n", "NOTIFY: the process runs");
         safe_close(r.listener_fd);
         free(r.error);
-        seccomp_program_free(sp);
+        oci_seccomp_program_free(sp);
 
         snprintf(buf, sizeof(buf), "rm -rf '%s'", tmpdir);
         if (system(buf) != 0)

@@ -14,7 +14,7 @@
 
 #include "../tap.h"
 #include "log.h"
-#include "seccomp.h"
+#include "oci-seccomp.h"
 #include "util.h"
 
 static char tmpdir[] = "/tmp/test-seccomp-XXXXXX";
@@ -40,7 +40,7 @@ static int run_filtered(const SeccompProgram *p, int (*probe)(void)) {
         if (pid == 0) {
                 if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                         _exit(250);
-                if (seccomp_program_load(p) < 0)
+                if (oci_seccomp_program_load(p) < 0)
                         _exit(251);
                 exit_group_raw(probe());
                 _exit(252); /* not reached */
@@ -77,7 +77,7 @@ static int probe_personality(void) {
 static SeccompProgram *compile(const OciSeccomp *s, const char *cache) {
         SeccompProgram *p = NULL;
 
-        if (seccomp_compile(s, cache, &p) < 0)
+        if (oci_seccomp_compile(s, cache, &p) < 0)
                 return NULL;
         return p;
 }
@@ -105,7 +105,7 @@ static void test_listener_handover(void) {
         r = srv >= 0 && bind(srv, (struct sockaddr *) &sa, sizeof(sa)) >= 0 && listen(srv, 1) >= 0 &&
             pipe2(pfd, O_CLOEXEC) >= 0;
         /* the backlog takes the connection, so sending does not wait for accept() */
-        tap_ok(r && seccomp_send_listener(sa.sun_path, pfd[1], state) == 0,
+        tap_ok(r && oci_seccomp_send_listener(sa.sun_path, pfd[1], state) == 0,
                "listener sent to the agent socket");
         if (r)
                 c = accept4(srv, NULL, NULL, SOCK_CLOEXEC);
@@ -118,7 +118,7 @@ static void test_listener_handover(void) {
         /* the received fd is the pipe's write end: writing into it shows on the read end */
         tap_ok(got >= 0 && write(got, "x", 1) == 1 && read(pfd[0], &ch, 1) == 1 && ch == 'x',
                "the agent receives the listener fd with SCM_RIGHTS");
-        tap_ok(seccomp_send_listener("/nonexistent/agent.sock", pfd[1], state) < 0,
+        tap_ok(oci_seccomp_send_listener("/nonexistent/agent.sock", pfd[1], state) < 0,
                "a missing agent socket is an error");
         safe_close(got);
         safe_close(c);
@@ -149,13 +149,13 @@ int main(void) {
         tap_ok(p && p->n_insns > 0 && !p->from_cache && !p->notify, "ERRNO rule compiles (%zu insns)",
                p ? p->n_insns : 0);
         tap_is_int(run_filtered(p, probe_mkdir), EPERM, "mkdir under the filter fails with EPERM");
-        seccomp_program_free(p);
+        oci_seccomp_program_free(p);
 
         /* errnoRet 38 */
         block_mkdir[0].errno_ret = (OciOptUint){ .set = true, .v = 38 };
         p = compile(&s1, NULL);
         tap_is_int(run_filtered(p, probe_mkdir), ENOSYS, "errnoRet 38 gives ENOSYS");
-        seccomp_program_free(p);
+        oci_seccomp_program_free(p);
 
         /* default ERRNO with ALLOW rules */
         OciSeccompSyscall allow[] = {
@@ -173,7 +173,7 @@ int main(void) {
         p = compile(&s3, NULL);
         tap_is_int(run_filtered(p, probe_getppid_and_getpid), 100 + EACCES,
                    "default ERRNO(EACCES): getpid allowed, getppid denied with EACCES");
-        seccomp_program_free(p);
+        oci_seccomp_program_free(p);
 
         /* argument conditions: personality(0xffffffff) only */
         OciSeccompArg pers_args[] = { { .index = 0, .value = 0xffffffff, .op = OCI_SECCOMP_OP_EQ } };
@@ -189,7 +189,7 @@ int main(void) {
         p = compile(&s4, NULL);
         tap_is_int(run_filtered(p, probe_personality), 0,
                    "personality(0xffffffff) is denied, personality(PER_LINUX) allowed");
-        seccomp_program_free(p);
+        oci_seccomp_program_free(p);
 
         /* unknown syscall names are skipped; rules with the default action too */
         OciSeccompSyscall unknown[] = {
@@ -204,17 +204,17 @@ int main(void) {
         p = compile(&s5, NULL);
         tap_ok(p != NULL, "an unknown syscall name and a default-action rule are skipped, not fatal");
         tap_is_int(run_filtered(p, probe_mkdir), EPERM, "the known names of that rule still apply");
-        seccomp_program_free(p);
+        oci_seccomp_program_free(p);
 
         /* the cache: a hit gives the same BPF without libseccomp */
         char cache[256], path[512];
         struct stat st;
         snprintf(cache, sizeof(cache), "%s/cache", tmpdir);
-        unsigned before = seccomp_compile_count();
+        unsigned before = oci_seccomp_compile_count();
         SeccompProgram *cold = compile(&s3, cache), *warm = compile(&s3, cache);
         tap_ok(cold && !cold->from_cache, "first compile is a miss");
         tap_ok(warm && warm->from_cache, "second compile is a cache hit");
-        tap_is_int(seccomp_compile_count() - before, 1, "libseccomp ran once for the two compiles");
+        tap_is_int(oci_seccomp_compile_count() - before, 1, "libseccomp ran once for the two compiles");
         tap_ok(cold && warm && cold->n_insns == warm->n_insns &&
                        memcmp(cold->bpf, warm->bpf, cold->n_insns * sizeof(struct sock_filter)) == 0 &&
                        streq(cold->hash, warm->hash),
@@ -228,9 +228,9 @@ int main(void) {
         SeccompProgram *other = compile(&s1, cache);
         tap_ok(other && cold && !other->from_cache && !streq(other->hash, cold->hash),
                "another profile misses");
-        seccomp_program_free(cold);
-        seccomp_program_free(warm);
-        seccomp_program_free(other);
+        oci_seccomp_program_free(cold);
+        oci_seccomp_program_free(warm);
+        oci_seccomp_program_free(other);
 
         /* flags and notify */
         OciSeccompSyscall notify[] = {
@@ -249,11 +249,11 @@ int main(void) {
                        (p->flags & SECCOMP_FILTER_FLAG_LOG) && streq(p->listener_path, "/run/agent.sock") &&
                        streq(p->listener_metadata, "meta"),
                "NOTIFY sets NEW_LISTENER; LOG is kept");
-        seccomp_program_free(p);
+        oci_seccomp_program_free(p);
         OciSeccomp bad = s7;
         bad.flags = (char *[]){ "SECCOMP_FILTER_FLAG_BOGUS", NULL };
         p = NULL;
-        tap_ok(seccomp_compile(&bad, NULL, &p) == -EINVAL && !p, "an unknown flag name is an error");
+        tap_ok(oci_seccomp_compile(&bad, NULL, &p) == -EINVAL && !p, "an unknown flag name is an error");
 
         test_listener_handover();
 

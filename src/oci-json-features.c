@@ -2,7 +2,7 @@
 /* The features table → the runtime-spec features document (json-c). Pure. */
 #include <json-c/json.h>
 
-#include "json-out.h"
+#include "oci-json.h"
 #include "oci-features.h"
 #include "util.h"
 
@@ -159,7 +159,7 @@ static int build_annotations(json_object *parent, const OciFeatures *f) {
         return add(parent, "annotations", TAKE_PTR(o));
 }
 
-int json_out_features(const OciFeatures *f, char **ret) {
+int oci_json_features(const OciFeatures *f, char **ret) {
         _cleanup_json_ json_object *root = json_object_new_object();
         const char *text;
         char *s;

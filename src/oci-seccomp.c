@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* linux.seccomp → BPF with libseccomp (the only file that uses it), cached by content; loading the
  * exported program with seccomp(2). Compiling runs as root in the host namespaces before the fork;
- * seccomp_load() runs in the container process just before execve. */
+ * oci_seccomp_program_load() runs in the container process just before execve. */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include LIBSECCOMP_HEADER
+#include <seccomp.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -16,7 +16,7 @@
 #include <sys/utsname.h>
 
 #include "log.h"
-#include "seccomp.h"
+#include "oci-seccomp.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -26,11 +26,11 @@
 
 static unsigned compile_count = 0;
 
-unsigned seccomp_compile_count(void) {
+unsigned oci_seccomp_compile_count(void) {
         return compile_count;
 }
 
-SeccompProgram *seccomp_program_free(SeccompProgram *p) {
+SeccompProgram *oci_seccomp_program_free(SeccompProgram *p) {
         if (!p)
                 return NULL;
         free(p->bpf);
@@ -54,7 +54,7 @@ static uint32_t arch_resolve(const char *oci_name) {
         return seccomp_arch_resolve_name(name);
 }
 
-bool seccomp_arch_supported(const char *oci_name) {
+bool oci_seccomp_arch_supported(const char *oci_name) {
         return arch_resolve(oci_name) != 0;
 }
 
@@ -128,7 +128,7 @@ static bool kernel_has_filter_flag(unsigned flag) {
         return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flag, NULL) < 0 && errno == EFAULT;
 }
 
-const char * const *seccomp_known_flags(void) {
+const char * const *oci_seccomp_known_flags(void) {
         static const char *names[ELEMENTSOF(filter_flag_table) + 1];
 
         for (size_t i = 0; i < ELEMENTSOF(filter_flag_table); i++)
@@ -136,7 +136,7 @@ const char * const *seccomp_known_flags(void) {
         return names;
 }
 
-bool seccomp_kernel_has_flag(const char *name) {
+bool oci_seccomp_kernel_has_flag(const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(filter_flag_table); i++)
                 if (streq(name, filter_flag_table[i].name))
                         return kernel_has_filter_flag(filter_flag_table[i].flag);
@@ -363,8 +363,8 @@ static int compile_bpf(const OciSeccomp *s, void **ret_bpf, size_t *ret_size) {
         return 0;
 }
 
-int seccomp_compile(const OciSeccomp *s, const char *cache_dir, SeccompProgram **ret) {
-        _cleanup_(seccomp_program_freep) SeccompProgram *p = NULL;
+int oci_seccomp_compile(const OciSeccomp *s, const char *cache_dir, SeccompProgram **ret) {
+        _cleanup_(oci_seccomp_program_freep) SeccompProgram *p = NULL;
         _cleanup_free_ char *serialized = NULL, *cache_path = NULL, *data = NULL;
         size_t serialized_size, size = 0;
         int r;
@@ -426,7 +426,7 @@ int seccomp_compile(const OciSeccomp *s, const char *cache_dir, SeccompProgram *
         return 0;
 }
 
-int seccomp_program_load(const SeccompProgram *p) {
+int oci_seccomp_program_load(const SeccompProgram *p) {
         struct sock_fprog prog = {
                 .len = (unsigned short) p->n_insns,
                 .filter = p->bpf,
@@ -442,7 +442,7 @@ int seccomp_program_load(const SeccompProgram *p) {
         return p->notify ? (int) r : 0;
 }
 
-int seccomp_send_listener(const char *listener_path, int listener_fd, const char *process_state_json) {
+int oci_seccomp_send_listener(const char *listener_path, int listener_fd, const char *process_state_json) {
         _cleanup_close_ int fd = -1;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         union {

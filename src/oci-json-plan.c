@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "json-out.h"
+#include "oci-json.h"
 #include "plan.h"
 #include "util.h"
 
@@ -185,7 +185,7 @@ static json_object *step_to_json(const PlanStep *s) {
         return r < 0 ? NULL : TAKE_PTR(o);
 }
 
-int json_out_plan(const struct Plan *p, char **ret) {
+int oci_json_plan(const struct Plan *p, char **ret) {
         _cleanup_json_ json_object *o = json_object_new_object();
         json_object *a;
         const char *text;

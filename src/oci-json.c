@@ -3,11 +3,11 @@
  * (oci-fields.h): spec key names, spec order, only what was set, 8-space indent. Pure. */
 #include <inttypes.h>
 
-#include "json-out.h"
+#include "oci-json.h"
 #include "oci-fields.h"
 #include "util.h"
 
-char *json_out_escape(const char *s) {
+char *oci_json_escape(const char *s) {
         size_t n = 0;
         char *out, *q;
 
@@ -41,7 +41,7 @@ char *json_out_escape(const char *s) {
 }
 
 static int emit_string(FILE *f, const char *s) {
-        _cleanup_free_ char *e = json_out_escape(s);
+        _cleanup_free_ char *e = oci_json_escape(s);
 
         if (!e)
                 return -ENOMEM;
@@ -317,19 +317,19 @@ static int out_document(const OciTable *t, const void *base, char **ret) {
         return format_document(o, ret);
 }
 
-int json_out_config(const OciConfig *c, char **ret) {
+int oci_json_config(const OciConfig *c, char **ret) {
         return out_document(&oci_config_table, c, ret);
 }
 
-int json_out_process(const OciProcess *p, char **ret) {
+int oci_json_process(const OciProcess *p, char **ret) {
         return out_document(&oci_process_table, p, ret);
 }
 
-int json_out_resources(const OciResources *r, char **ret) {
+int oci_json_resources(const OciResources *r, char **ret) {
         return out_document(&oci_resources_table, r, ret);
 }
 
-int json_out_state(const StateData *s, char **ret) {
+int oci_json_state(const StateData *s, char **ret) {
         return out_document(&oci_state_table, s, ret);
 }
 
@@ -337,7 +337,7 @@ static json_object *string_or_empty(const char *s) {
         return json_object_new_string(s ?: "");
 }
 
-int json_out_oci_state(const StateData *s, const char *status, char **ret) {
+int oci_json_oci_state(const StateData *s, const char *status, char **ret) {
         _cleanup_json_ json_object *o = json_object_new_object();
         int r;
 
@@ -370,7 +370,7 @@ int json_out_oci_state(const StateData *s, const char *status, char **ret) {
 
 /* ---- Custom fields ---- */
 
-int json_out_namespaces(const void *p, json_object **ret) {
+int oci_json_namespaces(const void *p, json_object **ret) {
         const OciNamespace *ns = p;
         _cleanup_json_ json_object *a = NULL;
         int r;
@@ -413,7 +413,7 @@ static json_object *bits_to_json(uint64_t bits, const char *(*to_string)(int)) {
         return a;
 }
 
-int json_out_capabilities(const void *p, json_object **ret) {
+int oci_json_capabilities(const void *p, json_object **ret) {
         const OciProcess *proc = p;
         _cleanup_json_ json_object *o = NULL;
         int r;
@@ -435,7 +435,7 @@ int json_out_capabilities(const void *p, json_object **ret) {
         return 0;
 }
 
-int json_out_additional_gids(const void *p, json_object **ret) {
+int oci_json_additional_gids(const void *p, json_object **ret) {
         const OciProcess *proc = p;
         _cleanup_json_ json_object *a = NULL;
         int r;
@@ -455,7 +455,7 @@ int json_out_additional_gids(const void *p, json_object **ret) {
         return 0;
 }
 
-int json_out_sched_flags(const void *p, json_object **ret) {
+int oci_json_sched_flags(const void *p, json_object **ret) {
         uint64_t flags = *(const uint64_t *) p;
 
         *ret = NULL;

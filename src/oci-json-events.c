@@ -3,7 +3,7 @@
 #include <json-c/json.h>
 
 #include "events.h"
-#include "json-out.h"
+#include "oci-json.h"
 #include "util.h"
 
 static void json_object_putp(json_object **o) {
@@ -135,7 +135,7 @@ static json_object *stats_object(const EventsStats *s) {
         return TAKE_PTR(data);
 }
 
-int json_out_event(const char *type, const char *id, const EventsStats *stats, char **ret) {
+int oci_json_event(const char *type, const char *id, const EventsStats *stats, char **ret) {
         _cleanup_json_ json_object *o = json_object_new_object();
         const char *text;
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* linux.seccomp → a BPF program (libseccomp only here), cached by content under the state root.
  * Compiling runs in nspawn-oci before the fork; loading runs in the child, last before exec.
- * (seccomp_program_load, not seccomp_load: that name is libseccomp's.)
+ * (oci_seccomp_program_load, not seccomp_load: that name is libseccomp's.)
  * Loading needs no libseccomp: it is one seccomp(2) call on the exported program. */
 #pragma once
 
@@ -26,29 +26,29 @@ typedef struct SeccompProgram {
  * action equals the default action are skipped, flags the kernel does not know are dropped (all
  * three logged at debug level). cache_dir may be NULL (no cache); it is created when missing.
  * Logs its errors. */
-int seccomp_compile(const OciSeccomp *s, const char *cache_dir, SeccompProgram **ret);
-SeccompProgram *seccomp_program_free(SeccompProgram *p);
-static inline void seccomp_program_freep(SeccompProgram **p) {
-        seccomp_program_free(*p);
+int oci_seccomp_compile(const OciSeccomp *s, const char *cache_dir, SeccompProgram **ret);
+SeccompProgram *oci_seccomp_program_free(SeccompProgram *p);
+static inline void oci_seccomp_program_freep(SeccompProgram **p) {
+        oci_seccomp_program_free(*p);
 }
 
 /* Loads the program into the calling process (needs no_new_privs or CAP_SYS_ADMIN); returns the
  * notify listener fd (>= 0, O_CLOEXEC) when p->notify, else 0. Does not log: it runs in the child. */
-int seccomp_program_load(const SeccompProgram *p);
+int oci_seccomp_program_load(const SeccompProgram *p);
 
 /* Hands a notify listener fd to the agent listening on the unix socket listener_path, as the
  * runtime spec says: one message whose payload is the container process state JSON
  * ({"ociVersion", "fds": ["seccompFd"], "pid", "metadata", "state"}, built by the caller) and
  * whose SCM_RIGHTS carry listener_fd. Runs in nspawn-oci (host mount namespace): the child
  * cannot reach a host path. Logs its errors. */
-int seccomp_send_listener(const char *listener_path, int listener_fd, const char *process_state_json);
+int oci_seccomp_send_listener(const char *listener_path, int listener_fd, const char *process_state_json);
 
 /* Number of filters compiled with libseccomp by this process (cache misses); for tests and bench. */
-unsigned seccomp_compile_count(void);
+unsigned oci_seccomp_compile_count(void);
 
 /* For the features document. The flag names linux.seccomp.flags takes (NULL-terminated). */
-const char * const *seccomp_known_flags(void);
+const char * const *oci_seccomp_known_flags(void);
 /* Whether the running kernel has that filter flag (asked without installing anything). */
-bool seccomp_kernel_has_flag(const char *name);
+bool oci_seccomp_kernel_has_flag(const char *name);
 /* Whether libseccomp builds filters for an architecture by its OCI name ("SCMP_ARCH_X86_64"). */
-bool seccomp_arch_supported(const char *oci_name);
+bool oci_seccomp_arch_supported(const char *oci_name);
