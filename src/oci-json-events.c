@@ -4,23 +4,8 @@
 
 #include "events.h"
 #include "oci-json.h"
+#include "oci-json-util.h"
 #include "util.h"
-
-static void json_object_putp(json_object **o) {
-        json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(json_object_putp)
-
-/* Adds o under key, taking it; NULL (out of memory) fails. */
-static int add(json_object *parent, const char *key, json_object *o) {
-        if (!o)
-                return -ENOMEM;
-        if (json_object_object_add(parent, key, o) < 0) {
-                json_object_put(o);
-                return -ENOMEM;
-        }
-        return 0;
-}
 
 static json_object *u64(uint64_t v) {
         return json_object_new_uint64(v);
@@ -28,7 +13,7 @@ static json_object *u64(uint64_t v) {
 
 /* Go's omitempty: a zero number is left out. */
 static int add_nonzero(json_object *parent, const char *key, uint64_t v) {
-        return v == 0 ? 0 : add(parent, key, u64(v));
+        return v == 0 ? 0 : oci_json_add(parent, key, u64(v));
 }
 
 static json_object *u64_array(const uint64_t *v, size_t n) {
@@ -48,8 +33,8 @@ static json_object *u64_array(const uint64_t *v, size_t n) {
 static json_object *memory_entry(const EventsMemoryEntry *e) {
         json_object *o = json_object_new_object();
 
-        if (!o || add(o, "limit", u64(e->limit)) < 0 || add_nonzero(o, "usage", e->usage) < 0 ||
-            add_nonzero(o, "max", e->max) < 0 || add(o, "failcnt", u64(e->failcnt)) < 0) {
+        if (!o || oci_json_add(o, "limit", u64(e->limit)) < 0 || add_nonzero(o, "usage", e->usage) < 0 ||
+            add_nonzero(o, "max", e->max) < 0 || oci_json_add(o, "failcnt", u64(e->failcnt)) < 0) {
                 json_object_put(o);
                 return NULL;
         }
@@ -62,7 +47,7 @@ static int add_blkio(json_object *parent, const char *key, const EventsBlkioEntr
         if (n == 0)
                 return 0;
         a = json_object_new_array();
-        if (add(parent, key, a) < 0)
+        if (oci_json_add(parent, key, a) < 0)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 json_object *o = json_object_new_object();
@@ -71,7 +56,7 @@ static int add_blkio(json_object *parent, const char *key, const EventsBlkioEntr
                         return -ENOMEM;
                 }
                 if (add_nonzero(o, "major", e[i].major) < 0 || add_nonzero(o, "minor", e[i].minor) < 0 ||
-                    (e[i].op[0] && add(o, "op", json_object_new_string(e[i].op)) < 0) ||
+                    (e[i].op[0] && oci_json_add(o, "op", json_object_new_string(e[i].op)) < 0) ||
                     add_nonzero(o, "value", e[i].value) < 0)
                         return -ENOMEM;
         }
@@ -85,51 +70,51 @@ static json_object *stats_object(const EventsStats *s) {
         if (!data)
                 return NULL;
 
-        if (add(data, "cpu", cpu = json_object_new_object()) < 0 ||
-            add(cpu, "usage", usage = json_object_new_object()) < 0 ||
+        if (oci_json_add(data, "cpu", cpu = json_object_new_object()) < 0 ||
+            oci_json_add(cpu, "usage", usage = json_object_new_object()) < 0 ||
             add_nonzero(usage, "total", s->cpu.total) < 0 ||
-            (s->cpu.n_percpu > 0 && add(usage, "percpu", u64_array(s->cpu.percpu, s->cpu.n_percpu)) < 0) ||
-            add(usage, "kernel", u64(s->cpu.kernel)) < 0 || add(usage, "user", u64(s->cpu.user)) < 0 ||
-            add(cpu, "throttling", throttling = json_object_new_object()) < 0 ||
+            (s->cpu.n_percpu > 0 && oci_json_add(usage, "percpu", u64_array(s->cpu.percpu, s->cpu.n_percpu)) < 0) ||
+            oci_json_add(usage, "kernel", u64(s->cpu.kernel)) < 0 || oci_json_add(usage, "user", u64(s->cpu.user)) < 0 ||
+            oci_json_add(cpu, "throttling", throttling = json_object_new_object()) < 0 ||
             add_nonzero(throttling, "periods", s->cpu.periods) < 0 ||
             add_nonzero(throttling, "throttledPeriods", s->cpu.throttled_periods) < 0 ||
             add_nonzero(throttling, "throttledTime", s->cpu.throttled_time) < 0)
                 return NULL;
 
-        if (add(data, "memory", memory = json_object_new_object()) < 0 ||
+        if (oci_json_add(data, "memory", memory = json_object_new_object()) < 0 ||
             add_nonzero(memory, "cache", s->memory.cache) < 0 ||
-            add(memory, "usage", memory_entry(&s->memory.usage)) < 0 ||
-            add(memory, "swap", memory_entry(&s->memory.swap)) < 0 ||
-            add(memory, "kernel", memory_entry(&s->memory.kernel)) < 0 ||
-            add(memory, "kernelTCP", memory_entry(&s->memory.kernel_tcp)) < 0)
+            oci_json_add(memory, "usage", memory_entry(&s->memory.usage)) < 0 ||
+            oci_json_add(memory, "swap", memory_entry(&s->memory.swap)) < 0 ||
+            oci_json_add(memory, "kernel", memory_entry(&s->memory.kernel)) < 0 ||
+            oci_json_add(memory, "kernelTCP", memory_entry(&s->memory.kernel_tcp)) < 0)
                 return NULL;
         if (s->memory.n_raw > 0) {
-                if (add(memory, "raw", raw = json_object_new_object()) < 0)
+                if (oci_json_add(memory, "raw", raw = json_object_new_object()) < 0)
                         return NULL;
                 for (size_t i = 0; i < s->memory.n_raw; i++)
-                        if (add(raw, s->memory.raw_keys[i], u64(s->memory.raw_values[i])) < 0)
+                        if (oci_json_add(raw, s->memory.raw_keys[i], u64(s->memory.raw_values[i])) < 0)
                                 return NULL;
         }
 
-        if (add(data, "pids", pids = json_object_new_object()) < 0 ||
+        if (oci_json_add(data, "pids", pids = json_object_new_object()) < 0 ||
             add_nonzero(pids, "current", s->pids.current) < 0 ||
             add_nonzero(pids, "limit", s->pids.limit) < 0)
                 return NULL;
 
-        if (add(data, "blkio", blkio = json_object_new_object()) < 0 ||
+        if (oci_json_add(data, "blkio", blkio = json_object_new_object()) < 0 ||
             add_blkio(blkio, "ioServiceBytesRecursive", s->blkio.service_bytes, s->blkio.n_service_bytes) <
                     0 ||
             add_blkio(blkio, "ioServicedRecursive", s->blkio.serviced, s->blkio.n_serviced) < 0)
                 return NULL;
 
-        if (add(data, "hugetlb", hugetlb = json_object_new_object()) < 0)
+        if (oci_json_add(data, "hugetlb", hugetlb = json_object_new_object()) < 0)
                 return NULL;
         for (size_t i = 0; i < s->n_hugetlb; i++) {
                 json_object *h = json_object_new_object();
-                if (add(hugetlb, s->hugetlb[i].page_size, h) < 0 ||
+                if (oci_json_add(hugetlb, s->hugetlb[i].page_size, h) < 0 ||
                     add_nonzero(h, "usage", s->hugetlb[i].usage) < 0 ||
                     add_nonzero(h, "max", s->hugetlb[i].max) < 0 ||
-                    add(h, "failcnt", u64(s->hugetlb[i].failcnt)) < 0)
+                    oci_json_add(h, "failcnt", u64(s->hugetlb[i].failcnt)) < 0)
                         return NULL;
         }
         return TAKE_PTR(data);
@@ -139,10 +124,10 @@ int oci_json_event(const char *type, const char *id, const EventsStats *stats, c
         _cleanup_json_ json_object *o = json_object_new_object();
         const char *text;
 
-        if (!o || add(o, "type", json_object_new_string(type)) < 0 ||
-            add(o, "id", json_object_new_string(id)) < 0)
+        if (!o || oci_json_add(o, "type", json_object_new_string(type)) < 0 ||
+            oci_json_add(o, "id", json_object_new_string(id)) < 0)
                 return -ENOMEM;
-        if (stats && add(o, "data", stats_object(stats)) < 0)
+        if (stats && oci_json_add(o, "data", stats_object(stats)) < 0)
                 return -ENOMEM;
         text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         if (!text)

@@ -3,49 +3,9 @@
 #include <json-c/json.h>
 
 #include "oci-json.h"
+#include "oci-json-util.h"
 #include "oci-features.h"
 #include "util.h"
-
-static void json_object_putp(json_object **o) {
-        json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(json_object_putp)
-
-/* Adds o under key, taking it; NULL (out of memory) fails. */
-static int add(json_object *parent, const char *key, json_object *o) {
-        if (!o)
-                return -ENOMEM;
-        if (json_object_object_add(parent, key, o) < 0) {
-                json_object_put(o);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
-static int append(json_object *array, const char *s) {
-        json_object *o = json_object_new_string(s);
-
-        if (!o)
-                return -ENOMEM;
-        if (json_object_array_add(array, o) < 0) {
-                json_object_put(o);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
-static json_object *string_array(const char * const *l) {
-        json_object *a = json_object_new_array();
-
-        if (!a)
-                return NULL;
-        for (; l && *l; l++)
-                if (append(a, *l) < 0) {
-                        json_object_put(a);
-                        return NULL;
-                }
-        return a;
-}
 
 /* The names for which flags[i] is set, in table order. */
 static json_object *claimed_names(const bool *flags, size_t n, const char *(*to_string)(int)) {
@@ -54,7 +14,7 @@ static json_object *claimed_names(const bool *flags, size_t n, const char *(*to_
         if (!a)
                 return NULL;
         for (size_t i = 0; i < n; i++)
-                if (flags[i] && append(a, to_string((int) i)) < 0) {
+                if (flags[i] && oci_json_append(a, json_object_new_string(to_string((int) i))) < 0) {
                         json_object_put(a);
                         return NULL;
                 }
@@ -77,7 +37,7 @@ static const char *operator_name(int i) {
 static json_object *enabled(bool b) {
         json_object *o = json_object_new_object();
 
-        if (o && add(o, "enabled", json_object_new_boolean(b)) < 0) {
+        if (o && oci_json_add(o, "enabled", json_object_new_boolean(b)) < 0) {
                 json_object_put(o);
                 return NULL;
         }
@@ -90,7 +50,7 @@ static json_object *capabilities(bool claimed) {
         if (!a)
                 return NULL;
         for (int cap = 0; claimed && cap <= oci_capability_last(); cap++)
-                if (append(a, oci_capability_to_string(cap)) < 0) {
+                if (oci_json_append(a, json_object_new_string(oci_capability_to_string(cap))) < 0) {
                         json_object_put(a);
                         return NULL;
                 }
@@ -102,13 +62,13 @@ static int build_cgroup(json_object *parent, const OciFeatures *f) {
 
         if (!o)
                 return -ENOMEM;
-        if (add(o, "v1", json_object_new_boolean(f->cgroup.v1)) < 0 ||
-            add(o, "v2", json_object_new_boolean(f->cgroup.v2)) < 0 ||
-            add(o, "systemd", json_object_new_boolean(f->cgroup.systemd)) < 0 ||
-            add(o, "systemdUser", json_object_new_boolean(f->cgroup.systemd_user)) < 0 ||
-            add(o, "rdma", json_object_new_boolean(f->cgroup.rdma)) < 0)
+        if (oci_json_add(o, "v1", json_object_new_boolean(f->cgroup.v1)) < 0 ||
+            oci_json_add(o, "v2", json_object_new_boolean(f->cgroup.v2)) < 0 ||
+            oci_json_add(o, "systemd", json_object_new_boolean(f->cgroup.systemd)) < 0 ||
+            oci_json_add(o, "systemdUser", json_object_new_boolean(f->cgroup.systemd_user)) < 0 ||
+            oci_json_add(o, "rdma", json_object_new_boolean(f->cgroup.rdma)) < 0)
                 return -ENOMEM;
-        return add(parent, "cgroup", TAKE_PTR(o));
+        return oci_json_add(parent, "cgroup", TAKE_PTR(o));
 }
 
 static int build_seccomp(json_object *parent, const OciFeatures *f) {
@@ -116,20 +76,20 @@ static int build_seccomp(json_object *parent, const OciFeatures *f) {
 
         if (!o)
                 return -ENOMEM;
-        if (add(o, "enabled", json_object_new_boolean(f->seccomp.enabled)) < 0)
+        if (oci_json_add(o, "enabled", json_object_new_boolean(f->seccomp.enabled)) < 0)
                 return -ENOMEM;
         /* Lists only when enabled: an empty list would claim that nothing is supported, which is
          * what "enabled": false already says. */
         if (f->seccomp.enabled &&
-            (add(o, "actions", claimed_names(f->seccomp.actions, ELEMENTSOF(f->seccomp.actions),
+            (oci_json_add(o, "actions", claimed_names(f->seccomp.actions, ELEMENTSOF(f->seccomp.actions),
                                              action_name)) < 0 ||
-             add(o, "operators", claimed_names(f->seccomp.operators, ELEMENTSOF(f->seccomp.operators),
+             oci_json_add(o, "operators", claimed_names(f->seccomp.operators, ELEMENTSOF(f->seccomp.operators),
                                                operator_name)) < 0 ||
-             add(o, "archs", string_array(f->seccomp.archs)) < 0 ||
-             add(o, "knownFlags", string_array(f->seccomp.known_flags)) < 0 ||
-             add(o, "supportedFlags", string_array(f->seccomp.supported_flags)) < 0))
+             oci_json_add(o, "archs", oci_json_strv(f->seccomp.archs)) < 0 ||
+             oci_json_add(o, "knownFlags", oci_json_strv(f->seccomp.known_flags)) < 0 ||
+             oci_json_add(o, "supportedFlags", oci_json_strv(f->seccomp.supported_flags)) < 0))
                 return -ENOMEM;
-        return add(parent, "seccomp", TAKE_PTR(o));
+        return oci_json_add(parent, "seccomp", TAKE_PTR(o));
 }
 
 static int build_linux(json_object *parent, const OciFeatures *f) {
@@ -137,15 +97,15 @@ static int build_linux(json_object *parent, const OciFeatures *f) {
 
         if (!o)
                 return -ENOMEM;
-        if (add(o, "namespaces", claimed_names(f->namespaces, _OCI_NS_MAX, namespace_name)) < 0 ||
-            add(o, "capabilities", capabilities(f->capabilities)) < 0 ||
+        if (oci_json_add(o, "namespaces", claimed_names(f->namespaces, _OCI_NS_MAX, namespace_name)) < 0 ||
+            oci_json_add(o, "capabilities", capabilities(f->capabilities)) < 0 ||
             build_cgroup(o, f) < 0 ||
             build_seccomp(o, f) < 0 ||
-            add(o, "apparmor", enabled(f->apparmor)) < 0 ||
-            add(o, "selinux", enabled(f->selinux)) < 0 ||
-            add(o, "intelRdt", enabled(f->intel_rdt)) < 0)
+            oci_json_add(o, "apparmor", enabled(f->apparmor)) < 0 ||
+            oci_json_add(o, "selinux", enabled(f->selinux)) < 0 ||
+            oci_json_add(o, "intelRdt", enabled(f->intel_rdt)) < 0)
                 return -ENOMEM;
-        return add(parent, "linux", TAKE_PTR(o));
+        return oci_json_add(parent, "linux", TAKE_PTR(o));
 }
 
 static int build_annotations(json_object *parent, const OciFeatures *f) {
@@ -154,9 +114,9 @@ static int build_annotations(json_object *parent, const OciFeatures *f) {
         if (!o)
                 return -ENOMEM;
         for (const char * const *a = f->annotations; a && a[0] && a[1]; a += 2)
-                if (add(o, a[0], json_object_new_string(a[1])) < 0)
+                if (oci_json_add(o, a[0], json_object_new_string(a[1])) < 0)
                         return -ENOMEM;
-        return add(parent, "annotations", TAKE_PTR(o));
+        return oci_json_add(parent, "annotations", TAKE_PTR(o));
 }
 
 int oci_json_features(const OciFeatures *f, char **ret) {
@@ -166,10 +126,10 @@ int oci_json_features(const OciFeatures *f, char **ret) {
 
         if (!root)
                 return -ENOMEM;
-        if (add(root, "ociVersionMin", json_object_new_string(f->oci_version_min)) < 0 ||
-            add(root, "ociVersionMax", json_object_new_string(f->oci_version_max)) < 0 ||
-            add(root, "hooks", claimed_names(f->hooks, _OCI_HOOK_KIND_MAX, hook_name)) < 0 ||
-            add(root, "mountOptions", string_array(f->mount_options)) < 0 ||
+        if (oci_json_add(root, "ociVersionMin", json_object_new_string(f->oci_version_min)) < 0 ||
+            oci_json_add(root, "ociVersionMax", json_object_new_string(f->oci_version_max)) < 0 ||
+            oci_json_add(root, "hooks", claimed_names(f->hooks, _OCI_HOOK_KIND_MAX, hook_name)) < 0 ||
+            oci_json_add(root, "mountOptions", oci_json_strv(f->mount_options)) < 0 ||
             build_linux(root, f) < 0 ||
             build_annotations(root, f) < 0)
                 return -ENOMEM;

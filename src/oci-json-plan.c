@@ -7,48 +7,14 @@
 #include <sys/sysmacros.h>
 
 #include "oci-json.h"
+#include "oci-json-util.h"
 #include "plan.h"
 #include "util.h"
-
-static void json_putp(json_object **o) {
-        json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(json_putp)
-
-/* json_object_object_add() and json_object_array_add() take the value, even on failure. */
-static int add(json_object *o, const char *key, json_object *v) {
-        if (!v)
-                return -ENOMEM;
-        return json_object_object_add(o, key, v) < 0 ? -ENOMEM : 0;
-}
-
-static int push(json_object *a, json_object *v) {
-        if (!v)
-                return -ENOMEM;
-        if (json_object_array_add(a, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
-}
 
 static int add_string(json_object *o, const char *key, const char *s) {
         if (!s)
                 return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
-        return add(o, key, json_object_new_string(s));
-}
-
-static json_object *strv_to_json(char * const *l) {
-        json_object *a = json_object_new_array();
-
-        if (!a)
-                return NULL;
-        STRV_FOREACH(s, l)
-                if (push(a, json_object_new_string(*s)) < 0) {
-                        json_object_put(a);
-                        return NULL;
-                }
-        return a;
+        return oci_json_add(o, key, json_object_new_string(s));
 }
 
 static json_object *property_to_json(const UnitProperty *p) {
@@ -77,7 +43,7 @@ static json_object *property_to_json(const UnitProperty *p) {
         case UNIT_PROPERTY_BYTES:
                 v = json_object_new_array();
                 for (size_t i = 0; v && i < p->n_bytes; i++)
-                        if (push(v, json_object_new_int(p->bytes[i])) < 0)
+                        if (oci_json_append(v, json_object_new_int(p->bytes[i])) < 0)
                                 return NULL;
                 break;
         case UNIT_PROPERTY_PAIRS_SS:
@@ -85,11 +51,11 @@ static json_object *property_to_json(const UnitProperty *p) {
                 v = json_object_new_array();
                 for (size_t i = 0; v && i < p->n_pairs; i++) {
                         json_object *pair = json_object_new_array();
-                        if (!pair || push(pair, json_object_new_string(p->keys[i])) < 0 ||
-                            push(pair, p->type == UNIT_PROPERTY_PAIRS_SS
+                        if (!pair || oci_json_append(pair, json_object_new_string(p->keys[i])) < 0 ||
+                            oci_json_append(pair, p->type == UNIT_PROPERTY_PAIRS_SS
                                                ? json_object_new_string(p->str_values[i])
                                                : json_object_new_uint64(p->u64_values[i])) < 0 ||
-                            push(v, pair) < 0) {
+                            oci_json_append(v, pair) < 0) {
                                 return NULL;
                         }
                 }
@@ -98,7 +64,7 @@ static json_object *property_to_json(const UnitProperty *p) {
         if (!v)
                 return NULL;
         if (add_string(o, "name", p->name) < 0 || add_string(o, "type", types[p->type]) < 0 ||
-            add(o, "value", TAKE_PTR(v)) < 0)
+            oci_json_add(o, "value", TAKE_PTR(v)) < 0)
                 return NULL;
         return TAKE_PTR(o);
 }
@@ -115,7 +81,7 @@ static json_object *flags_to_json(unsigned long f) {
         json_object *a = json_object_new_array();
 
         for (size_t i = 0; a && i < ELEMENTSOF(names); i++)
-                if ((f & names[i].flag) && push(a, json_object_new_string(names[i].name)) < 0) {
+                if ((f & names[i].flag) && oci_json_append(a, json_object_new_string(names[i].name)) < 0) {
                         json_object_put(a);
                         return NULL;
                 }
@@ -139,9 +105,9 @@ static json_object *step_to_json(const PlanStep *s) {
         case PLAN_STEP_PROPAGATION:
                 r = add_string(o, "path", s->path);
                 if (r >= 0)
-                        r = add(o, "flags", flags_to_json(s->flags));
+                        r = oci_json_add(o, "flags", flags_to_json(s->flags));
                 if (r >= 0 && s->clear_flags)
-                        r = add(o, "clear", flags_to_json(s->clear_flags));
+                        r = oci_json_add(o, "clear", flags_to_json(s->clear_flags));
                 break;
         case PLAN_STEP_READONLY:
         case PLAN_STEP_MASK:
@@ -157,7 +123,7 @@ static json_object *step_to_json(const PlanStep *s) {
                 if (r >= 0 && s->data)
                         r = add_string(o, "data", s->data);
                 if (r >= 0)
-                        r = add(o, "flags", flags_to_json(s->flags));
+                        r = oci_json_add(o, "flags", flags_to_json(s->flags));
                 break;
         case PLAN_STEP_MKNOD:
                 snprintf(mode, sizeof mode, "%04o", (unsigned) (s->mode & 07777));
@@ -165,15 +131,15 @@ static json_object *step_to_json(const PlanStep *s) {
                 if (r >= 0)
                         r = add_string(o, "node", S_ISBLK(s->mode) ? "b" : S_ISFIFO(s->mode) ? "p" : "c");
                 if (r >= 0)
-                        r = add(o, "major", json_object_new_int64(major(s->dev)));
+                        r = oci_json_add(o, "major", json_object_new_int64(major(s->dev)));
                 if (r >= 0)
-                        r = add(o, "minor", json_object_new_int64(minor(s->dev)));
+                        r = oci_json_add(o, "minor", json_object_new_int64(minor(s->dev)));
                 if (r >= 0)
                         r = add_string(o, "mode", mode);
                 if (r >= 0)
-                        r = add(o, "uid", json_object_new_int64(s->uid));
+                        r = oci_json_add(o, "uid", json_object_new_int64(s->uid));
                 if (r >= 0)
-                        r = add(o, "gid", json_object_new_int64(s->gid));
+                        r = oci_json_add(o, "gid", json_object_new_int64(s->gid));
                 break;
         case PLAN_STEP_HOSTNAME:
         case PLAN_STEP_DOMAINNAME:
@@ -196,59 +162,59 @@ int oci_json_plan(const struct Plan *p, char **ret) {
                 return -ENOMEM;
         if ((r = add_string(o, "machine", p->machine)) < 0 ||
             (r = add_string(o, "rootfs", p->rootfs)) < 0 ||
-            (r = add(o, "rootfsNeedsUsr", json_object_new_boolean(p->rootfs_needs_usr))) < 0 ||
-            (r = add(o, "register", json_object_new_boolean(p->register_machine))) < 0 ||
+            (r = oci_json_add(o, "rootfsNeedsUsr", json_object_new_boolean(p->rootfs_needs_usr))) < 0 ||
+            (r = oci_json_add(o, "register", json_object_new_boolean(p->register_machine))) < 0 ||
             (r = add_string(o, "slice", p->slice)) < 0 ||
             (r = add_string(o, "unit", p->unit)) < 0 ||
             (r = add_string(o, "cgroup", p->cgroup)) < 0)
                 return r;
 
         a = json_object_new_array();
-        if ((r = add(o, "properties", a)) < 0)
+        if ((r = oci_json_add(o, "properties", a)) < 0)
                 return r;
         for (size_t i = 0; i < p->n_properties; i++)
-                if ((r = push(a, property_to_json(p->properties + i))) < 0)
+                if ((r = oci_json_append(a, property_to_json(p->properties + i))) < 0)
                         return r;
 
-        if ((r = add(o, "nspawnArgv", strv_to_json(p->nspawn_argv))) < 0 ||
-            (r = add(o, "nspawnEnv", strv_to_json(p->nspawn_env))) < 0)
+        if ((r = oci_json_add(o, "nspawnArgv", oci_json_strv((const char * const *) p->nspawn_argv))) < 0 ||
+            (r = oci_json_add(o, "nspawnEnv", oci_json_strv((const char * const *) p->nspawn_env))) < 0)
                 return r;
 
         a = json_object_new_array();
-        if ((r = add(o, "joinNamespaces", a)) < 0)
+        if ((r = oci_json_add(o, "joinNamespaces", a)) < 0)
                 return r;
         for (OciNamespaceType t = 0; t < _OCI_NS_MAX; t++)
                 if (p->join_ns[t] &&
-                    (r = push(a, json_object_new_string(oci_namespace_type_to_string(t)))) < 0)
+                    (r = oci_json_append(a, json_object_new_string(oci_namespace_type_to_string(t)))) < 0)
                         return r;
 
         a = json_object_new_array();
-        if ((r = add(o, "pre", a)) < 0)
+        if ((r = oci_json_add(o, "pre", a)) < 0)
                 return r;
         for (size_t i = 0; i < p->n_joins; i++) {
                 json_object *j = json_object_new_object();
-                if ((r = push(a, j)) < 0 ||
+                if ((r = oci_json_append(a, j)) < 0 ||
                     (r = add_string(j, "setns", oci_namespace_type_to_string(p->joins[i].type))) < 0 ||
                     (r = add_string(j, "path", p->joins[i].path)) < 0)
                         return r;
         }
 
         a = json_object_new_array();
-        if ((r = add(o, "post", a)) < 0)
+        if ((r = oci_json_add(o, "post", a)) < 0)
                 return r;
         for (size_t i = 0; i < p->n_steps; i++)
-                if ((r = push(a, step_to_json(p->steps + i))) < 0)
+                if ((r = oci_json_append(a, step_to_json(p->steps + i))) < 0)
                         return r;
 
-        if ((r = add(o, "rejected", json_object_new_boolean(p->rejected))) < 0)
+        if ((r = oci_json_add(o, "rejected", json_object_new_boolean(p->rejected))) < 0)
                 return r;
 
         a = json_object_new_array();
-        if ((r = add(o, "entries", a)) < 0)
+        if ((r = oci_json_add(o, "entries", a)) < 0)
                 return r;
         for (size_t i = 0; i < p->n_entries; i++) {
                 json_object *e = json_object_new_object();
-                if ((r = push(a, e)) < 0 ||
+                if ((r = oci_json_append(a, e)) < 0 ||
                     (r = add_string(e, "field", p->entries[i].field)) < 0 ||
                     (r = add_string(e, "fate", plan_fate_to_string(p->entries[i].fate))) < 0 ||
                     (r = add_string(e, "detail", p->entries[i].detail)) < 0)

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 
 #include "oci-json.h"
+#include "oci-json-util.h"
 #include "oci-fields.h"
 #include "util.h"
 
@@ -122,43 +123,6 @@ static int format_document(json_object *v, char **ret) {
         return 0;
 }
 
-static void json_object_putp(json_object **v) {
-        json_object_put(*v);
-}
-#define _cleanup_json_ _cleanup_(json_object_putp)
-
-/* Takes 'value' in every case. */
-static int add(json_object *o, const char *key, json_object *value) {
-        if (!value)
-                return -ENOMEM;
-        if (json_object_object_add(o, key, value) < 0) {
-                json_object_put(value);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
-static int append(json_object *a, json_object *value) {
-        if (!value)
-                return -ENOMEM;
-        if (json_object_array_add(a, value) < 0) {
-                json_object_put(value);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
-static json_object *strv_to_json(char * const *l) {
-        json_object *a = json_object_new_array();
-
-        STRV_FOREACH(s, l)
-                if (a && append(a, json_object_new_string(*s)) < 0) {
-                        json_object_put(a);
-                        return NULL;
-                }
-        return a;
-}
-
 static int out_table(const OciTable *t, const void *base, json_object **ret);
 
 static int out_elements(const OciField *f, const uint8_t *elements, size_t n, json_object **ret) {
@@ -175,7 +139,7 @@ static int out_elements(const OciField *f, const uint8_t *elements, size_t n, js
                 r = out_table(f->sub, e, &sub);
                 if (r < 0)
                         return r;
-                r = is_map ? add(o, *(char * const *) e, sub) : append(o, sub);
+                r = is_map ? oci_json_add(o, *(char * const *) e, sub) : oci_json_append(o, sub);
                 if (r < 0)
                         return r;
         }
@@ -201,7 +165,7 @@ static int out_field(const OciField *f, const void *base, json_object **ret) {
         case OCI_FIELD_STRV:
                 if (!*(char ** const *) p)
                         return 0;
-                v = strv_to_json(*(char ** const *) p);
+                v = oci_json_strv(*(const char * const * const *) p);
                 break;
         case OCI_FIELD_BOOL:
                 if (!*(const bool *) p && !(f->flags & OCI_FIELD_REQUIRED))
@@ -253,7 +217,7 @@ static int out_field(const OciField *f, const void *base, json_object **ret) {
                         return 0;
                 v = json_object_new_object();
                 for (size_t i = 0; v && i < *(const size_t *) aux; i++)
-                        if (add(v, kv[i].key, json_object_new_string(kv[i].value)) < 0) {
+                        if (oci_json_add(v, kv[i].key, json_object_new_string(kv[i].value)) < 0) {
                                 json_object_put(v);
                                 return -ENOMEM;
                         }
@@ -298,7 +262,7 @@ static int out_table(const OciTable *t, const void *base, json_object **ret) {
                 if (r < 0)
                         return r;
                 if (v) {
-                        r = add(o, f->key, v);
+                        r = oci_json_add(o, f->key, v);
                         if (r < 0)
                                 return r;
                 }
@@ -344,25 +308,25 @@ int oci_json_oci_state(const StateData *s, const char *status, char **ret) {
         /* runc's order and keys, so that tools parsing `runc state` output read ours unchanged. */
         if (!o)
                 return -ENOMEM;
-        if ((r = add(o, "ociVersion", string_or_empty(s->oci_version))) < 0 ||
-            (r = add(o, "id", string_or_empty(s->id))) < 0 ||
-            (r = add(o, "pid", json_object_new_int64(s->pid))) < 0 ||
-            (r = add(o, "status", string_or_empty(status))) < 0 ||
-            (r = add(o, "bundle", string_or_empty(s->bundle))) < 0 ||
-            (r = add(o, "rootfs", string_or_empty(s->rootfs))) < 0)
+        if ((r = oci_json_add(o, "ociVersion", string_or_empty(s->oci_version))) < 0 ||
+            (r = oci_json_add(o, "id", string_or_empty(s->id))) < 0 ||
+            (r = oci_json_add(o, "pid", json_object_new_int64(s->pid))) < 0 ||
+            (r = oci_json_add(o, "status", string_or_empty(status))) < 0 ||
+            (r = oci_json_add(o, "bundle", string_or_empty(s->bundle))) < 0 ||
+            (r = oci_json_add(o, "rootfs", string_or_empty(s->rootfs))) < 0)
                 return r;
-        if (s->created && (r = add(o, "created", json_object_new_string(s->created))) < 0)
+        if (s->created && (r = oci_json_add(o, "created", json_object_new_string(s->created))) < 0)
                 return r;
         if (s->n_annotations > 0) {
                 json_object *a = json_object_new_object();
 
-                r = add(o, "annotations", a);
+                r = oci_json_add(o, "annotations", a);
                 for (size_t i = 0; r >= 0 && i < s->n_annotations; i++)
-                        r = add(a, s->annotations[i].key, json_object_new_string(s->annotations[i].value));
+                        r = oci_json_add(a, s->annotations[i].key, json_object_new_string(s->annotations[i].value));
                 if (r < 0)
                         return r;
         }
-        r = add(o, "owner", json_object_new_string(""));
+        r = oci_json_add(o, "owner", json_object_new_string(""));
         if (r < 0)
                 return r;
         return format_document(o, ret);
@@ -384,11 +348,11 @@ int oci_json_namespaces(const void *p, json_object **ret) {
                 if (!a && !(a = json_object_new_array()))
                         return -ENOMEM;
                 e = json_object_new_object();
-                r = append(a, e);
+                r = oci_json_append(a, e);
                 if (r >= 0)
-                        r = add(e, "type", json_object_new_string(oci_namespace_type_to_string(t)));
+                        r = oci_json_add(e, "type", json_object_new_string(oci_namespace_type_to_string(t)));
                 if (r >= 0 && ns[t].path)
-                        r = add(e, "path", json_object_new_string(ns[t].path));
+                        r = oci_json_add(e, "path", json_object_new_string(ns[t].path));
                 if (r < 0)
                         return r;
         }
@@ -405,7 +369,7 @@ static json_object *bits_to_json(uint64_t bits, const char *(*to_string)(int)) {
                 if (!(bits & (UINT64_C(1) << i)))
                         continue;
                 s = to_string(i);
-                if (s && append(a, json_object_new_string(s)) < 0) {
+                if (s && oci_json_append(a, json_object_new_string(s)) < 0) {
                         json_object_put(a);
                         return NULL;
                 }
@@ -427,7 +391,7 @@ int oci_json_capabilities(const void *p, json_object **ret) {
         for (int set = 0; set < _OCI_CAP_SET_MAX; set++) {
                 if (!proc->cap_set_present[set])
                         continue;
-                r = add(o, oci_cap_set_to_string(set), bits_to_json(proc->caps[set], oci_capability_to_string));
+                r = oci_json_add(o, oci_cap_set_to_string(set), bits_to_json(proc->caps[set], oci_capability_to_string));
                 if (r < 0)
                         return r;
         }
@@ -447,7 +411,7 @@ int oci_json_additional_gids(const void *p, json_object **ret) {
         if (!a)
                 return -ENOMEM;
         for (size_t i = 0; i < proc->n_additional_gids; i++) {
-                r = append(a, json_object_new_uint64(proc->additional_gids[i]));
+                r = oci_json_append(a, json_object_new_uint64(proc->additional_gids[i]));
                 if (r < 0)
                         return r;
         }
