@@ -2,6 +2,7 @@
 /* cgroupfs directly: for hosts without systemd, and to put processes where the box is.
  * Runs as root on the host. */
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
@@ -166,8 +167,23 @@ int cgroup_enter_like(pid_t like, pid_t pid) {
         return for_each_hierarchy(like, enter_one, NULL, &pid);
 }
 
-/* rmdir()s a cgroup and the children nspawn made in it (payload, supervisor), deepest first. A cgroup
- * that still has processes refuses: nothing live is lost. */
+/* SIGKILLs what is still in one cgroup (not its children). */
+static void kill_procs(const char *path) {
+        _cleanup_free_ char *procs = strjoin(path, "/cgroup.procs"), *data = NULL;
+        char *save = NULL;
+
+        if (!procs || read_full_file(procs, &data, NULL) < 0)
+                return;
+        for (char *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                int pid;
+                if (safe_atoi(l, &pid) >= 0 && pid > 1)
+                        (void) kill(pid, SIGKILL);
+        }
+}
+
+/* rmdir()s a cgroup and the children nspawn made in it (payload, supervisor), deepest first. What is
+ * still in it is the rest of this container (nspawn's children outlive a killed nspawn briefly): it is
+ * killed and waited for, bounded, so that a failed create or a delete leaves no cgroup behind. */
 static int rmdir_tree(const char *path) {
         _cleanup_(closedirp) DIR *d = opendir(path);
         struct dirent *de;
@@ -182,9 +198,15 @@ static int rmdir_tree(const char *path) {
                         return -ENOMEM;
                 (void) rmdir_tree(child);
         }
-        if (rmdir(path) < 0 && errno != ENOENT && errno != EROFS)
-                return negative_errno();
-        return 0;
+        for (int i = 0; i < 100; i++) {
+                if (rmdir(path) >= 0 || errno == ENOENT || errno == EROFS)
+                        return 0;
+                if (errno != EBUSY)
+                        return negative_errno();
+                kill_procs(path);
+                usleep(20000);
+        }
+        return -EBUSY;
 }
 
 static int remove_one(const char *dir, const char *path, void *userdata) {
