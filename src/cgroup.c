@@ -57,25 +57,43 @@ static int hierarchy_dir(const char *controllers, char **ret) {
         return 0;
 }
 
-static int for_each_hierarchy(pid_t pid, HierarchyFunc f, const char *path, void *userdata) {
+/* /proc/PID/cgroup (our own for 0): one "ID:CONTROLLERS:PATH" line per hierarchy. */
+static int read_proc_cgroup(pid_t pid, char **ret) {
         char proc[64];
-        _cleanup_free_ char *data = NULL;
-        int r, ret = 0;
 
         snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int) (pid ?: getpid()));
-        r = read_full_file(proc, &data, NULL);
+        return read_full_file(proc, ret, NULL);
+}
+
+/* Splits the next line of read_proc_cgroup()'s data in place; false at the end. */
+static bool next_cgroup_line(char **cursor, char **ret_controllers, char **ret_path) {
+        while (**cursor) {
+                char *line = *cursor, *nl = strchr(line, '\n'), *c, *p;
+
+                *cursor = nl ? nl + 1 : line + strlen(line);
+                if (nl)
+                        *nl = 0;
+                if (!(c = strchr(line, ':')) || !(p = strchr(c + 1, ':')))
+                        continue;
+                *p = 0;
+                *ret_controllers = c + 1;
+                *ret_path = p + 1;
+                return true;
+        }
+        return false;
+}
+
+static int for_each_hierarchy(pid_t pid, HierarchyFunc f, const char *path, void *userdata) {
+        _cleanup_free_ char *data = NULL;
+        char *cursor, *controllers, *p;
+        int r, ret = 0;
+
+        r = read_proc_cgroup(pid, &data);
         if (r < 0)
                 return r;
-        for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
-                char *c = strchr(line, ':'), *p;
-                if (!c)
-                        continue;
-                p = strchr(c + 1, ':');
-                if (!p)
-                        continue;
-                *p++ = 0;
+        for (cursor = data; next_cgroup_line(&cursor, &controllers, &p);) {
                 _cleanup_free_ char *dir = NULL;
-                r = hierarchy_dir(c + 1, &dir);
+                r = hierarchy_dir(controllers, &dir);
                 if (r < 0)
                         return r;
                 if (access(dir, F_OK) < 0)
@@ -224,34 +242,10 @@ int cgroup_remove(const char *path) {
 }
 
 int cgroup_of(pid_t pid, char **ret) {
-        char proc[64];
-        _cleanup_free_ char *data = NULL;
-        char *found = NULL;
-        int r;
-
-        snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int) pid);
-        r = read_full_file(proc, &data, NULL);
-        if (r < 0)
-                return r;
-        for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
-                char *c = strchr(line, ':'), *p;
-                if (!c || !(p = strchr(c + 1, ':')))
-                        continue;
-                *p++ = 0;
-                if (streq(c + 1, "name=systemd") || (cgroup_unified() && isempty(c + 1))) {
-                        found = p;
-                        break;
-                }
-                if (!found && isempty(c + 1))
-                        found = p;
-        }
-        if (!found)
-                return -ENOENT;
-        char *s = strdup(found);
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
+        /* the hierarchy every process is in: name=systemd on v1 and hybrid hosts, else the unified one */
+        if (!cgroup_unified() && cgroup_controller_path(pid, "name=systemd", ret) >= 0)
+                return 0;
+        return cgroup_controller_path(pid, "", ret);
 }
 
 int cgroup_pids(const char *path, pid_t **ret, size_t *ret_n) {
@@ -285,24 +279,18 @@ int cgroup_pids(const char *path, pid_t **ret, size_t *ret_n) {
 }
 
 int cgroup_controller_path(pid_t pid, const char *controller, char **ret) {
-        char proc[64];
         _cleanup_free_ char *data = NULL;
-        char *save = NULL;
+        char *cursor, *controllers, *p;
         int r;
 
-        snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int) pid);
-        r = read_full_file(proc, &data, NULL);
+        r = read_proc_cgroup(pid, &data);
         if (r < 0)
                 return r;
-        for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                char *c = strchr(line, ':'), *p;
-                if (!c || !(p = strchr(c + 1, ':')))
-                        continue;
-                *p++ = 0;
-                bool match = isempty(controller) ? isempty(c + 1) : false;
+        for (cursor = data; next_cgroup_line(&cursor, &controllers, &p);) {
+                bool match = isempty(controller) ? isempty(controllers) : false;
                 /* v1 lines list co-mounted controllers: "cpu,cpuacct" */
-                for (char *save2 = NULL, *t = strtok_r(c + 1, ",", &save2); !match && t;
-                     t = strtok_r(NULL, ",", &save2))
+                for (char *save = NULL, *t = strtok_r(controllers, ",", &save); !match && t;
+                     t = strtok_r(NULL, ",", &save))
                         match = streq(t, controller);
                 if (!match)
                         continue;
