@@ -105,17 +105,9 @@ int exe_clone_ensure(int argc, char *argv[]) {
 
                 /* After the re-exec /proc/self/exe names the memfd: keep telling where the holder next to
                  * this binary (a build tree) is. */
-                char self[PATH_MAX];
-                ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 32);
-                if (n > 0 && !getenv("NSPAWN_OCI_HOLDER")) {
-                        self[n] = 0;
-                        char *slash = strrchr(self, '/');
-                        if (slash) {
-                                strcpy(slash + 1, "nspawn-oci-init");
-                                if (access(self, X_OK) == 0)
-                                        (void) setenv("NSPAWN_OCI_HOLDER", self, 1);
-                        }
-                }
+                char holder[PATH_MAX];
+                if (!getenv("NSPAWN_OCI_HOLDER") && exe_sibling("nspawn-oci-init", holder, sizeof(holder)))
+                        (void) setenv("NSPAWN_OCI_HOLDER", holder, 1);
 
                 /* Runs the copy just made and sealed: the same program with the same argv, environment
                  * and privilege; only /proc/self/exe changes. Both descriptors are close-on-exec, so

@@ -56,20 +56,11 @@ static int pidfd_send_signal_(int fd, int sig) {
 static const char *holder_path(void) {
         static char path[PATH_MAX];
         const char *e = getenv("NSPAWN_OCI_HOLDER");
-        ssize_t n;
 
         if (e)
                 return e;
-        n = readlink("/proc/self/exe", path, sizeof(path) - 32);
-        if (n > 0) {
-                path[n] = 0;
-                char *slash = strrchr(path, '/');
-                if (slash) {
-                        strcpy(slash + 1, "nspawn-oci-init");
-                        if (access(path, X_OK) == 0)
-                                return path;
-                }
-        }
+        if (exe_sibling("nspawn-oci-init", path, sizeof(path)))
+                return path;
         return NSPAWN_OCI_HOLDER_PATH;
 }
 

@@ -229,37 +229,6 @@ bool proc_alive(pid_t pid, uint64_t start_time) {
         return st == start_time && state != 'Z' && state != 'X';
 }
 
-int proc_inner_pid(pid_t pid, pid_t *ret) {
-        char path[64];
-        _cleanup_free_ char *data = NULL;
-        int r;
-
-        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
-        r = read_full_file(path, &data, NULL);
-        if (r == -ENOENT)
-                return -ESRCH;
-        if (r < 0)
-                return r;
-        char *l = strstr(data, "\nNSpid:");
-        if (!l)
-                return -EOPNOTSUPP;
-        l += strlen("\nNSpid:");
-        char *end = strchr(l, '\n');
-        if (end)
-                *end = 0;
-        char *last = NULL;
-        for (char *t = strtok(l, " \t"); t; t = strtok(NULL, " \t"))
-                last = t;
-        if (!last)
-                return -EIO;
-        int v;
-        r = safe_atoi(last, &v);
-        if (r < 0)
-                return r;
-        *ret = v;
-        return 0;
-}
-
 /* Reads the freezer state of the box's cgroup: the v1 freezer, or v2's cgroup.freeze (also the hybrid
  * layout's unified hierarchy, which systemd's FreezeUnit uses). */
 ContainerStatus state_status(const char *dir, const StateData *s) {

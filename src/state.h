@@ -41,8 +41,6 @@ int state_fifo_path(const char *dir, char **ret);
 int proc_start_time(pid_t pid, uint64_t *ret);
 /* The process exists, is not a zombie, and started at start_time. */
 bool proc_alive(pid_t pid, uint64_t start_time);
-/* The pid as seen in the innermost pid namespace of the process (last NSpid field). */
-int proc_inner_pid(pid_t pid, pid_t *ret);
 
 /* Computes the status: from the container process's liveness, the FIFO and the freezer. */
 ContainerStatus state_status(const char *dir, const StateData *s);

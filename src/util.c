@@ -197,6 +197,24 @@ int write_file_atomic(const char *path, const char *data, size_t size, mode_t mo
         return 0;
 }
 
+bool exe_sibling(const char *name, char *buf, size_t size) {
+        size_t len = strlen(name);
+        ssize_t n;
+        char *slash;
+
+        if (size <= len + 1)
+                return false;
+        n = readlink("/proc/self/exe", buf, size - len - 1);
+        if (n <= 0)
+                return false;
+        buf[n] = 0;
+        slash = strrchr(buf, '/');
+        if (!slash)
+                return false;
+        strcpy(slash + 1, name);
+        return access(buf, X_OK) == 0;
+}
+
 int mkdir_p(const char *path, mode_t mode) {
         _cleanup_free_ char *p = strdup(path);
         if (!p)

@@ -98,6 +98,9 @@ int read_full_file(const char *path, char **ret, size_t *ret_size);
 /* Writes a file atomically: temporary file in the same directory, fsync-free, rename. */
 int write_file_atomic(const char *path, const char *data, size_t size, mode_t mode);
 int mkdir_p(const char *path, mode_t mode);
+/* The path of the executable 'name' next to our own binary (a build tree), in buf; false if there is
+ * none. */
+bool exe_sibling(const char *name, char *buf, size_t size);
 int safe_atou64(const char *s, uint64_t *ret);
 int safe_atoi(const char *s, int *ret);
 
