@@ -123,8 +123,48 @@ _noreturn_ static void exec_nspawn(const Plan *plan, int go_fd, int log_fd, cons
         _exit(127);
 }
 
-/* Reads nspawn's sd_notify messages until READY=1; returns the leader (holder) pid. */
-static int wait_ready(int notify_fd, int pidfd, pid_t *ret_holder) {
+/* One notify datagram, with the sender's credentials as the kernel saw them; 0 if there was none. */
+static ssize_t recv_notify(int fd, char *buf, size_t size, struct ucred *ret_cred) {
+        union {
+                struct cmsghdr h;
+                uint8_t buf[CMSG_SPACE(sizeof(struct ucred))];
+        } control = {};
+        struct iovec iov = { .iov_base = buf, .iov_len = size - 1 };
+        struct msghdr mh = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = &control,
+                .msg_controllen = sizeof(control),
+        };
+        ssize_t n;
+
+        *ret_cred = (struct ucred) { .pid = 0, .uid = (uid_t) -1, .gid = (gid_t) -1 };
+        n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (n < 0)
+                return negative_errno();
+        buf[n] = 0;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+                        /* nobody hands us fds here: close what a stranger sent */
+                        size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                        for (size_t i = 0; i < k; i++)
+                                safe_close(((int *) CMSG_DATA(c))[i]);
+                } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
+                           c->cmsg_len == CMSG_LEN(sizeof(struct ucred)))
+                        memcpy(ret_cred, CMSG_DATA(c), sizeof(struct ucred));
+        }
+        if (mh.msg_flags & MSG_TRUNC)
+                return 0; /* not nspawn's: its messages are short */
+        return n;
+}
+
+/* Reads nspawn's sd_notify messages until READY=1; returns the leader (holder) pid.
+ *
+ * The socket is abstract, so any local user can send to it. What nspawn says here decides which
+ * namespaces, root and cgroup create enters as root: only a message whose sender the kernel vouches
+ * for (SCM_CREDENTIALS, which an unprivileged sender cannot forge for another pid or uid) as the
+ * systemd-nspawn we forked, running as root, is read. Everything else is dropped unread. */
+static int wait_ready(int notify_fd, int pidfd, pid_t nspawn, pid_t *ret_holder) {
         pid_t holder = 0;
         bool ready = false;
         struct timespec start, now;
@@ -147,10 +187,15 @@ static int wait_ready(int notify_fd, int pidfd, pid_t *ret_holder) {
                 }
                 if (p[0].revents & POLLIN) {
                         char buf[4096];
-                        ssize_t n = recv(notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
-                        if (n < 0)
+                        struct ucred cred;
+                        ssize_t n = recv_notify(notify_fd, buf, sizeof(buf), &cred);
+                        if (n <= 0)
                                 continue;
-                        buf[n] = 0;
+                        if (cred.pid != nspawn || cred.uid != 0) {
+                                log_debug("Ignoring a notify message from pid %d, uid %d: not systemd-nspawn",
+                                          (int) cred.pid, (int) cred.uid);
+                                continue;
+                        }
                         for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
                                 if (streq(l, "READY=1"))
                                         ready = true;
@@ -169,7 +214,72 @@ static int wait_ready(int notify_fd, int pidfd, pid_t *ret_holder) {
         return 0;
 }
 
-int box_nspawn_start(const Plan *plan, const char *dir, Bus *bus, Box *ret) {
+/* The first number after 'key' in /proc/PID/status. */
+static int proc_status_line(pid_t pid, const char *key, char **ret_line) {
+        _cleanup_free_ char *data = NULL;
+        char path[64];
+        int r;
+
+        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
+        r = read_full_file(path, &data, NULL);
+        if (r < 0)
+                return r;
+        for (char *l = data, *next; l && *l; l = next) {
+                next = strchr(l, '\n');
+                if (next)
+                        *next++ = 0;
+                if (startswith(l, key)) {
+                        *ret_line = strdup(l + strlen(key));
+                        return *ret_line ? 0 : -ENOMEM;
+                }
+        }
+        return -ENOENT;
+}
+
+/* The leader nspawn named is the box we asked for: nspawn's own child, running our holder binary,
+ * and PID 1 of a new pid namespace unless the host's is kept. Checked through a pidfd opened first,
+ * so that a pid reused meanwhile is noticed. */
+int box_nspawn_check_leader(pid_t nspawn, pid_t holder, const char *holder_binary, bool new_pidns) {
+        _cleanup_free_ char *ppid = NULL, *nspid = NULL;
+        _cleanup_close_ int fd = -1;
+        struct stat want, got;
+        char path[64];
+        int r, p;
+
+        if (holder <= 1 || holder == nspawn)
+                return -ESRCH;
+        fd = pidfd_open_(holder);
+        if (fd < 0)
+                return negative_errno();
+        r = proc_status_line(holder, "PPid:", &ppid);
+        if (r < 0)
+                return r;
+        if (safe_atoi(ppid + strspn(ppid, " \t"), &p) < 0 || p != nspawn)
+                return -EPERM;
+        r = proc_status_line(holder, "NSpid:", &nspid);
+        if (r < 0)
+                return r;
+        /* "NSpid:\t<pid>\t1": one pid per level, PID 1 in the innermost one */
+        size_t levels = 0;
+        const char *last = NULL;
+        for (char *t = strtok(nspid, " \t"); t; t = strtok(NULL, " \t")) {
+                levels++;
+                last = t;
+        }
+        if (new_pidns != (levels >= 2 && streq(last, "1")))
+                return -EPERM;
+        snprintf(path, sizeof(path), "/proc/%d/exe", (int) holder);
+        if (stat(holder_binary, &want) < 0 || stat(path, &got) < 0)
+                return negative_errno();
+        if (want.st_dev != got.st_dev || want.st_ino != got.st_ino)
+                return -EPERM;
+        /* still the same process: a signal 0 through the pidfd fails once it has exited */
+        if (syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *dir, Bus *bus, Box *ret) {
         _cleanup_close_ int notify_fd = -1, log_fd = -1, pidfd = -1;
         _cleanup_free_ char *log_path = strjoin(dir, "/nspawn.log"), *bus_error = NULL;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -189,6 +299,9 @@ int box_nspawn_start(const Plan *plan, const char *dir, Bus *bus, Box *ret) {
                 return log_error_errno(errno, "Failed to create the notify socket: %m");
         if (bind(notify_fd, (struct sockaddr *) &sa, offsetof(struct sockaddr_un, sun_path) + strlen(notify)) < 0)
                 return log_error_errno(errno, "Failed to bind the notify socket: %m");
+        /* the kernel attaches each sender's pid and uid: the only proof of who sent a message */
+        if (setsockopt(notify_fd, SOL_SOCKET, SO_PASSCRED, &(int) { 1 }, sizeof(int)) < 0)
+                return log_error_errno(errno, "Failed to enable credentials on the notify socket: %m");
 
         log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
         if (log_fd < 0)
@@ -230,7 +343,7 @@ int box_nspawn_start(const Plan *plan, const char *dir, Bus *bus, Box *ret) {
         }
         go[1] = safe_close(go[1]);
 
-        r = wait_ready(notify_fd, pidfd, &holder);
+        r = wait_ready(notify_fd, pidfd, pid, &holder);
         if (r < 0) {
                 _cleanup_free_ char *tail = read_log_tail(dir);
                 if (r == -ETIMEDOUT)
@@ -240,6 +353,13 @@ int box_nspawn_start(const Plan *plan, const char *dir, Bus *bus, Box *ret) {
                         log_error("systemd-nspawn failed to build the box%s%s", tail ? ": " : "",
                                   tail ?: " (no output)");
                 r = r == -ETIMEDOUT ? r : -EIO;
+                goto fail_kill;
+        }
+
+        r = box_nspawn_check_leader(pid, holder, holder_binary, plan->join_ns[OCI_NS_PID]);
+        if (r < 0) {
+                log_error_errno(r, "systemd-nspawn named pid %d as the box's leader, which is not our holder "
+                                "in the box: %m", (int) holder);
                 goto fail_kill;
         }
 

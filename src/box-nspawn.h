@@ -20,7 +20,10 @@ int box_nspawn_check_namespace_paths(const OciConfig *c);
 /* Starts nspawn for the plan and waits until the holder is ready. bus is NULL without systemd.
  * 'dir' is the container's state directory (nspawn's log goes there). On failure nothing is left:
  * nspawn is killed, the unit stopped or the cgroup removed, and the error says what nspawn said. */
-int box_nspawn_start(const Plan *plan, const char *dir, Bus *bus, Box *ret);
+int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *dir, Bus *bus, Box *ret);
+/* Whether holder is the box nspawn was asked for: its child, running holder_binary, PID 1 of a new pid
+ * namespace when new_pidns. -EPERM if not, -ESRCH or another error if it cannot be told. */
+int box_nspawn_check_leader(pid_t nspawn, pid_t holder, const char *holder_binary, bool new_pidns);
 
 /* Ends the box: stops the unit (systemd) or kills nspawn and removes the cgroup. Idempotent. */
 int box_nspawn_stop(Bus *bus, const char *unit, const char *cgroup, pid_t nspawn_pid, uint64_t nspawn_start);

@@ -356,10 +356,16 @@ static int do_step(const PlanStep *s) {
                 /* Paths missing from the image are skipped, as runc does. */
                 if (stat(s->path, &st) < 0)
                         return errno == ENOENT ? 0 : negative_errno();
+                /* Safety: we are chrooted into the box's root, so the path and any symlink in it
+                 * resolve inside the box, and the mounts changed are the box's own copies. Every mount
+                 * at or below the path turns read-only, not just the top one: nspawn's /proc/sys/net of
+                 * a private network is a submount of /proc/sys, and a bind of the tree alone would
+                 * leave it writable (as runc's readonlyPaths do, AT_RECURSIVE). */
                 if (mount(s->path, s->path, NULL, MS_BIND | MS_REC, NULL) < 0)
                         return negative_errno();
-                if (mount(NULL, s->path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | mount_flags_of(s->path),
-                          NULL) < 0)
+                if (mount_setattr(AT_FDCWD, s->path, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW,
+                                  &(struct mount_attr) { .attr_set = MOUNT_ATTR_RDONLY },
+                                  sizeof(struct mount_attr)) < 0)
                         return negative_errno();
                 return 0;
         case PLAN_STEP_MASK:

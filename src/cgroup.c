@@ -241,6 +241,62 @@ int cgroup_remove(const char *path) {
         return for_each_hierarchy(0, remove_one, path, NULL);
 }
 
+int cgroup_v1_own(pid_t pid, const char *controller, const char *path, char **ret_created) {
+        _cleanup_free_ char *current = NULL, *dir = NULL, *full = NULL, *created = NULL;
+        int r;
+
+        r = cgroup_controller_path(pid, controller, &current);
+        if (r < 0)
+                return r;
+        if (!streq(current, "/") || isempty(path) || streq(path, "/")) {
+                *ret_created = NULL;
+                return 0;
+        }
+        r = hierarchy_dir(controller, &dir);
+        if (r < 0)
+                return r;
+        full = strjoin(dir, path);
+        created = strdup(path);
+        if (!full || !created)
+                return -ENOMEM;
+        /* Safety: the path is the container's unit path in a hierarchy of the host's; only directories
+         * are created, and pid (the holder) is the only process moved. */
+        r = mkdir_p(full, 0755);
+        if (r < 0)
+                return r;
+        r = write_pid(full, pid);
+        if (r < 0) {
+                (void) cgroup_v1_remove(controller, path);
+                return r;
+        }
+        *ret_created = TAKE_PTR(created);
+        return 0;
+}
+
+int cgroup_v1_remove(const char *controller, const char *path) {
+        _cleanup_free_ char *dir = NULL, *full = NULL;
+        int r;
+
+        if (isempty(path) || streq(path, "/"))
+                return 0;
+        r = hierarchy_dir(controller, &dir);
+        if (r < 0)
+                return r;
+        full = strjoin(dir, path);
+        if (!full)
+                return -ENOMEM;
+        r = rmdir_tree(full);
+        if (r < 0)
+                return r;
+        /* the slices above, made by cgroup_v1_own(): gone once nothing else is in them */
+        for (char *slash = strrchr(full, '/'); slash && slash > full + strlen(dir); slash = strrchr(full, '/')) {
+                *slash = 0;
+                if (streq(full, dir) || rmdir(full) < 0)
+                        break;
+        }
+        return 0;
+}
+
 int cgroup_of(pid_t pid, char **ret) {
         /* the hierarchy every process is in: name=systemd on v1 and hybrid hosts, else the unified one */
         if (!cgroup_unified() && cgroup_controller_path(pid, "name=systemd", ret) >= 0)

@@ -16,6 +16,12 @@ int cgroup_create_and_enter(const char *path, pid_t pid);
 int cgroup_enter_like(pid_t like, pid_t pid);
 /* rmdir()s 'path' in every hierarchy (the leaf only). */
 int cgroup_remove(const char *path);
+/* Gives pid a cgroup of its own, 'path', in the v1 hierarchy of 'controller' when it sits in that
+ * hierarchy's root (a controller systemd does not manage). *ret_created is the path made, or NULL when
+ * pid had one already. */
+int cgroup_v1_own(pid_t pid, const char *controller, const char *path, char **ret_created);
+/* rmdir()s 'path' in the v1 hierarchy of 'controller', and its parents while they are empty. */
+int cgroup_v1_remove(const char *controller, const char *path);
 /* The path of pid's cgroup in the name=systemd (v1) or unified hierarchy. */
 int cgroup_of(pid_t pid, char **ret);
 /* The pids in the cgroups of 'like', on its main hierarchy. */

@@ -245,30 +245,55 @@ static int ensure_mount_points(const OciConfig *c, const char *rootfs) {
         return 0;
 }
 
+/* A unit on cgroup v1 whose devices cgroup systemd does not manage (the controller is not systemd's
+ * to use) would run with every device allowed: the rules go into a devices cgroup of the container's
+ * own, at its unit's path, as runc's systemd driver does. Recorded in the state for delete. */
+static int apply_v1_device_rules(const OciConfig *c, StateData *s) {
+        _cleanup_free_ char *path = NULL;
+        CgroupWrite *w = NULL;
+        size_t n = 0;
+        int r;
+
+        if (c->linux.resources.n_devices == 0 || !s->cgroup)
+                return 0;
+        /* nspawn keeps the holder in its payload/ below the scope */
+        path = strdup(s->cgroup);
+        if (!path)
+                return log_oom();
+        if (endswith(path, "/payload"))
+                path[strlen(path) - strlen("/payload")] = 0;
+        r = cgroup_v1_own(s->holder_pid, "devices", path, &s->devices_cgroup);
+        if (r == -ENOENT)
+                return 0; /* no devices hierarchy at all */
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the devices cgroup %s: %m", path);
+        if (!s->devices_cgroup)
+                return 0; /* systemd's own, with DeviceAllow= */
+        r = resources_to_device_cgroup_writes(&c->linux.resources, &w, &n);
+        if (r < 0)
+                return log_error_errno(r, "linux.resources.devices: %m");
+        r = cgroup_apply_writes(s->holder_pid, w, n);
+        cgroup_writes_free(w, n);
+        return r;
+}
+
 /* What the unit cannot do, and everything without systemd: cgroupfs writes into the box's cgroups. */
-static int apply_cgroup_writes(const OciConfig *c, const Plan *plan, pid_t holder) {
-        CgroupWrite *w = NULL, *dw = NULL;
-        size_t n = 0, dn = 0;
+static int apply_cgroup_writes(const OciConfig *c, const Plan *plan, StateData *s) {
+        CgroupWrite *w = NULL;
+        size_t n = 0;
         bool unified = cgroup_unified();
         int r;
 
         if (plan->unit)
                 r = resources_to_post_cgroup_writes(&c->linux.resources, unified, &w, &n);
-        else {
+        else
                 r = resources_to_cgroup_writes(&c->linux.resources, unified, &w, &n);
-                if (r >= 0)
-                        r = resources_device_cgroup_writes(c->linux.devices, c->linux.n_devices, unified, &dw, &dn);
-        }
-        if (r < 0) {
-                r = log_error_errno(r, "linux.resources: %m");
-                goto finish;
-        }
-        r = cgroup_apply_writes(holder, w, n);
-        if (r >= 0)
-                r = cgroup_apply_writes(holder, dw, dn);
-finish:
+        if (r < 0)
+                return log_error_errno(r, "linux.resources: %m");
+        r = cgroup_apply_writes(s->holder_pid, w, n);
         cgroup_writes_free(w, n);
-        cgroup_writes_free(dw, dn);
+        if (r >= 0 && plan->unit && !unified)
+                r = apply_v1_device_rules(c, s);
         return r;
 }
 
@@ -296,6 +321,8 @@ static void create_rollback(Bus *bus, const char *dir, StateData *s, pid_t pid) 
                                        s->nspawn_start_time);
         if (s->nspawn_pid > 0)
                 (void) waitpid(s->nspawn_pid, NULL, 0);
+        if (s->devices_cgroup)
+                (void) cgroup_v1_remove("devices", s->devices_cgroup);
         (void) state_remove(dir);
 }
 
@@ -304,7 +331,8 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_(state_data_freep) StateData *s = NULL;
         _cleanup_(oci_seccomp_program_freep) SeccompProgram *seccomp = NULL;
-        _cleanup_free_ char *bundle = NULL, *config_path = NULL, *dir = NULL, *fifo = NULL, *cache = NULL;
+        _cleanup_free_ char *bundle = NULL, *config_path = NULL, *dir = NULL, *fifo = NULL, *cache = NULL,
+                            *keyring = NULL;
         _cleanup_close_ int lock = -1, master = -1, listener = -1;
         _cleanup_bus_ Bus *bus = NULL;
         PlanContext ctx;
@@ -403,6 +431,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 }
         }
         s->registered = plan->register_machine;
+        s->no_new_keyring = o->no_new_keyring;
 
         r = copy_file(config_path, s->config_path);
         if (r < 0) {
@@ -421,7 +450,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 }
         }
 
-        r = box_nspawn_start(plan, dir, bus, &box);
+        r = box_nspawn_start(plan, ctx.holder, dir, bus, &box);
         if (r < 0)
                 goto fail;
         s->nspawn_pid = box.nspawn_pid;
@@ -432,7 +461,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 (void) cgroup_of(box.holder_pid, &s->cgroup);
         else
                 s->cgroup = strdup(plan->cgroup);
-        r = apply_cgroup_writes(c, plan, box.holder_pid);
+        r = apply_cgroup_writes(c, plan, s);
         if (r < 0)
                 goto fail;
         r = box_steps_run(box.holder_pid, plan->join_ns, plan->steps, plan->n_steps);
@@ -444,6 +473,12 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                            o->id);
 
         if (c->has_process) {
+                /* runc's name: exec joins the same keyring */
+                keyring = o->no_new_keyring ? NULL : strjoin("_ses.", o->id);
+                if (!o->no_new_keyring && !keyring) {
+                        r = log_oom();
+                        goto fail;
+                }
                 SpawnOptions so = {
                         .holder = box.holder_pid,
                         .join_ns = plan->join_ns,
@@ -452,6 +487,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                         .seccomp = seccomp,
                         .fifo_path = fifo,
                         .preserve_fds = o->preserve_fds,
+                        .session_keyring = keyring,
                 };
                 r = spawn_process(&so, &pid, &master, &listener);
                 if (r < 0)
@@ -762,6 +798,11 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
         r = box_nspawn_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->nspawn_pid, s->nspawn_start_time);
         if (r < 0)
                 log_warning_errno(r, "Failed to end the box of %s: %m", id);
+        if (s->devices_cgroup) {
+                r = cgroup_v1_remove("devices", s->devices_cgroup);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to remove the devices cgroup %s: %m", s->devices_cgroup);
+        }
 
         if (s->config_path && oci_parse_config_file(s->config_path, &c, &(char *) { NULL }) >= 0) {
                 bool none[_OCI_NS_MAX] = {};
@@ -1044,6 +1085,9 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
                         return log_error_errno(r, "linux.seccomp: Failed to build the filter: %m");
         }
 
+        _cleanup_free_ char *keyring = s->no_new_keyring ? NULL : strjoin("_ses.", o->id);
+        if (!s->no_new_keyring && !keyring)
+                return log_oom();
         SpawnOptions so = {
                 .holder = s->holder_pid,
                 .join_ns = plan->join_ns,
@@ -1051,6 +1095,7 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
                 .personality = c->linux.personality.present ? &c->linux.personality : NULL,
                 .seccomp = seccomp,
                 .preserve_fds = o->preserve_fds,
+                .session_keyring = keyring,
         };
         r = spawn_process(&so, &pid, &master, &listener);
         if (r < 0)

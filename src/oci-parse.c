@@ -974,8 +974,10 @@ static const OciField state_fields[] = {
         STR("machine", StateData, machine),
         STR("unit", StateData, unit),
         STR("cgroup", StateData, cgroup),
+        STR("devicesCgroup", StateData, devices_cgroup),
         TYPED("registered", BOOL, StateData, registered),
         TYPED("started", BOOL, StateData, started),
+        TYPED("noNewKeyring", BOOL, StateData, no_new_keyring),
         STR("configPath", StateData, config_path),
         {}
 };
@@ -1114,6 +1116,7 @@ StateData *state_data_free(StateData *s) {
         free(s->machine);
         free(s->unit);
         free(s->cgroup);
+        free(s->devices_cgroup);
         free(s->config_path);
         free(s);
         return NULL;

@@ -518,6 +518,13 @@ static int plan_shareable_ns(Builder *b, OciNamespaceType t, const char *env) {
         b->p->join_ns[t] = true;
         if (!ns->path)
                 return entry(b, ns_field(t), PLAN_FATE_NSPAWN, "a new namespace (nspawn's)");
+        /* nspawn takes its child's pid, as numbered in the joined namespace, for a host pid: it would
+         * move that host process into the box's cgroup and SIGKILL it. */
+        if (t == OCI_NS_PID)
+                return entry(b, ns_field(t), PLAN_FATE_REJECTED,
+                             "linux.namespaces.pid: joining a pid namespace by path (%s) is not supported yet: "
+                             "systemd-nspawn cannot run in a pid namespace it did not create",
+                             ns->path);
         r = join(b, t, ns->path);
         if (r < 0)
                 return r;
@@ -1209,22 +1216,15 @@ static int plan_sysctl(Builder *b, const OciKeyValue *kv) {
         return entry(b, field, PLAN_FATE_POST, "%s=%s", k, kv->value);
 }
 
+/* linux.devices makes the nodes; the access to them comes from linux.resources.devices alone, as
+ * under runc: a device listed here and allowed "r" there opens read-only, and one not allowed at all
+ * does not open (the default devices aside, which every runtime allows). */
 static int plan_devices(Builder *b) {
         const OciLinux *l = &b->c->linux;
-        UnitProperty *allow = NULL;
-        bool strict = false;
-
-        for (size_t i = 0; i < b->p->n_properties; i++) {
-                if (streq(b->p->properties[i].name, "DevicePolicy") &&
-                    streq(b->p->properties[i].str, "strict"))
-                        strict = true;
-                if (streq(b->p->properties[i].name, "DeviceAllow"))
-                        allow = b->p->properties + i;
-        }
 
         for (size_t i = 0; i < l->n_devices; i++) {
                 const OciDevice *d = l->devices + i;
-                _cleanup_free_ char *field = NULL, *name = NULL, *cg = NULL;
+                _cleanup_free_ char *field = NULL;
                 mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
                 mode_t mode = (d->file_mode.set ? d->file_mode.v : 0666) & 07777;
                 PlanStep s;
@@ -1261,46 +1261,11 @@ static int plan_devices(Builder *b) {
                 r = step(b, s);
                 if (r < 0)
                         return r;
-
-                if (type != S_IFIFO && strict) {
-                        /* runc allows the devices it creates, whatever linux.resources.devices says */
-                        r = resources_device_allow_name(d->type == 'b' ? 'b' : 'c', d->major, d->minor,
-                                                        &name);
-                        if (r < 0)
-                                return r;
-                        if (asprintf_safe(&cg, "; DeviceAllow=%s rwm", name) < 0)
-                                return -ENOMEM;
-                        if (allow) {
-                                char **k = realloc(allow->keys, sizeof(char *) * (allow->n_pairs + 1));
-                                char **v;
-                                if (!k)
-                                        return -ENOMEM;
-                                allow->keys = k;
-                                v = realloc(allow->str_values, sizeof(char *) * (allow->n_pairs + 1));
-                                if (!v)
-                                        return -ENOMEM;
-                                allow->str_values = v;
-                                k[allow->n_pairs] = strdup(name);
-                                v[allow->n_pairs] = strdup("rwm");
-                                if (!k[allow->n_pairs] || !v[allow->n_pairs]) {
-                                        free(k[allow->n_pairs]);
-                                        free(v[allow->n_pairs]);
-                                        return -ENOMEM;
-                                }
-                                allow->n_pairs++;
-                        }
-                }
-                if (type != S_IFIFO && !b->ctx->systemd &&
-                    asprintf_safe(&cg, "; cgroupfs devices.allow=%c %" PRId64 ":%" PRId64 " rwm (v1)",
-                                  type == S_IFBLK ? 'b' : 'c', d->major, d->minor) < 0)
-                        return -ENOMEM;
-                r = entry(b, field, PLAN_FATE_POST, "mknod %s %c %" PRId64 ":%" PRId64 " %04o %u:%u%s",
-                          d->path,
+                r = entry(b, field, PLAN_FATE_POST, "mknod %s %c %" PRId64 ":%" PRId64 " %04o %u:%u", d->path,
                           type == S_IFBLK   ? 'b'
                           : type == S_IFIFO ? 'p'
                                             : 'c',
-                          d->major, d->minor, (unsigned) mode, (unsigned) s.uid, (unsigned) s.gid,
-                          strempty(cg));
+                          d->major, d->minor, (unsigned) mode, (unsigned) s.uid, (unsigned) s.gid);
                 if (r < 0)
                         return r;
         }

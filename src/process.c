@@ -25,6 +25,13 @@
 #include "resources.h"
 #include "util.h"
 
+#include <linux/keyctl.h>
+
+/* Search permission on the session keyring for the container's user once its uid changes: as "user"
+ * without a user namespace, as "other" in one (its owner's uid is not the container's), as runc. */
+#define KEY_USR_SEARCH 0x00080000
+#define KEY_OTH_SEARCH 0x00000008
+
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 int process_make_nondumpable(void) {
@@ -492,6 +499,35 @@ static int setup_labels(const ProcessContext *ctx) {
         return 0;
 }
 
+/* A session keyring of the container's own, so that it cannot reach the engine's keys through the
+ * caller's: joined by name (created on first use, shared by the container's later execs), with search
+ * permission added for the container's user, as runc does. Kernels without keyrings (ENOSYS) keep
+ * going, as runc's do. */
+static int setup_session_keyring(const ProcessContext *ctx) {
+        char desc[512];
+        unsigned perm;
+        long id, n;
+
+        if (!ctx->session_keyring)
+                return 0;
+        id = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, ctx->session_keyring, 0, 0, 0);
+        if (id < 0 && errno == ENOSYS)
+                return 0;
+        if (id < 0)
+                return report(ctx, errno, "joining the session keyring \"%s\": %m", ctx->session_keyring);
+        /* "type;uid;gid;perm;description", perm in hex */
+        n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, desc, sizeof(desc) - 1, 0);
+        if (n < 0)
+                return report(ctx, errno, "reading the session keyring's permissions: %m");
+        desc[(size_t) n < sizeof(desc) ? (size_t) n : sizeof(desc) - 1] = 0;
+        if (sscanf(desc, "%*[^;];%*[^;];%*[^;];%x;", &perm) != 1)
+                return report(ctx, EINVAL, "unexpected session keyring description \"%s\"", desc);
+        perm |= ctx->user_namespace ? KEY_OTH_SEARCH : KEY_USR_SEARCH;
+        if (syscall(SYS_keyctl, KEYCTL_SETPERM, id, perm, 0, 0) < 0)
+                return report(ctx, errno, "setting the permissions of the session keyring: %m");
+        return 0;
+}
+
 static int setup_cwd_before_user(const ProcessContext *ctx, bool *ret_done) {
         const char *cwd = ctx->process->cwd ?: "/";
         int r;
@@ -698,6 +734,9 @@ int process_exec(const ProcessContext *ctx) {
         if (r < 0)
                 return r;
         r = setup_labels(ctx);
+        if (r < 0)
+                return r;
+        r = setup_session_keyring(ctx);
         if (r < 0)
                 return r;
         r = setup_cwd_before_user(ctx, &cwd_done);

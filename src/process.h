@@ -16,6 +16,8 @@ typedef struct ProcessContext {
         int exec_fifo_fd;                /* O_PATH fd of the exec FIFO; -1: no wait */
         int sync_fd;                     /* the sync socket (see below), or -1 */
         unsigned preserve_fds;           /* fds 3 .. 3+N-1 stay open */
+        const char *session_keyring;     /* the session keyring to join by name; NULL: keep the caller's */
+        bool user_namespace;             /* the process is in a user namespace of the container's */
         bool main_process;               /* false for exec */
 } ProcessContext;
 

@@ -1141,29 +1141,20 @@ int resources_to_post_cgroup_writes(const OciResources *r, bool unified, CgroupW
         return collect_writes(RES_SYSTEMD, r, unified, ret, n);
 }
 
-int resources_device_cgroup_writes(const OciDevice *d, size_t n_devices, bool unified,
-                                   CgroupWrite **ret, size_t *n) {
+int resources_to_device_cgroup_writes(const OciResources *r, CgroupWrite **ret, size_t *n) {
         CgroupWrite *writes = NULL;
         size_t n_writes = 0;
         Res w = {
                 .mode = RES_CGROUPFS,
-                .unified = unified,
+                .prefix = "linux.resources",
                 .writes = &writes,
                 .n_writes = &n_writes,
         };
+        int k = res_devices_cgroupfs(&w, r);
 
-        for (size_t i = 0; !unified && i < n_devices; i++) {
-                char rule[96];
-                int k;
-
-                if (d[i].type == 'p')
-                        continue;
-                rule_string(rule, d[i].type == 'b' ? 'b' : 'c', d[i].major, d[i].minor, "rwm");
-                k = res_write(&w, "devices", "devices.allow", rule);
-                if (k < 0) {
-                        cgroup_writes_free(writes, n_writes);
-                        return k;
-                }
+        if (k < 0) {
+                cgroup_writes_free(writes, n_writes);
+                return k;
         }
         *ret = writes;
         *n = n_writes;

@@ -33,9 +33,9 @@ int resources_to_cgroup_entries(const OciResources *r, const char *prefix, PlanE
  * The lifecycle writes them into the scope's cgroup after creating it. */
 int resources_to_post_cgroup_writes(const OciResources *r, bool unified, CgroupWrite **ret, size_t *n);
 
-/* Without systemd: the devices.allow writes (cgroup v1) for linux.devices, as runc allows them. */
-int resources_device_cgroup_writes(const OciDevice *d, size_t n_devices, bool unified,
-                                   CgroupWrite **ret, size_t *n);
+/* The device rules alone as cgroup v1 devices.allow/devices.deny writes, runc's defaults appended: for a
+ * unit whose devices cgroup systemd does not manage. */
+int resources_to_device_cgroup_writes(const OciResources *r, CgroupWrite **ret, size_t *n);
 
 /* "/dev/char/1:3", "char-136" (any minor), "char-*" (any device of the type), as systemd 252 accepts
  * them in DeviceAllow=; type is 'c' or 'b'; a negative number is a wildcard. -EINVAL for a wildcard

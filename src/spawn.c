@@ -107,6 +107,8 @@ _noreturn_ static void intermediate(const SpawnOptions *o, int sync_fd, int pid_
                         .exec_fifo_fd = fifo_fd,
                         .sync_fd = sync_fd,
                         .preserve_fds = o->preserve_fds,
+                        .session_keyring = o->session_keyring,
+                        .user_namespace = o->join_ns[OCI_NS_USER],
                         .main_process = o->fifo_path != NULL,
                 };
                 (void) process_exec(&ctx);

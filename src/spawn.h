@@ -17,6 +17,7 @@ typedef struct SpawnOptions {
         const SeccompProgram *seccomp;
         const char *fifo_path;           /* main process: wait on it before exec; NULL for exec */
         unsigned preserve_fds;
+        const char *session_keyring;     /* the name of the session keyring to join; NULL: keep ours */
 } SpawnOptions;
 
 /* Forks the process into the box. On success *ret_pid is its host pid and, when the process has a

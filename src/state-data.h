@@ -27,8 +27,10 @@ typedef struct StateData {
         char *machine;           /* machined name */
         char *unit;              /* the scope unit; NULL without systemd */
         char *cgroup;            /* cgroup path of the container, relative to the hierarchy root */
+        char *devices_cgroup;    /* v1 devices cgroup made by nspawn-oci where systemd manages none */
         bool registered;         /* registered with machined */
         bool started;            /* `start` released the FIFO */
+        bool no_new_keyring;     /* --no-new-keyring: processes keep the caller's session keyring */
         char *config_path;       /* copy of config.json for poststop hooks and exec */
 } StateData;
 

@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -298,11 +299,61 @@ static void report(void) {
         fflush(stdout);
 }
 
+/* Counts the files below dir that open for writing (nothing is written), depth-first. */
+static void count_writable(const char *dir, int depth, long *n, char *first_path, size_t size) {
+        DIR *d;
+        struct dirent *e;
+
+        if (depth > 16 || !(d = opendir(dir)))
+                return;
+        while ((e = readdir(d))) {
+                char p[PATH_MAX];
+                struct stat st;
+
+                if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                        continue;
+                snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+                if (lstat(p, &st) < 0)
+                        continue;
+                if (S_ISDIR(st.st_mode))
+                        count_writable(p, depth + 1, n, first_path, size);
+                else if (S_ISREG(st.st_mode)) {
+                        int fd = open(p, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+                        if (fd >= 0) {
+                                if ((*n)++ == 0)
+                                        snprintf(first_path, size, "%s", p);
+                                close(fd);
+                        }
+                }
+        }
+        closedir(d);
+}
+
+/* The description of the session keyring: "type;uid;gid;perm;name". */
+static void session_keyring(void) {
+        char buf[512] = "";
+        long id = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* KEY_SPEC_SESSION_KEYRING */, 0);
+        long n = id < 0 ? -1 : syscall(SYS_keyctl, 6 /* KEYCTL_DESCRIBE */, id, buf, sizeof(buf) - 1);
+
+        fputs("{\"keyring\":", stdout);
+        if (n < 0) {
+                printf("null,\"errno\":%d}\n", errno);
+                return;
+        }
+        json_string(buf);
+        printf(",\"id\":%ld}\n", id);
+        fflush(stdout);
+}
+
 static int usage(void) {
         fputs("usage: probe [ACTION...]\n"
               "  report          print what the process sees as JSON (the default)\n"
               "  mkdir PATH      try mkdir(PATH), print {\"errno\":N}\n"
               "  open PATH       try open(PATH, O_RDONLY), print {\"errno\":N}\n"
+              "  mknod PATH      try mknod(PATH, c 1:11), print {\"errno\":N}\n"
+              "  open-w PATH     try open(PATH, O_WRONLY), print {\"errno\":N}\n"
+              "  writable DIR    count the files below DIR that open for writing: {\"writable\":N,...}\n"
+              "  keyring         describe the session keyring: {\"keyring\":\"type;uid;gid;perm;name\"}\n"
               "  echo STRING     print STRING and a newline\n"
               "  echo-err STRING print STRING and a newline on stderr\n"
               "  cat             copy stdin to stdout\n"
@@ -339,6 +390,8 @@ int main(int argc, char *argv[]) {
 
                 if (strcmp(a, "report") == 0)
                         report();
+                else if (strcmp(a, "keyring") == 0)
+                        session_keyring();
                 else if (strcmp(a, "cat") == 0) {
                         char b[4096];
                         ssize_t l;
@@ -368,6 +421,22 @@ int main(int argc, char *argv[]) {
                                 result_errno(fd);
                                 if (fd >= 0)
                                         close(fd);
+                        } else if (strcmp(a, "mknod") == 0) {
+                                /* /dev/kmsg's numbers: a device outside the defaults every runtime allows */
+                                result_errno(mknod(arg, S_IFCHR | 0666, makedev(1, 11)));
+                        } else if (strcmp(a, "open-w") == 0) {
+                                int fd = open(arg, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+                                result_errno(fd);
+                                if (fd >= 0)
+                                        close(fd);
+                        } else if (strcmp(a, "writable") == 0) {
+                                char first_path[PATH_MAX] = "";
+                                long n = 0;
+                                count_writable(arg, 0, &n, first_path, sizeof(first_path));
+                                printf("{\"writable\":%ld,\"first\":", n);
+                                json_string(first_path);
+                                printf("}\n");
+                                fflush(stdout);
                         } else if (strcmp(a, "syscall") == 0) {
                                 if (strcmp(arg, "sethostname") == 0)
                                         result_errno(sethostname("probe", 5));
