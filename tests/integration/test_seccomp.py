@@ -14,7 +14,7 @@ import pytest
 
 pytestmark = [pytest.mark.bare, pytest.mark.systemd, pytest.mark.lifecycle]
 
-DATA = Path(__file__).parent / "data"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ARCHES = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]
 
 
@@ -55,7 +55,7 @@ def test_argument_conditions(rt, new_id, make_bundle):
 
 
 def podman_seccomp():
-    return json.loads((DATA / "podman-run-default.json").read_text())["linux"]["seccomp"]
+    return json.loads((FIXTURES / "podman-run-default.json").read_text())["linux"]["seccomp"]
 
 
 def test_podman_default_profile(rt, new_id, make_bundle):
