@@ -10,12 +10,14 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
 #include <sys/personality.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -23,6 +25,8 @@
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+
+#include "syscall-i386.h"
 
 extern char **environ;
 
@@ -298,6 +302,45 @@ static void report(void) {
         fflush(stdout);
 }
 
+#ifdef HAVE_SYSCALL_I386
+static int syscall32(const char *name) {
+        static const char text[] = "i386 write\n";
+        long r;
+
+        if (strcmp(name, "getpid") == 0)
+                r = syscall_i386(I386_NR_getpid, 0, 0, 0);
+        else if (strcmp(name, "write") == 0) {
+                /* the pointer must fit in 32 bits: a copy below 4 GiB */
+                char *buf = mmap(NULL, sizeof(text), PROT_READ | PROT_WRITE,
+                                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+
+                if (buf == MAP_FAILED)
+                        return -1;
+                memcpy(buf, text, sizeof(text));
+                fflush(stdout);
+                r = syscall_i386(I386_NR_write, 1, (long) (uintptr_t) buf, (long) strlen(text));
+                munmap(buf, sizeof(text));
+        } else if (strcmp(name, "acct") == 0)
+                /* acct(NULL): accounting off; needs CAP_SYS_PACCT */
+                r = syscall_i386(I386_NR_acct, 0, 0, 0);
+        else if (strcmp(name, "add_key") == 0)
+                r = syscall_i386(I386_NR_add_key, 0, 0, 0);
+        else
+                return -1;
+        /* -4095..-1 are errors, as in libc's syscall() */
+        if (r < 0 && r >= -4095)
+                printf("{\"errno\":%ld,\"value\":-1}\n", -r);
+        else
+                printf("{\"errno\":0,\"value\":%ld}\n", r);
+        fflush(stdout);
+        return 0;
+}
+#else
+static int syscall32(const char *name) {
+        return -1;
+}
+#endif
+
 static int usage(void) {
         fputs("usage: probe [ACTION...]\n"
               "  report          print what the process sees as JSON (the default)\n"
@@ -310,7 +353,9 @@ static int usage(void) {
               "  exit CODE       exit with CODE\n"
               "  kill-self SIG   send SIG to itself\n"
               "  wait-signal     pause until a signal arrives, print its number\n"
-              "  syscall NAME    try sethostname, add_key, unshare (CLONE_NEWUTS), print {\"errno\":N}\n",
+              "  syscall NAME    try sethostname, add_key, unshare (CLONE_NEWUTS), print {\"errno\":N}\n"
+              "  syscall32 NAME  the i386 getpid, write (to stdout), acct (NULL), add_key (NULLs)\n"
+              "                  through int $0x80 (x86-64 only), print {\"errno\":N,\"value\":V}\n",
               stderr);
         return 2;
 }
@@ -377,6 +422,9 @@ int main(int argc, char *argv[]) {
                                 else if (strcmp(arg, "unshare") == 0)
                                         result_errno(unshare(CLONE_NEWUTS));
                                 else
+                                        return usage();
+                        } else if (strcmp(a, "syscall32") == 0) {
+                                if (syscall32(arg) < 0)
                                         return usage();
                         } else if (strcmp(a, "echo") == 0) {
                                 printf("%s\n", arg);

@@ -79,6 +79,30 @@ def test_podman_default_profile(rt, new_id, make_bundle):
     assert json.loads("\n".join(out[4:]))["seccomp"] == 2
 
 
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="int $0x80 is an x86-64 matter")
+def test_podman_default_profile_i386(rt, new_id, make_bundle):
+    """podman's profile lists SCMP_ARCH_X86 and SCMP_ARCH_X32 besides SCMP_ARCH_X86_64: a 64-bit
+    process that enters the kernel through int $0x80 makes i386 system calls, and the profile's
+    rules hold for them too. The process is not killed. CAP_SYS_PACCT is given so that only
+    seccomp refuses acct(NULL)."""
+    caps = ["CAP_SYS_PACCT"]
+    b = make_bundle(overrides={
+        "linux": {"seccomp": podman_seccomp()},
+        "process": {"capabilities": {"bounding": caps, "permitted": caps, "effective": caps,
+                                     "ambient": None}}},
+        args=["syscall32", "getpid", "syscall32", "write", "syscall32", "acct", "syscall32", "add_key",
+              "exit", "0"])
+    p = rt("run", "--bundle", b.path, new_id())
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    out = p.stdout.splitlines()
+    assert json.loads(out[0])["errno"] == 0                   # allowed
+    assert json.loads(out[0])["value"] > 0
+    assert out[1] == "i386 write"                             # allowed, and the bytes came out
+    assert json.loads(out[2]) == {"errno": 0, "value": len("i386 write\n")}
+    assert json.loads(out[3])["errno"] == errno.EPERM         # named: SCMP_ACT_ERRNO errnoRet 1
+    assert json.loads(out[4])["errno"] == errno.ENOSYS        # not named: the default action
+
+
 NOTIFY_SECCOMP = {
     "defaultAction": "SCMP_ACT_ALLOW", "architectures": ARCHES,
     "listenerMetadata": "probe-metadata",

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Compiles seccomp profiles, loads them in forked children and checks what the syscalls return;
- * the cache and the notify listener hand-over. Needs no root: loading uses no_new_privs. */
+/* Compiles seccomp profiles, loads them in forked children and checks what the syscalls return
+ * (native, i386 and x32 calls); the cache and the notify listener hand-over. Needs no root: loading
+ * uses no_new_privs. argv[1]: tests/fixtures, for podman's captured profile. */
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/personality.h>
@@ -12,8 +14,10 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include "../helpers/syscall-i386.h"
 #include "../tap.h"
 #include "log.h"
+#include "oci-parse.h"
 #include "oci-seccomp.h"
 #include "util.h"
 
@@ -74,12 +78,112 @@ static int probe_personality(void) {
         return b < 0 ? 2 : 0;
 }
 
+/* Whether the program loads seccomp_data.arch and compares something with an AUDIT_ARCH_* value:
+ * libseccomp starts the part of the program for each architecture with that comparison. (The
+ * program jumps, so which load the comparison follows is not checked.) */
+static bool program_checks_arch(const SeccompProgram *p, uint32_t audit_arch) {
+        const struct sock_filter *insns = p ? p->bpf : NULL;
+        bool loads_arch = false, compares = false;
+
+        for (size_t i = 0; p && i < p->n_insns; i++) {
+                if (insns[i].code == (BPF_LD | BPF_W | BPF_ABS) &&
+                    insns[i].k == offsetof(struct seccomp_data, arch))
+                        loads_arch = true;
+                if (insns[i].code == (BPF_JMP | BPF_JEQ | BPF_K) && insns[i].k == audit_arch)
+                        compares = true;
+        }
+        return loads_arch && compares;
+}
+
+#ifdef HAVE_SYSCALL_I386
+/* Under a profile that allows getpid and denies getppid with EACCES: the same through the i386
+ * entry. */
+static int probe_i386(void) {
+        if (syscall_i386(I386_NR_getpid, 0, 0, 0) != getpid())
+                return 1;
+        return syscall_i386(I386_NR_getppid, 0, 0, 0) == -EACCES ? 0 : 2;
+}
+
+/* x32 calls are x86-64 calls with bit 30 set in the number; seccomp sees them whether or not the
+ * kernel implements the x32 ABI. getppid is denied with EACCES. */
+static int probe_x32(void) {
+        return syscall(0x40000000 | SYS_getppid) < 0 && errno == EACCES ? 0 : 1;
+}
+
+/* Under podman's profile: add_key is not named and gets the default ENOSYS. */
+static int probe_i386_podman(void) {
+        if (syscall_i386(I386_NR_getpid, 0, 0, 0) != getpid())
+                return 1;
+        return syscall_i386(I386_NR_add_key, 0, 0, 0) == -ENOSYS ? 0 : 2;
+}
+#endif
+
 static SeccompProgram *compile(const OciSeccomp *s, const char *cache) {
         SeccompProgram *p = NULL;
 
         if (oci_seccomp_compile(s, cache, &p) < 0)
                 return NULL;
         return p;
+}
+
+/* Every architecture linux.seccomp.architectures lists gets its part of the program, with the
+ * rules resolved for it; a call from an architecture the profile does not list kills the process
+ * (libseccomp's default for a foreign architecture). */
+static void test_architectures(const OciSeccomp *three_arches, const char *fixtures) {
+        _cleanup_free_ char *podman_path = NULL, *error = NULL;
+        OciConfig *podman = NULL;
+        OciSeccomp native_only = *three_arches, no_x32 = *three_arches;
+        SeccompProgram *p, *q, *r;
+
+        native_only.architectures = (char *[]){ "SCMP_ARCH_X86_64", NULL };
+        no_x32.architectures = (char *[]){ "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", NULL };
+
+        p = compile(three_arches, NULL);
+        q = compile(&native_only, NULL);
+        r = compile(&no_x32, NULL);
+#if defined(__x86_64__)
+        tap_ok(program_checks_arch(p, AUDIT_ARCH_X86_64) && program_checks_arch(p, AUDIT_ARCH_I386),
+               "X86_64, X86, X32: the program checks for AUDIT_ARCH_X86_64 and AUDIT_ARCH_I386");
+        tap_ok(program_checks_arch(q, AUDIT_ARCH_X86_64) && !program_checks_arch(q, AUDIT_ARCH_I386),
+               "X86_64 alone: no AUDIT_ARCH_I386 in the program");
+#else
+        tap_skip("the architectures x86-64 lists");
+        tap_skip("the architectures x86-64 lists");
+#endif
+#ifdef HAVE_SYSCALL_I386
+        tap_is_int(run_filtered(p, probe_i386), 0,
+                   "i386 calls (int $0x80): getpid allowed, getppid denied with EACCES");
+        tap_is_int(run_filtered(q, probe_i386), -1, "without SCMP_ARCH_X86 an i386 call kills the process");
+        tap_is_int(run_filtered(p, probe_x32), 0, "an x32 getppid is denied with EACCES");
+        tap_is_int(run_filtered(r, probe_x32), -1, "without SCMP_ARCH_X32 an x32 call kills the process");
+#else
+        for (int i = 0; i < 4; i++)
+                tap_skip("i386 and x32 calls need x86-64");
+#endif
+        oci_seccomp_program_free(p);
+        oci_seccomp_program_free(q);
+        oci_seccomp_program_free(r);
+
+        /* podman's default profile, as podman hands it over */
+        if (asprintf_safe(&podman_path, "%s/podman-run-default.json", fixtures) < 0 ||
+            oci_parse_config_file(podman_path, &podman, &error) < 0)
+                tap_diag("%s", strna(error));
+        p = podman ? compile(&podman->linux.seccomp, NULL) : NULL;
+        tap_ok(p != NULL, "podman's default profile compiles");
+#if defined(__x86_64__)
+        tap_ok(program_checks_arch(p, AUDIT_ARCH_I386),
+               "podman's profile: the program checks for AUDIT_ARCH_I386");
+#else
+        tap_skip("the architectures x86-64 lists");
+#endif
+#ifdef HAVE_SYSCALL_I386
+        tap_is_int(run_filtered(p, probe_i386_podman), 0,
+                   "podman's profile: i386 getpid allowed, i386 add_key gets the default ENOSYS");
+#else
+        tap_skip("i386 calls need x86-64");
+#endif
+        oci_seccomp_program_free(p);
+        oci_config_free(podman);
 }
 
 static void test_listener_handover(void) {
@@ -127,10 +231,14 @@ static void test_listener_handover(void) {
         safe_close(pfd[1]);
 }
 
-int main(void) {
+int main(int argc, char *argv[]) {
         SeccompProgram *p;
         char cmd[512];
 
+        if (argc != 2) {
+                fprintf(stderr, "usage: test-seccomp FIXTURES-DIR\n");
+                return 2;
+        }
         log_set_max_level(LOG_DEBUG);
         if (!mkdtemp(tmpdir))
                 return 1;
@@ -174,6 +282,8 @@ int main(void) {
         tap_is_int(run_filtered(p, probe_getppid_and_getpid), 100 + EACCES,
                    "default ERRNO(EACCES): getpid allowed, getppid denied with EACCES");
         oci_seccomp_program_free(p);
+
+        test_architectures(&s3, argv[1]);
 
         /* argument conditions: personality(0xffffffff) only */
         OciSeccompArg pers_args[] = { { .index = 0, .value = 0xffffffff, .op = OCI_SECCOMP_OP_EQ } };
