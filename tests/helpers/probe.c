@@ -20,10 +20,12 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "syscall-i386.h"
@@ -341,6 +343,30 @@ static int syscall32(const char *name) {
 }
 #endif
 
+/* clone(FLAGS | SIGCHLD) as the raw system call, so that seccomp sees FLAGS as given; a child
+ * exits at once. */
+static int clone_flags(unsigned long flags) {
+        long pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+
+        if (pid == 0)
+                _exit(0);
+        if (pid > 0)
+                waitpid((pid_t) pid, NULL, 0);
+        return pid < 0 ? -1 : 0;
+}
+
+/* socket(DOMAIN, TYPE, PROTOCOL) from "DOMAIN,TYPE,PROTOCOL" */
+static int socket_triple(const char *arg) {
+        int domain, type, protocol, fd;
+
+        if (sscanf(arg, "%i,%i,%i", &domain, &type, &protocol) != 3)
+                return -2;
+        fd = socket(domain, type, protocol);
+        if (fd >= 0)
+                close(fd);
+        return fd < 0 ? -1 : 0;
+}
+
 static int usage(void) {
         fputs("usage: probe [ACTION...]\n"
               "  report          print what the process sees as JSON (the default)\n"
@@ -354,6 +380,9 @@ static int usage(void) {
               "  kill-self SIG   send SIG to itself\n"
               "  wait-signal     pause until a signal arrives, print its number\n"
               "  syscall NAME    try sethostname, add_key, unshare (CLONE_NEWUTS), print {\"errno\":N}\n"
+              "  clone FLAGS     try the raw clone(FLAGS | SIGCHLD), print {\"errno\":N}\n"
+              "  personality P   try the raw personality(P), print {\"errno\":N}\n"
+              "  socket D,T,P    try socket(D, T, P), print {\"errno\":N}\n"
               "  syscall32 NAME  the i386 getpid, write (to stdout), acct (NULL), add_key (NULLs)\n"
               "                  through int $0x80 (x86-64 only), print {\"errno\":N,\"value\":V}\n",
               stderr);
@@ -423,6 +452,16 @@ int main(int argc, char *argv[]) {
                                         result_errno(unshare(CLONE_NEWUTS));
                                 else
                                         return usage();
+                        } else if (strcmp(a, "clone") == 0)
+                                result_errno(clone_flags(strtoul(arg, NULL, 0)));
+                        else if (strcmp(a, "personality") == 0) {
+                                long r = syscall(SYS_personality, strtoul(arg, NULL, 0));
+                                result_errno(r < 0 ? -1 : 0);
+                        } else if (strcmp(a, "socket") == 0) {
+                                int r = socket_triple(arg);
+                                if (r == -2)
+                                        return usage();
+                                result_errno(r);
                         } else if (strcmp(a, "syscall32") == 0) {
                                 if (syscall32(arg) < 0)
                                         return usage();

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Compiles seccomp profiles, loads them in forked children and checks what the syscalls return
- * (native, i386 and x32 calls); the cache and the notify listener hand-over. Needs no root: loading
- * uses no_new_privs. argv[1]: tests/fixtures, for podman's captured profile. */
+ * (native, i386 and x32 calls; conditions ANDed and ORed); the cache and the notify listener
+ * hand-over. Needs no root: loading uses no_new_privs. argv[1]: tests/fixtures, for podman's and
+ * CRI-O's captured profiles. */
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -118,12 +121,64 @@ static int probe_i386_podman(void) {
 }
 #endif
 
+/* Under personality ALLOW for PER_LINUX or 0xffffffff, default ERRNO(EACCES) */
+static int probe_personality_two_values(void) {
+        if (syscall(SYS_personality, 0xffffffffUL) < 0)
+                return 1;
+        if (syscall(SYS_personality, (unsigned long) PER_LINUX) < 0)
+                return 2;
+        return syscall(SYS_personality, (unsigned long) PER_LINUX32) < 0 && errno == EACCES ? 0 : 3;
+}
+
+/* Under getpriority ERRNO(EACCES) for which == PRIO_PROCESS and who == 0 */
+static int probe_getpriority_and(void) {
+        if (syscall(SYS_getpriority, PRIO_PROCESS, 0) >= 0 || errno != EACCES)
+                return 1;
+        if (syscall(SYS_getpriority, PRIO_PROCESS, getpid()) < 0)
+                return 2;
+        return syscall(SYS_getpriority, PRIO_PGRP, 0) < 0 ? 3 : 0;
+}
+
+/* Under getpriority ERRNO(EACCES) for which == PRIO_PGRP, which == PRIO_USER, who == 4242 */
+static int probe_getpriority_or(void) {
+        if (syscall(SYS_getpriority, PRIO_PROCESS, 4242) >= 0 || errno != EACCES)
+                return 1;
+        if (syscall(SYS_getpriority, PRIO_PGRP, 0) >= 0 || errno != EACCES)
+                return 2;
+        return syscall(SYS_getpriority, PRIO_PROCESS, 0) < 0 ? 3 : 0;
+}
+
+/* Under CRI-O's profile, whose clone rule refuses seven namespace flags with EPERM (seven conditions
+ * on argument 0). CLONE_SIGHAND without CLONE_VM makes the kernel refuse the call with EINVAL
+ * before it looks at privileges or creates anything: EPERM can only come from the filter. */
+static int probe_crio_clone(void) {
+        static const unsigned long namespaces[] = {
+                CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC,    CLONE_NEWUSER,
+                CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP,
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(namespaces); i++)
+                if (syscall(SYS_clone, namespaces[i] | CLONE_SIGHAND, 0, 0, 0, 0) >= 0 || errno != EPERM)
+                        return 1 + (int) i;
+        /* no namespace flag: the ALLOW rule (MASKED_EQ) lets it through to the kernel */
+        return syscall(SYS_clone, CLONE_SIGHAND, 0, 0, 0, 0) < 0 && errno == EINVAL ? 0 : 10;
+}
+
 static SeccompProgram *compile(const OciSeccomp *s, const char *cache) {
         SeccompProgram *p = NULL;
 
         if (oci_seccomp_compile(s, cache, &p) < 0)
                 return NULL;
         return p;
+}
+
+/* Compiles s without a cache and runs probe() under it: probe()'s value, or -1 */
+static int compile_and_run(const OciSeccomp *s, int (*probe)(void)) {
+        SeccompProgram *p = compile(s, NULL);
+        int r = run_filtered(p, probe);
+
+        oci_seccomp_program_free(p);
+        return r;
 }
 
 /* Every architecture linux.seccomp.architectures lists gets its part of the program, with the
@@ -184,6 +239,92 @@ static void test_architectures(const OciSeccomp *three_arches, const char *fixtu
 #endif
         oci_seccomp_program_free(p);
         oci_config_free(podman);
+}
+
+/* Several conditions in one rule, as runc and crun read them: on distinct arguments they are
+ * ANDed; when an argument is compared more than once, each condition is a rule of its own and they
+ * are ORed. */
+static void test_conditions(const char *fixtures) {
+        _cleanup_free_ char *crio_path = NULL, *error = NULL;
+        _cleanup_free_ OciSeccompArg *many = NULL;
+        OciConfig *crio = NULL;
+        SeccompProgram *p;
+        size_t n_many = BPF_MAXINSNS + 1;
+
+        OciSeccompArg two_values[] = {
+                { .index = 0, .value = PER_LINUX, .op = OCI_SECCOMP_OP_EQ },
+                { .index = 0, .value = 0xffffffff, .op = OCI_SECCOMP_OP_EQ },
+        };
+        OciSeccompSyscall allow_pers[] = {
+                { .names = (char *[]){ "exit", "exit_group", "rt_sigreturn", "getpid", NULL },
+                  .action = OCI_SECCOMP_ALLOW },
+                { .names = (char *[]){ "personality", NULL },
+                  .action = OCI_SECCOMP_ALLOW,
+                  .args = two_values,
+                  .n_args = ELEMENTSOF(two_values) },
+        };
+        OciSeccomp s_or = {
+                .present = true,
+                .default_action = OCI_SECCOMP_ERRNO,
+                .default_errno_ret = { .set = true, .v = EACCES },
+                .syscalls = allow_pers,
+                .n_syscalls = ELEMENTSOF(allow_pers),
+        };
+        tap_is_int(compile_and_run(&s_or, probe_personality_two_values), 0,
+                   "two conditions on argument 0 are ORed: both values allowed, a third denied");
+
+        OciSeccompArg which_and_who[] = {
+                { .index = 0, .value = PRIO_PROCESS, .op = OCI_SECCOMP_OP_EQ },
+                { .index = 1, .value = 0, .op = OCI_SECCOMP_OP_EQ },
+        };
+        OciSeccompSyscall deny_prio[] = {
+                { .names = (char *[]){ "getpriority", NULL },
+                  .action = OCI_SECCOMP_ERRNO,
+                  .errno_ret = { .set = true, .v = EACCES },
+                  .args = which_and_who,
+                  .n_args = ELEMENTSOF(which_and_who) },
+        };
+        OciSeccomp s_and = {
+                .present = true,
+                .default_action = OCI_SECCOMP_ALLOW,
+                .syscalls = deny_prio,
+                .n_syscalls = ELEMENTSOF(deny_prio),
+        };
+        tap_is_int(compile_and_run(&s_and, probe_getpriority_and), 0,
+                   "conditions on arguments 0 and 1 are ANDed: denied only when both match");
+
+        /* one argument twice and another once: every condition is a rule of its own */
+        OciSeccompArg mixed[] = {
+                { .index = 0, .value = PRIO_PGRP, .op = OCI_SECCOMP_OP_EQ },
+                { .index = 0, .value = PRIO_USER, .op = OCI_SECCOMP_OP_EQ },
+                { .index = 1, .value = 4242, .op = OCI_SECCOMP_OP_EQ },
+        };
+        deny_prio[0].args = mixed;
+        deny_prio[0].n_args = ELEMENTSOF(mixed);
+        tap_is_int(compile_and_run(&s_and, probe_getpriority_or), 0,
+                   "argument 0 twice and argument 1 once: all three conditions ORed");
+
+        /* more conditions than a program can have instructions */
+        many = calloc(n_many, sizeof(OciSeccompArg));
+        for (size_t i = 0; many && i < n_many; i++)
+                many[i] = (OciSeccompArg){ .index = 0, .value = i, .op = OCI_SECCOMP_OP_EQ };
+        deny_prio[0].args = many;
+        deny_prio[0].n_args = n_many;
+        p = NULL;
+        tap_ok(many && oci_seccomp_compile(&s_and, NULL, &p) == -EINVAL && !p,
+               "%zu conditions in one rule are refused", n_many);
+
+        /* CRI-O's RuntimeDefault profile, as CRI-O hands it over */
+        if (asprintf_safe(&crio_path, "%s/crio-security-context.json", fixtures) < 0 ||
+            oci_parse_config_file(crio_path, &crio, &error) < 0)
+                tap_diag("%s", strna(error));
+        p = crio ? compile(&crio->linux.seccomp, NULL) : NULL;
+        tap_ok(p != NULL, "CRI-O's default profile compiles (clone: seven conditions on argument 0)");
+        tap_is_int(run_filtered(p, probe_crio_clone), 0,
+                   "CRI-O's profile: clone with any of the seven namespace flags gets EPERM, "
+                   "without them it reaches the kernel");
+        oci_seccomp_program_free(p);
+        oci_config_free(crio);
 }
 
 static void test_listener_handover(void) {
@@ -300,6 +441,8 @@ int main(int argc, char *argv[]) {
         tap_is_int(run_filtered(p, probe_personality), 0,
                    "personality(0xffffffff) is denied, personality(PER_LINUX) allowed");
         oci_seccomp_program_free(p);
+
+        test_conditions(argv[1]);
 
         /* unknown syscall names are skipped; rules with the default action too */
         OciSeccompSyscall unknown[] = {
