@@ -355,6 +355,14 @@ static int compile_bpf(const OciSeccomp *s, void **ret_bpf, size_t *ret_size) {
         if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0)
                 return log_error_errno(EIO, "The exported seccomp filter has an invalid size %jd",
                                        (intmax_t) st.st_size);
+        /* libseccomp exports longer programs than the kernel takes: say so here, with the profile
+         * at hand, rather than fail with EINVAL in the container process */
+        if ((size_t) st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+                return log_error_errno(EINVAL,
+                                       "linux.seccomp: the filter has %zu instructions, more than the %u "
+                                       "the kernel takes",
+                                       (size_t) st.st_size / sizeof(struct sock_filter),
+                                       (unsigned) BPF_MAXINSNS);
         bpf = malloc((size_t) st.st_size);
         if (!bpf)
                 return log_oom();

@@ -304,15 +304,25 @@ static void test_conditions(const char *fixtures) {
         tap_is_int(compile_and_run(&s_and, probe_getpriority_or), 0,
                    "argument 0 twice and argument 1 once: all three conditions ORed");
 
-        /* more conditions than a program can have instructions */
+        /* more conditions than a program can have instructions; values with distinct upper halves,
+         * each a comparison of both halves */
         many = calloc(n_many, sizeof(OciSeccompArg));
         for (size_t i = 0; many && i < n_many; i++)
-                many[i] = (OciSeccompArg){ .index = 0, .value = i, .op = OCI_SECCOMP_OP_EQ };
+                many[i] = (OciSeccompArg){
+                        .index = 0, .value = (uint64_t) (i + 1) << 32 | i, .op = OCI_SECCOMP_OP_EQ
+                };
         deny_prio[0].args = many;
         deny_prio[0].n_args = n_many;
         p = NULL;
         tap_ok(many && oci_seccomp_compile(&s_and, NULL, &p) == -EINVAL && !p,
                "%zu conditions in one rule are refused", n_many);
+
+        /* fewer conditions, but a program longer than the kernel takes: refused when compiling, not
+         * when loading */
+        deny_prio[0].n_args = 1100;
+        p = NULL;
+        tap_ok(many && oci_seccomp_compile(&s_and, NULL, &p) == -EINVAL && !p,
+               "a program of more than %u instructions is refused", (unsigned) BPF_MAXINSNS);
 
         /* CRI-O's RuntimeDefault profile, as CRI-O hands it over */
         if (asprintf_safe(&crio_path, "%s/crio-security-context.json", fixtures) < 0 ||
