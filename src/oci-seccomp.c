@@ -8,6 +8,7 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
+#include <sys/param.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -226,14 +227,27 @@ static void seccomp_releasep(scmp_filter_ctx *ctx) {
                 seccomp_release(*ctx);
 }
 
+/* As runc: conditions on distinct arguments are ANDed in one rule. When an argument is compared
+ * more than once (CRI-O's profile refuses clone() with any of seven namespace flags, all on
+ * argument 0), libseccomp cannot AND them, and each condition becomes a rule of its own: the
+ * conditions are ORed. (crun does the same with the first six conditions and drops the others.)
+ * Each distinct condition costs the program at least one instruction, so a rule with more
+ * conditions than the kernel takes instructions can never load; it is refused before libseccomp
+ * spends time on it. */
 static int add_rules(scmp_filter_ctx ctx, const OciSeccompSyscall *sc, uint32_t action, size_t index) {
-        struct scmp_arg_cmp cmps[6];
+        _cleanup_free_ struct scmp_arg_cmp *cmps = NULL;
         unsigned per_index[6] = {};
         bool same_index_twice = false;
+        size_t n_rules, per_rule;
 
-        if (sc->n_args > ELEMENTSOF(cmps))
-                return log_error_errno(EINVAL, "linux.seccomp.syscalls[%zu].args: more than %zu conditions",
-                                       index, ELEMENTSOF(cmps));
+        if (sc->n_args > BPF_MAXINSNS)
+                return log_error_errno(EINVAL,
+                                       "linux.seccomp.syscalls[%zu].args: %zu conditions, more than a "
+                                       "filter of %u instructions can hold",
+                                       index, sc->n_args, (unsigned) BPF_MAXINSNS);
+        cmps = calloc(MAX(sc->n_args, 1u), sizeof(struct scmp_arg_cmp));
+        if (!cmps)
+                return log_oom();
         for (size_t j = 0; j < sc->n_args; j++) {
                 const OciSeccompArg *a = &sc->args[j];
                 enum scmp_compare op = op_to_scmp(a->op);
@@ -256,29 +270,20 @@ static int add_rules(scmp_filter_ctx ctx, const OciSeccompSyscall *sc, uint32_t 
                         .datum_b = a->value_two,
                 };
         }
+        /* distinct indexes: one rule with all (at most six) conditions; else one rule each */
+        n_rules = same_index_twice ? sc->n_args : 1;
+        per_rule = same_index_twice ? 1 : sc->n_args;
 
         STRV_FOREACH(name, sc->names) {
-                int nr = seccomp_syscall_resolve_name(*name), r;
+                int nr = seccomp_syscall_resolve_name(*name);
 
                 if (nr == __NR_SCMP_ERROR) {
                         log_debug("seccomp: unknown syscall \"%s\", skipping", *name);
                         continue;
                 }
-
-                /* runc: conditions on distinct arguments are ANDed in one rule; when one argument
-                 * is compared more than once, libseccomp cannot AND them, so each condition becomes
-                 * a rule of its own (ORed). */
-                if (same_index_twice) {
-                        for (size_t j = 0; j < sc->n_args; j++) {
-                                r = seccomp_rule_add_array(ctx, action, nr, 1, &cmps[j]);
-                                if (r < 0)
-                                        return log_error_errno(r,
-                                                               "linux.seccomp.syscalls[%zu]: failed to add "
-                                                               "a rule for \"%s\": %m",
-                                                               index, *name);
-                        }
-                } else {
-                        r = seccomp_rule_add_array(ctx, action, nr, (unsigned) sc->n_args, cmps);
+                for (size_t k = 0; k < n_rules; k++) {
+                        int r = seccomp_rule_add_array(ctx, action, nr, (unsigned) per_rule,
+                                                       cmps + k * per_rule);
                         if (r < 0)
                                 return log_error_errno(r,
                                                        "linux.seccomp.syscalls[%zu]: failed to add a rule "
@@ -350,6 +355,14 @@ static int compile_bpf(const OciSeccomp *s, void **ret_bpf, size_t *ret_size) {
         if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0)
                 return log_error_errno(EIO, "The exported seccomp filter has an invalid size %jd",
                                        (intmax_t) st.st_size);
+        /* libseccomp exports longer programs than the kernel takes: say so here, with the profile
+         * at hand, rather than fail with EINVAL in the container process */
+        if ((size_t) st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+                return log_error_errno(EINVAL,
+                                       "linux.seccomp: the filter has %zu instructions, more than the %u "
+                                       "the kernel takes",
+                                       (size_t) st.st_size / sizeof(struct sock_filter),
+                                       (unsigned) BPF_MAXINSNS);
         bpf = malloc((size_t) st.st_size);
         if (!bpf)
                 return log_oom();

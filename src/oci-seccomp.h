@@ -22,10 +22,11 @@ typedef struct SeccompProgram {
         bool from_cache;         /* the BPF came from cache_dir, libseccomp was not used */
 } SeccompProgram;
 
-/* Builds the filter as runc does: syscall names libseccomp does not know are skipped, rules whose
- * action equals the default action are skipped, flags the kernel does not know are dropped (all
- * three logged at debug level). cache_dir may be NULL (no cache); it is created when missing.
- * Logs its errors. */
+/* Builds the filter as runc does: a part for every listed architecture besides the native one;
+ * conditions on distinct arguments ANDed, several on one argument ORed; syscall names libseccomp
+ * does not know are skipped, rules whose action equals the default action are skipped, flags the
+ * kernel does not know are dropped (all three logged at debug level). cache_dir may be NULL (no
+ * cache); it is created when missing. Logs its errors. */
 int oci_seccomp_compile(const OciSeccomp *s, const char *cache_dir, SeccompProgram **ret);
 SeccompProgram *oci_seccomp_program_free(SeccompProgram *p);
 static inline void oci_seccomp_program_freep(SeccompProgram **p) {

@@ -10,20 +10,26 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
 #include <sys/personality.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include "syscall-i386.h"
 
 extern char **environ;
 
@@ -345,6 +351,69 @@ static void session_keyring(void) {
         fflush(stdout);
 }
 
+#ifdef HAVE_SYSCALL_I386
+static int syscall32(const char *name) {
+        static const char text[] = "i386 write\n";
+        long r;
+
+        if (strcmp(name, "getpid") == 0)
+                r = syscall_i386(I386_NR_getpid, 0, 0, 0);
+        else if (strcmp(name, "write") == 0) {
+                /* the pointer must fit in 32 bits: a copy below 4 GiB */
+                char *buf = mmap(NULL, sizeof(text), PROT_READ | PROT_WRITE,
+                                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+
+                if (buf == MAP_FAILED)
+                        return -1;
+                memcpy(buf, text, sizeof(text));
+                fflush(stdout);
+                r = syscall_i386(I386_NR_write, 1, (long) (uintptr_t) buf, (long) strlen(text));
+                munmap(buf, sizeof(text));
+        } else if (strcmp(name, "acct") == 0)
+                /* acct(NULL): accounting off; needs CAP_SYS_PACCT */
+                r = syscall_i386(I386_NR_acct, 0, 0, 0);
+        else if (strcmp(name, "add_key") == 0)
+                r = syscall_i386(I386_NR_add_key, 0, 0, 0);
+        else
+                return -1;
+        /* -4095..-1 are errors, as in libc's syscall() */
+        if (r < 0 && r >= -4095)
+                printf("{\"errno\":%ld,\"value\":-1}\n", -r);
+        else
+                printf("{\"errno\":0,\"value\":%ld}\n", r);
+        fflush(stdout);
+        return 0;
+}
+#else
+static int syscall32(const char *name) {
+        return -1;
+}
+#endif
+
+/* clone(FLAGS | SIGCHLD) as the raw system call, so that seccomp sees FLAGS as given; a child
+ * exits at once. */
+static int clone_flags(unsigned long flags) {
+        long pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+
+        if (pid == 0)
+                _exit(0);
+        if (pid > 0)
+                waitpid((pid_t) pid, NULL, 0);
+        return pid < 0 ? -1 : 0;
+}
+
+/* socket(DOMAIN, TYPE, PROTOCOL) from "DOMAIN,TYPE,PROTOCOL" */
+static int socket_triple(const char *arg) {
+        int domain, type, protocol, fd;
+
+        if (sscanf(arg, "%i,%i,%i", &domain, &type, &protocol) != 3)
+                return -2;
+        fd = socket(domain, type, protocol);
+        if (fd >= 0)
+                close(fd);
+        return fd < 0 ? -1 : 0;
+}
+
 static int usage(void) {
         fputs("usage: probe [ACTION...]\n"
               "  report          print what the process sees as JSON (the default)\n"
@@ -361,7 +430,12 @@ static int usage(void) {
               "  exit CODE       exit with CODE\n"
               "  kill-self SIG   send SIG to itself\n"
               "  wait-signal     pause until a signal arrives, print its number\n"
-              "  syscall NAME    try sethostname, add_key, unshare (CLONE_NEWUTS), print {\"errno\":N}\n",
+              "  syscall NAME    try sethostname, add_key, unshare (CLONE_NEWUTS), print {\"errno\":N}\n"
+              "  clone FLAGS     try the raw clone(FLAGS | SIGCHLD), print {\"errno\":N}\n"
+              "  personality P   try the raw personality(P), print {\"errno\":N}\n"
+              "  socket D,T,P    try socket(D, T, P), print {\"errno\":N}\n"
+              "  syscall32 NAME  the i386 getpid, write (to stdout), acct (NULL), add_key (NULLs)\n"
+              "                  through int $0x80 (x86-64 only), print {\"errno\":N,\"value\":V}\n",
               stderr);
         return 2;
 }
@@ -446,6 +520,19 @@ int main(int argc, char *argv[]) {
                                 else if (strcmp(arg, "unshare") == 0)
                                         result_errno(unshare(CLONE_NEWUTS));
                                 else
+                                        return usage();
+                        } else if (strcmp(a, "clone") == 0)
+                                result_errno(clone_flags(strtoul(arg, NULL, 0)));
+                        else if (strcmp(a, "personality") == 0) {
+                                long r = syscall(SYS_personality, strtoul(arg, NULL, 0));
+                                result_errno(r < 0 ? -1 : 0);
+                        } else if (strcmp(a, "socket") == 0) {
+                                int r = socket_triple(arg);
+                                if (r == -2)
+                                        return usage();
+                                result_errno(r);
+                        } else if (strcmp(a, "syscall32") == 0) {
+                                if (syscall32(arg) < 0)
                                         return usage();
                         } else if (strcmp(a, "echo") == 0) {
                                 printf("%s\n", arg);

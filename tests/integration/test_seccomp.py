@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# linux.seccomp as the container process sees it: errnoRet, podman's default profile, the notify
-# listener handed to listenerPath with the container process state, and (nspawn-oci's own) the
-# compiled filter cached by content under the state root.
+# linux.seccomp as the container process sees it: errnoRet, argument conditions, podman's and
+# CRI-O's default profiles (i386 calls too), the notify listener handed to listenerPath with the
+# container process state, and (nspawn-oci's own) the compiled filter cached by content under the
+# state root.
 
 import errno
 import json
@@ -14,7 +15,7 @@ import pytest
 
 pytestmark = [pytest.mark.bare, pytest.mark.systemd, pytest.mark.lifecycle]
 
-DATA = Path(__file__).parent / "data"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ARCHES = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]
 
 
@@ -55,7 +56,7 @@ def test_argument_conditions(rt, new_id, make_bundle):
 
 
 def podman_seccomp():
-    return json.loads((DATA / "podman-run-default.json").read_text())["linux"]["seccomp"]
+    return json.loads((FIXTURES / "podman-run-default.json").read_text())["linux"]["seccomp"]
 
 
 def test_podman_default_profile(rt, new_id, make_bundle):
@@ -77,6 +78,80 @@ def test_podman_default_profile(rt, new_id, make_bundle):
     assert json.loads(out[2])["errno"] == 0               # allowed
     assert json.loads(out[3])["errno"] == 0
     assert json.loads("\n".join(out[4:]))["seccomp"] == 2
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="int $0x80 is an x86-64 matter")
+def test_podman_default_profile_i386(rt, new_id, make_bundle):
+    """podman's profile lists SCMP_ARCH_X86 and SCMP_ARCH_X32 besides SCMP_ARCH_X86_64: a 64-bit
+    process that enters the kernel through int $0x80 makes i386 system calls, and the profile's
+    rules hold for them too. The process is not killed. CAP_SYS_PACCT is given so that only
+    seccomp refuses acct(NULL)."""
+    caps = ["CAP_SYS_PACCT"]
+    b = make_bundle(overrides={
+        "linux": {"seccomp": podman_seccomp()},
+        "process": {"capabilities": {"bounding": caps, "permitted": caps, "effective": caps,
+                                     "ambient": None}}},
+        args=["syscall32", "getpid", "syscall32", "write", "syscall32", "acct", "syscall32", "add_key",
+              "exit", "0"])
+    p = rt("run", "--bundle", b.path, new_id())
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    out = p.stdout.splitlines()
+    assert json.loads(out[0])["errno"] == 0                   # allowed
+    assert json.loads(out[0])["value"] > 0
+    assert out[1] == "i386 write"                             # allowed, and the bytes came out
+    assert json.loads(out[2]) == {"errno": 0, "value": len("i386 write\n")}
+    assert json.loads(out[3])["errno"] == errno.EPERM         # named: SCMP_ACT_ERRNO errnoRet 1
+    assert json.loads(out[4])["errno"] == errno.ENOSYS        # not named: the default action
+
+
+def test_conditions_on_one_argument_ored(rt, new_id, make_bundle):
+    """Two conditions on the same argument make two rules, as runc and crun make them: a call that
+    matches either is allowed. podman's profile with its five personality rules replaced by one
+    rule for personality(PER_LINUX) or personality(0xffffffff) (the query)."""
+    prof = podman_seccomp()
+    prof["syscalls"] = [r for r in prof["syscalls"] if r["names"] != ["personality"]]
+    prof["syscalls"].append({"names": ["personality"], "action": "SCMP_ACT_ALLOW", "args": [
+        {"index": 0, "value": 0, "op": "SCMP_CMP_EQ"},
+        {"index": 0, "value": 0xffffffff, "op": "SCMP_CMP_EQ"}]})
+    b = make_bundle(overrides={"linux": {"seccomp": prof}},
+                    args=["personality", "0xffffffff", "personality", "0", "personality", "8"])
+    out = lines(rt("run", "--bundle", b.path, new_id()))
+    assert out[0]["errno"] == 0
+    assert out[1]["errno"] == 0
+    assert out[2]["errno"] == errno.ENOSYS    # PER_LINUX32 matches neither: the default action
+
+
+def crio_seccomp():
+    return json.loads((FIXTURES / "crio-security-context.json").read_text())["linux"]["seccomp"]
+
+
+# The namespace flags CRI-O's profile refuses for clone, seven conditions on argument 0
+CLONE_NEW = {"NEWNS": 0x00020000, "NEWUTS": 0x04000000, "NEWIPC": 0x08000000, "NEWUSER": 0x10000000,
+             "NEWPID": 0x20000000, "NEWNET": 0x40000000, "NEWCGROUP": 0x02000000}
+
+
+def test_crio_default_profile(rt, new_id, make_bundle):
+    """CRI-O's RuntimeDefault profile, as CRI-O hands it over. Its clone rule has seven conditions
+    on argument 0, ORed: each namespace flag alone is refused with EPERM, a plain fork is allowed.
+    Its socket rule has conditions on arguments 0 and 2, ANDed: socket(AF_NETLINK, SOCK_RAW,
+    NETLINK_AUDIT) is refused with EINVAL, protocol 9 in another domain is left to the kernel
+    (EPROTONOSUPPORT). CAP_SYS_ADMIN is given so that only seccomp refuses the namespaces."""
+    caps = ["CAP_SYS_ADMIN"]
+    args = []
+    for flag in CLONE_NEW.values():
+        args += ["clone", hex(flag)]
+    args += ["clone", "0", "socket", "16,3,9", "socket", "1,1,9"]
+    b = make_bundle(overrides={
+        "linux": {"seccomp": crio_seccomp()},
+        "process": {"capabilities": {"bounding": caps, "permitted": caps, "effective": caps,
+                                     "ambient": None}}},
+        args=args)
+    out = lines(rt("run", "--bundle", b.path, new_id()))
+    for i, name in enumerate(CLONE_NEW):
+        assert out[i]["errno"] == errno.EPERM, f"clone(CLONE_{name})"
+    assert out[7]["errno"] == 0
+    assert out[8]["errno"] == errno.EINVAL
+    assert out[9]["errno"] == errno.EPROTONOSUPPORT
 
 
 NOTIFY_SECCOMP = {
