@@ -198,6 +198,62 @@ static int remount(const char *path, unsigned long set, unsigned long clear) {
         return 0;
 }
 
+/* Mounts systemd-nspawn itself puts inside the box's /proc that are not procfs: the files it
+ * shadows with one of its own (tmpfs). */
+static const char * const nspawn_proc_files[] = {
+        "/proc/sys/kernel/random/boot_id",
+        "/proc/kmsg",
+};
+
+int box_steps_check_proc(pid_t holder) {
+        _cleanup_free_ char *info = NULL;
+        char path[64];
+        bool procfs = false;
+        int r;
+
+        snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int) holder);
+        mountinfo_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (mountinfo_fd < 0)
+                return log_error_errno(errno, "Failed to open %s: %m", path);
+        r = read_mountinfo(&info);
+        mountinfo_fd = safe_close(mountinfo_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read %s: %m", path);
+
+        for (char *line = info, *next; line && *line; line = next) {
+                char mp[PATH_MAX], type[64];
+                const char *sep;
+
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                /* id parent major:minor root mount-point options [optional fields] - type source … */
+                sep = strstr(line, " - ");
+                if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 ||
+                    sscanf(sep + 3, "%63s", type) != 1)
+                        continue;
+                unescape_mountinfo(mp);
+                if (!startswith(mp, "/proc") || (mp[5] != 0 && mp[5] != '/'))
+                        continue;
+                if (streq(type, "proc")) {
+                        procfs = procfs || streq(mp, "/proc");
+                        continue;
+                }
+                bool nspawns = false;
+                for (size_t i = 0; i < ELEMENTSOF(nspawn_proc_files); i++)
+                        nspawns = nspawns || streq(mp, nspawn_proc_files[i]);
+                if (!nspawns)
+                        return log_error_errno(
+                                EPERM,
+                                "The box has a mount of type %s on %s, where only procfs may be "
+                                "(a mount destination that is a symlink into /proc in the image?)",
+                                type, mp);
+        }
+        if (!procfs)
+                return log_error_errno(EPERM, "The box has no procfs on /proc");
+        return 0;
+}
+
 static int write_sysctl(const char *key, const char *value) {
         _cleanup_free_ char *path = strjoin("/proc/sys/", key);
         _cleanup_close_ int fd = -1;

@@ -454,6 +454,9 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 (void) cgroup_of(box.holder_pid, &s->cgroup);
         else
                 s->cgroup = strdup(plan->cgroup);
+        r = box_steps_check_proc(box.holder_pid);
+        if (r < 0)
+                goto fail;
         r = apply_cgroup_writes(c, plan, box.holder_pid);
         if (r < 0)
                 goto fail;
