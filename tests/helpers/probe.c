@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <sys/personality.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -313,6 +314,7 @@ static int usage(void) {
               "  wait-signal     pause until a signal arrives, print its number\n"
               "  syscall NAME    try sethostname, add_key, unshare (CLONE_NEWUTS), print {\"errno\":N}\n"
               "  read PATH       read up to 4 KiB of PATH without blocking, print {\"errno\":N,\"data\":S}\n"
+              "  fake-proc       mount a tmpfs over /proc holding a writable self/oom_score_adj\n"
               "  exe-scan        for every other process: can its /proc/PID/exe be reopened for writing?\n"
               "                  (never writes) print [{\"pid\",\"dev\",\"ino\",\"errno\",\"write_errno\",\n"
               "                  \"seals\",\"ro\"}]\n",
@@ -401,6 +403,21 @@ static void exe_scan(void) {
         fflush(stdout);
 }
 
+/* fake-proc: what a container holding CAP_SYS_ADMIN over its mount namespace can do to the /proc that a
+ * later exec'd process's settings are written to: cover it with files of its own. */
+static int fake_proc(void) {
+        FILE *f;
+
+        if (mount("tmpfs", "/proc", "tmpfs", 0, "mode=0755") < 0 || mkdir("/proc/self", 0755) < 0 ||
+            mkdir("/proc/self/attr", 0755) < 0)
+                return -1;
+        f = fopen("/proc/self/oom_score_adj", "we");
+        if (!f)
+                return -1;
+        fputs("0\n", f);
+        return fclose(f);
+}
+
 static volatile sig_atomic_t got_signal;
 
 static void on_signal(int sig) {
@@ -421,6 +438,8 @@ int main(int argc, char *argv[]) {
                         report();
                 else if (strcmp(a, "exe-scan") == 0)
                         exe_scan();
+                else if (strcmp(a, "fake-proc") == 0)
+                        result_errno(fake_proc());
                 else if (strcmp(a, "cat") == 0) {
                         char b[4096];
                         ssize_t l;

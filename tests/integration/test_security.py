@@ -396,3 +396,33 @@ def test_console_does_not_follow_dev_console(rt, new_id, make_bundle, work):
     assert host_file.read_text() == "HOST\n"
     assert decoy.read_text() == "DECOY\n"
     assert not mounts_under(work)
+
+
+# ---- CVE-2025-52881: procfs writes redirected, at exec ----
+
+def test_exec_settings_reach_procfs_under_a_covered_proc(rt, new_id, make_bundle, work):
+    """CVE-2025-52881 at exec: a container holding CAP_SYS_ADMIN over its mount namespace covers
+    /proc with a tmpfs of its own before the engine execs a process into it. The exec'd process's
+    oomScoreAdj must still reach the process (read back on the host), not the container's file."""
+    caps = ["CAP_SYS_ADMIN", "CAP_KILL"]
+    b = make_bundle(overrides={"process": {"capabilities": {k: caps for k in (
+        "bounding", "effective", "permitted")}}}, args=["fake-proc", "sleep", "600"])
+    cid = new_id()
+    out = work / "out"
+    with open(out, "w") as f:
+        assert rt.create(cid, b.path, stdout=f).returncode == 0
+    assert rt("start", cid).returncode == 0
+    assert json.loads(wait_file(out)) == {"errno": 0}
+    proc = {"terminal": False, "user": {"uid": 0, "gid": 0}, "cwd": "/", "args": ["/probe", "sleep", "600"],
+            "env": ["PATH=/bin"], "oomScoreAdj": 500}
+    (work / "process.json").write_text(json.dumps(proc))
+    pid_file = work / "exec.pid"
+    p = rt("exec", "--detach", "--pid-file", pid_file, "--process", work / "process.json", cid)
+    if p.returncode != 0:
+        assert "proc" in p.stderr, p.stderr  # refusing is as good (runc 1.1.5 needs /proc/self/fd)
+        return
+    pid = int(wait_file(pid_file))
+    try:
+        assert Path(f"/proc/{pid}/oom_score_adj").read_text().strip() == "500"
+    finally:
+        os.kill(pid, 9)
