@@ -6,6 +6,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include "box-steps.h"
@@ -198,6 +199,62 @@ static int remount(const char *path, unsigned long set, unsigned long clear) {
         return 0;
 }
 
+/* Mounts systemd-nspawn itself puts inside the box's /proc that are not procfs: the files it
+ * shadows with one of its own (tmpfs). */
+static const char * const nspawn_proc_files[] = {
+        "/proc/sys/kernel/random/boot_id",
+        "/proc/kmsg",
+};
+
+int box_steps_check_proc(pid_t holder) {
+        _cleanup_free_ char *info = NULL;
+        char path[64];
+        bool procfs = false;
+        int r;
+
+        snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int) holder);
+        mountinfo_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (mountinfo_fd < 0)
+                return log_error_errno(errno, "Failed to open %s: %m", path);
+        r = read_mountinfo(&info);
+        mountinfo_fd = safe_close(mountinfo_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read %s: %m", path);
+
+        for (char *line = info, *next; line && *line; line = next) {
+                char mp[PATH_MAX], type[64];
+                const char *sep;
+
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                /* id parent major:minor root mount-point options [optional fields] - type source … */
+                sep = strstr(line, " - ");
+                if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 ||
+                    sscanf(sep + 3, "%63s", type) != 1)
+                        continue;
+                unescape_mountinfo(mp);
+                if (!startswith(mp, "/proc") || (mp[5] != 0 && mp[5] != '/'))
+                        continue;
+                if (streq(type, "proc")) {
+                        procfs = procfs || streq(mp, "/proc");
+                        continue;
+                }
+                bool nspawns = false;
+                for (size_t i = 0; i < ELEMENTSOF(nspawn_proc_files); i++)
+                        nspawns = nspawns || streq(mp, nspawn_proc_files[i]);
+                if (!nspawns)
+                        return log_error_errno(
+                                EPERM,
+                                "The box has a mount of type %s on %s, where only procfs may be "
+                                "(a mount destination that is a symlink into /proc in the image?)",
+                                type, mp);
+        }
+        if (!procfs)
+                return log_error_errno(EPERM, "The box has no procfs on /proc");
+        return 0;
+}
+
 static int write_sysctl(const char *key, const char *value) {
         _cleanup_free_ char *path = strjoin("/proc/sys/", key);
         _cleanup_close_ int fd = -1;
@@ -340,6 +397,56 @@ static int new_mount(const PlanStep *s) {
         return 0;
 }
 
+/* A detached copy of the box's /dev/null, refused unless it is that device: a /dev from a volume (a
+ * bind of the engine's, or one an image points into) can hold a symlink or any file there, and the mask
+ * would then bind whatever that names over the masked path (CVE-2025-31133). */
+static int dev_null_tree(void) {
+        _cleanup_close_ int tree = -1;
+        struct stat st;
+
+        tree = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+        if (tree < 0)
+                return negative_errno();
+        if (fstat(tree, &st) < 0)
+                return negative_errno();
+        if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+                return log_error_errno(EPERM,
+                                       "/dev/null in the box is not the null device, refusing to mask "
+                                       "paths with it");
+        return TAKE_FD(tree);
+}
+
+/* Masks one path: an empty read-only tmpfs over a directory, the null device over anything else. The
+ * target is opened once and mounted on through that fd, so the kind checked is the kind masked. */
+static int mask_path(const char *path) {
+        _cleanup_close_ int target = -1, tree = -1, fs = -1;
+        struct stat st;
+
+        target = open(path, O_PATH | O_CLOEXEC);
+        if (target < 0)
+                return errno == ENOENT ? 0 : negative_errno(); /* missing from the image: as runc */
+        if (fstat(target, &st) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode)) {
+                fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+                if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
+                    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                        return negative_errno();
+                tree = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
+                if (tree < 0)
+                        return negative_errno();
+        } else {
+                tree = dev_null_tree();
+                if (tree < 0)
+                        return tree;
+        }
+        /* Safety: both ends are fds: the source was checked to be a fresh tmpfs or the null device, the
+         * target is the inode just examined inside the box's root, wherever a symlink swap points now. */
+        if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return negative_errno();
+        return 0;
+}
+
 static int do_step(const PlanStep *s) {
         struct stat st;
 
@@ -369,12 +476,7 @@ static int do_step(const PlanStep *s) {
                         return negative_errno();
                 return 0;
         case PLAN_STEP_MASK:
-                if (stat(s->path, &st) < 0)
-                        return errno == ENOENT ? 0 : negative_errno();
-                if (S_ISDIR(st.st_mode))
-                        return mount("tmpfs", s->path, "tmpfs", MS_RDONLY, "size=0,mode=0755") < 0 ?
-                                negative_errno() : 0;
-                return mount("/dev/null", s->path, NULL, MS_BIND, NULL) < 0 ? negative_errno() : 0;
+                return mask_path(s->path);
         case PLAN_STEP_MKNOD:
                 (void) make_parents(s->path);
                 if (lstat(s->path, &st) == 0)

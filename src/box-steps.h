@@ -13,5 +13,10 @@
  * codes and *ret_what naming the step that failed. */
 int box_steps_enter(pid_t holder, const bool *join_ns, bool mount, const char **ret_what);
 
+/* Checks, from the host, that the box's /proc is procfs and that nothing but procfs (and nspawn's own
+ * shadow files) is mounted at or below it, however the image's symlinks led nspawn's mounts: the process's
+ * settings are written there. Logs the reason. */
+int box_steps_check_proc(pid_t holder);
+
 /* Runs the plan's steps in the box, in a child. Errors are logged, naming the step. */
 int box_steps_run(pid_t holder, const bool *join_ns, const PlanStep *steps, size_t n);

@@ -223,12 +223,34 @@ static void plan_context(PlanContext *ctx, const char *id, const char *bundle, b
  * /proc or /dev, and the mount points of config.json's own mounts. */
 static int ensure_mount_points(const OciConfig *c, const char *rootfs) {
         static const char * const needed[] = { "usr", "proc", "sys", "dev", "run", "tmp", "etc", "var", "root" };
+        static const char * const api_dirs[] = { "proc", "sys", "dev" };
         struct stat st;
 
         if (stat(rootfs, &st) < 0)
                 return log_error_errno(errno, "root.path: %s: %m", rootfs);
         if (!S_ISDIR(st.st_mode))
                 return log_error_errno(ENOTDIR, "root.path: %s is not a directory", rootfs);
+
+        /* The API file systems go on plain directories: nspawn follows a symlink there, and the box's
+         * procfs (where the process's settings are written) or the /dev that masks and terminals use
+         * would then sit wherever the image, or a volume it points into, says (CVE-2023-28642,
+         * CVE-2019-19921). runc refuses the same. */
+        for (size_t i = 0; i < ELEMENTSOF(api_dirs); i++) {
+                _cleanup_free_ char *p = strjoin(rootfs, "/", api_dirs[i]);
+                if (!p)
+                        return log_oom();
+                if (lstat(p, &st) < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return log_error_errno(errno, "root.path: %s: %m", p);
+                }
+                if (!S_ISDIR(st.st_mode))
+                        return log_error_errno(ENOTDIR,
+                                               "root.path: /%s in the image is not a directory (%s): "
+                                               "the box's /%s must be mounted on a plain directory",
+                                               api_dirs[i], S_ISLNK(st.st_mode) ? "a symlink" : "a file",
+                                               api_dirs[i]);
+        }
 
         for (size_t i = 0; i < ELEMENTSOF(needed); i++) {
                 if (!streq(needed[i], "usr") && !c->root_readonly)
@@ -461,6 +483,9 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 (void) cgroup_of(box.holder_pid, &s->cgroup);
         else
                 s->cgroup = strdup(plan->cgroup);
+        r = box_steps_check_proc(box.holder_pid);
+        if (r < 0)
+                goto fail;
         r = apply_cgroup_writes(c, plan, s);
         if (r < 0)
                 goto fail;

@@ -389,6 +389,34 @@ static char *nspawn_escape(const char *s) {
         return r;
 }
 
+/* The next component of a path: skips slashes and "." components; returns its length, 0 at the end. */
+static size_t path_next_component(const char **p) {
+        for (;;) {
+                size_t n;
+
+                *p += strspn(*p, "/");
+                n = strcspn(*p, "/");
+                if (n != 1 || **p != '.')
+                        return n;
+                *p += n;
+        }
+}
+
+/* p is dir or a path below it, compared component by component ("/procfs" is not below "/proc",
+ * "//./proc/sys" is). Neither may hold "..": the plan refuses those paths first. */
+static bool path_is_below_or_equal(const char *p, const char *dir) {
+        for (;;) {
+                size_t n = path_next_component(&dir), k = path_next_component(&p);
+
+                if (n == 0)
+                        return true;
+                if (k != n || !strneq(p, dir, n))
+                        return false;
+                p += k;
+                dir += n;
+        }
+}
+
 static bool path_is_safe_absolute(const char *p) {
         if (!p || p[0] != '/')
                 return false;
@@ -982,6 +1010,15 @@ static int plan_mount(Builder *b, size_t i) {
 
         if (!bind && mount_api_index(m) >= 0)
                 return plan_api_mount(b, field, m, (size_t) mount_api_index(m));
+
+        /* Nothing but the box's procfs may sit on or inside /proc: the process's own settings are
+         * written there (LSM labels, oom_score_adj), and a volume or tmpfs over it would take those
+         * writes instead (CVE-2019-16884). runc refuses the same. */
+        if (path_is_below_or_equal(m->destination, "/proc"))
+                return entry(b, field, PLAN_FATE_REJECTED,
+                             "mounts[%zu].destination: \"%s\": nothing but procfs may be mounted on or "
+                             "inside /proc",
+                             i, m->destination);
 
         if (!bind && !(m->type && streq(m->type, "tmpfs")))
                 return entry(b, field, PLAN_FATE_UNHANDLED, "not handled yet: mount type \"%s\" on %s",

@@ -336,8 +336,7 @@ static int setup_rlimits(const ProcessContext *ctx) {
         return 0;
 }
 
-static int setup_oom_score_adj(const ProcessContext *ctx) {
-        const OciProcess *p = ctx->process;
+int process_set_oom_score_adj(const OciProcess *p) {
         _cleanup_close_ int fd = -1;
         char buf[32];
         int n;
@@ -347,8 +346,7 @@ static int setup_oom_score_adj(const ProcessContext *ctx) {
         n = snprintf(buf, sizeof(buf), "%" PRIi64 "\n", p->oom_score_adj.v);
         fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
         if (fd < 0 || write(fd, buf, (size_t) n) != n)
-                return report(ctx, errno, "setting process.oomScoreAdj to %" PRIi64 ": %m",
-                              p->oom_score_adj.v);
+                return negative_errno();
         return 0;
 }
 
@@ -719,9 +717,6 @@ int process_exec(const ProcessContext *ctx) {
 
         /* Everything that needs root and the full capability set first. */
         r = setup_rlimits(ctx);
-        if (r < 0)
-                return r;
-        r = setup_oom_score_adj(ctx);
         if (r < 0)
                 return r;
         r = setup_scheduler(ctx);

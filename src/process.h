@@ -55,6 +55,11 @@ int process_find_executable(const OciProcess *p, char **ret);
  * cgroup (the runtime spec's "initial"); process_exec() applies "final" itself. Logs its errors. */
 int process_set_initial_cpu_affinity(const OciProcess *p);
 
+/* Writes process.oomScoreAdj to /proc/self/oom_score_adj. Called in the spawner while it is still in the
+ * host's mount namespace: the value is inherited by the process it clones, and no /proc of the container
+ * (which a container holding CAP_SYS_ADMIN there can cover, CVE-2025-52881) takes the write. */
+int process_set_oom_score_adj(const OciProcess *p);
+
 /* Parses a cpu list such as "0-3,7" into a cpu_set_t (void * to keep <sched.h> out of here). */
 int process_parse_cpu_list(const char *s, void *ret_cpu_set);
 

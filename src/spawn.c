@@ -2,6 +2,7 @@
 /* Forks a process into the box: joins the holder's namespaces and cgroup, then process_exec().
  * Runs as root on the host; the child ends up inside the container. */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -62,6 +63,10 @@ _noreturn_ static void intermediate(const SpawnOptions *o, int sync_fd, int pid_
 
         if (o->process)
                 (void) process_set_initial_cpu_affinity(o->process);
+        /* Safety: the host's /proc, before any namespace of the box is joined; the clone inherits it. */
+        if (o->process && process_set_oom_score_adj(o->process) < 0)
+                fail_child(sync_fd, "setting process.oomScoreAdj to %" PRIi64 ": %m",
+                           o->process->oom_score_adj.v);
 
         /* Host paths first: the FIFO. */
         if (o->fifo_path) {

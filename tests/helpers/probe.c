@@ -18,10 +18,12 @@
 #include <sys/personality.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -435,7 +437,12 @@ static int usage(void) {
               "  personality P   try the raw personality(P), print {\"errno\":N}\n"
               "  socket D,T,P    try socket(D, T, P), print {\"errno\":N}\n"
               "  syscall32 NAME  the i386 getpid, write (to stdout), acct (NULL), add_key (NULLs)\n"
-              "                  through int $0x80 (x86-64 only), print {\"errno\":N,\"value\":V}\n",
+              "                  through int $0x80 (x86-64 only), print {\"errno\":N,\"value\":V}\n"
+              "  read PATH       read up to 4 KiB of PATH without blocking, print {\"errno\":N,\"data\":S}\n"
+              "  fake-proc       mount a tmpfs over /proc holding a writable self/oom_score_adj\n"
+              "  exe-scan        for every other process: can its /proc/PID/exe be reopened for writing?\n"
+              "                  (never writes) print [{\"pid\",\"dev\",\"ino\",\"errno\",\"write_errno\",\n"
+              "                  \"seals\",\"ro\"}]\n",
               stderr);
         return 2;
 }
@@ -444,6 +451,96 @@ static int result_errno(int r) {
         printf("{\"errno\":%d}\n", r < 0 ? errno : 0);
         fflush(stdout);
         return 0;
+}
+
+/* read PATH: O_NONBLOCK, so that a FIFO or a terminal put where a file was expected cannot hang the
+ * probe. */
+static void read_path(const char *path) {
+        char buf[4097];
+        ssize_t n = -1;
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+        if (fd >= 0) {
+                n = read(fd, buf, sizeof buf - 1);
+                close(fd);
+        }
+        if (n < 0) {
+                printf("{\"errno\":%d,\"data\":null}\n", errno);
+        } else {
+                buf[n] = 0;
+                first = true;
+                putchar('{');
+                key_int("errno", 0);
+                key_str("data", buf);
+                fputs("}\n", stdout);
+        }
+        fflush(stdout);
+}
+
+/* exe-scan: what CVE-2019-5736 needs, checked without its harm. For every other process, /proc/PID/exe
+ * is opened O_PATH (the hold an attacker keeps), then reopened for writing through /proc/self/fd. The
+ * writable fd is closed at once: nothing is ever written. "seals" are the memfd seals (F_GET_SEALS), -1
+ * for a file that has none; "ro" says the held path is on a read-only mount: once the process is gone
+ * (ETXTBSY ends with it), reopening it for writing fails with EROFS. */
+static void exe_scan(void) {
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        bool comma = false;
+
+        putchar('[');
+        while (d && (de = readdir(d))) {
+                char path[64];
+                struct stat st = {};
+                struct statvfs vfs = {};
+                int pid = atoi(de->d_name), fd, wfd, err = 0, werr = 0, seals = -1;
+
+                if (pid <= 0 || pid == getpid())
+                        continue;
+                snprintf(path, sizeof path, "/proc/%d/exe", pid);
+                fd = open(path, O_PATH | O_CLOEXEC);
+                if (fd < 0)
+                        err = werr = errno;
+                else {
+                        fstat(fd, &st);
+                        fstatvfs(fd, &vfs);
+                        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+                        wfd = open(path, O_WRONLY | O_CLOEXEC);
+                        if (wfd < 0)
+                                werr = errno;
+                        else
+                                close(wfd);
+                        wfd = open(path, O_RDONLY | O_CLOEXEC);
+                        if (wfd >= 0) {
+                                seals = fcntl(wfd, F_GET_SEALS);
+                                close(wfd);
+                        }
+                        close(fd);
+                }
+                printf("%s{\"pid\":%d,\"dev\":%llu,\"ino\":%llu,\"errno\":%d,\"write_errno\":%d,"
+                       "\"seals\":%d,\"ro\":%d}",
+                       comma ? "," : "", pid, (unsigned long long) st.st_dev, (unsigned long long) st.st_ino,
+                       err, werr, seals, !!(vfs.f_flag & ST_RDONLY));
+                comma = true;
+        }
+        if (d)
+                closedir(d);
+        fputs("]\n", stdout);
+        fflush(stdout);
+}
+
+/* fake-proc: what a container holding CAP_SYS_ADMIN over its mount namespace can do to the /proc that a
+ * later exec'd process's settings are written to: cover it with files of its own. */
+static int fake_proc(void) {
+        FILE *f;
+
+        if (mount("tmpfs", "/proc", "tmpfs", 0, "mode=0755") < 0 || mkdir("/proc/self", 0755) < 0 ||
+            mkdir("/proc/self/attr", 0755) < 0)
+                return -1;
+        f = fopen("/proc/self/oom_score_adj", "we");
+        if (!f)
+                return -1;
+        fputs("0\n", f);
+        return fclose(f);
 }
 
 static volatile sig_atomic_t got_signal;
@@ -466,6 +563,10 @@ int main(int argc, char *argv[]) {
                         report();
                 else if (strcmp(a, "keyring") == 0)
                         session_keyring();
+                else if (strcmp(a, "exe-scan") == 0)
+                        exe_scan();
+                else if (strcmp(a, "fake-proc") == 0)
+                        result_errno(fake_proc());
                 else if (strcmp(a, "cat") == 0) {
                         char b[4096];
                         ssize_t l;
@@ -534,7 +635,9 @@ int main(int argc, char *argv[]) {
                         } else if (strcmp(a, "syscall32") == 0) {
                                 if (syscall32(arg) < 0)
                                         return usage();
-                        } else if (strcmp(a, "echo") == 0) {
+                        } else if (strcmp(a, "read") == 0)
+                                read_path(arg);
+                        else if (strcmp(a, "echo") == 0) {
                                 printf("%s\n", arg);
                                 fflush(stdout);
                         } else if (strcmp(a, "echo-err") == 0)

@@ -384,6 +384,35 @@ static void test_mounts(void) {
         plan_free(p);
 }
 
+/* CVE-2019-16884: nothing but procfs on or inside /proc, whatever the spelling of the path. */
+static void test_mounts_over_proc(void) {
+        OciMount m[] = {
+                { .destination = (char *) "/proc", .type = (char *) "bind", .source = (char *) "/srv/fake" },
+                { .destination = (char *) "/proc", .type = (char *) "tmpfs", .source = (char *) "tmpfs" },
+                { .destination = (char *) "//./proc/sys", .type = (char *) "bind", .source = (char *) "/srv/x" },
+                { .destination = (char *) "/proc/uptime", .type = (char *) "bind", .source = (char *) "/srv/u" },
+                { .destination = (char *) "/procfs", .type = (char *) "tmpfs", .source = (char *) "tmpfs" },
+        };
+        OciConfig c = base();
+        Plan *p;
+
+        c.mounts = m;
+        c.n_mounts = ELEMENTSOF(m);
+        p = build(&c, &ctx_systemd);
+        is_entry(p, "mounts[0]", PLAN_FATE_REJECTED,
+                 "mounts[0].destination: \"/proc\": nothing but procfs may be mounted on or inside /proc");
+        is_entry(p, "mounts[1]", PLAN_FATE_REJECTED,
+                 "mounts[1].destination: \"/proc\": nothing but procfs may be mounted on or inside /proc");
+        is_entry(p, "mounts[2]", PLAN_FATE_REJECTED,
+                 "mounts[2].destination: \"//./proc/sys\": nothing but procfs may be mounted on or inside "
+                 "/proc");
+        is_entry(p, "mounts[3]", PLAN_FATE_REJECTED,
+                 "mounts[3].destination: \"/proc/uptime\": nothing but procfs may be mounted on or inside "
+                 "/proc");
+        is_entry(p, "mounts[4]", PLAN_FATE_NSPAWN, "--tmpfs=/procfs:mode=1777");
+        plan_free(p);
+}
+
 static void test_api_mounts(void) {
         char *sys_rw[] = { (char *) "nosuid", (char *) "noexec", (char *) "nodev", (char *) "rw", NULL };
         char *dev_opts[] = { (char *) "nosuid", (char *) "noexec", (char *) "strictatime", (char *) "mode=755",
@@ -643,6 +672,7 @@ int main(void) {
         test_user_namespace();
         test_names();
         test_mounts();
+        test_mounts_over_proc();
         test_api_mounts();
         test_api_mounts_order();
         test_paths_sysctl_devices();

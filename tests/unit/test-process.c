@@ -188,7 +188,7 @@ int main(void) {
                    "environment is exactly process.env, HOME from /etc/passwd");
         free(r.error);
 
-        /* cwd created, rlimits, oom_score_adj, fds: 3 preserved, 20 closed */
+        /* cwd created, rlimits, fds: 3 preserved, 20 closed */
         snprintf(cwd, sizeof(cwd), "%s/new/work dir", tmpdir);
         OciProcess pc = {
                 .uid = 1000,
@@ -196,7 +196,7 @@ int main(void) {
                 .args =
                         (char *[]){
                                 "sh", "-c",
-                                "pwd; ulimit -Sn; ulimit -Hn; cat /proc/self/oom_score_adj; "
+                                "pwd; ulimit -Sn; ulimit -Hn; "
                                 "[ -e /proc/self/fd/3 ] && echo fd3; [ -e /proc/self/fd/20 ] && echo fd20; "
                                 "[ -e /proc/self/fd/40 ] && echo fd40; echo end",
                                 NULL },
@@ -204,14 +204,13 @@ int main(void) {
                 .cwd = cwd,
                 .rlimits = rlimits,
                 .n_rlimits = ELEMENTSOF(rlimits),
-                .oom_score_adj = { .set = true, .v = 123 },
         };
         ctx = (ProcessContext){
                 .process = &pc, .console_fd = -1, .exec_fifo_fd = -1, .preserve_fds = 1, .main_process = true
         };
         run(&ctx, NULL, &r);
-        snprintf(buf, sizeof(buf), "%s\n1000\n2000\n123\nfd3\nend\n", cwd);
-        tap_is_str(r.out, buf, "cwd created, rlimits, oom_score_adj, preserved fd 3, others closed");
+        snprintf(buf, sizeof(buf), "%s\n1000\n2000\nfd3\nend\n", cwd);
+        tap_is_str(r.out, buf, "cwd created, rlimits, preserved fd 3, others closed");
         free(r.error);
 
         /* a missing executable is reported through the sync socket, before any FIFO wait */
@@ -228,16 +227,43 @@ int main(void) {
         tap_ok(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 127, "the child did not exec");
         free(r.error);
 
-        /* a failing setting names itself: raising the hard limit needs CAP_SYS_RESOURCE, which this
-         * test may or may not have; an out-of-range oom_score_adj fails everywhere */
+        /* a failing setting names itself: a soft limit above the hard one fails everywhere */
+        OciRlimit bad[] = { { .resource = RLIMIT_NOFILE, .soft = 10, .hard = 5 } };
         OciProcess po = pm;
         po.args = (char *[]){ "true", NULL };
-        po.oom_score_adj = (OciOptInt){ .set = true, .v = 5000 };
+        po.rlimits = bad;
+        po.n_rlimits = ELEMENTSOF(bad);
         ctx = (ProcessContext){ .process = &po, .console_fd = -1, .exec_fifo_fd = -1 };
         run(&ctx, NULL, &r);
-        tap_is_str(r.error, "setting process.oomScoreAdj to 5000: Invalid argument",
+        tap_is_str(r.error, "setting rlimit RLIMIT_NOFILE (soft 10, hard 5): Invalid argument",
                    "a failing setting is named");
         free(r.error);
+
+        /* oomScoreAdj is the spawner's, written before it joins the box, and inherited */
+        pid_t child = fork();
+        if (child == 0) {
+                OciProcess ps = { .oom_score_adj = { .set = true, .v = 123 } };
+                char v[16] = "";
+                FILE *f;
+
+                if (process_set_oom_score_adj(&ps) < 0)
+                        _exit(1);
+                if (fork() == 0) {
+                        f = fopen("/proc/self/oom_score_adj", "re");
+                        _exit(f && fgets(v, sizeof(v), f) && streq(v, "123\n") ? 0 : 2);
+                }
+                int st;
+                wait(&st);
+                ps.oom_score_adj.v = 5000;
+                if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                        _exit(2);
+                _exit(process_set_oom_score_adj(&ps) == -EINVAL ? 0 : 3);
+        }
+        int st;
+        waitpid(child, &st, 0);
+        tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+               "process_set_oom_score_adj: 123 inherited by a child, 5000 refused (exit %d)",
+               WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 
         /* the exec FIFO: READY first, exec only once the read side is opened */
         snprintf(fifo, sizeof(fifo), "%s/exec.fifo", tmpdir);
