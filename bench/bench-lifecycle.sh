@@ -5,7 +5,7 @@
 # container. Prints ratios against runc. A benchmark, not a test: run it as root, by hand.
 #
 # usage: bench/bench-lifecycle.sh [NSPAWN_OCI_BINARY]   env: ROUNDS (default 20), PARALLEL (default 50),
-#        SECCOMP=podman (every container gets podman's default seccomp profile, tests/integration/data)
+#        SECCOMP=podman (every container gets podman's default seccomp profile, tests/fixtures/oci)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,7 +43,7 @@ for a in true sleep sh; do ln -s busybox "$work/rootfs/bin/$a"; done
 SECCOMP_FROM=
 case ${SECCOMP:-} in
     "") ;;
-    podman) SECCOMP_FROM=$top/tests/integration/data/podman-run-default.json ;;
+    podman) SECCOMP_FROM=$top/tests/fixtures/oci/podman-run-default.json ;;
     *) echo "bench-lifecycle: SECCOMP=podman or nothing" >&2; exit 2 ;;
 esac
 

@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Where things are: the repository, the build tree, the probe, the shared folder, the runtime under
-# test (RUNTIME=...). Every path the tests use comes from here or from the environment.
+# Where things are: the repository, its fixtures, the build tree, the probe, the shared folder, the
+# runtime under test (RUNTIME=...). Every path the tests use comes from here or from the environment.
 
 import os
 import shutil
 from pathlib import Path
 
 TOP = Path(__file__).resolve().parents[2]
+# the configs, process and resources files podman and CRI-O handed to their runtime (README.md there)
+FIXTURES = TOP / "tests/fixtures/oci"
 
 
 def build_dir():

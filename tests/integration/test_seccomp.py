@@ -8,13 +8,13 @@ import json
 import os
 import secrets
 import socket
-from pathlib import Path
 
 import pytest
 
+import paths
+
 pytestmark = [pytest.mark.bare, pytest.mark.systemd, pytest.mark.lifecycle]
 
-DATA = Path(__file__).parent / "data"
 ARCHES = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]
 
 
@@ -55,7 +55,7 @@ def test_argument_conditions(rt, new_id, make_bundle):
 
 
 def podman_seccomp():
-    return json.loads((DATA / "podman-run-default.json").read_text())["linux"]["seccomp"]
+    return json.loads((paths.FIXTURES / "podman-run-default.json").read_text())["linux"]["seccomp"]
 
 
 def test_podman_default_profile(rt, new_id, make_bundle):
