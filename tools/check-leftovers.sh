@@ -16,6 +16,8 @@ die() { echo "check-leftovers: $*" >&2; exit 2; }
 MODE=$1 FILE=$2 TAG=${3:-}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${NSPAWN_OCI_BUILD_DIR:-$TOP/build}
+# systemd-nspawn's sub-cgroups of the cgroup it starts in, in the root of a hierarchy
+NSPAWN_ROOT_CGROUP='^cgroup (/sys/fs/cgroup(/[^/]+)?/(payload|supervisor))(/|$)'
 
 # One line per thing: "<kind> <name>"
 state() {
@@ -69,6 +71,11 @@ while IFS= read -r line; do
 	case $line in
 	*"$TAG"* | *noci-* | *nspawn-oci-tests* | *"$BUILD"/itest* | *"$BUILD"/.noci-testbed* | "path /var/lib/containers") ours=1 ;;
 	esac
+	# a root-level payload or supervisor cgroup: an nspawn that did not start in a cgroup of its own
+	# left it; one that still holds processes belongs to an nspawn that is running
+	if [[ $line =~ $NSPAWN_ROOT_CGROUP ]]; then
+		find "${BASH_REMATCH[1]}" -name cgroup.procs -exec cat {} + 2>/dev/null | grep -q . || ours=1
+	fi
 	# the conformance suite's scratch dir is ours when this run ran the suite
 	case $line in "path /tmp/oci-validation."*) [ "${OCI_VALIDATION:-0}" = 1 ] && ours=1 ;; esac
 	case $line in

@@ -59,6 +59,26 @@ def comm(pid):
         return ""
 
 
+def cgroups_below_ours(name):
+    """name below our own cgroup in the unified and the name=systemd hierarchies: those in which
+    systemd-nspawn makes the "supervisor" and "payload" cgroups of a container that runs systemd."""
+    dirs = []
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if controllers == "":
+            mount = Path("/sys/fs/cgroup/unified")
+            if not (mount / "cgroup.procs").exists():
+                mount = Path("/sys/fs/cgroup")
+        elif controllers == "name=systemd":
+            mount = Path("/sys/fs/cgroup/systemd")
+        else:
+            continue
+        d = mount / path.lstrip("/") / name
+        if d.parent.is_dir():
+            dirs.append(d)
+    return dirs
+
+
 class Testbed:
     def __init__(self, build_dir, binds=(), writable_cgroups=True):
         self.binds = list(binds)
@@ -70,7 +90,7 @@ class Testbed:
         self.nspawn = None
         self.leader = None
         self.console = None
-        self.cgroup = None
+        self.cgroups = []
 
     def mounted(self, path):
         path = str(path)
@@ -95,27 +115,26 @@ class Testbed:
         # the machine's own machine-id would be shared with the host's journal: a fresh one
         (self.root / "etc/machine-id").write_text("")
         self.console = open(self.dir / "console.log", "w")
-        # Without systemd, every systemd-nspawn on the machine starts in the root of the name=systemd
-        # hierarchy and puts its container in the same "payload" cgroup there, which the first one to
-        # exit removes under the others. A cgroup of our own keeps this container out of that race.
-        self.cgroup = Path("/sys/fs/cgroup/systemd") / self.name
-        if self.cgroup.parent.is_dir():
-            self.cgroup.mkdir()
-        else:
-            self.cgroup = None
-        procs = str(self.cgroup / "cgroup.procs") if self.cgroup else None
+        # nspawn --keep-unit moves itself into "supervisor" and the booted systemd into "payload", below
+        # the cgroup it starts in: without systemd, the root of the unified and name=systemd
+        # hierarchies, where they would stay after it exits, shared with every other such nspawn on the
+        # machine. A cgroup of our own in both keeps them apart, and goes with the test bed.
+        self.cgroups = cgroups_below_ours(self.name)
+        for d in self.cgroups:
+            d.mkdir()
+        procs = [str(d / "cgroup.procs") for d in self.cgroups]
 
-        def enter_cgroup():
-            if procs:
-                with open(procs, "w") as f:
+        def enter_cgroups():
+            for p in procs:
+                with open(p, "w") as f:
                     f.write("0\n")
 
         self.nspawn = subprocess.Popen(
             ["systemd-nspawn", "-q", "-b", "-D", self.root, "--register=no", "--keep-unit",
              "-M", self.name, "--console=passive", "--link-journal=no", "--resolv-conf=off",
              "--timezone=off"] + [f"--bind={b}" for b in self.binds],
-            stdin=subprocess.DEVNULL, stdout=self.console, stderr=subprocess.STDOUT, preexec_fn=enter_cgroup,
-            env={**BASE_ENV, "SYSTEMD_NSPAWN_LOCK": "0", **self.nspawn_env})
+            stdin=subprocess.DEVNULL, stdout=self.console, stderr=subprocess.STDOUT,
+            preexec_fn=enter_cgroups, env={**BASE_ENV, "SYSTEMD_NSPAWN_LOCK": "0", **self.nspawn_env})
         end = t0 + timeout
         while time.monotonic() < end:
             if self.nspawn.poll() is not None:
@@ -183,10 +202,11 @@ class Testbed:
                 self.nspawn.wait()
         if self.console:
             self.console.close()
-        if self.cgroup and self.cgroup.is_dir():
-            for d in sorted((p for p in self.cgroup.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
-                d.rmdir()
-            self.cgroup.rmdir()
+        for cg in self.cgroups:
+            if cg.is_dir():
+                for d in sorted((p for p in cg.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+                    d.rmdir()
+                cg.rmdir()
         for m in (self.root, self.dir):
             if self.mounted(m):
                 r = subprocess.run(["umount", m])
