@@ -7,8 +7,8 @@
 #   tools/testbed.py run [--keep-env VAR]... [--setenv VAR=VALUE]... [--bind DIR]... [--cd DIR] -- COMMAND...
 #
 # The overlay's upper and work directories live on a tmpfs mounted in the build tree, so that
-# everything written inside vanishes with one unmount. The build tree is seen inside at the same path
-# (it lies under /), as it was when the overlay was mounted.
+# everything written inside vanishes with one unmount. The checkout and the build tree are seen inside
+# at their own paths, wherever they lie, each through an overlay of its own on the same tmpfs.
 
 import argparse
 import os
@@ -59,6 +59,11 @@ def comm(pid):
         return ""
 
 
+def nspawn_path(p):
+    """A path as nspawn's --bind= and --overlay= take it: colons separate, backslashes escape."""
+    return str(p).replace("\\", "\\\\").replace(":", "\\:")
+
+
 def cgroups_below_ours(name):
     """name below our own cgroup in the unified and the name=systemd hierarchies: those in which
     systemd-nspawn makes the "supervisor" and "payload" cgroups of a container that runs systemd."""
@@ -81,11 +86,12 @@ def cgroups_below_ours(name):
 
 class Testbed:
     def __init__(self, build_dir, binds=(), writable_cgroups=True):
+        self.build_dir = Path(build_dir).resolve()
         self.binds = list(binds)
         self.writable_cgroups = writable_cgroups
         self.nspawn_env = {k: v for k, v in os.environ.items() if k.startswith("SYSTEMD_NSPAWN_")}
         self.name = f"noci-testbed-{secrets.token_hex(4)}"
-        self.dir = Path(build_dir) / f".{self.name}"
+        self.dir = self.build_dir / f".{self.name}"
         self.root = self.dir / "root"
         self.nspawn = None
         self.leader = None
@@ -129,10 +135,11 @@ class Testbed:
                 with open(p, "w") as f:
                     f.write("0\n")
 
+        binds = [f"--bind={nspawn_path(b)}" for b in self.binds]
         self.nspawn = subprocess.Popen(
             ["systemd-nspawn", "-q", "-b", "-D", self.root, "--register=no", "--keep-unit",
              "-M", self.name, "--console=passive", "--link-journal=no", "--resolv-conf=off",
-             "--timezone=off"] + [f"--bind={b}" for b in self.binds],
+             "--timezone=off", *self.checkout_overlays(), *binds],
             stdin=subprocess.DEVNULL, stdout=self.console, stderr=subprocess.STDOUT,
             preexec_fn=enter_cgroups, env={**BASE_ENV, "SYSTEMD_NSPAWN_LOCK": "0", **self.nspawn_env})
         end = t0 + timeout
@@ -161,6 +168,24 @@ class Testbed:
                     return
             time.sleep(0.3)
         raise RuntimeError(f"systemd did not come up within {timeout}s: {self.tail()}")
+
+    def checkout_overlays(self):
+        """The checkout and the build tree, at their own paths: the overlay of / shows neither where
+        they lie on a file system of their own or below /tmp, which nspawn covers with a fresh tmpfs.
+        What is written to them inside goes to upper directories on the test bed's tmpfs, unless a
+        --bind asks for them writable."""
+        binds = [Path(b).resolve() for b in self.binds]
+        trees = [TOP]
+        if not self.build_dir.is_relative_to(TOP):
+            trees.append(self.build_dir)
+        args = []
+        for i, tree in enumerate(trees):
+            if any(tree.is_relative_to(b) for b in binds):
+                continue
+            upper = self.dir / f"tree{i}"
+            upper.mkdir()
+            args.append(f"--overlay={nspawn_path(tree)}:{nspawn_path(upper)}:{nspawn_path(tree)}")
+        return args
 
     def make_cgroups_writable(self):
         """nspawn mounts the cgroup v1 controllers and /proc/sys read-only; a runtime that manages
