@@ -214,6 +214,31 @@ class Testbed:
         return subprocess.run(full + inner + list(argv), text=True, stdin=subprocess.DEVNULL,
                               capture_output=capture)
 
+    def cgroup_pids(self):
+        pids = set()
+        for cg in self.cgroups:
+            for procs in cg.rglob("cgroup.procs") if cg.is_dir() else ():
+                pids.update(int(p) for p in procs.read_text().split())
+        return pids
+
+    def kill_leftovers(self, timeout=10):
+        """The container's processes outlive an nspawn that had to be killed: kills what is left in
+        the test bed's cgroups and waits for it to go, so that they can be removed. Only the test bed's
+        own processes are in them."""
+        end = time.monotonic() + timeout
+        while (pids := self.cgroup_pids()) and time.monotonic() < end:
+            log(f"killing what is left in the test bed's cgroups: {sorted(pids)}")
+            kill = [cg / "cgroup.kill" for cg in self.cgroups if (cg / "cgroup.kill").exists()]
+            if kill:
+                kill[0].write_text("1\n")
+            else:
+                for pid in pids:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+            time.sleep(0.2)
+
     def stop(self, timeout=60):
         t0 = time.monotonic()
         if self.nspawn and self.nspawn.poll() is None:
@@ -227,6 +252,7 @@ class Testbed:
                 self.nspawn.wait()
         if self.console:
             self.console.close()
+        self.kill_leftovers()
         for cg in self.cgroups:
             if cg.is_dir():
                 for d in sorted((p for p in cg.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
