@@ -5,14 +5,13 @@
 # container. Prints ratios against runc. A benchmark, not a test: run it as root, by hand.
 #
 # usage: bench/bench-lifecycle.sh [NSPAWN_OCI_BINARY]   env: ROUNDS (default 20), PARALLEL (default 50),
-#        SECCOMP=podman (every container gets podman's default seccomp profile, tests/fixtures)
+#        SECCOMP=podman (every container gets podman's default seccomp profile, tests/fixtures/oci)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 NSPAWN_OCI=${1:-$top/build/nspawn-oci}
 ROUNDS=${ROUNDS:-20}
 PARALLEL=${PARALLEL:-50}
-shared=${NSPAWN_OCI_SHARED:-$top/../shared}
 
 [ "$(id -u)" = 0 ] || { echo "bench-lifecycle: must run as root" >&2; exit 2; }
 work=$(mktemp -d /var/tmp/nspawn-oci-bench.XXXXXX)
@@ -26,9 +25,9 @@ cleanup() {
 }
 declare -A RUNTIMES=([nspawn-oci]=$NSPAWN_OCI [runc]=runc)
 if command -v crun >/dev/null; then
-    # crun 1.8 refuses cgroup v1 hybrid hosts; the suite's wrapper hides the unified hierarchy
-    if [ -x "$shared/oci-validation/crun-wrapper.sh" ]; then
-        RUNTIMES[crun]=$shared/oci-validation/crun-wrapper.sh
+    # crun 1.8 refuses a cgroup v1 hybrid host whose unified hierarchy has controllers; the wrapper hides it
+    if grep -q . /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
+        RUNTIMES[crun]=$top/tools/crun-wrapper.sh
     else
         RUNTIMES[crun]=crun
     fi
@@ -43,7 +42,7 @@ for a in true sleep sh; do ln -s busybox "$work/rootfs/bin/$a"; done
 SECCOMP_FROM=
 case ${SECCOMP:-} in
     "") ;;
-    podman) SECCOMP_FROM=$top/tests/fixtures/podman-run-default.json ;;
+    podman) SECCOMP_FROM=$top/tests/fixtures/oci/podman-run-default.json ;;
     *) echo "bench-lifecycle: SECCOMP=podman or nothing" >&2; exit 2 ;;
 esac
 

@@ -8,7 +8,7 @@
 #include "util.h"
 
 #ifndef BENCH_DEFAULT_INPUT
-#define BENCH_DEFAULT_INPUT "tests/golden/parse/input/podman-run-default.json"
+#define BENCH_DEFAULT_INPUT "tests/fixtures/oci/podman-run-default.json"
 #endif
 
 static double now_us(void) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* linux.seccomp of tests/fixtures podman-run-default.json (podman 4.3.1's default profile), as a C
+/* linux.seccomp of tests/fixtures/oci/podman-run-default.json (podman 4.3.1's default profile), as a C
  * initializer, so that the benchmark needs no parser. Regenerate when the fixture changes. */
 #pragma once
 

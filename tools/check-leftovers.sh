@@ -16,6 +16,11 @@ die() { echo "check-leftovers: $*" >&2; exit 2; }
 MODE=$1 FILE=$2 TAG=${3:-}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${NSPAWN_OCI_BUILD_DIR:-$TOP/build}
+# what podman writes outside the private storage the tests give it, unless told otherwise
+PODMAN_PATHS=(/var/lib/containers /run/containers /run/libpod /dev/shm/libpod_lock /etc/cni/net.d/cni.lock
+	"${HOME:-/root}"/.config/containers "${HOME:-/root}"/.local/share/containers)
+# systemd-nspawn's sub-cgroups of the cgroup it starts in, in the root of a hierarchy
+NSPAWN_ROOT_CGROUP='^cgroup (/sys/fs/cgroup(/[^/]+)?/(payload|supervisor))(/|$)'
 
 # One line per thing: "<kind> <name>"
 state() {
@@ -39,7 +44,7 @@ state() {
 		echo "process ${p#/proc/} $c $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null | cut -c1-300) root=$r"
 	done
 	ls -d /run/nspawn-oci/* /run/systemd/transient/* /run/noci-* /var/lib/nspawn-oci-tests \
-		/var/lib/containers /tmp/oci-validation.* "$BUILD"/itest "$BUILD"/.noci-testbed-* \
+		"${PODMAN_PATHS[@]}" /tmp/oci-validation.* "$BUILD"/itest "$BUILD"/.noci-testbed-* \
 		/run/systemd/nspawn/propagate/* /run/systemd/nspawn/locks/* 2>/dev/null |
 		sed 's/^/path /'
 	if [ -S /run/systemd/private ] || [ "$(cat /proc/1/comm)" = systemd ]; then
@@ -67,8 +72,14 @@ bad=0
 while IFS= read -r line; do
 	ours=0
 	case $line in
-	*"$TAG"* | *noci-* | *nspawn-oci-tests* | *"$BUILD"/itest* | *"$BUILD"/.noci-testbed* | "path /var/lib/containers") ours=1 ;;
+	*"$TAG"* | *noci-* | *nspawn-oci-tests* | *"$BUILD"/itest* | *"$BUILD"/.noci-testbed*) ours=1 ;;
 	esac
+	for p in "${PODMAN_PATHS[@]}"; do [ "$line" = "path $p" ] && ours=1; done
+	# a root-level payload or supervisor cgroup: an nspawn that did not start in a cgroup of its own
+	# left it; one that still holds processes belongs to an nspawn that is running
+	if [[ $line =~ $NSPAWN_ROOT_CGROUP ]]; then
+		find "${BASH_REMATCH[1]}" -name cgroup.procs -exec cat {} + 2>/dev/null | grep -q . || ours=1
+	fi
 	# the conformance suite's scratch dir is ours when this run ran the suite
 	case $line in "path /tmp/oci-validation."*) [ "${OCI_VALIDATION:-0}" = 1 ] && ours=1 ;; esac
 	case $line in

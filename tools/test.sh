@@ -8,7 +8,8 @@
 # env: RUNTIME              the runtime under test (default: the build tree's nspawn-oci; "runc", "crun")
 #      NSPAWN_OCI_BUILD_DIR the build tree (default: build/)
 #      OCI_VALIDATION=1     also run the OCI conformance suite against RUNTIME (several minutes;
-#                           reported on its own line, not counted: even runc fails half of it here)
+#                           reported on its own line, not counted: even runc fails half of it here);
+#                           OCI_VALIDATION_SRC names its source (tests/oci-validation/run.sh)
 #      PYTEST_ARGS          extra pytest arguments for both integration runs (e.g. "-k lifecycle")
 set -uo pipefail
 
@@ -181,7 +182,6 @@ else
 		--setenv "RUNTIME=$RUNTIME" --setenv "NSPAWN_OCI_BUILD_DIR=$BUILD" \
 		--setenv "NSPAWN_OCI_TEST_TAG=$NSPAWN_OCI_TEST_TAG" --setenv "PYTHONDONTWRITEBYTECODE=1" \
 		--setenv "NSPAWN_OCI_TEST_DIR=/var/lib/nspawn-oci-tests" \
-		${NSPAWN_OCI_SHARED:+--setenv "NSPAWN_OCI_SHARED=$NSPAWN_OCI_SHARED"} \
 		-- "$PYTEST" tests/integration "${PYARGS[@]}" --junitxml="$LOGS/pytest-systemd.xml" </dev/null
 	count_pytest "integration (systemd)" $? "$LOGS/pytest-systemd.xml"
 	took "integration (systemd, booted)" "$t"

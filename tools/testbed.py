@@ -7,8 +7,8 @@
 #   tools/testbed.py run [--keep-env VAR]... [--setenv VAR=VALUE]... [--bind DIR]... [--cd DIR] -- COMMAND...
 #
 # The overlay's upper and work directories live on a tmpfs mounted in the build tree, so that
-# everything written inside vanishes with one unmount. The build tree is seen inside at the same path
-# (it lies under /), as it was when the overlay was mounted.
+# everything written inside vanishes with one unmount. The checkout and the build tree are seen inside
+# at their own paths, wherever they lie, each through an overlay of its own on the same tmpfs.
 
 import argparse
 import os
@@ -59,18 +59,44 @@ def comm(pid):
         return ""
 
 
+def nspawn_path(p):
+    """A path as nspawn's --bind= and --overlay= take it: colons separate, backslashes escape."""
+    return str(p).replace("\\", "\\\\").replace(":", "\\:")
+
+
+def cgroups_below_ours(name):
+    """name below our own cgroup in the unified and the name=systemd hierarchies: those in which
+    systemd-nspawn makes the "supervisor" and "payload" cgroups of a container that runs systemd."""
+    dirs = []
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if controllers == "":
+            mount = Path("/sys/fs/cgroup/unified")
+            if not (mount / "cgroup.procs").exists():
+                mount = Path("/sys/fs/cgroup")
+        elif controllers == "name=systemd":
+            mount = Path("/sys/fs/cgroup/systemd")
+        else:
+            continue
+        d = mount / path.lstrip("/") / name
+        if d.parent.is_dir():
+            dirs.append(d)
+    return dirs
+
+
 class Testbed:
     def __init__(self, build_dir, binds=(), writable_cgroups=True):
+        self.build_dir = Path(build_dir).resolve()
         self.binds = list(binds)
         self.writable_cgroups = writable_cgroups
         self.nspawn_env = {k: v for k, v in os.environ.items() if k.startswith("SYSTEMD_NSPAWN_")}
         self.name = f"noci-testbed-{secrets.token_hex(4)}"
-        self.dir = Path(build_dir) / f".{self.name}"
+        self.dir = self.build_dir / f".{self.name}"
         self.root = self.dir / "root"
         self.nspawn = None
         self.leader = None
         self.console = None
-        self.cgroup = None
+        self.cgroups = []
 
     def mounted(self, path):
         path = str(path)
@@ -95,27 +121,27 @@ class Testbed:
         # the machine's own machine-id would be shared with the host's journal: a fresh one
         (self.root / "etc/machine-id").write_text("")
         self.console = open(self.dir / "console.log", "w")
-        # Without systemd, every systemd-nspawn on the machine starts in the root of the name=systemd
-        # hierarchy and puts its container in the same "payload" cgroup there, which the first one to
-        # exit removes under the others. A cgroup of our own keeps this container out of that race.
-        self.cgroup = Path("/sys/fs/cgroup/systemd") / self.name
-        if self.cgroup.parent.is_dir():
-            self.cgroup.mkdir()
-        else:
-            self.cgroup = None
-        procs = str(self.cgroup / "cgroup.procs") if self.cgroup else None
+        # nspawn --keep-unit moves itself into "supervisor" and the booted systemd into "payload", below
+        # the cgroup it starts in: without systemd, the root of the unified and name=systemd
+        # hierarchies, where they would stay after it exits, shared with every other such nspawn on the
+        # machine. A cgroup of our own in both keeps them apart, and goes with the test bed.
+        self.cgroups = cgroups_below_ours(self.name)
+        for d in self.cgroups:
+            d.mkdir()
+        procs = [str(d / "cgroup.procs") for d in self.cgroups]
 
-        def enter_cgroup():
-            if procs:
-                with open(procs, "w") as f:
+        def enter_cgroups():
+            for p in procs:
+                with open(p, "w") as f:
                     f.write("0\n")
 
+        binds = [f"--bind={nspawn_path(b)}" for b in self.binds]
         self.nspawn = subprocess.Popen(
             ["systemd-nspawn", "-q", "-b", "-D", self.root, "--register=no", "--keep-unit",
              "-M", self.name, "--console=passive", "--link-journal=no", "--resolv-conf=off",
-             "--timezone=off"] + [f"--bind={b}" for b in self.binds],
-            stdin=subprocess.DEVNULL, stdout=self.console, stderr=subprocess.STDOUT, preexec_fn=enter_cgroup,
-            env={**BASE_ENV, "SYSTEMD_NSPAWN_LOCK": "0", **self.nspawn_env})
+             "--timezone=off", *self.checkout_overlays(), *binds],
+            stdin=subprocess.DEVNULL, stdout=self.console, stderr=subprocess.STDOUT,
+            preexec_fn=enter_cgroups, env={**BASE_ENV, "SYSTEMD_NSPAWN_LOCK": "0", **self.nspawn_env})
         end = t0 + timeout
         while time.monotonic() < end:
             if self.nspawn.poll() is not None:
@@ -142,6 +168,24 @@ class Testbed:
                     return
             time.sleep(0.3)
         raise RuntimeError(f"systemd did not come up within {timeout}s: {self.tail()}")
+
+    def checkout_overlays(self):
+        """The checkout and the build tree, at their own paths: the overlay of / shows neither where
+        they lie on a file system of their own or below /tmp, which nspawn covers with a fresh tmpfs.
+        What is written to them inside goes to upper directories on the test bed's tmpfs, unless a
+        --bind asks for them writable."""
+        binds = [Path(b).resolve() for b in self.binds]
+        trees = [TOP]
+        if not self.build_dir.is_relative_to(TOP):
+            trees.append(self.build_dir)
+        args = []
+        for i, tree in enumerate(trees):
+            if any(tree.is_relative_to(b) for b in binds):
+                continue
+            upper = self.dir / f"tree{i}"
+            upper.mkdir()
+            args.append(f"--overlay={nspawn_path(tree)}:{nspawn_path(upper)}:{nspawn_path(tree)}")
+        return args
 
     def make_cgroups_writable(self):
         """nspawn mounts the cgroup v1 controllers and /proc/sys read-only; a runtime that manages
@@ -170,6 +214,31 @@ class Testbed:
         return subprocess.run(full + inner + list(argv), text=True, stdin=subprocess.DEVNULL,
                               capture_output=capture)
 
+    def cgroup_pids(self):
+        pids = set()
+        for cg in self.cgroups:
+            for procs in cg.rglob("cgroup.procs") if cg.is_dir() else ():
+                pids.update(int(p) for p in procs.read_text().split())
+        return pids
+
+    def kill_leftovers(self, timeout=10):
+        """The container's processes outlive an nspawn that had to be killed: kills what is left in
+        the test bed's cgroups and waits for it to go, so that they can be removed. Only the test bed's
+        own processes are in them."""
+        end = time.monotonic() + timeout
+        while (pids := self.cgroup_pids()) and time.monotonic() < end:
+            log(f"killing what is left in the test bed's cgroups: {sorted(pids)}")
+            kill = [cg / "cgroup.kill" for cg in self.cgroups if (cg / "cgroup.kill").exists()]
+            if kill:
+                kill[0].write_text("1\n")
+            else:
+                for pid in pids:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+            time.sleep(0.2)
+
     def stop(self, timeout=60):
         t0 = time.monotonic()
         if self.nspawn and self.nspawn.poll() is None:
@@ -183,10 +252,12 @@ class Testbed:
                 self.nspawn.wait()
         if self.console:
             self.console.close()
-        if self.cgroup and self.cgroup.is_dir():
-            for d in sorted((p for p in self.cgroup.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
-                d.rmdir()
-            self.cgroup.rmdir()
+        self.kill_leftovers()
+        for cg in self.cgroups:
+            if cg.is_dir():
+                for d in sorted((p for p in cg.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+                    d.rmdir()
+                cg.rmdir()
         for m in (self.root, self.dir):
             if self.mounted(m):
                 r = subprocess.run(["umount", m])

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Drives a runtime through conmon (2.1.6) with the arguments podman 4.3.1 gives it (see CALLS.md in
-# the shared fixtures): conmon runs `create`, the test runs `start` as podman does, and conmon
+# Drives a runtime through conmon (2.1.6) with the arguments podman 4.3.1 gives it (see
+# tests/fixtures/oci/CALLS.md): conmon runs `create`, the test runs `start` as podman does, and conmon
 # records the exit code in its exit directory. Runs as root.
 
 import json

@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Where things are: the repository, the build tree, the probe, the shared folder, the runtime under
-# test (RUNTIME=...). Every path the tests use comes from here or from the environment.
+# Where things are: the repository, its fixtures, the build tree, the probe, the runtime under test
+# (RUNTIME=...). Every path the tests use comes from here or from the environment.
 
 import os
 import shutil
 from pathlib import Path
 
 TOP = Path(__file__).resolve().parents[2]
+# the configs, process and resources files podman and CRI-O handed to their runtime (README.md there)
+FIXTURES = TOP / "tests/fixtures/oci"
 
 
 def build_dir():
@@ -20,18 +22,6 @@ def probe():
     return p
 
 
-def shared_dir():
-    """The shared folder: $NSPAWN_OCI_SHARED, else ../shared next to the checkout (CI), else the
-    one next to the worktrees."""
-    env = os.environ.get("NSPAWN_OCI_SHARED")
-    if env:
-        return Path(env)
-    for c in (TOP.parent / "shared", TOP.parent.parent / "shared"):
-        if (c / "oci-validation").is_dir():
-            return c
-    return TOP.parent / "shared"
-
-
 def hybrid_cgroup2_has_controllers():
     try:
         return Path("/sys/fs/cgroup/unified/cgroup.controllers").read_text().strip() != ""
@@ -42,12 +32,12 @@ def hybrid_cgroup2_has_controllers():
 def runtime():
     """The runtime under test as an absolute path: $RUNTIME (a path or a name on PATH), default the
     build tree's nspawn-oci. crun 1.8 refuses a cgroup v1 hybrid host whose cgroup2 hierarchy has
-    controllers; there, RUNTIME=crun means the shared crun wrapper that hides it."""
+    controllers; there, RUNTIME=crun means tools/crun-wrapper.sh, which hides it."""
     rt = os.environ.get("RUNTIME", "")
     if not rt:
         return build_dir() / "nspawn-oci"
     if rt == "crun" and hybrid_cgroup2_has_controllers():
-        return shared_dir() / "oci-validation/crun-wrapper.sh"
+        return TOP / "tools/crun-wrapper.sh"
     if "/" not in rt:
         found = shutil.which(rt)
         if not found:

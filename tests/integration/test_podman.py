@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # podman (4.3.1) smoke tests: `podman --runtime RUNTIME run --rm` of a busybox image imported into a
-# private storage root. No registry is reachable; networking is off (--network none).
+# private storage root. No registry is reachable; networking is off (--network none). podman writes
+# only below the test's directory (and a run root in /run).
 
 import json
-import shutil
+import os
 import subprocess
 import tempfile
 from pathlib import Path
@@ -18,8 +19,6 @@ import systemd_util as su
 pytestmark = [pytest.mark.bare, pytest.mark.systemd, pytest.mark.lifecycle, pytest.mark.podman]
 
 IMAGE = "localhost/nspawn-oci-test-busybox:latest"
-# podman 4.3.1 keeps its blob info cache in /var/lib/containers/cache whatever --root says
-PODMAN_SYSTEM_CACHE = Path("/var/lib/containers")
 
 
 class Podman:
@@ -34,6 +33,20 @@ class Podman:
         self.cgroup_parent = f"/noci-podman-{TAG}"
         # podman refuses a runroot longer than 50 characters; the build tree may be deeper
         self.runroot = Path(tempfile.mkdtemp(prefix=f"noci-podman-{TAG}-", dir="/run"))
+        # Beyond its storage, podman writes its network configuration and the CNI lock file in it
+        # (else in /etc/cni/net.d), its locks (else /dev/shm/libpod_lock; "file" puts them below
+        # --tmpdir), temporary files (TMPDIR, else /var/tmp) and the machine directories `system reset`
+        # looks at (XDG_CONFIG_HOME, XDG_DATA_HOME, else below ~). Its default RLIMIT_NOFILE and
+        # RLIMIT_NPROC (1048576, 4194304) may exceed what this machine allows: lower ones for every
+        # container, a pod's infra container too.
+        for sub in ("network", "tmp-files", "config", "data"):
+            (d / sub).mkdir()
+        conf = d / "containers.conf"
+        conf.write_text('[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n'
+                        f'[network]\nnetwork_config_dir = "{d}/network"\n'
+                        '[engine]\nlock_type = "file"\n')
+        self.env = dict(os.environ, CONTAINERS_CONF=str(conf), TMPDIR=str(d / "tmp-files"),
+                        XDG_CONFIG_HOME=str(d / "config"), XDG_DATA_HOME=str(d / "data"))
 
     def argv(self, *args):
         a = ["podman", "--root", str(self.dir / "root"), "--runroot", str(self.runroot),
@@ -42,14 +55,22 @@ class Podman:
              "--cgroup-manager", "systemd" if MODE == "systemd" else "cgroupfs"]
         return a + list(args)
 
-    def __call__(self, *args, timeout=120, **kw):
-        return subprocess.run(self.argv(*args), text=True, capture_output=True, stdin=subprocess.DEVNULL,
-                              timeout=timeout, **kw)
+    def __call__(self, *args, timeout=120, wrap=()):
+        return subprocess.run([*wrap, *self.argv(*args)], text=True, capture_output=True,
+                              stdin=subprocess.DEVNULL, timeout=timeout, env=self.env)
+
+    def import_image(self, tar, name):
+        """`podman import`, in a mount namespace of its own in which /var/lib is read-only: as root,
+        podman's image library keeps a blob info cache in /var/lib/containers/cache whatever --root
+        says, and keeps it in memory where it cannot create it. This directory stays writable, should
+        it lie below /var/lib."""
+        remount = ('mount --bind "$1" "$1" && mount --rbind /var/lib /var/lib && '
+                   'mount -o remount,bind,ro /var/lib && shift && exec "$@"')
+        return self("import", tar, name, wrap=("unshare", "--mount", "--propagation", "private",
+                                               "sh", "-c", remount, "sh", self.dir))
 
     def run_args(self):
-        # podman's default RLIMIT_NOFILE/NPROC (1048576, 4194304) may exceed what this machine allows
-        a = ["run", "--rm", "--network", "none", "--ulimit", "nofile=1024:1024",
-             "--ulimit", "nproc=1024:1024"]
+        a = ["run", "--rm", "--network", "none"]
         if MODE != "systemd":
             a += ["--cgroup-parent", self.cgroup_parent]
         return a
@@ -68,7 +89,6 @@ class Podman:
 
 @pytest.fixture(scope="module")
 def podman(rt, base):
-    had_cache = PODMAN_SYSTEM_CACHE.exists()
     d = base / "podman"
     d.mkdir()
     pm = Podman(rt, d)
@@ -77,7 +97,7 @@ def podman(rt, base):
         root = make_rootfs(d / "image-rootfs", usr=True)
         tar = d / "image.tar"
         subprocess.run(["tar", "-C", root, "-cf", tar, "."], check=True)
-        p = pm("import", tar, IMAGE)
+        p = pm.import_image(tar, IMAGE)
         assert p.returncode == 0, p.stderr
         yield pm
     finally:
@@ -88,8 +108,6 @@ def podman(rt, base):
         pm.remove_cgroups()
         safe_rmtree(d)
         safe_rmtree(pm.runroot)
-        if not had_cache:
-            shutil.rmtree(PODMAN_SYSTEM_CACHE, ignore_errors=True)
     assert leftovers == [], f"podman left containers: {leftovers}"
 
 

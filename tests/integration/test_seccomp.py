@@ -9,13 +9,13 @@ import json
 import os
 import secrets
 import socket
-from pathlib import Path
 
 import pytest
 
+import paths
+
 pytestmark = [pytest.mark.bare, pytest.mark.systemd, pytest.mark.lifecycle]
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ARCHES = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]
 
 
@@ -56,7 +56,7 @@ def test_argument_conditions(rt, new_id, make_bundle):
 
 
 def podman_seccomp():
-    return json.loads((FIXTURES / "podman-run-default.json").read_text())["linux"]["seccomp"]
+    return json.loads((paths.FIXTURES / "podman-run-default.json").read_text())["linux"]["seccomp"]
 
 
 def test_podman_default_profile(rt, new_id, make_bundle):
@@ -122,7 +122,7 @@ def test_conditions_on_one_argument_ored(rt, new_id, make_bundle):
 
 
 def crio_seccomp():
-    return json.loads((FIXTURES / "crio-security-context.json").read_text())["linux"]["seccomp"]
+    return json.loads((paths.FIXTURES / "crio-security-context.json").read_text())["linux"]["seccomp"]
 
 
 # The namespace flags CRI-O's profile refuses for clone, seven conditions on argument 0

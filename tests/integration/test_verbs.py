@@ -16,8 +16,6 @@ from runtime import wait_file
 
 pytestmark = [pytest.mark.bare, pytest.mark.systemd, pytest.mark.lifecycle]
 
-FIXTURES = paths.shared_dir() / "fixtures" / "oci"
-
 
 def running(rt, new_id, make_bundle, overrides=None):
     cid = new_id()
@@ -156,7 +154,7 @@ def test_update_flags(rt, new_id, make_bundle):
 def test_update_resources_stdin_crio(rt, new_id, make_bundle):
     """CRI-O writes linux.resources to the runtime's stdin: `update --resources - ID`."""
     cid = running(rt, new_id, make_bundle)
-    data = (FIXTURES / "crio-update-resources.json").read_text()
+    data = (paths.FIXTURES / "crio-update-resources.json").read_text()
     p = rt("update", "--resources", "-", cid, input=data, stdin=None)
     assert p.returncode == 0, p.stderr
     assert p.stdout == ""
@@ -169,7 +167,7 @@ def test_update_resources_file_podman(rt, new_id, make_bundle, work):
     """podman passes a file: `update --resources=FILE ID`."""
     cid = running(rt, new_id, make_bundle)
     f = work / "resources.json"
-    f.write_text((FIXTURES / "podman-update-resources.json").read_text())
+    f.write_text((paths.FIXTURES / "podman-update-resources.json").read_text())
     p = rt("update", f"--resources={f}", cid)
     assert p.returncode == 0, p.stderr
     mem, _, quota = limits(rt, cid)

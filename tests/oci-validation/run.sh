@@ -1,32 +1,29 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The OCI runtime conformance suite (runtime-tools validation/) against nspawn-oci and the reference
-# runtimes. Builds the suite offline from the shared copy into the build tree once, then runs it.
+# runtimes. Builds the suite offline into the build tree once (build.sh), then runs it (run-suite.sh).
 # Runs as root.
 #
-#   tests/oci-validation/run.sh [RUNTIME...]     default: the build tree's nspawn-oci, then runc
+#   OCI_VALIDATION_SRC=PATH tests/oci-validation/run.sh [RUNTIME...]
+#                                      default: the build tree's nspawn-oci, then runc
 #
-# RUNTIME is a path or a name on PATH; "crun" means the shared crun wrapper on a cgroup v1 hybrid host.
+# The suite is not part of this repository: OCI_VALIDATION_SRC names an opencontainers/runtime-tools
+# source tree, or a .tar.gz of one, that vendors its Go modules (vendor/) and holds its test root file
+# system (rootfs-<arch>.tar.gz). It is needed until the suite is built; Debian's golang-go builds it.
+# RUNTIME is a path or a name on PATH; "crun" means tools/crun-wrapper.sh on a cgroup v1 hybrid host.
 # Prints "<runtime>: N passed, M failed" per runtime; per-test results go to
 # OUT/results/<runtime>.tsv (and the TAP logs next to it). Exits non-zero if a runtime could not be run
-# (not for failing tests: even runc fails 30 of 58 here, see the shared README).
+# (not for failing tests: even runc fails 30 of 58 here, see FAILURES.md).
 #
-# env: NSPAWN_OCI_SHARED  the shared folder (default: ../shared next to the checkout)
-#      NSPAWN_OCI_BUILD_DIR  the build tree (default: build/)
+# env: OCI_VALIDATION_SRC   the suite's source (above)
+#      NSPAWN_OCI_BUILD_DIR the build tree (default: build/)
 #      OCI_VALIDATION_OUT   where the suite is built and results go (default: BUILD/oci-validation)
-#      OCI_TESTS, OCI_TEST_TIMEOUT  passed to the shared runner (subset, per-test timeout)
+#      OCI_TESTS, OCI_TEST_TIMEOUT  passed to run-suite.sh (subset, per-test timeout)
 set -euo pipefail
 
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
 BUILD=${NSPAWN_OCI_BUILD_DIR:-$TOP/build}
-if [ -z "${NSPAWN_OCI_SHARED:-}" ]; then
-	for c in "$TOP/../shared" "$TOP/../../shared"; do
-		[ -d "$c/oci-validation" ] && NSPAWN_OCI_SHARED=$c && break
-	done
-fi
-SHARED=${NSPAWN_OCI_SHARED:-$TOP/../shared}
-SUITE_SRC=$SHARED/oci-validation
-[ -x "$SUITE_SRC/run.sh" ] || { echo "oci-validation: no suite in $SUITE_SRC (set NSPAWN_OCI_SHARED)" >&2; exit 2; }
 OUT=${OCI_VALIDATION_OUT:-$BUILD/oci-validation}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -34,12 +31,32 @@ OUT=$(cd "$OUT" && pwd)
 if [ -x "$OUT/suite/runtimetest" ] && [ -f "$OUT/suite/BUILD-INFO" ]; then
 	echo "oci-validation: suite already built in $OUT/suite" >&2
 else
-	echo "oci-validation: building the suite into $OUT/suite (offline)" >&2
+	SRC=${OCI_VALIDATION_SRC:-}
+	if [ -z "$SRC" ]; then
+		echo "oci-validation: OCI_VALIDATION_SRC is not set. The conformance suite is not part of this" \
+			"repository: set OCI_VALIDATION_SRC to an opencontainers/runtime-tools source tree, or a" \
+			".tar.gz of one, with vendor/ and rootfs-<arch>.tar.gz" >&2
+		exit 2
+	fi
+	[ -e "$SRC" ] || { echo "oci-validation: OCI_VALIDATION_SRC=$SRC: no such file or directory" >&2; exit 2; }
+	echo "oci-validation: building the suite from $SRC into $OUT/suite (offline)" >&2
 	t0=$(date +%s)
 	rm -rf "$OUT/src" "$OUT/suite"
+	if [ -d "$SRC" ]; then
+		SRC=$(cd "$SRC" && pwd)
+	else
+		mkdir -p "$OUT/src"
+		tar -xzf "$SRC" -C "$OUT/src" || { echo "oci-validation: cannot unpack $SRC" >&2; exit 2; }
+		SRC=$OUT/src
+		# a tarball with one top directory (git archive --prefix, GitHub's archives)
+		if [ ! -d "$SRC/validation" ]; then
+			top=$(find "$OUT/src" -mindepth 2 -maxdepth 2 -type d -name validation -printf '%h\n' | head -n 1)
+			SRC=${top:-$SRC}
+		fi
+	fi
 	# keep Go's caches in the build tree: nothing of the build lands in $HOME
 	GOCACHE=$OUT/go-cache GOPATH=$OUT/go-path GOMODCACHE=$OUT/go-path/pkg/mod \
-		"$SUITE_SRC/build-suite.sh" "$OUT" >"$OUT/build.log" 2>&1 ||
+		"$HERE/build.sh" "$SRC" "$OUT/suite" >"$OUT/build.log" 2>&1 ||
 		{ tail -20 "$OUT/build.log" >&2; echo "oci-validation: build failed" >&2; exit 2; }
 	# the extracted source and the caches are not needed to run it
 	chmod -R u+w "$OUT/src" "$OUT/go-path" 2>/dev/null || true
@@ -54,13 +71,13 @@ rc=0
 for rt in "$@"; do
 	name=$(basename "$rt")
 	if [ "$rt" = crun ] && grep -q . /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
-		rt=$SUITE_SRC/crun-wrapper.sh
+		rt=$TOP/tools/crun-wrapper.sh
 	fi
 	logs=$OUT/results/$name
 	rm -rf "$logs"
 	t0=$(date +%s)
 	set +e
-	OCI_LOG_DIR=$logs "$SUITE_SRC/run.sh" "$rt" "$OUT/suite" >"$OUT/results/$name.txt" 2>"$OUT/results/$name.stderr"
+	OCI_LOG_DIR=$logs "$HERE/run-suite.sh" "$rt" "$OUT/suite" >"$OUT/results/$name.txt" 2>"$OUT/results/$name.stderr"
 	st=$?
 	set -e
 	line=$(tail -n 1 "$OUT/results/$name.txt")

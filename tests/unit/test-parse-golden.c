@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Parses every captured podman/CRI-O input in tests/golden/parse/input/ and compares the canonical
- * serialization with tests/golden/parse/<name>.json; UPDATE_GOLDEN=1 rewrites the expectations.
- * Also checks that the canonical form parses back to itself. No privilege needed. */
+/* Parses every input (the captured podman/CRI-O ones in tests/fixtures/oci/, ours in
+ * tests/golden/parse/input/) and compares the canonical serialization with tests/golden/parse/<name>.json;
+ * UPDATE_GOLDEN=1 rewrites the expectations. Also checks that the canonical form parses back to itself.
+ * No privilege needed.
+ *   test-parse-golden [GOLDEN_DIR [INPUT_DIR...]] */
 #include <dirent.h>
 
 #include "../tap.h"
@@ -60,23 +62,21 @@ static int only_json(const struct dirent *d) {
         return n > 5 && streq(d->d_name + n - 5, ".json");
 }
 
-int main(int argc, char *argv[]) {
-        const char *dir = argc > 1 ? argv[1] : "tests/golden/parse";
-        bool update = getenv("UPDATE_GOLDEN") && streq(getenv("UPDATE_GOLDEN"), "1");
-        _cleanup_free_ char *input_dir = strjoin(dir, "/input");
+/* Checks every input of one directory; returns how many there were, or -ENOENT if none. */
+static int check_dir(const char *input_dir, const char *golden_dir, bool update) {
         struct dirent **entries = NULL;
         int n;
 
         n = scandir(input_dir, &entries, only_json, compare_names);
         if (n <= 0) {
                 printf("Bail out! no inputs in %s\n", input_dir);
-                return 1;
+                return -ENOENT;
         }
-        tap_ok(n >= 28, "found %d inputs", n);
 
         for (int i = 0; i < n; i++) {
                 const char *name = entries[i]->d_name;
-                _cleanup_free_ char *in_path = strjoin(input_dir, "/", name), *out_path = strjoin(dir, "/", name);
+                _cleanup_free_ char *in_path = strjoin(input_dir, "/", name);
+                _cleanup_free_ char *out_path = strjoin(golden_dir, "/", name);
                 _cleanup_free_ char *input = NULL, *got = NULL, *expected = NULL, *again = NULL, *error = NULL;
                 Kind kind = kind_of(name);
                 size_t size;
@@ -108,5 +108,23 @@ int main(int argc, char *argv[]) {
                 free(entries[i]);
         }
         free(entries);
+        return n;
+}
+
+int main(int argc, char *argv[]) {
+        static const char * const default_inputs[] = { "tests/fixtures/oci", "tests/golden/parse/input" };
+        const char *golden_dir = argc > 1 ? argv[1] : "tests/golden/parse";
+        const char * const *inputs = argc > 2 ? (const char * const *) argv + 2 : default_inputs;
+        size_t n_inputs = argc > 2 ? (size_t) argc - 2 : ELEMENTSOF(default_inputs);
+        bool update = getenv("UPDATE_GOLDEN") && streq(getenv("UPDATE_GOLDEN"), "1");
+        int n = 0;
+
+        for (size_t i = 0; i < n_inputs; i++) {
+                int r = check_dir(inputs[i], golden_dir, update);
+                if (r < 0)
+                        return 1;
+                n += r;
+        }
+        tap_ok(n >= 29, "found %d inputs", n);
         return tap_done(0);
 }

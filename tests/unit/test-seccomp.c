@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Compiles seccomp profiles, loads them in forked children and checks what the syscalls return
  * (native, i386 and x32 calls; conditions ANDed and ORed); the cache and the notify listener
- * hand-over. Needs no root: loading uses no_new_privs. argv[1]: tests/fixtures, for podman's and
+ * hand-over. Needs no root: loading uses no_new_privs. argv[1]: tests/fixtures/oci, for podman's and
  * CRI-O's captured profiles. */
 #include <fcntl.h>
 #include <linux/audit.h>
