@@ -134,6 +134,7 @@ def test_pid_namespace_by_path_leaves_host_processes_alone(rt, new_id, make_bund
     target = subprocess.Popen(["unshare", "--pid", "--fork", "--", "sleep", "600"])
     sentinels = [subprocess.Popen(["sleep", "600"]) for _ in range(3)]
     cid = new_id()
+    kids = []
     try:
         deadline = time.monotonic() + 10
         while True:
@@ -166,6 +167,9 @@ def test_pid_namespace_by_path_leaves_host_processes_alone(rt, new_id, make_bund
         for s in sentinels:
             s.kill()
             s.wait()
+        # the namespace's init first: unshare's death would leave it running
+        for pid in kids:
+            subprocess.run(["kill", "-KILL", pid], stderr=subprocess.DEVNULL)
         target.kill()
         target.wait()
 
