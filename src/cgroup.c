@@ -297,6 +297,60 @@ int cgroup_v1_remove(const char *controller, const char *path) {
         return 0;
 }
 
+/* Makes the controllers of the cgroup above 'dir' available in 'dir': each one on its own, so that one
+ * the kernel refuses does not keep the others away. */
+static void enable_controllers_above(const char *dir) {
+        _cleanup_free_ char *parent = strdup(dir), *list = NULL, *controllers = NULL, *subtree = NULL;
+        char *slash, *save = NULL;
+
+        if (!parent || !(slash = strrchr(parent, '/')) || slash == parent)
+                return;
+        *slash = 0;
+        controllers = strjoin(parent, "/cgroup.controllers");
+        subtree = strjoin(parent, "/cgroup.subtree_control");
+        if (!controllers || !subtree || read_full_file(controllers, &list, NULL) < 0)
+                return;
+        for (char *c = strtok_r(list, " \n", &save); c; c = strtok_r(NULL, " \n", &save)) {
+                _cleanup_free_ char *plus = strjoin("+", c);
+                if (plus)
+                        (void) write_string(subtree, plus);
+        }
+}
+
+int cgroup_v2_mirror_limits(pid_t like, const OciResources *res) {
+        _cleanup_free_ char *path = NULL, *dir = NULL;
+        CgroupWrite *w = NULL;
+        size_t n = 0;
+        int r, ret = 0;
+
+        r = cgroup_controller_path(like, "", &path);
+        if (r < 0)
+                return r;
+        if (streq(path, "/"))
+                return -EPERM; /* never the machine's root */
+        dir = strjoin(CGROUP_ROOT, path);
+        if (!dir)
+                return -ENOMEM;
+        r = resources_to_cgroup_writes(res, true, &w, &n);
+        if (r < 0)
+                return r;
+        /* Safety: dir is the holder's own cgroup below the container's delegated scope (nspawn's
+         * payload/), and its parent is that scope: both are the container's. */
+        enable_controllers_above(dir);
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *p = strjoin(dir, "/", w[i].file);
+                if (!p) {
+                        ret = -ENOMEM;
+                        break;
+                }
+                r = write_string(p, w[i].value);
+                if (r < 0 && ret == 0)
+                        ret = r;
+        }
+        cgroup_writes_free(w, n);
+        return ret;
+}
+
 int cgroup_of(pid_t pid, char **ret) {
         /* the hierarchy every process is in: name=systemd on v1 and hybrid hosts, else the unified one */
         if (!cgroup_unified() && cgroup_controller_path(pid, "name=systemd", ret) >= 0)

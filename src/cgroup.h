@@ -22,6 +22,10 @@ int cgroup_remove(const char *path);
 int cgroup_v1_own(pid_t pid, const char *controller, const char *path, char **ret_created);
 /* rmdir()s 'path' in the v1 hierarchy of 'controller', and its parents while they are empty. */
 int cgroup_v1_remove(const char *controller, const char *path);
+/* cgroup v2: writes the limits of 'res' into the cgroup of 'like' (the holder), the root of the
+ * container's cgroup namespace, enabling the controllers there first. Every write is tried; the
+ * first error is returned. */
+int cgroup_v2_mirror_limits(pid_t like, const OciResources *res);
 /* The path of pid's cgroup in the name=systemd (v1) or unified hierarchy. */
 int cgroup_of(pid_t pid, char **ret);
 /* The pids in the cgroups of 'like', on its main hierarchy. */

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "cgroup.h"
 #include "explain.h"
 #include "oci-json.h"
 #include "log.h"
@@ -142,6 +143,7 @@ int explain_bundle(const char *bundle, bool json, FILE *f) {
                 .holder = NSPAWN_OCI_HOLDER_PATH,
                 .nspawn = SYSTEMD_NSPAWN_PATH,
                 .systemd = systemd_is_running(),
+                .unified_cgroup = cgroup_unified(),
         };
         r = plan_build(c, &ctx, &p);
         if (r < 0)

@@ -163,6 +163,12 @@ static int update_unit(const StateData *s, const OciResources *res) {
         r = cgroup_apply_writes(s->holder_pid, w, n);
         if (r >= 0)
                 log_writes(w, n);
+        /* what the container reads at the root of its cgroup namespace follows (see create) */
+        if (r >= 0 && unified) {
+                int m = cgroup_v2_mirror_limits(s->holder_pid, res);
+                if (m < 0)
+                        log_warning_errno(m, "The container's cgroup namespace does not show the new limits: %m");
+        }
 finish:
         for (size_t i = 0; i < n_props; i++)
                 unit_property_done(props + i);

@@ -215,6 +215,7 @@ static void plan_context(PlanContext *ctx, const char *id, const char *bundle, b
                 .holder = holder_path(),
                 .nspawn = SYSTEMD_NSPAWN_PATH,
                 .systemd = systemd,
+                .unified_cgroup = cgroup_unified(),
         };
 }
 
@@ -316,6 +317,15 @@ static int apply_cgroup_writes(const OciConfig *c, const Plan *plan, StateData *
         cgroup_writes_free(w, n);
         if (r >= 0 && plan->unit && !unified)
                 r = apply_v1_device_rules(c, s);
+        /* systemd puts the limits on the scope; the container's cgroup namespace is rooted at nspawn's
+         * payload/ below it, where it would read "max". runc's rule is that the namespace's root shows
+         * the container's limits: the same values go there too (the scope's still bind). */
+        if (r >= 0 && plan->unit && unified && c->linux.has_resources) {
+                int k = cgroup_v2_mirror_limits(s->holder_pid, &c->linux.resources);
+                if (k < 0)
+                        log_warning_errno(k, "The container's cgroup namespace does not show all of its "
+                                          "limits: %m");
+        }
         return r;
 }
 

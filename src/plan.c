@@ -1642,6 +1642,14 @@ int plan_build(const OciConfig *c, const PlanContext *ctx, Plan **ret) {
         r = strv_extend(&p->nspawn_env, "SYSTEMD_NSPAWN_LOCK=0");
         if (r < 0)
                 return r;
+        /* On a cgroup v2 host nspawn 252 picks the legacy layout for an image without systemd in it,
+         * and mounts a named v1 hierarchy to build it: that adds "name=systemd" to every process of
+         * the host, and leaves the container without cgroup2. The box gets cgroup2, as under runc. */
+        if (ctx->unified_cgroup) {
+                r = strv_extend(&p->nspawn_env, "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1");
+                if (r < 0)
+                        return r;
+        }
 
         if (c->oci_version) {
                 r = entry(&b, "ociVersion", PLAN_FATE_RUNTIME, "%s", c->oci_version);

@@ -94,6 +94,7 @@ typedef struct PlanContext {
         const char *holder;       /* absolute path of nspawn-oci-init on the host */
         const char *nspawn;       /* the systemd-nspawn binary */
         bool systemd;             /* systemd is PID 1 and its bus is reachable */
+        bool unified_cgroup;      /* the host has the cgroup v2 hierarchy only */
 } PlanContext;
 
 typedef struct Plan {

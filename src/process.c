@@ -511,6 +511,12 @@ static int setup_session_keyring(const ProcessContext *ctx) {
         id = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, ctx->session_keyring, 0, 0, 0);
         if (id < 0 && errno == ENOSYS)
                 return 0;
+        /* A seccomp filter above us (inside another container, a service under nspawn) may deny
+         * keyctl() altogether: the container inherits that filter, so it cannot reach any keyring
+         * either. Only a refusal of this keyring in particular is an error. */
+        if (id < 0 && errno == EPERM &&
+            syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0, 0, 0) < 0 && errno == EPERM)
+                return 0;
         if (id < 0)
                 return report(ctx, errno, "joining the session keyring \"%s\": %m", ctx->session_keyring);
         /* "type;uid;gid;perm;description", perm in hex */
@@ -533,7 +539,12 @@ static int setup_cwd_before_user(const ProcessContext *ctx, bool *ret_done) {
         *ret_done = false;
         /* runc creates a missing cwd of the main process as root, before the user switch */
         if (ctx->main_process && access(cwd, F_OK) < 0 && errno == ENOENT) {
-                r = mkdir_p(cwd, 0755);
+                /* Safety: the image decides what the path's parts are: resolved inside our root
+                 * (the box's), without magic links, so a link to /proc/1/root/… in a container
+                 * sharing the host's pid namespace cannot have the directory made on the host
+                 * (CVE-2024-45310's class). */
+                _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                r = root < 0 ? negative_errno() : mkdir_p_in_root(root, cwd, 0755);
                 if (r < 0)
                         return report(ctx, r, "creating process.cwd \"%s\": %m", cwd);
         }

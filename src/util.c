@@ -5,7 +5,10 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -230,6 +233,60 @@ int mkdir_p(const char *path, mode_t mode) {
         if (mkdir(p, mode) < 0 && errno != EEXIST)
                 return negative_errno();
         return 0;
+}
+
+/* A directory of 'path' resolved below 'root' (an O_PATH fd), as an O_PATH fd: symlinks stay inside
+ * root, and magic links (/proc/PID/root, /proc/self/fd/N) are refused (ELOOP). */
+static int open_dir_in_root(int root, const char *path) {
+        struct open_how how = {
+                .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        int fd = (int) syscall(SYS_openat2, root, path, &how, sizeof(how));
+        return fd < 0 ? negative_errno() : fd;
+}
+
+int mkdir_p_in_root(int root, const char *path, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path);
+        char *s;
+
+        if (!p)
+                return -ENOMEM;
+        /* every prefix in turn: open it if it is there, else make its last part in the one above */
+        for (s = p;;) {
+                char *slash;
+
+                s += strspn(s, "/");
+                if (!*s)
+                        return 0;
+                slash = strchr(s, '/');
+                if (slash)
+                        *slash = 0;
+                int fd = open_dir_in_root(root, p);
+                if (fd == -ENOENT) {
+                        char *last = strrchr(p, '/');
+                        _cleanup_close_ int parent = -1;
+
+                        if (last && last != p) {
+                                *last = 0;
+                                parent = open_dir_in_root(root, p);
+                                *last = '/';
+                        } else
+                                parent = fcntl(root, F_DUPFD_CLOEXEC, 3);
+                        if (parent < 0)
+                                return parent;
+                        if (mkdirat(parent, last ? last + 1 : p, mode) < 0 && errno != EEXIST)
+                                return negative_errno();
+                        fd = open_dir_in_root(root, p);
+                }
+                if (fd < 0)
+                        return fd;
+                safe_close(fd);
+                if (!slash)
+                        return 0;
+                *slash = '/';
+                s = slash + 1;
+        }
 }
 
 int safe_atou64(const char *s, uint64_t *ret) {

@@ -98,6 +98,9 @@ int read_full_file(const char *path, char **ret, size_t *ret_size);
 /* Writes a file atomically: temporary file in the same directory, fsync-free, rename. */
 int write_file_atomic(const char *path, const char *data, size_t size, mode_t mode);
 int mkdir_p(const char *path, mode_t mode);
+/* mkdir -p of 'path' resolved inside 'root' (a directory fd): symlinks cannot leave it and magic links
+ * (/proc/PID/root, …) are refused with -ELOOP, so nothing is made outside root. */
+int mkdir_p_in_root(int root, const char *path, mode_t mode);
 /* The path of the executable 'name' next to our own binary (a build tree), in buf; false if there is
  * none. */
 bool exe_sibling(const char *name, char *buf, size_t size);

@@ -172,6 +172,20 @@ static void test_base(void) {
         plan_free(p);
 }
 
+/* On a cgroup v2 host the box gets cgroup2: nspawn's legacy layout would change the host's. */
+static void test_unified_host(void) {
+        OciConfig c = base();
+        PlanContext ctx = ctx_systemd;
+        Plan *p = build(&c, &ctx);
+
+        tap_ok(p && !has(p->nspawn_env, "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1"), "hybrid host: nspawn chooses");
+        plan_free(p);
+        ctx.unified_cgroup = true;
+        p = build(&c, &ctx);
+        tap_ok(p && has(p->nspawn_env, "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1"), "unified host: cgroup2 in the box");
+        plan_free(p);
+}
+
 static void test_namespaces(void) {
         OciConfig c = base();
         Plan *p;
@@ -668,6 +682,7 @@ static void test_api_mounts_order(void) {
 int main(void) {
         test_machine_names();
         test_base();
+        test_unified_host();
         test_namespaces();
         test_user_namespace();
         test_names();

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* mkdir_p_in_root(): directories made below a root only, whatever links the image holds. Needs no
+ * privilege: works in a scratch directory. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "util.h"
+
+static bool is_dir(const char *path) {
+        struct stat st;
+        return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int main(void) {
+        char tmpl[] = "/tmp/test-util-XXXXXX", path[PATH_MAX], outside[PATH_MAX];
+        const char *top = mkdtemp(tmpl);
+        int root;
+
+        if (!top) {
+                tap_skip("no scratch directory");
+                return tap_done(0);
+        }
+        snprintf(path, sizeof(path), "%s/root", top);
+        snprintf(outside, sizeof(outside), "%s/outside", top);
+        if (mkdir(path, 0755) < 0 || mkdir(outside, 0755) < 0)
+                return 1;
+        root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+        tap_is_int(mkdir_p_in_root(root, "/a/b/c", 0755), 0, "nested directories are made");
+        snprintf(path, sizeof(path), "%s/root/a/b/c", top);
+        tap_ok(is_dir(path), "below the root");
+        tap_is_int(mkdir_p_in_root(root, "a/b/c/", 0755), 0, "existing ones are fine, relative or not");
+
+        /* a link that climbs out resolves inside the root, as the kernel's chroot would */
+        snprintf(path, sizeof(path), "%s/root/outside", top);
+        if (mkdir(path, 0755) < 0)
+                return 1;
+        snprintf(path, sizeof(path), "%s/root/up", top);
+        if (symlink("../../../../outside", path) < 0)
+                return 1;
+        tap_is_int(mkdir_p_in_root(root, "/up/made", 0755), 0, "a ../.. link is followed inside the root");
+        snprintf(path, sizeof(path), "%s/outside/made", top);
+        tap_ok(!is_dir(path), "nothing made outside through ..");
+        snprintf(path, sizeof(path), "%s/root/outside/made", top);
+        tap_ok(is_dir(path), "it was made at the root's own /outside");
+
+        /* a link to nowhere in the root: no directory is made through it */
+        snprintf(path, sizeof(path), "%s/root/dangling", top);
+        if (symlink("/nowhere", path) < 0)
+                return 1;
+        tap_is_int(mkdir_p_in_root(root, "/dangling/made", 0755), -ENOENT, "a dangling link is an error");
+
+        /* a magic link (/proc/self/root) is refused, even where it would lead back inside */
+        _cleanup_close_ int slash = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        snprintf(path, sizeof(path), "/proc/self/root%s/magic", top);
+        tap_is_int(mkdir_p_in_root(slash, path, 0755), -ELOOP, "a magic link is refused");
+        snprintf(path, sizeof(path), "%s/magic", top);
+        tap_ok(!is_dir(path), "nothing made through it");
+
+        close(root);
+        char cmd[PATH_MAX + 16];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+        (void) system(cmd);
+        return tap_done(0);
+}
