@@ -228,3 +228,37 @@ def test_events_interval(rt, new_id, make_bundle):
             p.kill()
         p.wait()
         p.stdout.close()
+
+
+def memory_files(rt, cid):
+    pid = rt.state(cid)["pid"]
+    out = []
+    for name in ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes"):
+        f = cgroup_file(pid, "memory", name)
+        if f is None:
+            pytest.skip(f"no {name} for the container on this host")
+        out.append(int(f.read_text()))
+    return tuple(out)
+
+
+@pytest.mark.skipif(MODE == "systemd", reason="the v1 memory controller is not systemd's in the test bed")
+def test_update_memory_and_swap_order(rt, new_id, make_bundle):
+    """cgroup v1 keeps memory <= memory+swap at every step: raising both writes memory+swap first,
+    lowering both writes it last (CRI-O's `crictl update --memory`, which sends swap = limit). A
+    later update of the swap alone uses the limit the container has."""
+    mib = 1 << 20
+    cid = running(rt, new_id, make_bundle, overrides={"linux": {"resources": {
+        "memory": {"limit": 64 * mib, "swap": 64 * mib}}}})
+    assert memory_files(rt, cid) == (64 * mib, 64 * mib)
+    for size in (256, 32):
+        p = rt("update", "--resources", "-", cid, stdin=None,
+               input=json.dumps({"memory": {"limit": size * mib, "swap": size * mib}}))
+        assert p.returncode == 0, p.stderr
+        assert memory_files(rt, cid) == (size * mib, size * mib)
+    p = rt("update", "--memory-swap", f"{96 * mib}", cid)
+    assert p.returncode == 0, p.stderr
+    assert memory_files(rt, cid) == (32 * mib, 96 * mib)
+    # the container is as usable as before: exec reads the config the updates were kept in
+    e = rt("exec", cid, "/probe", "echo", "still-here")
+    assert e.returncode == 0, e.stderr
+    assert e.stdout == "still-here\n"
