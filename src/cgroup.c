@@ -241,23 +241,27 @@ int cgroup_remove(const char *path) {
         return for_each_hierarchy(0, remove_one, path, NULL);
 }
 
-int cgroup_v1_own(pid_t pid, const char *controller, const char *path, char **ret_created) {
-        _cleanup_free_ char *current = NULL, *dir = NULL, *full = NULL, *created = NULL;
+int cgroup_v1_at_root(pid_t pid, const char *controller) {
+        _cleanup_free_ char *current = NULL;
         int r;
 
         r = cgroup_controller_path(pid, controller, &current);
         if (r < 0)
                 return r;
-        if (!streq(current, "/") || isempty(path) || streq(path, "/")) {
-                *ret_created = NULL;
-                return 0;
-        }
+        return streq(current, "/");
+}
+
+int cgroup_v1_enter_own(pid_t pid, const char *controller, const char *path) {
+        _cleanup_free_ char *dir = NULL, *full = NULL;
+        int r;
+
+        if (isempty(path) || streq(path, "/"))
+                return -EINVAL;
         r = hierarchy_dir(controller, &dir);
         if (r < 0)
                 return r;
         full = strjoin(dir, path);
-        created = strdup(path);
-        if (!full || !created)
+        if (!full)
                 return -ENOMEM;
         /* Safety: the path is the container's unit path in a hierarchy of the host's; only directories
          * are created, and pid (the holder) is the only process moved. */
@@ -269,7 +273,6 @@ int cgroup_v1_own(pid_t pid, const char *controller, const char *path, char **re
                 (void) cgroup_v1_remove(controller, path);
                 return r;
         }
-        *ret_created = TAKE_PTR(created);
         return 0;
 }
 

@@ -16,10 +16,11 @@ int cgroup_create_and_enter(const char *path, pid_t pid);
 int cgroup_enter_like(pid_t like, pid_t pid);
 /* rmdir()s 'path' in every hierarchy (the leaf only). */
 int cgroup_remove(const char *path);
-/* Gives pid a cgroup of its own, 'path', in the v1 hierarchy of 'controller' when it sits in that
- * hierarchy's root (a controller systemd does not manage). *ret_created is the path made, or NULL when
- * pid had one already. */
-int cgroup_v1_own(pid_t pid, const char *controller, const char *path, char **ret_created);
+/* Whether pid sits in the root of the v1 hierarchy of 'controller' (a controller systemd does not
+ * manage): 1 or 0; -ENOENT without that hierarchy. */
+int cgroup_v1_at_root(pid_t pid, const char *controller);
+/* Makes 'path' in the v1 hierarchy of 'controller' and moves pid into it. */
+int cgroup_v1_enter_own(pid_t pid, const char *controller, const char *path);
 /* rmdir()s 'path' in the v1 hierarchy of 'controller', and its parents while they are empty. */
 int cgroup_v1_remove(const char *controller, const char *path);
 /* cgroup v2: writes the limits of 'res' into the cgroup of 'like' (the holder), the root of the

@@ -270,28 +270,39 @@ static int ensure_mount_points(const OciConfig *c, const char *rootfs) {
 
 /* A unit on cgroup v1 whose devices cgroup systemd does not manage (the controller is not systemd's
  * to use) would run with every device allowed: the rules go into a devices cgroup of the container's
- * own, at its unit's path, as runc's systemd driver does. Recorded in the state for delete. */
-static int apply_v1_device_rules(const OciConfig *c, StateData *s) {
+ * own, at its unit's path, as runc's systemd driver does. Decided, and kept in the state for delete,
+ * before the cgroup is made: a create killed in between leaves nothing delete does not know of. */
+static int plan_v1_devices_cgroup(const OciConfig *c, const Plan *plan, StateData *s) {
         _cleanup_free_ char *path = NULL;
-        CgroupWrite *w = NULL;
-        size_t n = 0;
         int r;
 
-        if (c->linux.resources.n_devices == 0 || !s->cgroup)
+        if (!plan->unit || cgroup_unified() || c->linux.resources.n_devices == 0 || !s->cgroup)
                 return 0;
+        r = cgroup_v1_at_root(s->holder_pid, "devices");
+        if (r == -ENOENT || r == 0)
+                return 0; /* no devices hierarchy, or systemd's own cgroup with DeviceAllow= */
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the devices cgroup of the box: %m");
         /* nspawn keeps the holder in its payload/ below the scope */
         path = strdup(s->cgroup);
         if (!path)
                 return log_oom();
         if (endswith(path, "/payload"))
                 path[strlen(path) - strlen("/payload")] = 0;
-        r = cgroup_v1_own(s->holder_pid, "devices", path, &s->devices_cgroup);
-        if (r == -ENOENT)
-                return 0; /* no devices hierarchy at all */
-        if (r < 0)
-                return log_error_errno(r, "Failed to create the devices cgroup %s: %m", path);
+        s->devices_cgroup = TAKE_PTR(path);
+        return 0;
+}
+
+static int apply_v1_device_rules(const OciConfig *c, const StateData *s) {
+        CgroupWrite *w = NULL;
+        size_t n = 0;
+        int r;
+
         if (!s->devices_cgroup)
-                return 0; /* systemd's own, with DeviceAllow= */
+                return 0;
+        r = cgroup_v1_enter_own(s->holder_pid, "devices", s->devices_cgroup);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the devices cgroup %s: %m", s->devices_cgroup);
         r = resources_to_device_cgroup_writes(&c->linux.resources, &w, &n);
         if (r < 0)
                 return log_error_errno(r, "linux.resources.devices: %m");
@@ -315,7 +326,7 @@ static int apply_cgroup_writes(const OciConfig *c, const Plan *plan, StateData *
                 return log_error_errno(r, "linux.resources: %m");
         r = cgroup_apply_writes(s->holder_pid, w, n);
         cgroup_writes_free(w, n);
-        if (r >= 0 && plan->unit && !unified)
+        if (r >= 0)
                 r = apply_v1_device_rules(c, s);
         /* systemd puts the limits on the scope; the container's cgroup namespace is rooted at nspawn's
          * payload/ below it, where it would read "max". runc's rule is that the namespace's root shows
@@ -353,6 +364,7 @@ static void create_rollback(Bus *bus, const char *dir, StateData *s, pid_t pid) 
                                        s->nspawn_start_time);
         if (s->nspawn_pid > 0)
                 (void) waitpid(s->nspawn_pid, NULL, 0);
+        box_nspawn_remove_leftovers(s->machine);
         if (s->devices_cgroup)
                 (void) cgroup_v1_remove("devices", s->devices_cgroup);
         (void) state_remove(dir);
@@ -423,6 +435,8 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         }
 
         r = state_create(rt->root, o->id, &dir, &lock);
+        if (r >= 0)
+                fault_point("create:claimed");
         if (r == -EEXIST)
                 return log_error_errno(r, "container with id %s already exists", o->id);
         if (r < 0)
@@ -482,6 +496,23 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 }
         }
 
+        /* Saved before anything runs and again once the box stands: a create killed at any point (an
+         * engine's timeout) leaves a state that says where its unit or cgroup is, so that delete
+         * --force finds and removes all of it. Until the process is saved, the state says stopped. */
+        if (!plan->unit && plan->cgroup) {
+                s->cgroup = strdup(plan->cgroup);
+                if (!s->cgroup) {
+                        r = log_oom();
+                        goto fail;
+                }
+        }
+        r = state_save(dir, s);
+        if (r < 0) {
+                log_error_errno(r, "Failed to save the state: %m");
+                goto fail;
+        }
+        fault_point("create:saved");
+
         r = box_nspawn_start(plan, ctx.holder, dir, bus, &box);
         if (r < 0)
                 goto fail;
@@ -489,10 +520,19 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         s->holder_pid = box.holder_pid;
         (void) proc_start_time(box.nspawn_pid, &s->nspawn_start_time);
         (void) proc_start_time(box.holder_pid, &s->holder_start_time);
-        if (plan->unit || !plan->cgroup)
+        if (plan->unit || !plan->cgroup) {
+                s->cgroup = mfree(s->cgroup);
                 (void) cgroup_of(box.holder_pid, &s->cgroup);
-        else
-                s->cgroup = strdup(plan->cgroup);
+        }
+        r = plan_v1_devices_cgroup(c, plan, s);
+        if (r < 0)
+                goto fail;
+        r = state_save(dir, s);
+        if (r < 0) {
+                log_error_errno(r, "Failed to save the state: %m");
+                goto fail;
+        }
+        fault_point("create:box-ready");
         r = box_steps_check_proc(box.holder_pid);
         if (r < 0)
                 goto fail;
@@ -502,6 +542,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         r = box_steps_run(box.holder_pid, plan->join_ns, plan->steps, plan->n_steps);
         if (r < 0)
                 goto fail;
+        fault_point("create:steps-done");
 
         if (!plan->register_machine)
                 log_warning("systemd is not running: container %s is not registered with systemd-machined",
@@ -527,6 +568,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 r = spawn_process(&so, &pid, &master, &listener);
                 if (r < 0)
                         goto fail;
+                fault_point("create:spawned");
 
                 pid_t inner = 0;
                 r = holder_inner_pid(pid, &inner);
@@ -557,6 +599,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 log_error_errno(r, "Failed to save the state: %m");
                 goto fail;
         }
+        fault_point("create:process-saved");
 
         /* prestart (deprecated) and createRuntime: in the runtime's namespaces, the box exists. */
         r = run_hooks(c, OCI_HOOK_PRESTART, s, CONTAINER_CREATED, plan->join_ns);
@@ -579,6 +622,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 goto fail;
         }
 
+        fault_point("create:hooks-done");
         if (o->pid_file) {
                 r = write_pid_file(o->pid_file, s->pid);
                 if (r < 0)
@@ -808,6 +852,10 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
         _cleanup_bus_ Bus *bus = NULL;
         int r;
 
+        /* a create killed before it saved anything left a directory and no container */
+        r = state_remove_stale(rt->root, id);
+        if (r < 0)
+                log_warning_errno(r, "Failed to remove what a killed create of %s left: %m", id);
         r = container_open(rt, id, &dir, &lock, &s);
         if (r < 0)
                 return r;
@@ -833,6 +881,8 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
         r = box_nspawn_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->nspawn_pid, s->nspawn_start_time);
         if (r < 0)
                 log_warning_errno(r, "Failed to end the box of %s: %m", id);
+        if (!proc_alive(s->nspawn_pid, s->nspawn_start_time))
+                box_nspawn_remove_leftovers(s->machine);
         if (s->devices_cgroup) {
                 r = cgroup_v1_remove("devices", s->devices_cgroup);
                 if (r < 0)

@@ -23,6 +23,8 @@ const char *container_status_to_string(ContainerStatus s);
 /* A container id is what runc accepts: [A-Za-z0-9_+.-]+, not "." or "..", at most 1024 bytes. */
 bool state_id_is_valid(const char *id);
 
+/* Removes root/id if a create killed before it saved any state left it (1), else 0. */
+int state_remove_stale(const char *root, const char *id);
 /* Creates <root>/<id> exclusively and returns it locked. -EEXIST if the id is taken. */
 int state_create(const char *root, const char *id, char **ret_dir, int *ret_lock);
 /* Locks an existing container's directory (blocking). -ENOENT if there is no such container. */
