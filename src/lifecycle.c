@@ -370,6 +370,13 @@ static void create_rollback(Bus *bus, const char *dir, StateData *s, pid_t pid) 
         (void) state_remove(dir);
 }
 
+static int save_state(const char *dir, const StateData *s) {
+        int r = state_save(dir, s);
+        if (r < 0)
+                log_error_errno(r, "Failed to save the state: %m");
+        return r;
+}
+
 static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master, Created *ret) {
         _cleanup_(oci_config_freep) OciConfig *c = NULL;
         _cleanup_(plan_freep) Plan *plan = NULL;
@@ -506,11 +513,9 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                         goto fail;
                 }
         }
-        r = state_save(dir, s);
-        if (r < 0) {
-                log_error_errno(r, "Failed to save the state: %m");
+        r = save_state(dir, s);
+        if (r < 0)
                 goto fail;
-        }
         fault_point("create:saved");
 
         r = box_nspawn_start(plan, ctx.holder, dir, bus, &box);
@@ -527,11 +532,9 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         r = plan_v1_devices_cgroup(c, plan, s);
         if (r < 0)
                 goto fail;
-        r = state_save(dir, s);
-        if (r < 0) {
-                log_error_errno(r, "Failed to save the state: %m");
+        r = save_state(dir, s);
+        if (r < 0)
                 goto fail;
-        }
         fault_point("create:box-ready");
         r = box_steps_check_proc(box.holder_pid);
         if (r < 0)
@@ -594,11 +597,9 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 s->pid_start_time = s->holder_start_time;
         }
 
-        r = state_save(dir, s);
-        if (r < 0) {
-                log_error_errno(r, "Failed to save the state: %m");
+        r = save_state(dir, s);
+        if (r < 0)
                 goto fail;
-        }
         fault_point("create:process-saved");
 
         /* prestart (deprecated) and createRuntime: in the runtime's namespaces, the box exists. */
