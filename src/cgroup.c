@@ -304,31 +304,63 @@ int cgroup_of(pid_t pid, char **ret) {
         return cgroup_controller_path(pid, "", ret);
 }
 
+/* Appends the pids in 'dir' and every cgroup below it to *pids. */
+static int collect_pids(const char *dir, pid_t **pids, size_t *n) {
+        _cleanup_free_ char *procs = strjoin(dir, "/cgroup.procs"), *data = NULL;
+        _cleanup_(closedirp) DIR *d = NULL;
+        struct dirent *de;
+        int r;
+
+        if (!procs)
+                return -ENOMEM;
+        r = read_full_file(procs, &data, NULL);
+        if (r < 0)
+                return r;
+        for (char *save = NULL, *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                int v;
+                if (safe_atoi(l, &v) < 0 || v <= 0)
+                        continue;
+                pid_t *np = realloc(*pids, sizeof(pid_t) * (*n + 1));
+                if (!np)
+                        return -ENOMEM;
+                *pids = np;
+                (*pids)[(*n)++] = v;
+        }
+
+        d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : negative_errno();
+        while ((de = readdir(d))) {
+                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                _cleanup_free_ char *child = strjoin(dir, "/", de->d_name);
+                if (!child)
+                        return -ENOMEM;
+                r = collect_pids(child, pids, n);
+                /* removed meanwhile: its processes have gone */
+                if (r < 0 && r != -ENOENT)
+                        return r;
+        }
+        return 0;
+}
+
 int cgroup_pids(const char *path, pid_t **ret, size_t *ret_n) {
         static const char * const hierarchies[] = { CGROUP_ROOT "/systemd", CGROUP_ROOT "/unified", CGROUP_ROOT };
-        _cleanup_free_ char *data = NULL;
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
         int r = -ENOENT;
 
-        for (size_t i = 0; i < ELEMENTSOF(hierarchies) && r < 0; i++) {
-                _cleanup_free_ char *p = strjoin(hierarchies[i], path, "/cgroup.procs");
-                if (!p)
+        if (isempty(path))
+                return -ENOENT;
+        /* the first hierarchy that has the cgroup is the one every process is in */
+        for (size_t i = 0; i < ELEMENTSOF(hierarchies) && r == -ENOENT; i++) {
+                _cleanup_free_ char *dir = strjoin(hierarchies[i], path);
+                if (!dir)
                         return -ENOMEM;
-                r = read_full_file(p, &data, NULL);
+                r = collect_pids(dir, &pids, &n);
         }
         if (r < 0)
                 return r;
-        for (char *l = strtok(data, "\n"); l; l = strtok(NULL, "\n")) {
-                int v;
-                if (safe_atoi(l, &v) < 0)
-                        continue;
-                pid_t *np = realloc(pids, sizeof(pid_t) * (n + 1));
-                if (!np)
-                        return -ENOMEM;
-                pids = np;
-                pids[n++] = v;
-        }
         *ret = TAKE_PTR(pids);
         *ret_n = n;
         return 0;

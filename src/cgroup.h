@@ -24,7 +24,9 @@ int cgroup_v1_own(pid_t pid, const char *controller, const char *path, char **re
 int cgroup_v1_remove(const char *controller, const char *path);
 /* The path of pid's cgroup in the name=systemd (v1) or unified hierarchy. */
 int cgroup_of(pid_t pid, char **ret);
-/* The pids in the cgroups of 'like', on its main hierarchy. */
+/* The pids in cgroup 'path' and in every cgroup below it (nspawn's payload/ and supervisor/, and what
+ * the container made), on the hierarchy every process is in: name=systemd on v1 and hybrid hosts,
+ * else the unified one. -ENOENT when there is no such cgroup. */
 int cgroup_pids(const char *path, pid_t **ret, size_t *ret_n);
 /* The cgroup path of pid in the hierarchy of 'controller' ("" for the unified one). */
 int cgroup_controller_path(pid_t pid, const char *controller, char **ret);

@@ -278,12 +278,10 @@ static int apply_v1_device_rules(const OciConfig *c, StateData *s) {
 
         if (c->linux.resources.n_devices == 0 || !s->cgroup)
                 return 0;
-        /* nspawn keeps the holder in its payload/ below the scope */
-        path = strdup(s->cgroup);
-        if (!path)
+        /* the scope: nspawn keeps the holder in its payload/ below it */
+        r = state_container_cgroup(s, &path);
+        if (r < 0)
                 return log_oom();
-        if (endswith(path, "/payload"))
-                path[strlen(path) - strlen("/payload")] = 0;
         r = cgroup_v1_own(s->holder_pid, "devices", path, &s->devices_cgroup);
         if (r == -ENOENT)
                 return 0; /* no devices hierarchy at all */
@@ -725,15 +723,12 @@ static int signal_all(const StateData *s, int sig) {
         size_t n = 0;
         int r;
 
-        if (!s->cgroup)
-                return -ENOENT;
-        r = cgroup_pids(s->cgroup, &pids, &n);
+        /* the holder goes last, on its own, when the container process ends */
+        r = state_container_pids(s, &pids, &n);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++)
-                /* the holder goes last, on its own, when the container process ends */
-                if (pids[i] != s->holder_pid && pids[i] != s->nspawn_pid)
-                        (void) kill(pids[i], sig);
+                (void) kill(pids[i], sig);
         return 0;
 }
 
@@ -962,14 +957,13 @@ int lifecycle_ps(const Runtime *rt, const char *id, bool json) {
                 return r;
         if (state_status(dir, s) == CONTAINER_STOPPED)
                 return log_error_errno(ESRCH, "container %s: container not running", id);
-        r = cgroup_pids(s->cgroup, &pids, &n);
+        r = state_container_pids(s, &pids, &n);
         if (r < 0)
                 return log_error_errno(r, "Failed to list the processes of %s: %m", id);
         if (json) {
                 fputs("[", stdout);
-                for (size_t i = 0, k = 0; i < n; i++)
-                        if (pids[i] != s->holder_pid && pids[i] != s->nspawn_pid)
-                                printf("%s%d", k++ ? "," : "", (int) pids[i]);
+                for (size_t i = 0; i < n; i++)
+                        printf("%s%d", i > 0 ? "," : "", (int) pids[i]);
                 fputs("]\n", stdout);
                 return 0;
         }
@@ -978,8 +972,6 @@ int lifecycle_ps(const Runtime *rt, const char *id, bool json) {
                 char path[64];
                 _cleanup_free_ char *cmd = NULL;
                 size_t len = 0;
-                if (pids[i] == s->holder_pid || pids[i] == s->nspawn_pid)
-                        continue;
                 snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pids[i]);
                 if (read_full_file(path, &cmd, &len) < 0)
                         continue;
