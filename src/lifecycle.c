@@ -793,9 +793,30 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
         _cleanup_bus_ Bus *bus = NULL;
         int r;
 
-        r = container_open(rt, id, &dir, &lock, &s);
-        if (r < 0)
-                return r;
+        if (force && state_id_is_valid(id)) {
+                /* As runc: --force deletes what is there, and a container that is not there is deleted
+                 * already, without a word. The engines call it after every task, gone or not. */
+                r = state_lock(rt->root, id, &dir, &lock);
+                if (r == -ENOENT)
+                        return 0;
+                if (r < 0)
+                        return log_no_such_container(r, id);
+                r = state_load(dir, &s);
+                if (r == -ENOENT) {
+                        /* A directory without state.json under our lock is what a create that was
+                         * killed midway left: runc removes it too. */
+                        r = state_remove(dir);
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to remove %s: %m", dir);
+                        return 0;
+                }
+                if (r < 0)
+                        return r;
+        } else {
+                r = container_open(rt, id, &dir, &lock, &s);
+                if (r < 0)
+                        return r;
+        }
         ContainerStatus status = state_status(dir, s);
         if (status != CONTAINER_STOPPED) {
                 if (!force)
