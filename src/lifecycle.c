@@ -491,9 +491,11 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         if (r < 0)
                 goto fail;
 
+        /* Said at every create without systemd, and nothing the caller could change: a debug line,
+         * not a warning in the container's log (conmon hands our stderr to the container). */
         if (!plan->register_machine)
-                log_warning("systemd is not running: container %s is not registered with systemd-machined",
-                           o->id);
+                log_debug("systemd is not running: container %s is not registered with systemd-machined",
+                          o->id);
 
         if (c->has_process) {
                 /* runc's name: exec joins the same keyring */

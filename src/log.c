@@ -78,6 +78,21 @@ static void json_escape(FILE *f, const char *s) {
         }
 }
 
+/* One runc JSON line: {"level":…,"msg":…,"time":…}. */
+static void write_json(FILE *f, int level, const char *msg) {
+        char ts[64];
+        struct timespec now;
+        struct tm tm;
+
+        clock_gettime(CLOCK_REALTIME, &now);
+        gmtime_r(&now.tv_sec, &tm);
+        strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+        fprintf(f, "{\"level\":\"%s\",\"msg\":\"", level_name(level));
+        json_escape(f, msg);
+        fprintf(f, "\",\"time\":\"%s.%09ldZ\"}\n", ts, now.tv_nsec);
+        fflush(f);
+}
+
 int log_internal(int level, int error, const char *file, int line, const char *func, const char *fmt, ...) {
         char msg[4096];
         va_list ap;
@@ -96,24 +111,21 @@ int log_internal(int level, int error, const char *file, int line, const char *f
                 va_end(ap);
                 errno = saved;
 
-                if (log_file && log_format == LOG_FORMAT_JSON) {
-                        char ts[64];
-                        struct timespec now;
-                        struct tm tm;
-
-                        clock_gettime(CLOCK_REALTIME, &now);
-                        gmtime_r(&now.tv_sec, &tm);
-                        strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-                        fprintf(log_file, "{\"level\":\"%s\",\"msg\":\"", level_name(level));
-                        json_escape(log_file, msg);
-                        fprintf(log_file, "\",\"time\":\"%s.%09ldZ\"}\n", ts, now.tv_nsec);
-                        fflush(log_file);
-                } else if (log_file) {
-                        fprintf(log_file, "%s[%d]: %s: %s\n", log_prefix, (int) getpid(), level_name(level), msg);
-                        fflush(log_file);
-                }
-                /* Errors also go to stderr, where callers without --log look for them. */
-                if (!log_file || level <= LOG_ERR)
+                if (log_file) {
+                        if (log_format == LOG_FORMAT_JSON)
+                                write_json(log_file, level, msg);
+                        else {
+                                fprintf(log_file, "%s[%d]: %s: %s\n", log_prefix, (int) getpid(),
+                                        level_name(level), msg);
+                                fflush(log_file);
+                        }
+                        /* Errors also go to stderr, as one plain line: runc's callers read either. */
+                        if (level <= LOG_ERR)
+                                fprintf(stderr, "%s: %s\n", log_prefix, msg);
+                } else if (log_format == LOG_FORMAT_JSON)
+                        /* no --log: stderr is the log, in the format asked for (runc and crun too) */
+                        write_json(stderr, level, msg);
+                else
                         fprintf(stderr, "%s: %s\n", log_prefix, msg);
         }
         return error ? -error : 0;

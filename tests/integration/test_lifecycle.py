@@ -81,6 +81,20 @@ def test_lifecycle_transitions(rt, new_id, make_bundle, work):
     assert_not_found(rt, rt("state", cid))
 
 
+def test_create_writes_nothing_on_stderr(rt, new_id, make_bundle, work):
+    """conmon gives the runtime the container's stdio, so whatever create writes on its stderr lands in
+    the container's log (podman logs shows it as the container's output). A create that succeeds
+    says nothing there, with or without --log."""
+    b = make_bundle(args=["sleep", "600"])
+    cid = new_id()
+    p = rt.create(cid, b.path)
+    assert (p.returncode, p.stderr) == (0, ""), p.stderr
+    cid = new_id()
+    p = rt("--log", work / "log.json", "--log-format", "json", "create", "--bundle", b.path, cid,
+           stdout=subprocess.DEVNULL)
+    assert (p.returncode, p.stderr) == (0, ""), p.stderr
+
+
 def test_start_runs_process_only_then(rt, new_id, make_bundle, work):
     """The process waits in create and runs its program only on start."""
     cid = new_id()
