@@ -95,6 +95,7 @@ static int container_open(const Runtime *rt, const char *id, char **ret_dir, int
                 return log_no_such_container(r, id);
         if (r < 0)
                 return r;
+        log_set_container((*ret)->id, (*ret)->machine, (*ret)->bundle, (*ret)->unit);
         *ret_dir = TAKE_PTR(dir);
         *ret_lock = TAKE_FD(lock);
         return 0;
@@ -386,6 +387,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         r = plan_build(c, &ctx, &plan);
         if (r < 0)
                 return log_error_errno(r, "Failed to plan the container: %m");
+        log_set_container(o->id, plan->machine, bundle, plan->unit);
         const PlanEntry *rejected = plan_first_rejection(plan);
         if (rejected)
                 return log_error_errno(EINVAL, "config.json: %s: %s", rejected->field, rejected->detail);
@@ -814,6 +816,7 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
                 }
                 if (r < 0)
                         return r;
+                log_set_container(s->id, s->machine, s->bundle, s->unit);
         } else {
                 r = container_open(rt, id, &dir, &lock, &s);
                 if (r < 0)
