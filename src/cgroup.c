@@ -366,6 +366,36 @@ int cgroup_pids(const char *path, pid_t **ret, size_t *ret_n) {
         return 0;
 }
 
+/* The number after "key " in a file of "key value" lines. */
+static int read_keyed(const char *file, const char *key, uint64_t *ret) {
+        _cleanup_free_ char *data = NULL;
+        size_t n = strlen(key);
+        int r;
+
+        r = read_full_file(file, &data, NULL);
+        if (r < 0)
+                return r;
+        for (char *save = NULL, *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+                if (strncmp(l, key, n) == 0 && l[n] == ' ')
+                        return safe_atou64(l + n + 1, ret);
+        return -ENOENT;
+}
+
+int cgroup_oom_kills(const char *path, uint64_t *ret) {
+        _cleanup_free_ char *v1 = NULL, *v2 = NULL;
+
+        if (isempty(path) || streq(path, "/"))
+                return -ENOENT;
+        v1 = strjoin(CGROUP_ROOT "/memory", path, "/memory.oom_control");
+        v2 = strjoin(cgroup_unified() ? CGROUP_ROOT : CGROUP_ROOT "/unified", path, "/memory.events");
+        if (!v1 || !v2)
+                return -ENOMEM;
+        /* the v1 memory controller where there is one, since it then holds the memory cgroups */
+        if (!cgroup_unified() && read_keyed(v1, "oom_kill", ret) >= 0)
+                return 0;
+        return read_keyed(v2, "oom_kill", ret);
+}
+
 int cgroup_controller_path(pid_t pid, const char *controller, char **ret) {
         _cleanup_free_ char *data = NULL;
         char *cursor, *controllers, *p;

@@ -28,6 +28,10 @@ int cgroup_of(pid_t pid, char **ret);
  * the container made), on the hierarchy every process is in: name=systemd on v1 and hybrid hosts,
  * else the unified one. -ENOENT when there is no such cgroup. */
 int cgroup_pids(const char *path, pid_t **ret, size_t *ret_n);
+/* How many processes the OOM killer killed in cgroup 'path' and below it (oom_kill of the v1 memory
+ * controller's memory.oom_control, or of v2's memory.events). -ENOENT when no hierarchy counts them
+ * there (no memory controller, or the cgroup is gone). */
+int cgroup_oom_kills(const char *path, uint64_t *ret);
 /* The cgroup path of pid in the hierarchy of 'controller' ("" for the unified one). */
 int cgroup_controller_path(pid_t pid, const char *controller, char **ret);
 /* Writes the files in the cgroups of 'like' (the holder), hierarchy by hierarchy. Errors are logged. */

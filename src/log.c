@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Logging: to --log FILE (text or runc's JSON lines, {"level","msg","time"}), else to the journal where
- * systemd runs, else to stderr; errors always reach stderr too. */
+ * systemd runs, else to stderr; errors always reach stderr too. The container's lifecycle goes to the
+ * journal as entries of their own. */
 #include <fcntl.h>
 #include <stdarg.h>
 #include <time.h>
@@ -12,7 +13,7 @@ static int log_max_level = LOG_WARNING;
 static LogFormat log_format = LOG_FORMAT_TEXT;
 static FILE *log_file = NULL;
 static const char *log_prefix = "nspawn-oci";
-/* The journal takes entries: systemd runs. */
+/* The journal takes entries (systemd runs): the container's lifecycle goes there. */
 static bool log_journal = false;
 /* The messages go there too: no --log, and log_open() was asked to. */
 static bool log_journal_messages = false;
@@ -202,4 +203,24 @@ int log_internal(int level, int error, const char *file, int line, const char *f
                         write_stderr(level, msg);
         }
         return error ? -error : 0;
+}
+
+void log_event(int level, const char *event, char * const *extra, const char *fmt, ...) {
+        _cleanup_strv_free_ char **fields = NULL;
+        char msg[4096];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+
+        if (use_journal()) {
+                bool ok = strv_extendf(&fields, "CONTAINER_EVENT=%s", event) >= 0;
+                STRV_FOREACH(e, extra)
+                        ok = ok && strv_extend(&fields, *e) >= 0;
+                if (ok && send_entry(level, msg, fields) >= 0 && log_journal_messages)
+                        return;
+        }
+        /* where the journal does not take it, or the messages go elsewhere: a debug line there */
+        log_debug("%s", msg);
 }

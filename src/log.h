@@ -12,7 +12,8 @@ typedef enum LogFormat {
 } LogFormat;
 
 /* Messages go to 'path'; without one to the journal where 'journal' is true and systemd runs; else to
- * stderr. Errors also go to stderr, always. Fails if the file cannot be opened. */
+ * stderr. Errors also go to stderr, always. Where systemd runs, log_event()s go to the journal in any
+ * case. Fails if the file cannot be opened. */
 int log_open(const char *path, LogFormat format, bool journal);
 void log_set_max_level(int level);
 int log_get_max_level(void);
@@ -37,3 +38,7 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 #define log_error_errno(e, ...) log_full_errno(LOG_ERR, (e), __VA_ARGS__)
 #define log_oom() log_error_errno(ENOMEM, "Out of memory.")
 
+/* A step in the container's life: where systemd runs, an entry of its own in the journal with
+ * CONTAINER_EVENT=event, the container's fields and 'extra' ("KEY=value", may be NULL), whatever
+ * --log says; a debug line where the messages go (unless that is the journal). */
+void log_event(int level, const char *event, char * const *extra, const char *fmt, ...) _printf_(4, 5);
