@@ -29,8 +29,14 @@ int cgroup_v1_remove(const char *controller, const char *path);
 int cgroup_v2_mirror_limits(pid_t like, const OciResources *res);
 /* The path of pid's cgroup in the name=systemd (v1) or unified hierarchy. */
 int cgroup_of(pid_t pid, char **ret);
-/* The pids in the cgroups of 'like', on its main hierarchy. */
+/* The pids in cgroup 'path' and in every cgroup below it (nspawn's payload/ and supervisor/, and what
+ * the container made), on the hierarchy every process is in: name=systemd on v1 and hybrid hosts,
+ * else the unified one. -ENOENT when there is no such cgroup. */
 int cgroup_pids(const char *path, pid_t **ret, size_t *ret_n);
+/* How many processes the OOM killer killed in cgroup 'path' and below it (oom_kill of the v1 memory
+ * controller's memory.oom_control, or of v2's memory.events). -ENOENT when no hierarchy counts them
+ * there (no memory controller, or the cgroup is gone). */
+int cgroup_oom_kills(const char *path, uint64_t *ret);
 /* The cgroup path of pid in the hierarchy of 'controller' ("" for the unified one). */
 int cgroup_controller_path(pid_t pid, const char *controller, char **ret);
 /* Writes the files in the cgroups of 'like' (the holder), hierarchy by hierarchy. Errors are logged. */

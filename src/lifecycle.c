@@ -2,6 +2,7 @@
 /* The verbs: the one place that combines parse, plan, state, bus, box and spawn.
  * Runs as root in the host namespaces. */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
@@ -95,9 +96,60 @@ static int container_open(const Runtime *rt, const char *id, char **ret_dir, int
                 return log_no_such_container(r, id);
         if (r < 0)
                 return r;
+        log_set_container((*ret)->id, (*ret)->machine, (*ret)->bundle, (*ret)->unit);
         *ret_dir = TAKE_PTR(dir);
         *ret_lock = TAKE_FD(lock);
         return 0;
+}
+
+/* The container's story in the journal (log_event()): created, started, exited, OOM kills, paused,
+ * resumed, deleted. */
+static void event(const StateData *s, const char *what) {
+        log_event(LOG_INFO, what, NULL, "Container %s %s.", s->id, what);
+}
+
+/* The OOM killer's kills in the container's cgroup, while the cgroup is there to tell: nspawn-oci's own
+ * until delete without systemd, the scope until systemd removes it after the box ends. */
+static void event_oom(const StateData *s) {
+        _cleanup_free_ char *cgroup = NULL;
+        _cleanup_strv_free_ char **fields = NULL;
+        uint64_t n;
+
+        if (state_container_cgroup(s, &cgroup) < 0 || cgroup_oom_kills(cgroup, &n) < 0 || n == 0)
+                return;
+        if (strv_extendf(&fields, "OOM_KILLS=%" PRIu64, n) < 0)
+                return;
+        log_event(LOG_WARNING, "oom", fields,
+                  "Container %s: the OOM killer killed %" PRIu64 " of its processes.", s->id, n);
+}
+
+/* Notes the exit of the container's process, once: with its wait status where the runtime learns it
+ * (status >= 0: `run` is the process's parent), without where its parent, the engine, reaped it and
+ * only the end is seen (status < 0). A process that was never started ran nothing of the image. */
+static void note_exit(const char *dir, StateData *s, int status) {
+        _cleanup_strv_free_ char **fields = NULL;
+
+        if (s->exit_noted || !s->started)
+                return;
+        if (status < 0)
+                event(s, "exited");
+        else if (WIFEXITED(status)) {
+                if (strv_extend(&fields, "EXIT_CODE=exited") >= 0 &&
+                    strv_extendf(&fields, "EXIT_STATUS=%d", WEXITSTATUS(status)) >= 0)
+                        log_event(WEXITSTATUS(status) == 0 ? LOG_INFO : LOG_NOTICE, "exited", fields,
+                                  "Container %s exited with status %d.", s->id, WEXITSTATUS(status));
+        } else if (WIFSIGNALED(status)) {
+                int sig = WTERMSIG(status);
+                const char *name = sigabbrev_np(sig);
+                if (strv_extendf(&fields, "EXIT_CODE=%s", WCOREDUMP(status) ? "dumped" : "killed") >= 0 &&
+                    strv_extendf(&fields, "EXIT_STATUS=%d", sig) >= 0)
+                        log_event(LOG_NOTICE, "exited", fields, "Container %s was killed by signal %d/%s%s.",
+                                  s->id, sig, strna(name), WCOREDUMP(status) ? " (core dumped)" : "");
+        }
+        event_oom(s);
+        s->exit_noted = true;
+        if (dir)
+                (void) state_save(dir, s);
 }
 
 static int state_json_for_hooks(const StateData *s, ContainerStatus status, char **ret) {
@@ -283,12 +335,10 @@ static int plan_v1_devices_cgroup(const OciConfig *c, const Plan *plan, StateDat
                 return 0; /* no devices hierarchy, or systemd's own cgroup with DeviceAllow= */
         if (r < 0)
                 return log_error_errno(r, "Failed to read the devices cgroup of the box: %m");
-        /* nspawn keeps the holder in its payload/ below the scope */
-        path = strdup(s->cgroup);
-        if (!path)
+        /* the scope: nspawn keeps the holder in its payload/ below it */
+        r = state_container_cgroup(s, &path);
+        if (r < 0)
                 return log_oom();
-        if (endswith(path, "/payload"))
-                path[strlen(path) - strlen("/payload")] = 0;
         s->devices_cgroup = TAKE_PTR(path);
         return 0;
 }
@@ -417,6 +467,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         r = plan_build(c, &ctx, &plan);
         if (r < 0)
                 return log_error_errno(r, "Failed to plan the container: %m");
+        log_set_container(o->id, plan->machine, bundle, plan->unit);
         const PlanEntry *rejected = plan_first_rejection(plan);
         if (rejected)
                 return log_error_errno(EINVAL, "config.json: %s: %s", rejected->field, rejected->detail);
@@ -547,9 +598,11 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 goto fail;
         fault_point("create:steps-done");
 
+        /* Said at every create without systemd, and nothing the caller could change: a debug line,
+         * not a warning in the container's log (conmon hands our stderr to the container). */
         if (!plan->register_machine)
-                log_warning("systemd is not running: container %s is not registered with systemd-machined",
-                           o->id);
+                log_debug("systemd is not running: container %s is not registered with systemd-machined",
+                          o->id);
 
         if (c->has_process) {
                 /* runc's name: exec joins the same keyring */
@@ -630,6 +683,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                         goto fail;
         }
 
+        event(s, "created");
         if (ret) {
                 *ret = (Created) { .pid = pid, .master = TAKE_FD(master), .dir = TAKE_PTR(dir),
                                    .lock = TAKE_FD(lock) };
@@ -733,6 +787,7 @@ static int do_start(const Runtime *rt, const char *id) {
                 return r;
         s->started = true;
         (void) state_save(dir, s);
+        event(s, "started");
         if (c->n_hooks[OCI_HOOK_POSTSTART] > 0)
                 wait_exec(s->pid, exe);
 
@@ -754,8 +809,10 @@ int lifecycle_state(const Runtime *rt, const char *id) {
         if (r < 0)
                 return r;
         ContainerStatus status = state_status(dir, s);
-        if (status == CONTAINER_STOPPED)
+        if (status == CONTAINER_STOPPED) {
+                note_exit(dir, s, -1);
                 s->pid = 0;
+        }
         r = oci_json_oci_state(s, container_status_to_string(status), &json);
         if (r < 0)
                 return log_oom();
@@ -780,15 +837,12 @@ static int signal_all(const StateData *s, int sig) {
         size_t n = 0;
         int r;
 
-        if (!s->cgroup)
-                return -ENOENT;
-        r = cgroup_pids(s->cgroup, &pids, &n);
+        /* the holder goes last, on its own, when the container process ends */
+        r = state_container_pids(s, &pids, &n);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++)
-                /* the holder goes last, on its own, when the container process ends */
-                if (pids[i] != s->holder_pid && pids[i] != s->nspawn_pid)
-                        (void) kill(pids[i], sig);
+                (void) kill(pids[i], sig);
         return 0;
 }
 
@@ -857,9 +911,31 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
         r = state_remove_stale(rt->root, id);
         if (r < 0)
                 log_warning_errno(r, "Failed to remove what a killed create of %s left: %m", id);
-        r = container_open(rt, id, &dir, &lock, &s);
-        if (r < 0)
-                return r;
+        if (force && state_id_is_valid(id)) {
+                /* As runc: --force deletes what is there, and a container that is not there is deleted
+                 * already, without a word. The engines call it after every task, gone or not. */
+                r = state_lock(rt->root, id, &dir, &lock);
+                if (r == -ENOENT)
+                        return 0;
+                if (r < 0)
+                        return log_no_such_container(r, id);
+                r = state_load(dir, &s);
+                if (r == -ENOENT) {
+                        /* A directory without state.json under our lock is what a create that was
+                         * killed midway left: runc removes it too. */
+                        r = state_remove(dir);
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to remove %s: %m", dir);
+                        return 0;
+                }
+                if (r < 0)
+                        return r;
+                log_set_container(s->id, s->machine, s->bundle, s->unit);
+        } else {
+                r = container_open(rt, id, &dir, &lock, &s);
+                if (r < 0)
+                        return r;
+        }
         ContainerStatus status = state_status(dir, s);
         if (status != CONTAINER_STOPPED) {
                 if (!force)
@@ -873,6 +949,8 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
                 if (!wait_gone(s->pid, s->pid_start_time, 5000))
                         log_warning("container %s: the process did not exit after SIGKILL", id);
         }
+        /* before the box and its cgroup go: they tell of OOM kills */
+        note_exit(NULL, s, -1);
 
         if (s->unit && bus_systemd_running()) {
                 r = bus_open(&bus);
@@ -898,6 +976,7 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
         r = state_remove(dir);
         if (r < 0)
                 return log_error_errno(r, "Failed to remove %s: %m", dir);
+        event(s, "deleted");
         return 0;
 }
 
@@ -927,7 +1006,7 @@ static int exit_code(int status) {
 }
 
 /* Waits for our child 'pid' (relaying the terminal if there is one) and returns its exit code. */
-static int wait_child(pid_t pid, int master) {
+static int wait_child(pid_t pid, int master, int *ret_status) {
         int status = 0, r;
 
         forward_signals(pid);
@@ -939,12 +1018,24 @@ static int wait_child(pid_t pid, int master) {
                 while (waitpid(pid, &status, 0) < 0)
                         if (errno != EINTR)
                                 return log_error_errno(errno, "Failed to wait for the process: %m");
+        if (ret_status)
+                *ret_status = status;
         return exit_code(status);
+}
+
+/* `run` waited for the container's process: the journal gets its exit status. */
+static void note_run_exit(const Runtime *rt, const char *id, int status) {
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int lock = -1;
+
+        if (container_open(rt, id, &dir, &lock, &s) >= 0)
+                note_exit(dir, s, status);
 }
 
 int lifecycle_run(const Runtime *rt, const CreateOptions *o) {
         Created created = { .master = -1, .lock = -1 };
-        int r, code;
+        int r, code, status = 0;
 
         r = do_create(rt, o, !o->detach && !o->console_socket, &created);
         if (r < 0)
@@ -961,8 +1052,10 @@ int lifecycle_run(const Runtime *rt, const CreateOptions *o) {
                 created_done(&created);
                 return 0;
         }
-        code = wait_child(created.pid, created.master);
+        code = wait_child(created.pid, created.master, &status);
         created_done(&created);
+        if (code >= 0)
+                note_run_exit(rt, o->id, status);
         if (!o->keep)
                 (void) lifecycle_delete(rt, o->id, true);
         return code;
@@ -1023,14 +1116,13 @@ int lifecycle_ps(const Runtime *rt, const char *id, bool json) {
                 return r;
         if (state_status(dir, s) == CONTAINER_STOPPED)
                 return log_error_errno(ESRCH, "container %s: container not running", id);
-        r = cgroup_pids(s->cgroup, &pids, &n);
+        r = state_container_pids(s, &pids, &n);
         if (r < 0)
                 return log_error_errno(r, "Failed to list the processes of %s: %m", id);
         if (json) {
                 fputs("[", stdout);
-                for (size_t i = 0, k = 0; i < n; i++)
-                        if (pids[i] != s->holder_pid && pids[i] != s->nspawn_pid)
-                                printf("%s%d", k++ ? "," : "", (int) pids[i]);
+                for (size_t i = 0; i < n; i++)
+                        printf("%s%d", i > 0 ? "," : "", (int) pids[i]);
                 fputs("]\n", stdout);
                 return 0;
         }
@@ -1039,8 +1131,6 @@ int lifecycle_ps(const Runtime *rt, const char *id, bool json) {
                 char path[64];
                 _cleanup_free_ char *cmd = NULL;
                 size_t len = 0;
-                if (pids[i] == s->holder_pid || pids[i] == s->nspawn_pid)
-                        continue;
                 snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pids[i]);
                 if (read_full_file(path, &cmd, &len) < 0)
                         continue;
@@ -1215,7 +1305,7 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
                 }
                 return 0;
         }
-        return wait_child(pid, master);
+        return wait_child(pid, master, NULL);
 }
 
 static int freeze(const Runtime *rt, const char *id, bool on) {
@@ -1239,6 +1329,7 @@ static int freeze(const Runtime *rt, const char *id, bool on) {
         r = freeze_box(s, on);
         if (r < 0)
                 return log_error_errno(r, "Failed to %s container %s: %m", on ? "pause" : "resume", id);
+        event(s, on ? "paused" : "resumed");
         return 0;
 }
 

@@ -261,6 +261,42 @@ bool proc_alive(pid_t pid, uint64_t start_time) {
         return st == start_time && state != 'Z' && state != 'X';
 }
 
+int state_container_cgroup(const StateData *s, char **ret) {
+        char *p;
+
+        if (isempty(s->cgroup))
+                return -ENOENT;
+        p = strdup(s->cgroup);
+        if (!p)
+                return -ENOMEM;
+        /* With a unit, create recorded the holder's cgroup, which nspawn made below the scope. Without
+         * one it recorded the cgroupsPath itself, whatever its last component is called. */
+        if (s->unit && endswith(p, "/payload"))
+                p[strlen(p) - strlen("/payload")] = 0;
+        *ret = p;
+        return 0;
+}
+
+int state_container_pids(const StateData *s, pid_t **ret, size_t *ret_n) {
+        _cleanup_free_ char *cgroup = NULL;
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0, k = 0;
+        int r;
+
+        r = state_container_cgroup(s, &cgroup);
+        if (r < 0)
+                return r;
+        r = cgroup_pids(cgroup, &pids, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                if (pids[i] != s->holder_pid && pids[i] != s->nspawn_pid)
+                        pids[k++] = pids[i];
+        *ret = TAKE_PTR(pids);
+        *ret_n = k;
+        return 0;
+}
+
 /* Reads the freezer state of the box's cgroup: the v1 freezer, or v2's cgroup.freeze (also the hybrid
  * layout's unified hierarchy, which systemd's FreezeUnit uses). */
 ContainerStatus state_status(const char *dir, const StateData *s) {

@@ -44,5 +44,13 @@ int proc_start_time(pid_t pid, uint64_t *ret);
 /* The process exists, is not a zombie, and started at start_time. */
 bool proc_alive(pid_t pid, uint64_t start_time);
 
+/* The container's own cgroup, on the hierarchy every process is in: the scope or cgroupsPath, where
+ * its limits are. nspawn keeps the holder and the container's processes in payload/ below it, and
+ * itself in supervisor/. -ENOENT when the state knows none. */
+int state_container_cgroup(const StateData *s, char **ret);
+/* The container's processes: every process below its cgroup but nspawn and the holder, which are the
+ * runtime's. */
+int state_container_pids(const StateData *s, pid_t **ret, size_t *ret_n);
+
 /* Computes the status: from the container process's liveness, the FIFO and the freezer. */
 ContainerStatus state_status(const char *dir, const StateData *s);

@@ -208,6 +208,75 @@ def test_events_stats(rt, new_id, make_bundle):
     assert "usage" in data["memory"]
 
 
+def exec_detached(rt, cid, work, *args):
+    """Starts another process in the container; returns its host pid."""
+    pid_file = work / f"exec-{len(list(work.glob('exec-*')))}.pid"
+    p = rt("exec", "--detach", "--pid-file", pid_file, cid, "/probe", *args)
+    assert p.returncode == 0, p.stderr
+    return int(wait_file(pid_file))
+
+
+def ps_json(rt, cid):
+    p = rt("ps", "--format", "json", cid)
+    assert p.returncode == 0, p.stderr
+    return sorted(json.loads(p.stdout) or [])  # runc prints null for none
+
+
+def test_ps(rt, new_id, make_bundle, work):
+    """ps lists the container's processes, wherever they are below its cgroup, and nothing else: not
+    the runtime's own (nspawn-oci's systemd-nspawn and its PID 1) either. containerd's shim
+    (`ctr task ps`) and podman read `ps --format json`."""
+    cid = running(rt, new_id, make_bundle)
+    pid = rt.state(cid)["pid"]
+    assert ps_json(rt, cid) == [pid]
+
+    other = exec_detached(rt, cid, work, "sleep", "600")
+    assert ps_json(rt, cid) == sorted([pid, other])
+
+    p = rt("ps", cid)
+    assert p.returncode == 0, p.stderr
+    listed = {int(w) for line in p.stdout.splitlines()[1:] for w in line.split() if w.isdigit()}
+    assert {pid, other} <= listed, p.stdout
+
+    assert rt("kill", cid, "KILL").returncode == 0
+    rt.wait_status(cid, "stopped")
+    # nspawn-oci refuses a stopped container ("container not running"); runc lists nothing
+    assert rt("ps", "--format", "json", cid).returncode != 0 or ps_json(rt, cid) == []
+
+
+def test_kill_all(rt, new_id, make_bundle, work):
+    """kill --all reaches every process of the container, the exec'd ones too."""
+    cid = running(rt, new_id, make_bundle)
+    pid = rt.state(cid)["pid"]
+    other = exec_detached(rt, cid, work, "sleep", "600")
+    assert rt("kill", "--all", cid, "KILL").returncode == 0
+    for _ in range(200):
+        if not any(Path(f"/proc/{p}").exists() and proc_state(p) != "Z" for p in (pid, other)):
+            break
+        time.sleep(0.05)
+    for p in (pid, other):
+        assert not Path(f"/proc/{p}").exists() or proc_state(p) == "Z", p
+    rt.wait_status(cid, "stopped")
+
+
+def test_events_stats_counts_the_containers_tasks(rt, new_id, make_bundle, work):
+    """pids.current counts the container's tasks: its process (one thread), then one more exec'd; what
+    the runtime keeps next to it is not the container's."""
+    cid = running(rt, new_id, make_bundle, overrides={"linux": {"resources": {"pids": {"limit": 50}}}})
+
+    def pids():
+        p = rt("events", "--stats", cid)
+        assert p.returncode == 0, p.stderr
+        return json.loads(p.stdout)["data"]["pids"]
+
+    assert pids()["current"] == 1
+    exec_detached(rt, cid, work, "sleep", "600")
+    got = pids()
+    assert got["current"] == 2
+    if "limit" in got:
+        assert got["limit"] in (0, 50), got  # 0: this host's container has no pids cgroup of its own
+
+
 def test_events_interval(rt, new_id, make_bundle):
     cid = running(rt, new_id, make_bundle)
     p = rt.popen("events", "--interval", "1s", cid, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
