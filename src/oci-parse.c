@@ -116,7 +116,8 @@ static int parse_strv(OciParseContext *ctx, json_object *v, char ***ret) {
         return 0;
 }
 
-/* Integers: json-c keeps values above INT64_MAX as uint64 and clamps anything beyond UINT64_MAX. */
+/* Integers: json-c keeps values above INT64_MAX as uint64 (anything beyond UINT64_MAX or below
+ * INT64_MIN, which it would clamp, scan_text() refused). */
 static int parse_integer(OciParseContext *ctx, json_object *v, bool is_signed, int64_t min, int64_t max,
                          uint64_t umax, uint64_t *ret) {
         int64_t i;
@@ -389,6 +390,182 @@ static int parse_table(OciParseContext *ctx, json_object *v, const OciTable *t, 
                 }
 
         return t->check ? t->check(ctx, base) : 0;
+}
+
+/* ---- What json-c does not say ---- */
+
+/* json-c cuts an object key at an escaped NUL ("a\u0000b" becomes "a", another key, perhaps one the
+ * spec knows) and clamps an integer beyond int64/uint64 to the limit, both without a word, and the
+ * tree it returns cannot tell. So the text is read once more, only when it could hold either, and
+ * both are refused with their JSON path wherever they stand. json-c accepted the text: it is valid
+ * JSON, nested at most PARSE_MAX_DEPTH deep; anything unexpected only ends the scan. */
+
+typedef struct TextScan {
+        OciParseContext *ctx;
+        const char *p, *end;
+} TextScan;
+
+static bool text_may_hide_values(const char *data, size_t size) {
+        size_t digits = 0;
+
+        /* 18 digits fit in int64 whatever they are */
+        for (size_t i = 0; i < size; i++) {
+                digits = data[i] >= '0' && data[i] <= '9' ? digits + 1 : 0;
+                if (digits > 18)
+                        return true;
+        }
+        return memmem(data, size, "\\u0000", 6) != NULL;
+}
+
+/* Never past the end, whatever the text. */
+static void scan_skip(TextScan *s, size_t n) {
+        s->p += MIN(n, (size_t) (s->end - s->p));
+}
+
+static void scan_space(TextScan *s) {
+        while (s->p < s->end && strchr(" \t\r\n", *s->p))
+                s->p++;
+}
+
+/* At the opening quote: moves past the closing one; *ret_nul tells whether the string holds \u0000. */
+static void scan_string(TextScan *s, const char **ret_start, size_t *ret_len, bool *ret_nul) {
+        const char *start;
+        bool nul = false;
+
+        scan_skip(s, 1);
+        start = s->p;
+
+        while (s->p < s->end && *s->p != '"') {
+                if (*s->p != '\\') {
+                        s->p++;
+                        continue;
+                }
+                if (s->end - s->p >= 6 && strneq(s->p, "\\u0000", 6))
+                        nul = true;
+                scan_skip(s, s->end - s->p >= 2 && s->p[1] == 'u' ? 6 : 2);
+        }
+        *ret_start = start;
+        *ret_len = (size_t) (s->p - start);
+        *ret_nul = nul;
+        scan_skip(s, 1);
+}
+
+/* A number: integers (no '.', no exponent) beyond int64 below zero or beyond uint64 above it are
+ * refused; json-c keeps everything else exactly, or keeps the text (doubles). */
+static int scan_number(TextScan *s) {
+        static const char int64_min[] = "9223372036854775808", uint64_max[] = "18446744073709551615";
+        const char *start = s->p, *digits;
+        const char *limit;
+        size_t n;
+
+        if (*s->p == '-')
+                s->p++;
+        if (s->p < s->end && *s->p == 'I') {
+                scan_skip(s, strlen("Infinity"));       /* json-c takes it */
+                return 0;
+        }
+        while (s->p < s->end && *s->p == '0')
+                s->p++;
+        digits = s->p;
+        while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+                s->p++;
+        n = (size_t) (s->p - digits);
+        if (s->p < s->end && strchr(".eE", *s->p)) {
+                while (s->p < s->end && strchr("0123456789.eE+-", *s->p))
+                        s->p++;
+                return 0;
+        }
+        limit = *start == '-' ? int64_min : uint64_max;
+        if (n < strlen(limit) || (n == strlen(limit) && memcmp(digits, limit, n) <= 0))
+                return 0;
+        if (s->p - start > 64)
+                return parse_error(s->ctx, "expected an integer of at most 64 bits, got %.60s…", start);
+        return parse_error(s->ctx, "expected an integer of at most 64 bits, got %.*s", (int) (s->p - start), start);
+}
+
+static int scan_value(TextScan *s, unsigned depth);
+
+/* An object or an array; a member's path is its key as written (json-c's is cut at the NUL) or its
+ * index. */
+static int scan_container(TextScan *s, unsigned depth) {
+        char close = *s->p == '{' ? '}' : ']';
+
+        scan_skip(s, 1);
+        for (size_t i = 0;; i++) {
+                _cleanup_free_ char *key = NULL;
+                size_t saved;
+                int r = 0;
+
+                scan_space(s);
+                if (s->p >= s->end || *s->p == close)
+                        break;
+                if (close == '}') {
+                        const char *start;
+                        size_t len;
+                        bool nul;
+
+                        scan_string(s, &start, &len, &nul);
+                        key = strndup(start, len);
+                        if (!key)
+                                return -ENOMEM;
+                        saved = path_push(s->ctx, NULL, key, 0);
+                        if (nul)
+                                r = parse_error(s->ctx, "key contains a NUL byte");
+                        scan_space(s);
+                        scan_skip(s, 1);        /* ':' */
+                } else
+                        saved = path_push(s->ctx, NULL, NULL, i);
+                if (r >= 0)
+                        r = scan_value(s, depth + 1);
+                path_pop(s->ctx, saved);
+                if (r < 0)
+                        return r;
+                scan_space(s);
+                if (s->p >= s->end || *s->p != ',')
+                        break;
+                s->p++;
+        }
+        scan_skip(s, 1);        /* '}' or ']' */
+        return 0;
+}
+
+static int scan_value(TextScan *s, unsigned depth) {
+        const char *start;
+        size_t len;
+        bool nul;
+
+        scan_space(s);
+        if (s->p >= s->end || depth > PARSE_MAX_DEPTH) {
+                s->p = s->end;
+                return 0;
+        }
+        switch (*s->p) {
+        case '{':
+        case '[':
+                return scan_container(s, depth);
+        case '"':
+                scan_string(s, &start, &len, &nul);     /* json-c keeps a value's NUL: see parse_string_value() */
+                return 0;
+        case '-':
+        case '0' ... '9':
+                return scan_number(s);
+        default:
+                /* true, false, null; NaN and Infinity, which json-c takes */
+                start = s->p;
+                while (s->p < s->end && ((*s->p >= 'a' && *s->p <= 'z') || (*s->p >= 'A' && *s->p <= 'Z')))
+                        s->p++;
+                if (s->p == start)
+                        s->p = s->end;  /* not JSON as expected: stop */
+                return 0;
+        }
+}
+
+static int scan_text(OciParseContext *ctx, const char *data, size_t size) {
+        TextScan s = { .ctx = ctx, .p = data, .end = data + size };
+
+        if (!text_may_hide_values(data, size))
+                return 0;
+        return scan_value(&s, 0);
 }
 
 /* ---- Enumerations ---- */
@@ -1030,7 +1207,7 @@ static int parse_document(const char *data, size_t size, const char *name, const
                         r = parse_error(&ctx, "invalid JSON at byte %zu: trailing data", rest);
                 else if (!json_object_is_type(root, json_type_object))
                         r = parse_type_error(&ctx, root, "an object at the top level");
-                else
+                else if ((r = scan_text(&ctx, data, size)) >= 0)
                         r = parse_table(&ctx, root, t, base);
         }
 

@@ -79,6 +79,20 @@ static const Case cases[] = {
         { CONFIG, C("\"hooks\":{\"poststop\":[{\"args\":[\"x\"]}]}"),
           "config.json: hooks.poststop[0].path: required field is missing" },
         { CONFIG, C("\"annotations\":{\"a\":\"b\",\"c\":3}"), "config.json: annotations.c: expected a string, got 3" },
+        { CONFIG, C("\"annotations\":{\"a\":\"b\",\"c\\u0000d\":\"e\"}"),
+          "config.json: annotations.c\\u0000d: key contains a NUL byte" },
+        /* cut at the NUL, the key would be "hostname" */
+        { CONFIG, C("\"hostname\\u0000x\":\"h\""), "config.json: hostname\\u0000x: key contains a NUL byte" },
+        /* beyond uint64 (json-c would take 18446744073709551615), and in a key nobody reads */
+        { CONFIG, C("\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"soft\":18446744073709551616,\"hard\":1}]}"),
+          "config.json: process.rlimits[0].soft: expected an integer of at most 64 bits, got 18446744073709551616" },
+        { CONFIG, C("\"x-vendor\":{\"ids\":[1,-0000000000000000000099999999999999999999999,2]}"),
+          "config.json: x-vendor.ids[1]: expected an integer of at most 64 bits, got -0000000000000000000099999999999999999999999" },
+        /* json-c takes NaN and Infinity; the scan goes on past them, and past escaped quotes */
+        { CONFIG, C("\"x\":[NaN,-Infinity,1.5e3,{\"\\u0041\\\"\":\"\\\\\"}],\"y\":99999999999999999999999"),
+          "config.json: y: expected an integer of at most 64 bits, got 99999999999999999999999" },
+        { CONFIG, C("\"process\":{\"user\":{\"uid\":1234567890123456789012345678901234567890123456789012345678901234567890}}"),
+          "config.json: process.user.uid: expected an integer of at most 64 bits, got 123456789012345678901234567890123456789012345678901234567890…" },
         /* linux */
         { CONFIG, C("\"linux\":[]"), "config.json: linux: expected an object, got []" },
         { CONFIG, C("\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"foo\"}]}"),
@@ -97,6 +111,8 @@ static const Case cases[] = {
           "config.json: linux.devices[0].type: unknown device type \"\\u0000\"" },
         { CONFIG, C("\"linux\":{\"devices\":[{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":1.5,\"minor\":2}]}"),
           "config.json: linux.devices[0].major: expected an integer, got 1.5" },
+        { CONFIG, C("\"linux\":{\"devices\":[{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":-9223372036854775809,\"minor\":1}]}"),
+          "config.json: linux.devices[0].major: expected an integer of at most 64 bits, got -9223372036854775809" },
         { CONFIG, C("\"linux\":{\"resources\":{\"memory\":{\"limit\":\"64M\"}}}"),
           "config.json: linux.resources.memory.limit: expected an integer, got \"64M\"" },
         { CONFIG, C("\"linux\":{\"resources\":{\"memory\":{\"swappiness\":101}}}"),
@@ -155,8 +171,16 @@ static const Case cases[] = {
         { RESOURCES, "{\"cpu\":{\"quota\":18446744073709551615}}",
           "resources: cpu.quota: expected an integer between -9223372036854775808 and 9223372036854775807, got 18446744073709551615" },
         { RESOURCES, "{\"pids\":{\"limit\":1},", "resources: invalid JSON: unexpected end of data" },
+        { RESOURCES, "{\"memory\":{\"limit\":-99999999999999999999}}",
+          "resources: memory.limit: expected an integer of at most 64 bits, got -99999999999999999999" },
+        { PROCESS, "{\"args\":[\"sh\"],\"capabilities\":{\"bounding\\u0000\":[]}}",
+          "process.json: capabilities.bounding\\u0000: key contains a NUL byte" },
         { STATE, "{\"ociVersion\":\"1.2.0\",\"id\":\"x\",\"pid\":-4}", "state.json: pid: expected an integer between 0 and 2147483647, got -4" },
         { STATE, "{\"ociVersion\":\"1.2.0\"}", "state.json: id: required field is missing" },
+        { STATE, "{\"ociVersion\":\"1.2.0\",\"id\":\"x\",\"annotations\":{\"\\u0000\":\"v\"}}",
+          "state.json: annotations.\\u0000: key contains a NUL byte" },
+        { STATE, "{\"ociVersion\":\"1.2.0\",\"id\":\"x\",\"pidStartTime\":184467440737095516150}",
+          "state.json: pidStartTime: expected an integer of at most 64 bits, got 184467440737095516150" },
 };
 
 static int parse(Kind kind, const char *input, char **ret_error) {

@@ -145,6 +145,29 @@ static void test_limits(void) {
         tap_ok(r == -EINVAL && !c, "ret_error may be NULL");
 }
 
+/* What the second reading of the text (json-c's clamped integers, keys cut at a NUL) lets through: the
+ * exact limits, digits in strings, escapes other than \u0000, NaN and Infinity. */
+static void test_limits_accepted(void) {
+        static const char doc[] =
+                "{\"ociVersion\":\"1.0.0\",\"hostname\":\"12345678901234567890123\","
+                "\"x\":[NaN,-Infinity,\"\\\\u0000\",{\"\\u0041\\\"\":true}],"
+                "\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"soft\":18446744073709551615,\"hard\":0}]},"
+                "\"linux\":{\"resources\":{\"memory\":{\"limit\":-9223372036854775808,\"swap\":-0000000000000000000001}}}}";
+        _cleanup_free_ char *error = NULL;
+        OciConfig *c = NULL;
+        int r;
+
+        r = oci_parse_config(doc, strlen(doc), "config.json", &c, &error);
+        if (!tap_ok(r == 0, "64-bit limits, long digit strings and escaped keys parse")) {
+                tap_diag("%s", strna(error));
+                return;
+        }
+        tap_ok(c->process.rlimits[0].soft == UINT64_MAX, "uint64 maximum kept");
+        tap_ok(c->linux.resources.memory.limit.v == INT64_MIN, "int64 minimum kept");
+        tap_ok(c->linux.resources.memory.swap.v == -1, "leading zeros of a negative number");
+        oci_config_free(c);
+}
+
 static void test_process_file(void) {
         _cleanup_free_ char *path = strjoin(getenv("TMPDIR") ?: "/tmp", "/test-parse-process.XXXXXX");
         _cleanup_free_ char *error = NULL, *out = NULL;
@@ -254,6 +277,7 @@ int main(void) {
         test_model_values();
         test_duplicates_and_null();
         test_limits();
+        test_limits_accepted();
         test_process_file();
         test_state();
         test_escape();
