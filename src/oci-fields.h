@@ -43,10 +43,12 @@ typedef struct OciEnum {
 
 typedef struct OciField OciField;
 
-typedef struct OciTable {
+typedef struct OciTable OciTable;
+struct OciTable {
         const OciField *fields;                 /* terminated by an entry with key NULL */
-        int (*check)(OciParseContext *ctx, void *base);   /* after all keys were read */
-} OciTable;
+        /* after all keys were read; bit i of seen: fields[i] was given, and not null */
+        int (*check)(OciParseContext *ctx, const OciTable *t, uint64_t seen, void *base);
+};
 
 struct OciField {
         const char *key;

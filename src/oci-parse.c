@@ -389,7 +389,15 @@ static int parse_table(OciParseContext *ctx, json_object *v, const OciTable *t, 
                         return r;
                 }
 
-        return t->check ? t->check(ctx, base) : 0;
+        return t->check ? t->check(ctx, t, seen, base) : 0;
+}
+
+/* Whether the object just read gave 'key' (not null), for a table's check. */
+static bool table_seen(const OciTable *t, uint64_t seen, const char *key) {
+        for (const OciField *f = t->fields; f->key; f++)
+                if (streq(f->key, key))
+                        return seen & (UINT64_C(1) << (f - t->fields));
+        return false;
 }
 
 /* ---- What json-c does not say ---- */
@@ -721,7 +729,7 @@ static int parse_sched_flags(OciParseContext *ctx, json_object *v, void *p) {
         return 0;
 }
 
-static int check_device_rule(OciParseContext *ctx, void *base) {
+static int check_device_rule(OciParseContext *ctx, const OciTable *t, uint64_t seen, void *base) {
         OciDeviceRule *rule = base;
 
         if (!rule->type)
@@ -729,7 +737,25 @@ static int check_device_rule(OciParseContext *ctx, void *base) {
         return 0;
 }
 
-static int check_config(OciParseContext *ctx, void *base) {
+/* The spec: major and minor are required unless the type is "p" (a FIFO). Zero for a missing one
+ * would make the node of another device. */
+static int check_device(OciParseContext *ctx, const OciTable *t, uint64_t seen, void *base) {
+        static const char * const numbers[] = { "major", "minor" };
+        OciDevice *d = base;
+
+        if (d->type == 'p')
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(numbers); i++)
+                if (!table_seen(t, seen, numbers[i])) {
+                        size_t saved = path_push(ctx, NULL, numbers[i], 0);
+                        int r = parse_error(ctx, "required field is missing for type \"%c\"", d->type);
+                        path_pop(ctx, saved);
+                        return r;
+                }
+        return 0;
+}
+
+static int check_config(OciParseContext *ctx, const OciTable *t, uint64_t seen, void *base) {
         OciConfig *c = base;
         const char *v = c->oci_version;
         int r;
@@ -911,7 +937,7 @@ static const OciField device_fields[] = {
         TYPED("gid", OPT_UINT, OciDevice, gid, RANGE(0, UINT32_MAX)),
         {}
 };
-static const OciTable device_table = { device_fields };
+static const OciTable device_table = { device_fields, check_device };
 
 static const OciField net_device_fields[] = {
         STR("name", OciNetDevice, name),

@@ -146,25 +146,28 @@ static void test_limits(void) {
 }
 
 /* What the second reading of the text (json-c's clamped integers, keys cut at a NUL) lets through: the
- * exact limits, digits in strings, escapes other than \u0000, NaN and Infinity. */
+ * exact limits, digits in strings, escapes other than \u0000, NaN and Infinity before a number it
+ * must still see, and a FIFO without device numbers. */
 static void test_limits_accepted(void) {
         static const char doc[] =
                 "{\"ociVersion\":\"1.0.0\",\"hostname\":\"12345678901234567890123\","
                 "\"x\":[NaN,-Infinity,\"\\\\u0000\",{\"\\u0041\\\"\":true}],"
                 "\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"soft\":18446744073709551615,\"hard\":0}]},"
-                "\"linux\":{\"resources\":{\"memory\":{\"limit\":-9223372036854775808,\"swap\":-0000000000000000000001}}}}";
+                "\"linux\":{\"devices\":[{\"path\":\"/dev/f\",\"type\":\"p\"}],"
+                "\"resources\":{\"memory\":{\"limit\":-9223372036854775808,\"swap\":-0000000000000000000001}}}}";
         _cleanup_free_ char *error = NULL;
         OciConfig *c = NULL;
         int r;
 
         r = oci_parse_config(doc, strlen(doc), "config.json", &c, &error);
-        if (!tap_ok(r == 0, "64-bit limits, long digit strings and escaped keys parse")) {
+        if (!tap_ok(r == 0, "64-bit limits, long digit strings, escaped keys and a FIFO parse")) {
                 tap_diag("%s", strna(error));
                 return;
         }
         tap_ok(c->process.rlimits[0].soft == UINT64_MAX, "uint64 maximum kept");
         tap_ok(c->linux.resources.memory.limit.v == INT64_MIN, "int64 minimum kept");
         tap_ok(c->linux.resources.memory.swap.v == -1, "leading zeros of a negative number");
+        tap_ok(c->linux.n_devices == 1 && c->linux.devices[0].type == 'p', "FIFO without major and minor");
         oci_config_free(c);
 }
 
