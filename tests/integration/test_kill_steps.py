@@ -7,56 +7,16 @@
 import json
 import os
 import time
-from pathlib import Path
 
 import pytest
 
-import systemd_util as su
-from conftest import MODE
+from leftovers import wait_clean
 from runtime import pid_alive
 
 pytestmark = [pytest.mark.bare, pytest.mark.systemd, pytest.mark.lifecycle, pytest.mark.nspawn_only]
 
 POINTS = ["create:claimed", "create:saved", "create:nspawn-started", "create:box-ready",
           "create:steps-done", "create:spawned", "create:process-saved", "create:hooks-done"]
-
-
-def nspawn_processes(cid):
-    """Processes of this container's box still running: nspawn with -M ID, and whatever is in its
-    cgroups."""
-    found = []
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            argv = (d / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if argv and argv[0].endswith(b"systemd-nspawn") and cid.encode() in argv:
-            found.append(int(d.name))
-    return found
-
-
-def leftovers(rt, cid):
-    left = {"processes": nspawn_processes(cid), "state": (rt.root / cid).exists()}
-    left["cgroups"] = su.cgroup_dirs(cid)
-    left["mounts"] = su.mounts_with(cid)
-    if MODE == "systemd":
-        left["units"] = su.scope_units(cid)
-        left["machine"] = su.machine_name(cid)
-    prop = Path("/run/systemd/nspawn/propagate") / cid
-    left["propagate"] = prop.exists()
-    return {k: v for k, v in left.items() if v}
-
-
-def wait_clean(rt, cid, timeout=10):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        left = leftovers(rt, cid)
-        if not left:
-            return {}
-        time.sleep(0.1)
-    return leftovers(rt, cid)
 
 
 @pytest.mark.parametrize("point", POINTS)

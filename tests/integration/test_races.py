@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from test_kill_steps import wait_clean
+from leftovers import wait_clean
 
 pytestmark = [pytest.mark.bare, pytest.mark.systemd, pytest.mark.lifecycle]
 
