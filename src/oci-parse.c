@@ -1348,14 +1348,27 @@ static int read_limited(const char *path, char **ret, size_t *ret_size, char **r
         size_t size = 0, allocated = 0;
         struct stat st;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: opening a FIFO nobody writes to would wait for a writer. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0 || fstat(fd, &st) < 0) {
                 int r = negative_errno();
                 if (asprintf(ret_error, "%s: cannot read: %s", path, strerror(-r)) < 0)
                         *ret_error = NULL;
                 return r;
         }
-        if (S_ISREG(st.st_mode) && (uint64_t) st.st_size > OCI_PARSE_MAX_SIZE) {
+        /* Documents are files: a FIFO or a terminal could keep the reader waiting, /dev/zero feed it
+         * forever. */
+        if (!S_ISREG(st.st_mode)) {
+                const char *what = S_ISDIR(st.st_mode)    ? "a directory"
+                                   : S_ISFIFO(st.st_mode) ? "a FIFO"
+                                   : S_ISCHR(st.st_mode)  ? "a character device"
+                                   : S_ISBLK(st.st_mode)  ? "a block device"
+                                                          : "a socket";
+                if (asprintf(ret_error, "%s: not a regular file but %s", path, what) < 0)
+                        *ret_error = NULL;
+                return S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
+        }
+        if ((uint64_t) st.st_size > OCI_PARSE_MAX_SIZE) {
                 if (asprintf(ret_error, "%s: too large (%" PRIu64 " bytes, at most %u)", path,
                              (uint64_t) st.st_size, OCI_PARSE_MAX_SIZE) < 0)
                         *ret_error = NULL;

@@ -2,6 +2,7 @@
 /* The parser's model values, its limits (size, depth, NUL bytes, duplicate keys, unknown keys) and the
  * state.json round trip. No privilege needed; writes only a sparse file in $TMPDIR. */
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include "../tap.h"
 #include "oci-json.h"
@@ -130,6 +131,31 @@ static void test_limits(void) {
         r = oci_parse_config_file("/nonexistent/config.json", &c, &error);
         tap_ok(r == -ENOENT, "missing file: -ENOENT");
         tap_is_str(error, "/nonexistent/config.json: cannot read: No such file or directory", "missing file message");
+        free(TAKE_PTR(error));
+
+        /* Only regular files: a FIFO nobody writes to is refused without waiting for a writer. */
+        free(TAKE_PTR(path));
+        path = strjoin(getenv("TMPDIR") ?: "/tmp", "/test-parse-fifo.XXXXXX");
+        fd = mkstemp(path);
+        if (tap_ok(fd >= 0 && unlink(path) == 0 && mkfifo(path, 0600) == 0, "FIFO made")) {
+                _cleanup_free_ char *expected = NULL;
+
+                r = oci_parse_config_file(path, &c, &error);
+                tap_ok(r == -EBADFD && !c, "FIFO refused");
+                asprintf_safe(&expected, "%s: not a regular file but a FIFO", path);
+                tap_is_str(error, expected, "FIFO message");
+                free(TAKE_PTR(error));
+                unlink(path);
+        }
+        if (fd >= 0)
+                close(fd);
+        r = oci_parse_process_file("/dev/zero", &(OciProcess *) { NULL }, &error);
+        tap_ok(r == -EBADFD, "/dev/zero refused");
+        tap_is_str(error, "/dev/zero: not a regular file but a character device", "/dev/zero message");
+        free(TAKE_PTR(error));
+        r = oci_parse_config_file("/", &c, &error);
+        tap_ok(r == -EISDIR && !c, "directory refused");
+        tap_is_str(error, "/: not a regular file but a directory", "directory message");
         free(TAKE_PTR(error));
 
         r = oci_parse_config("{\"ociVersion\":\"1.0.0\"}\0{}", 25, "config.json", &c, &error);
