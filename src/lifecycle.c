@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -277,7 +278,9 @@ static void plan_context(PlanContext *ctx, const char *id, const char *bundle, b
 static int ensure_mount_points(const OciConfig *c, const char *rootfs) {
         static const char * const needed[] = { "usr", "proc", "sys", "dev", "run", "tmp", "etc", "var", "root" };
         static const char * const api_dirs[] = { "proc", "sys", "dev" };
+        struct statvfs sv;
         struct stat st;
+        bool fs_readonly;
 
         if (stat(rootfs, &st) < 0)
                 return log_error_errno(errno, "root.path: %s: %m", rootfs);
@@ -305,14 +308,26 @@ static int ensure_mount_points(const OciConfig *c, const char *rootfs) {
                                                api_dirs[i]);
         }
 
+        /* A root on a read-only file system is read-only whatever root.readonly says: nspawn cannot
+         * create its mount points there either. */
+        if (statvfs(rootfs, &sv) < 0)
+                return log_error_errno(errno, "root.path: %s: %m", rootfs);
+        fs_readonly = sv.f_flag & ST_RDONLY;
+
         for (size_t i = 0; i < ELEMENTSOF(needed); i++) {
-                if (!streq(needed[i], "usr") && !c->root_readonly)
+                if (!streq(needed[i], "usr") && !c->root_readonly && !fs_readonly)
                         continue;
                 _cleanup_free_ char *p = strjoin(rootfs, "/", needed[i]);
                 if (!p)
                         return log_oom();
                 if (lstat(p, &st) == 0)
                         continue;
+                /* runc, which mounts only what config.json lists, needs fewer */
+                if (fs_readonly)
+                        return log_error_errno(EROFS,
+                                               "root.path: %s is on a read-only file system without /%s, "
+                                               "where systemd-nspawn mounts: the image needs that directory",
+                                               rootfs, needed[i]);
                 if (mkdir(p, 0755) < 0)
                         return log_error_errno(errno, "Failed to create %s as a mount point: %m", p);
                 log_debug("Created %s as a mount point for systemd-nspawn", p);
