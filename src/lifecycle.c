@@ -278,27 +278,31 @@ static void plan_context(PlanContext *ctx, const char *id, const char *bundle, b
 static int ensure_mount_points(const OciConfig *c, const char *rootfs) {
         static const char * const needed[] = { "usr", "proc", "sys", "dev", "run", "tmp", "etc", "var", "root" };
         static const char * const api_dirs[] = { "proc", "sys", "dev" };
+        _cleanup_close_ int fd = -1;
         struct statvfs sv;
         struct stat st;
         bool fs_readonly;
 
-        if (stat(rootfs, &st) < 0)
-                return log_error_errno(errno, "root.path: %s: %m", rootfs);
-        if (!S_ISDIR(st.st_mode))
-                return log_error_errno(ENOTDIR, "root.path: %s is not a directory", rootfs);
+        /* As runc: a root reached through a symlink is refused, not followed. What the checks below
+         * see is then what nspawn is given; they look through this one fd. */
+        fd = open_dir_no_symlinks(rootfs);
+        if (fd == -ELOOP)
+                return log_error_errno(fd, "root.path: %s is a symlink, or one of the directories above it is: "
+                                       "give the path it leads to", rootfs);
+        if (fd == -ENOTDIR)
+                return log_error_errno(fd, "root.path: %s is not a directory", rootfs);
+        if (fd < 0)
+                return log_error_errno(fd, "root.path: %s: %m", rootfs);
 
         /* The API file systems go on plain directories: nspawn follows a symlink there, and the box's
          * procfs (where the process's settings are written) or the /dev that masks and terminals use
          * would then sit wherever the image, or a volume it points into, says (CVE-2023-28642,
          * CVE-2019-19921). runc refuses the same. */
         for (size_t i = 0; i < ELEMENTSOF(api_dirs); i++) {
-                _cleanup_free_ char *p = strjoin(rootfs, "/", api_dirs[i]);
-                if (!p)
-                        return log_oom();
-                if (lstat(p, &st) < 0) {
+                if (fstatat(fd, api_dirs[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
                         if (errno == ENOENT)
                                 continue;
-                        return log_error_errno(errno, "root.path: %s: %m", p);
+                        return log_error_errno(errno, "root.path: %s/%s: %m", rootfs, api_dirs[i]);
                 }
                 if (!S_ISDIR(st.st_mode))
                         return log_error_errno(ENOTDIR,
@@ -310,17 +314,14 @@ static int ensure_mount_points(const OciConfig *c, const char *rootfs) {
 
         /* A root on a read-only file system is read-only whatever root.readonly says: nspawn cannot
          * create its mount points there either. */
-        if (statvfs(rootfs, &sv) < 0)
+        if (fstatvfs(fd, &sv) < 0)
                 return log_error_errno(errno, "root.path: %s: %m", rootfs);
         fs_readonly = sv.f_flag & ST_RDONLY;
 
         for (size_t i = 0; i < ELEMENTSOF(needed); i++) {
                 if (!streq(needed[i], "usr") && !c->root_readonly && !fs_readonly)
                         continue;
-                _cleanup_free_ char *p = strjoin(rootfs, "/", needed[i]);
-                if (!p)
-                        return log_oom();
-                if (lstat(p, &st) == 0)
+                if (fstatat(fd, needed[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
                         continue;
                 /* runc, which mounts only what config.json lists, needs fewer */
                 if (fs_readonly)
@@ -328,9 +329,10 @@ static int ensure_mount_points(const OciConfig *c, const char *rootfs) {
                                                "root.path: %s is on a read-only file system without /%s, "
                                                "where systemd-nspawn mounts: the image needs that directory",
                                                rootfs, needed[i]);
-                if (mkdir(p, 0755) < 0)
-                        return log_error_errno(errno, "Failed to create %s as a mount point: %m", p);
-                log_debug("Created %s as a mount point for systemd-nspawn", p);
+                if (mkdirat(fd, needed[i], 0755) < 0)
+                        return log_error_errno(errno, "Failed to create %s/%s as a mount point: %m", rootfs,
+                                               needed[i]);
+                log_debug("Created %s/%s as a mount point for systemd-nspawn", rootfs, needed[i]);
         }
         return 0;
 }

@@ -252,15 +252,24 @@ int mkdir_p(const char *path, mode_t mode) {
         return 0;
 }
 
-/* A directory of 'path' resolved below 'root' (an O_PATH fd), as an O_PATH fd: symlinks stay inside
- * root, and magic links (/proc/PID/root, /proc/self/fd/N) are refused (ELOOP). */
-static int open_dir_in_root(int root, const char *path) {
+/* A directory as an O_PATH fd, 'path' resolved from 'at' as 'resolve' says (RESOLVE_*). */
+static int open_dir_resolved(int at, const char *path, uint64_t resolve) {
         struct open_how how = {
                 .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+                .resolve = resolve,
         };
-        int fd = (int) syscall(SYS_openat2, root, path, &how, sizeof(how));
+        int fd = (int) syscall(SYS_openat2, at, path, &how, sizeof(how));
         return fd < 0 ? negative_errno() : fd;
+}
+
+/* A directory of 'path' resolved below 'root' (an O_PATH fd): symlinks stay inside root, and magic
+ * links (/proc/PID/root, /proc/self/fd/N) are refused (ELOOP). */
+static int open_dir_in_root(int root, const char *path) {
+        return open_dir_resolved(root, path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+}
+
+int open_dir_no_symlinks(const char *path) {
+        return open_dir_resolved(AT_FDCWD, path, RESOLVE_NO_SYMLINKS);
 }
 
 int mkdir_p_in_root(int root, const char *path, mode_t mode) {

@@ -104,6 +104,9 @@ void fault_point(const char *name);
 /* mkdir -p of 'path' resolved inside 'root' (a directory fd): symlinks cannot leave it and magic links
  * (/proc/PID/root, …) are refused with -ELOOP, so nothing is made outside root. */
 int mkdir_p_in_root(int root, const char *path, mode_t mode);
+/* The directory at 'path' as an O_PATH fd, reached without following a symlink anywhere on the way:
+ * -ELOOP if any component is one, -ENOTDIR if it is not a directory. */
+int open_dir_no_symlinks(const char *path);
 /* The path of the executable 'name' next to our own binary (a build tree), in buf; false if there is
  * none. */
 bool exe_sibling(const char *name, char *buf, size_t size);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* mkdir_p_in_root(): directories made below a root only, whatever links the image holds. Needs no
- * privilege: works in a scratch directory. */
+/* mkdir_p_in_root(): directories made below a root only, whatever links the image holds;
+ * open_dir_no_symlinks(): no link followed on the way. Needs no privilege: works in a scratch
+ * directory. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -59,6 +60,22 @@ int main(void) {
         tap_is_int(mkdir_p_in_root(slash, path, 0755), -ELOOP, "a magic link is refused");
         snprintf(path, sizeof(path), "%s/magic", top);
         tap_ok(!is_dir(path), "nothing made through it");
+
+        /* open_dir_no_symlinks(): the scratch tree has links to a directory, to nothing and to a file */
+        snprintf(path, sizeof(path), "%s/root/a/b", top);
+        _cleanup_close_ int dir = open_dir_no_symlinks(path);
+        tap_ok(dir >= 0, "a path without links opens");
+        snprintf(path, sizeof(path), "%s/root/up", top);
+        tap_is_int(open_dir_no_symlinks(path), -ELOOP, "a link to a directory is refused");
+        snprintf(path, sizeof(path), "%s/root/up/made", top);
+        tap_is_int(open_dir_no_symlinks(path), -ELOOP, "so is a path through it");
+        snprintf(path, sizeof(path), "%s/root/dangling", top);
+        tap_is_int(open_dir_no_symlinks(path), -ELOOP, "and a dangling link");
+        snprintf(path, sizeof(path), "/proc/self/root%s/root", top);
+        tap_is_int(open_dir_no_symlinks(path), -ELOOP, "and a magic link");
+        snprintf(path, sizeof(path), "%s/file", top);
+        _cleanup_close_ int file = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+        tap_is_int(open_dir_no_symlinks(path), -ENOTDIR, "a file is not a directory");
 
         close(root);
         char cmd[PATH_MAX + 16];
