@@ -67,6 +67,9 @@ ninja -C "$BUILD" >/dev/null || { say "the build failed (run: ninja -C $BUILD)";
 # UBSan only reports by default: make it abort, so that libFuzzer keeps the input.
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
 export UBSAN_OPTIONS
+# Leaks in our dependencies, not ours: each is explained there.
+LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0}
+export LSAN_OPTIONS
 
 work=$(mktemp -d) || exit 2
 trap 'rm -rf "$work"' EXIT
