@@ -243,13 +243,15 @@ static int load_config(const char *path, OciConfig **ret) {
         return 0;
 }
 
-static int copy_file(const char *from, const char *to) {
-        _cleanup_free_ char *data = NULL;
-        size_t size;
-        int r = read_full_file(from, &data, &size);
+/* The config the container was planned from, kept for the verbs that follow. Written from the model
+ * rather than copied from the bundle: the file there may have changed since it was read (into a FIFO,
+ * or a huge one). */
+static int keep_config(const OciConfig *c, const char *path) {
+        _cleanup_free_ char *json = NULL;
+        int r = oci_json_config(c, &json);
         if (r < 0)
                 return r;
-        return write_file_atomic(to, data, size, 0600);
+        return write_file_atomic(path, json, strlen(json), 0600);
 }
 
 static int write_pid_file(const char *path, pid_t pid) {
@@ -554,7 +556,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         s->registered = plan->register_machine;
         s->no_new_keyring = o->no_new_keyring;
 
-        r = copy_file(config_path, s->config_path);
+        r = keep_config(c, s->config_path);
         if (r < 0) {
                 log_error_errno(r, "Failed to keep a copy of config.json: %m");
                 goto fail;
