@@ -83,7 +83,8 @@ for t in $TARGETS; do
         mkdir -p "$artifacts" "$new"
 
         # New inputs go to a scratch directory first (libFuzzer writes to the first one), so that
-        # only those that add coverage reach the corpus, through the merge below.
+        # only those that reach code the corpus does not reach (new edges, not new hit counts:
+        # -use_counters=0) get into it, through the merge below.
         # shellcheck disable=SC2046,SC2086
         "$BUILD/tests/fuzz-$t" -max_total_time=$((MINUTES * 60)) -timeout=10 -rss_limit_mb=2048 \
                 -print_final_stats=1 -artifact_prefix="$artifacts/" ${FUZZ_ARGS:-} \
@@ -95,7 +96,7 @@ for t in $TARGETS; do
         cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n 1)
         crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
 
-        "$BUILD/tests/fuzz-$t" -merge=1 "$corpus" "$new" >"$work/$t.merge" 2>&1
+        "$BUILD/tests/fuzz-$t" -merge=1 -use_counters=0 "$corpus" "$new" >"$work/$t.merge" 2>&1
         added=$(sed -n 's/.*MERGE-OUTER: \([0-9]*\) new files.*/\1/p' "$work/$t.merge")
 
         line="$t: ${runs:-?} runs (${speed:-?}/s), ${cov:-no coverage}, ${added:-0} added to $corpus"
