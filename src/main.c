@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "util.h"
 #include "exe-clone.h"
+#include "journal.h"
 
 #define MAX_FDS 1024
 
@@ -41,7 +42,7 @@ static int check_fds(const bool *before, int status) {
                 char link[64], target[PATH_MAX] = "";
                 ssize_t n;
 
-                if (!after[fd] || before[fd])
+                if (!after[fd] || before[fd] || fd == journal_cached_fd())
                         continue;
                 snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
                 n = readlink(link, target, sizeof(target) - 1);
