@@ -5,8 +5,8 @@
 # Runs as root on the host; mounts nothing there.
 #
 #   tools/vm.py build [--force]          build the image, or find it in the cache
-#   tools/vm.py run [--setenv VAR=VALUE]... [--keep-env VAR]... [--cd DIR] [--out DIR] [--log FILE]
-#                   [--timeout S] [--boot-timeout S] -- COMMAND...
+#   tools/vm.py run [--setenv VAR=VALUE]... [--keep-env VAR]... [--cd DIR] [--bind DIR]... [--log FILE]
+#                   [--timeout S] [--boot-timeout S] [-v] -- COMMAND...
 #                                        run COMMAND as root in a fresh boot; its exit code is ours
 #   tools/vm.py shell [--timeout S]      a root shell on the serial console (Ctrl-A x leaves)
 #
@@ -16,9 +16,9 @@
 #
 # A run carries the checkout and the build tree's binaries (nspawn-oci, nspawn-oci-init, the probe)
 # on a second disk, made with mkfs.ext4 -d; inside they are seen at their host paths. The command's
-# stdout and stderr come back as they are written (a virtio port) and the files it leaves in $VM_OUT
-# come back to --out after the machine powered off (debugfs, without mounting). The serial console,
-# with timestamps, goes to --log.
+# stdout and stderr come back as they are written (a virtio port), and what it writes to a --bind
+# directory comes back there after the machine powered off (debugfs, without mounting). The serial
+# console, with timestamps, goes to --log.
 
 import argparse
 import fcntl
@@ -149,37 +149,43 @@ def copy_tree(src, dst):
     shutil.copytree(src, dst, symlinks=True, ignore=ignore)
 
 
-def make_io_disk(stage, build_dir, command=None):
-    """The second disk: the checkout (and the build tree, if outside it) at their host paths, the build
-    tree's binaries, and the command. Returns the image's path."""
+def make_io_disk(stage, build_dir, binds=(), command=None):
+    """The second disk: the checkout (and the build tree, if outside it) with the build tree's binaries,
+    the directories to bind, each to be seen inside at its host path, and the command. Returns the
+    image's path and the names of the binds' copies on it."""
     io = stage / "io"
     io.mkdir()
     (io / "out").mkdir()
     trees = [TOP] if build_dir.is_relative_to(TOP) else [TOP, build_dir]
-    binds = []
+    lines, names = [], []
     for i, tree in enumerate(trees):
         if tree == TOP:
             copy_tree(tree, io / f"tree{i}")
         else:
             (io / f"tree{i}").mkdir()
-        binds.append(f"tree{i}\t{tree}\n")
+        lines.append(f"tree{i}\t{tree}\n")
     for f in BUILD_FILES:
         src = build_dir / f
         if not src.exists():
             raise VmError(f"{src} is missing: build first (ninja -C {build_dir})")
-        tree = 0 if build_dir.is_relative_to(TOP) else 1
-        dst = io / f"tree{tree}" / (build_dir / f).relative_to(trees[tree])
+        i = len(trees) - 1
+        dst = io / f"tree{i}" / src.relative_to(trees[i])
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dst)
-    (io / "binds").write_text("".join(binds))
+    # after the trees: a bind may lie inside one
+    for i, d in enumerate(binds):
+        shutil.copytree(d, io / f"bind{i}", symlinks=True)
+        lines.append(f"bind{i}\t{d}\n")
+        names.append(f"bind{i}")
+    (io / "binds").write_text("".join(lines))
     if command is not None:
         (io / "command").write_text(command)
     size = sum(f.stat().st_size for f in io.rglob("*") if f.is_file() and not f.is_symlink())
     img = stage / "io.img"
-    # room for what the command leaves; the file is sparse
+    # room for what the command writes; the file is sparse
     subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "nspawn-oci-io", "-d", io, img,
                     f"{size // 2**20 + 1024}M"], check=True, timeout=300, stdout=subprocess.DEVNULL)
-    return img
+    return img, names
 
 
 def qemu_argv(image, io_img, cmdline, serial):
@@ -213,24 +219,32 @@ class Console(threading.Thread):
                 self.running_at = time.monotonic()
 
 
-def follow(path, out, stop):
-    """Copies what is appended to path to out until stop is set and nothing more comes."""
-    pos = 0
-    while True:
-        done = stop.is_set()
-        try:
-            with open(path, "rb") as f:
-                f.seek(pos)
-                data = f.read()
-        except FileNotFoundError:
-            data = b""
-        if data:
-            pos += len(data)
-            out.write(data)
-            out.flush()
-        elif done:
-            return
-        time.sleep(0.2)
+class Follower(threading.Thread):
+    """Copies what qemu appends to the output port's file to our stdout, until told to stop and nothing
+    more comes."""
+
+    def __init__(self, path):
+        super().__init__(daemon=True)
+        self.path = path
+        self.copied = 0
+        self.stop = threading.Event()
+
+    def run(self):
+        while True:
+            done = self.stop.is_set()
+            try:
+                with open(self.path, "rb") as f:
+                    f.seek(self.copied)
+                    data = f.read()
+            except FileNotFoundError:
+                data = b""
+            if data:
+                sys.stdout.buffer.write(data)
+                sys.stdout.buffer.flush()
+                self.copied += len(data)
+            elif done:
+                return
+            time.sleep(0.2)
 
 
 def command_script(argv, env, cwd):
@@ -244,11 +258,13 @@ def run(args, command):
     build_dir = Path(args.build_dir).resolve()
     env = {**BASE_ENV, **{k: os.environ[k] for k in args.keep_env if k in os.environ}}
     env.update(dict(s.split("=", 1) for s in args.setenv))
-    env["VM_OUT"] = f"{GUEST_IO}/out"
     stage = Path(tempfile.mkdtemp(prefix="nspawn-oci-vm.", dir="/var/tmp"))
     qemu = None
     try:
-        io_img = make_io_disk(stage, build_dir, command_script(command, env, args.cd))
+        binds = [Path(d).resolve() for d in args.bind]
+        for d in binds:
+            d.mkdir(parents=True, exist_ok=True)
+        io_img, names = make_io_disk(stage, build_dir, binds, command_script(command, env, args.cd))
         output = stage / "output"
         argv = qemu_argv(image, io_img, f"{CMDLINE} nspawn_oci_vm.run systemd.mask=serial-getty@ttyS0.service",
                          "stdio")
@@ -260,8 +276,7 @@ def run(args, command):
                                     start_new_session=True)
             console = Console(qemu.stdout, log_file, args.verbose)
             console.start()
-            stop = threading.Event()
-            follower = threading.Thread(target=follow, args=(output, sys.stdout.buffer, stop), daemon=True)
+            follower = Follower(output)
             follower.start()
             t0 = console.t0
             end = t0 + args.timeout
@@ -278,33 +293,39 @@ def run(args, command):
                 time.sleep(0.2)
             qemu.wait()
             console.join(timeout=5)
-            stop.set()
+            follower.stop.set()
             follower.join(timeout=10)
         t_end = time.monotonic()
         if console.running_at:
             log(f"booted in {console.running_at - t0:.1f}s, ran and powered off in "
                 f"{t_end - console.running_at:.1f}s")
-        if timed_out:
-            log(f"{timed_out}; the console's end ({log_path}):")
-            print("\n".join(console.lines[-20:]), file=sys.stderr)
-            return 124
+        # the files come back even from a machine that was stopped (for what the command left so far)
         res = stage / "results"
         res.mkdir()
-        subprocess.run(["debugfs", "-R", f"rdump /out {res}", io_img], check=True, timeout=120,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["debugfs", "-R", f"rdump /out {' '.join('/' + n for n in names)} {res}", io_img],
+                       timeout=300, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for d, n in zip(binds, names):
+            if (res / n).is_dir():
+                shutil.copytree(res / n, d, symlinks=True, dirs_exist_ok=True)
         out = res / "out"
-        if args.out:
-            dest = Path(args.out)
-            dest.mkdir(parents=True, exist_ok=True)
-            for f in out.iterdir():
-                if f.name not in ("rc", "output"):
-                    shutil.move(str(f), dest / f.name)
+        # what did not come through the port (it was missing, or the machine died) is on the disk
         try:
-            return int((out / "rc").read_text())
+            rest = (out / "output").read_bytes()[follower.copied:]
+        except OSError:
+            rest = b""
+        sys.stdout.buffer.write(rest)
+        sys.stdout.buffer.flush()
+        rc = None
+        try:
+            rc = int((out / "rc").read_text())
         except (OSError, ValueError):
-            log(f"the command did not finish (qemu exited {qemu.returncode}); the console's end ({log_path}):")
+            pass
+        if rc is None or timed_out:
+            why = timed_out or f"the command did not finish (qemu exited {qemu.returncode})"
+            log(f"{why}; the console's end ({log_path}):")
             print("\n".join(console.lines[-20:]), file=sys.stderr)
-            return 125
+            return 124 if timed_out else 125
+        return rc
     finally:
         if qemu and qemu.poll() is None:
             qemu.kill()
@@ -316,7 +337,7 @@ def shell(args):
     image = build()
     stage = Path(tempfile.mkdtemp(prefix="nspawn-oci-vm.", dir="/var/tmp"))
     try:
-        io_img = make_io_disk(stage, Path(args.build_dir).resolve())
+        io_img, _ = make_io_disk(stage, Path(args.build_dir).resolve())
         log("booting; root's shell comes on this terminal (Ctrl-A x powers off at once)")
         try:
             return run_killing_group(qemu_argv(image, io_img, CMDLINE, "mon:stdio"), args.timeout)
@@ -339,7 +360,9 @@ def main():
     r.add_argument("--keep-env", action="append", default=[], help="pass this variable through")
     r.add_argument("--setenv", action="append", default=[], help="VAR=VALUE inside")
     r.add_argument("--cd", default=str(TOP), help="the command's directory (default: the checkout)")
-    r.add_argument("--out", help="where the files the command leaves in $VM_OUT go")
+    r.add_argument("--bind", action="append", default=[],
+                   help="a host directory seen at the same path inside; what is written there comes back "
+                   "after the run")
     r.add_argument("--log", help="the serial console, with timestamps (default: thrown away)")
     r.add_argument("-v", "--verbose", action="store_true", help="the console on stderr as well")
     r.add_argument("--timeout", type=int, default=1800, help="seconds for all of it (default 1800)")

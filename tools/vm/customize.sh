@@ -22,4 +22,5 @@ chroot "$R" systemctl enable -q nspawn-oci-vm-io.service nspawn-oci-vm-run.servi
 # timers and jobs a throwaway machine without network has no use for
 chroot "$R" systemctl mask -q apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
 	e2scrub_all.timer e2scrub_reap.service fstrim.timer systemd-firstboot.service \
-	systemd-networkd-wait-online.service
+	systemd-networkd-wait-online.service podman.socket podman.service podman-auto-update.timer \
+	podman-auto-update.service podman-restart.service
