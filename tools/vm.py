@@ -54,7 +54,8 @@ BASE_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 
 QEMU = ["qemu-system-x86_64", "-accel", "tcg", "-m", "2048", "-smp", "2", "-nodefaults", "-no-reboot",
         "-nic", "none", "-display", "none", "-monitor", "none"]
-CMDLINE = "console=ttyS0 root=/dev/vda rw panic=1"
+# kvm and cpufreq drivers load for the emulated CPU's flags, to no use under emulation
+CMDLINE = "console=ttyS0 root=/dev/vda rw panic=1 modprobe.blacklist=kvm,kvm_amd,kvm_intel,powernow_k8"
 
 
 def log(msg):
