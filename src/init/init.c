@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* nspawn-oci-init, the holder: PID 1 of every box. Runs as root inside the container (started by
+/* nspawn-oci-init, the holder: PID 1 of every box built by nspawn, alone in its pid namespace (the
+ * container process is PID 1 of one nested below). Runs as root inside the container (started by
  * systemd-nspawn). Tells nspawn it is ready, reaps orphans, forwards signals to the container process
  * that nspawn-oci names to it, and exits when that process is gone. Static, libc only. */
 #include <errno.h>
@@ -122,17 +123,22 @@ static void reap_orphans(void) {
 /* Safety: the adoption decides which process the holder signals and whose end ends the box, so a
  * process inside the box must not be able to choose it. Three checks make sure of that:
  * - si_code == SI_QUEUE: sent with sigqueue()/rt_sigqueueinfo(), not by kill() or the kernel;
- * - si_pid == 0: the kernel writes 0 into si_pid when the sender lives in an ancestor pid namespace,
- *   i.e. outside the box. sigqueue() inside the box carries the sender's own (non-zero) pid;
+ * - si_pid == 0 when the holder is PID 1 of a pid namespace of its own: the kernel writes 0 into si_pid
+ *   when the sender lives in an ancestor pid namespace, i.e. outside the box. sigqueue() inside the box
+ *   carries the sender's own (non-zero) pid. When the holder shares nspawn-oci's pid namespace (the
+ *   config has none, or the container process joins one by path), the sender's pid is visible: no
+ *   process of the container can see the holder before the adoption (there is none yet, and a pid
+ *   namespace joined by path lies below nspawn-oci's), so only the host's could send it;
  * - only the first adoption counts. rt_sigqueueinfo() lets a sender in our own namespace forge
  *   si_pid == 0, but nspawn-oci adopts the container process before `create` returns, while the only
- *   processes in the box are the holder and nspawn-oci's own, not yet exec'd, child. By the time code
+ *   processes in the box are the holder and nspawn-oci's own, not yet exec'd, children. By the time code
  *   from the image runs, the adoption is done and later ones are ignored. */
 static void adopt(const struct signalfd_siginfo *si) {
         pid_t pid = (pid_t) si->ssi_int;
         int fd;
 
-        if (container_pidfd >= 0 || si->ssi_code != SI_QUEUE || si->ssi_pid != 0 || pid <= 1)
+        if (container_pidfd >= 0 || si->ssi_code != SI_QUEUE || (si->ssi_pid != 0 && getpid() == 1) ||
+            pid <= 1)
                 return;
 
         fd = (int) syscall(SYS_pidfd_open, pid, 0U);

@@ -167,9 +167,9 @@ def test_pid_file_is_container_process(rt, new_id, make_bundle, work):
     assert len(ns) >= 2 and ns[0] == host_pid, ns
     assert rt("start", cid).returncode == 0
     seen = wait_json(out)
-    # the probe sees its pid in its own pid namespace: the last NSpid entry, not the host's pid
+    # the probe sees its pid in its own pid namespace, whose PID 1 it is: the last NSpid entry
     assert seen["pid"] != host_pid
-    assert seen["pid"] == ns[-1]
+    assert seen["pid"] == ns[-1] == 1
     assert seen["ns"]["pid"] != os.stat("/proc/self/ns/pid").st_ino
     assert seen["ns"]["pid"] == os.stat(f"/proc/{host_pid}/ns/pid").st_ino
     assert rt("kill", cid, "KILL").returncode == 0
