@@ -20,6 +20,10 @@
 
 #define READY_TIMEOUT_MS 60000
 
+/* Where nspawn 252 keeps, per machine, the directory it propagates mounts into the box through
+ * (machinectl bind, copy-to): it removes it when it exits, not when it is killed. */
+#define NSPAWN_PROPAGATE_DIR "/run/systemd/nspawn/propagate"
+
 static const int namespace_clone_flags[_OCI_NS_MAX] = {
         [OCI_NS_PID] = CLONE_NEWPID,
         [OCI_NS_NETWORK] = CLONE_NEWNET,
@@ -369,6 +373,7 @@ int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *di
 fail_kill:
         kill(pid, SIGKILL);
         (void) waitpid(pid, NULL, 0);
+        (void) box_nspawn_remove_leftovers(plan->machine);
         if (bus)
                 (void) bus_stop_unit(bus, plan->unit);
         else if (plan->cgroup)
@@ -404,3 +409,19 @@ int box_nspawn_stop(Bus *bus, const char *unit, const char *cgroup, pid_t nspawn
                 (void) cgroup_remove(cgroup);
         return r;
 }
+
+int box_nspawn_remove_leftovers(const char *machine) {
+        _cleanup_free_ char *dir = NULL;
+
+        if (!plan_hostname_is_valid(machine))
+                return -EINVAL;
+        dir = strjoin(NSPAWN_PROPAGATE_DIR "/", machine);
+        if (!dir)
+                return -ENOMEM;
+        /* Safety: a machine name is a host name, without '/' or "..": the path is nspawn's own directory
+         * for this machine, and rmdir() takes it only empty and when it is no mount point. */
+        if (rmdir(dir) < 0 && errno != ENOENT)
+                return negative_errno();
+        return 0;
+}
+

@@ -27,3 +27,9 @@ int box_nspawn_check_leader(pid_t nspawn, pid_t holder, const char *holder_binar
 
 /* Ends the box: stops the unit (systemd) or kills nspawn and removes the cgroup. Idempotent. */
 int box_nspawn_stop(Bus *bus, const char *unit, const char *cgroup, pid_t nspawn_pid, uint64_t nspawn_start);
+
+/* Removes what a systemd-nspawn that was killed (SIGKILL: of the unit, the cgroup, itself) leaves
+ * behind for machine: its propagation directory below /run/systemd/nspawn/propagate. Its locks are
+ * off (SYSTEMD_NSPAWN_LOCK=0) and its payload/ and supervisor/ cgroups go with the unit (systemd) or
+ * the container's cgroup (box_nspawn_stop()). Call it once nspawn is gone. Logs nothing. */
+int box_nspawn_remove_leftovers(const char *machine);

@@ -385,8 +385,11 @@ static void create_rollback(Bus *bus, const char *dir, StateData *s, pid_t pid) 
         if (s->nspawn_pid > 0 || s->unit)
                 (void) box_nspawn_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->nspawn_pid,
                                        s->nspawn_start_time);
-        if (s->nspawn_pid > 0)
+        if (s->nspawn_pid > 0) {
                 (void) waitpid(s->nspawn_pid, NULL, 0);
+                if (s->machine)
+                        (void) box_nspawn_remove_leftovers(s->machine);
+        }
         if (s->devices_cgroup)
                 (void) cgroup_v1_remove("devices", s->devices_cgroup);
         (void) state_remove(dir);
@@ -907,6 +910,12 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
         r = box_nspawn_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->nspawn_pid, s->nspawn_start_time);
         if (r < 0)
                 log_warning_errno(r, "Failed to end the box of %s: %m", id);
+        if (s->machine && !proc_alive(s->nspawn_pid, s->nspawn_start_time)) {
+                r = box_nspawn_remove_leftovers(s->machine);
+                if (r < 0)
+                        log_warning_errno(r, "container %s: Failed to remove what systemd-nspawn left behind: %m",
+                                          id);
+        }
         if (s->devices_cgroup) {
                 r = cgroup_v1_remove("devices", s->devices_cgroup);
                 if (r < 0)

@@ -192,6 +192,26 @@ def test_delete_force_running(rt, new_id, make_bundle, work):
     assert not pid_alive(pid)
 
 
+@pytest.mark.nspawn_only
+def test_delete_after_nspawn_killed(rt, new_id, make_bundle, work):
+    """systemd-nspawn killed with SIGKILL (as when its unit or cgroup is): delete still removes the
+    box, its cgroups and the propagation directory nspawn would have removed itself."""
+    from pathlib import Path
+    import systemd_util as su
+    cid = new_id()
+    b = make_bundle(args=["sleep", "600"])
+    assert rt.create(cid, b.path, pid_file=work / "pid").returncode == 0
+    assert rt("start", cid).returncode == 0
+    st = json.loads((rt.root / cid / "state.json").read_text())
+    propagate = Path("/run/systemd/nspawn/propagate") / st["machine"]
+    assert propagate.is_dir()
+    os.kill(st["nspawnPid"], signal.SIGKILL)
+    assert rt("delete", "--force", cid).returncode == 0
+    assert not propagate.exists()
+    assert su.cgroup_dirs(cid) == []
+    assert not pid_alive(int((work / "pid").read_text()))
+
+
 @pytest.mark.parametrize("usr", [False, True], ids=["no-usr", "usr"])
 def test_rootfs_with_and_without_usr(rt, new_id, make_bundle, usr):
     b = make_bundle(usr=usr, args=["echo", "hello"])
