@@ -11,6 +11,7 @@
 typedef struct Box {
         pid_t nspawn_pid;
         pid_t holder_pid;       /* host pid of PID 1 in the box */
+        int control_fd;         /* our end of the holder's control socket (holder_adopt_fd()) */
 } Box;
 
 /* Checks that every namespace the config names by path exists and is of the type it is given as:

@@ -301,16 +301,13 @@ static void proc_mounts_free(ProcMount *m, size_t n) {
         free(m);
 }
 
-/* The mounts at and below /proc in our mountinfo, in the order they were made. */
-static int proc_mounts_read(ProcMount **ret, size_t *ret_n) {
-        _cleanup_close_ int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+/* The mounts at and below /proc in a mountinfo, in the order they were made. */
+static int proc_mounts_read(int fd, ProcMount **ret, size_t *ret_n) {
         _cleanup_free_ char *info = NULL;
         ProcMount *m = NULL;
         size_t n = 0;
         int r;
 
-        if (fd < 0)
-                return negative_errno();
         r = read_mountinfo_fd(fd, &info);
         if (r < 0)
                 return r;
@@ -389,7 +386,7 @@ static void proc_mounts_visible(const ProcMount *m, size_t n, size_t top, size_t
         }
 }
 
-int box_steps_mount_proc(void) {
+int box_steps_mount_proc(int holder_mountinfo_fd) {
         _cleanup_close_ int fs = -1, proc = -1, root = -1;
         ProcMount *m = NULL;
         size_t n = 0, n_vis = 0, top = SIZE_MAX;
@@ -397,8 +394,9 @@ int box_steps_mount_proc(void) {
         _cleanup_free_ int *trees = NULL;
         int r;
 
-        /* The box's /proc still is nspawn's: our pid there is that of an ancestor namespace. */
-        r = proc_mounts_read(&m, &n);
+        /* The holder's mount table is the box's, relative to its root: the box's /proc is still
+         * nspawn's, where we may have no /proc/self (a pid namespace joined by path is not below it). */
+        r = proc_mounts_read(holder_mountinfo_fd, &m, &n);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {

@@ -428,6 +428,33 @@ static int box_pidns_fd(const Plan *plan, const Box *box, uint64_t holder_start_
         return 0;
 }
 
+static void box_control_closep(Box *b) {
+        b->control_fd = safe_close(b->control_fd);
+}
+
+/* Hands the container process (host pid) to the holder. A process in the box's pid namespace, or below
+ * it, goes by the pid the holder sees (holder_adopt()); one in a namespace joined by path, which the
+ * holder cannot see, as a pidfd over the control socket. */
+static int adopt(const Plan *plan, Box *box, pid_t pid) {
+        _cleanup_close_ int pidfd = -1;
+        pid_t inner = 0;
+        int r;
+
+        if (plan->pid_ns == PLAN_PID_PATH) {
+                pidfd = pidfd_open_(pid);
+                if (pidfd < 0)
+                        return negative_errno();
+                r = console_send_fd_over(box->control_fd, pidfd);
+        } else {
+                r = holder_pid_of(box->holder_pid, pid, &inner);
+                if (r >= 0)
+                        r = holder_adopt(box->holder_pid, inner);
+        }
+        /* the adoption is done: nothing more goes to the holder */
+        box->control_fd = safe_close(box->control_fd);
+        return r;
+}
+
 static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master, Created *ret) {
         _cleanup_(oci_config_freep) OciConfig *c = NULL;
         _cleanup_(plan_freep) Plan *plan = NULL;
@@ -438,7 +465,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         _cleanup_close_ int lock = -1, master = -1, listener = -1, pidns = -1;
         _cleanup_bus_ Bus *bus = NULL;
         PlanContext ctx;
-        Box box = {};
+        _cleanup_(box_control_closep) Box box = { .control_fd = -1 };
         pid_t pid = 0;
         int r;
 
@@ -605,10 +632,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                         goto fail;
                 pidns = safe_close(pidns);
 
-                pid_t inner = 0;
-                r = holder_pid_of(box.holder_pid, pid, &inner);
-                if (r >= 0)
-                        r = holder_adopt(box.holder_pid, inner);
+                r = adopt(plan, &box, pid);
                 if (r < 0) {
                         log_error_errno(r, "Failed to hand the container process to the holder: %m");
                         goto fail;

@@ -569,35 +569,34 @@ static int plan_shareable_ns(Builder *b, OciNamespaceType t, const char *env) {
 /* pid: the container process is PID 1 of a pid namespace of its own, nested below the box's, whose
  * only process is the holder (DESIGN.md, "PID 1"). nspawn is never exec'd from a pid namespace other
  * than the one its children are born in: it takes its child's pid, as numbered there, for a host pid
- * (cgroup moves, kill()). So a namespace given by path is joined by the container process alone,
- * and nspawn and the holder keep nspawn-oci's, from which the holder can watch the process and
- * forward signals to it. */
+ * (cgroup moves, kill()). So a namespace given by path is joined by the container process alone;
+ * nspawn makes its own as usual (and registers the machine, which it does not in a shared one). */
 static int plan_pid_ns(Builder *b) {
         const OciNamespace *ns = &b->c->linux.namespaces[OCI_NS_PID];
         int r;
 
-        if (ns->present && !ns->path) {
-                b->p->join_ns[OCI_NS_PID] = true;
+        if (!ns->present) {
+                b->p->pid_ns = PLAN_PID_HOST;
+                r = strv_extend(&b->p->nspawn_env, "SYSTEMD_NSPAWN_SHARE_NS_PID=1");
+                if (r < 0)
+                        return r;
+                return entry(b, ns_field(OCI_NS_PID), PLAN_FATE_NSPAWN,
+                             "absent: the host's namespace (SYSTEMD_NSPAWN_SHARE_NS_PID=1)");
+        }
+        b->p->join_ns[OCI_NS_PID] = true;
+        if (!ns->path) {
                 b->p->pid_ns = PLAN_PID_NEW;
                 return entry(b, ns_field(OCI_NS_PID), PLAN_FATE_PROCESS,
                              "a new namespace below the box's (nspawn's holds only the holder): the process "
                              "is its PID 1, on a procfs of its own");
-        }
-        r = strv_extend(&b->p->nspawn_env, "SYSTEMD_NSPAWN_SHARE_NS_PID=1");
-        if (r < 0)
-                return r;
-        if (!ns->present) {
-                b->p->pid_ns = PLAN_PID_HOST;
-                return entry(b, ns_field(OCI_NS_PID), PLAN_FATE_NSPAWN,
-                             "absent: the host's namespace (SYSTEMD_NSPAWN_SHARE_NS_PID=1)");
         }
         b->p->pid_ns = PLAN_PID_PATH;
         b->p->pid_ns_path = strdup(ns->path);
         if (!b->p->pid_ns_path)
                 return -ENOMEM;
         return entry(b, ns_field(OCI_NS_PID), PLAN_FATE_PROCESS,
-                     "the process joins %s, on a procfs of that namespace; nspawn and the holder keep "
-                     "the host's (SYSTEMD_NSPAWN_SHARE_NS_PID=1)",
+                     "the process joins %s, on a procfs of that namespace; nspawn's own (holding only the "
+                     "holder) is a new one, as nspawn never runs in a pid namespace it did not create",
                      ns->path);
 }
 

@@ -64,7 +64,7 @@ typedef struct PlanJoin {
 typedef enum PlanPidNamespace {
         PLAN_PID_HOST,           /* none in the config: nspawn-oci's own, shared with the box */
         PLAN_PID_NEW,            /* PID 1 of a new namespace below the box's (nspawn's holds only the holder) */
-        PLAN_PID_PATH,           /* born in pid_ns_path; the holder stays in nspawn-oci's namespace */
+        PLAN_PID_PATH,           /* born in pid_ns_path, outside nspawn's (which holds only the holder) */
         _PLAN_PID_NAMESPACE_MAX,
 } PlanPidNamespace;
 

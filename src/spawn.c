@@ -59,7 +59,7 @@ static void close_fds_except(int from, const int *keep, size_t n_keep) {
 
 /* The container process: tells nspawn-oci its pid, mounts its procfs, then process_exec(). */
 _noreturn_ static void container_child(const SpawnOptions *o, int sync_fd, int pid_fd, int console_fd,
-                                       int fifo_fd) {
+                                       int fifo_fd, int mountinfo_fd) {
         int console = -1, r;
 
         if (send(pid_fd, &(char) { PID_MSG_PROCESS }, 1, MSG_NOSIGNAL) != 1)
@@ -69,11 +69,13 @@ _noreturn_ static void container_child(const SpawnOptions *o, int sync_fd, int p
                 close(o->pidns_fd);
 
         if (o->mount_proc) {
-                r = box_steps_mount_proc();
+                r = box_steps_mount_proc(mountinfo_fd);
                 if (r < 0)
                         fail_child(sync_fd, "mounting a procfs of the container's pid namespace on /proc: %s",
                                    strerror(-r));
         }
+        if (mountinfo_fd >= 0)
+                close(mountinfo_fd);
 
         if (o->process && o->process->terminal) {
                 int master = -1;
@@ -106,7 +108,7 @@ _noreturn_ static void container_child(const SpawnOptions *o, int sync_fd, int p
 /* The intermediate child: joins everything, forks the real process as our parent's child
  * (CLONE_PARENT) and exits. */
 _noreturn_ static void intermediate(const SpawnOptions *o, int sync_fd, int pid_fd, int console_fd) {
-        _cleanup_close_ int fifo_fd = -1;
+        _cleanup_close_ int fifo_fd = -1, mountinfo_fd = -1;
         bool join[_OCI_NS_MAX];
         pid_t pid;
 
@@ -123,7 +125,14 @@ _noreturn_ static void intermediate(const SpawnOptions *o, int sync_fd, int pid_
                 fail_child(sync_fd, "setting process.oomScoreAdj to %" PRIi64 ": %m",
                            o->process->oom_score_adj.v);
 
-        /* Host paths first: the FIFO. */
+        /* Host paths first: the FIFO, and the box's mount table for the process's own /proc. */
+        if (o->mount_proc) {
+                char path[64];
+                snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int) o->holder);
+                mountinfo_fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (mountinfo_fd < 0)
+                        fail_child(sync_fd, "open %s: %m", path);
+        }
         if (o->fifo_path) {
                 fifo_fd = open(o->fifo_path, O_PATH | O_CLOEXEC);
                 if (fifo_fd < 0)
@@ -151,7 +160,7 @@ _noreturn_ static void intermediate(const SpawnOptions *o, int sync_fd, int pid_
         if (pid < 0)
                 fail_child(sync_fd, "clone: %m");
         if (pid == 0 && !o->new_pidns)
-                container_child(o, sync_fd, pid_fd, console_fd, fifo_fd);
+                container_child(o, sync_fd, pid_fd, console_fd, fifo_fd, mountinfo_fd);
         if (pid == 0) {
                 /* The kernel makes a new pid namespace only from a process that lives in the one its
                  * children are born in: this second intermediate, born in the box's. Its child, the
@@ -162,7 +171,7 @@ _noreturn_ static void intermediate(const SpawnOptions *o, int sync_fd, int pid_
                 if (c < 0)
                         fail_child(sync_fd, "clone(CLONE_NEWPID): %m");
                 if (c == 0)
-                        container_child(o, sync_fd, pid_fd, console_fd, fifo_fd);
+                        container_child(o, sync_fd, pid_fd, console_fd, fifo_fd, mountinfo_fd);
                 _exit(0);
         }
         if (o->new_pidns) {

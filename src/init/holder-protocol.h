@@ -27,6 +27,13 @@
  * SIGRTMIN is a function call in glibc: this is not a constant expression. */
 #define HOLDER_ADOPT_SIGNAL (SIGRTMIN + 10)
 
+/* The holder's control socket (SOCK_SEQPACKET): nspawn hands it to the holder as its only
+ * socket-activation fd (LISTEN_FDS=1, fd 3); `create` holds the other end. Over it goes, once, a pidfd
+ * of the container process (SCM_RIGHTS with one byte, console_send_fd_over()): the adoption of a
+ * process the holder cannot name by pid, one born in a pid namespace joined by path, outside the box's.
+ * Nothing in the box can reach either end. */
+#define HOLDER_CONTROL_FD 3
+
 /* Tells the holder (host pid 'holder') which process to watch. Returns 0 or a negative errno. */
 static inline int holder_adopt(pid_t holder, pid_t inner_pid) {
         union sigval v = { .sival_int = inner_pid };

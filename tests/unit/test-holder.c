@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "console.h"
 #include "init/holder-protocol.h"
 #include "tap.h"
 #include "util.h"
@@ -70,7 +71,7 @@ static void signal_child(pid_t pid, int sig) {
 
 /* Starts the holder, with NOTIFY_SOCKET pointing to a socket of ours, and clone flags (CLONE_NEWPID: PID 1
  * of a new pid namespace). */
-static int box_start_full(Box *b, bool abstract, const char *name, unsigned long flags) {
+static int box_start_full(Box *b, bool abstract, const char *name, unsigned long flags, int control_fd) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         char env[sizeof(sa.sun_path) + 16];
         socklen_t len;
@@ -96,6 +97,15 @@ static int box_start_full(Box *b, bool abstract, const char *name, unsigned long
                 return -errno;
         if (b->holder == 0) {
                 setenv("NOTIFY_SOCKET", env, 1);
+                /* nspawn passes the control socket as socket activation: fd 3 for our pid */
+                if (control_fd >= 0) {
+                        char pid[32];
+                        if (dup2(control_fd, HOLDER_CONTROL_FD) < 0)
+                                _exit(126);
+                        snprintf(pid, sizeof(pid), "%d", (int) getpid());
+                        setenv("LISTEN_FDS", "1", 1);
+                        setenv("LISTEN_PID", pid, 1);
+                }
                 execl(holder_bin, "nspawn-oci-init", (char *) NULL);
                 _exit(127);
         }
@@ -103,11 +113,11 @@ static int box_start_full(Box *b, bool abstract, const char *name, unsigned long
 }
 
 static int box_start(Box *b, bool abstract, const char *name) {
-        return box_start_full(b, abstract, name, CLONE_NEWPID);
+        return box_start_full(b, abstract, name, CLONE_NEWPID, -1);
 }
 
 static int box_start_flags(Box *b, const char *name, unsigned long flags) {
-        return box_start_full(b, false, name, flags);
+        return box_start_full(b, false, name, flags, -1);
 }
 
 static int box_ready(Box *b, char *buf, size_t size) {
@@ -489,6 +499,39 @@ static void test_nested_namespace(void) {
         box_cleanup(&b);
 }
 
+/* A container process the holder cannot see (in a pid namespace joined by path, here our own): adopted
+ * as a pidfd over the control socket, its end ends the holder. */
+static void test_control_socket(void) {
+        Box b = { .notify_fd = -1 };
+        char buf[64] = "";
+        int pair[2] = { -1, -1 };
+        _cleanup_close_ int pidfd = -1;
+        pid_t c;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0 ||
+            box_start_full(&b, false, "i", CLONE_NEWPID, pair[1]) < 0 || box_ready(&b, buf, sizeof(buf)) < 0) {
+                tap_ok(false, "holder started with a control socket");
+                safe_close(pair[0]);
+                safe_close(pair[1]);
+                box_cleanup(&b);
+                return;
+        }
+        safe_close(pair[1]);
+        c = fork();
+        if (c == 0) {
+                execl("/bin/sleep", "sleep", "1000", (char *) NULL);
+                _exit(127);
+        }
+        pidfd = (int) syscall(SYS_pidfd_open, c, 0U);
+        tap_is_int(console_send_fd_over(pair[0], pidfd), 0, "a pidfd over the control socket");
+        safe_close(pair[0]);
+        sleep_ms(200);
+        tap_ok(still_running(b.holder), "the holder watches a process it cannot see");
+        kill_and_reap(c);
+        check_exit(&b, "adopted by pidfd, process gone");
+        box_cleanup(&b);
+}
+
 int main(void) {
         holder_bin = getenv("NSPAWN_OCI_HOLDER");
         if (!holder_bin) {
@@ -513,11 +556,12 @@ int main(void) {
         test_adopt_gone();
         test_shared_namespace();
         test_nested_namespace();
+        test_control_socket();
 
         char path[sizeof(tmpdir) + 8];
         snprintf(path, sizeof(path), "%s/a", tmpdir);
         unlink(path);
-        for (const char *n = "cdefgh"; *n; n++) {
+        for (const char *n = "cdefghi"; *n; n++) {
                 snprintf(path, sizeof(path), "%s/%c", tmpdir, *n);
                 unlink(path);
         }

@@ -228,14 +228,14 @@ static void test_namespaces(void) {
         c = base();
         c.linux.namespaces[OCI_NS_PID].path = (char *) "/proc/15005/ns/pid";
         p = build(&c, &ctx_systemd);
-        tap_ok(p && !p->rejected && p->n_joins == 0 && !p->join_ns[OCI_NS_PID] && p->pid_ns == PLAN_PID_PATH &&
+        tap_ok(p && !p->rejected && p->n_joins == 0 && p->join_ns[OCI_NS_PID] && p->pid_ns == PLAN_PID_PATH &&
                        streq(p->pid_ns_path, "/proc/15005/ns/pid"),
                "pid by path: nothing joined before nspawn, the process joins it");
-        tap_ok(p && has(p->nspawn_env, "SYSTEMD_NSPAWN_SHARE_NS_PID=1"),
-               "pid by path: nspawn and the holder keep nspawn-oci's namespace");
+        tap_ok(p && !has(p->nspawn_env, "SYSTEMD_NSPAWN_SHARE_NS_PID=1"),
+               "pid by path: nspawn makes a pid namespace of its own for the holder");
         is_entry(p, "linux.namespaces.pid", PLAN_FATE_PROCESS,
-                 "the process joins /proc/15005/ns/pid, on a procfs of that namespace; nspawn and the holder "
-                 "keep the host's (SYSTEMD_NSPAWN_SHARE_NS_PID=1)");
+                 "the process joins /proc/15005/ns/pid, on a procfs of that namespace; nspawn's own (holding "
+                 "only the holder) is a new one, as nspawn never runs in a pid namespace it did not create");
         plan_free(p);
 
         c = base();
