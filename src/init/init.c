@@ -143,9 +143,8 @@ static void reap_orphans(void) {
  * - si_pid == 0 when the holder is PID 1 of a pid namespace of its own: the kernel writes 0 into si_pid
  *   when the sender lives in an ancestor pid namespace, i.e. outside the box. sigqueue() inside the box
  *   carries the sender's own (non-zero) pid. When the holder shares nspawn-oci's pid namespace (the
- *   config has none, or the container process joins one by path), the sender's pid is visible: no
- *   process of the container can see the holder before the adoption (there is none yet, and a pid
- *   namespace joined by path lies below nspawn-oci's), so only the host's could send it;
+ *   config has none), the sender's pid is visible: no process of the container exists before the
+ *   adoption, so only the host's could send it;
  * - only the first adoption counts. rt_sigqueueinfo() lets a sender in our own namespace forge
  *   si_pid == 0, but nspawn-oci adopts the container process before `create` returns, while the only
  *   processes in the box are the holder and nspawn-oci's own, not yet exec'd, children. By the time code

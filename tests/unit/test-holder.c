@@ -410,8 +410,8 @@ static void test_adopt_gone(void) {
         box_cleanup(&b);
 }
 
-/* The holder as nspawn runs it when the box shares nspawn-oci's pid namespace (none in the config, or one
- * the process joins by path): not PID 1, so an adoption sent from the same namespace carries our pid. */
+/* The holder as nspawn runs it when the box shares nspawn-oci's pid namespace (none in the config): not
+ * PID 1, so an adoption sent from the same namespace carries our pid. */
 static void test_shared_namespace(void) {
         Box b = { .notify_fd = -1 };
         char buf[64] = "";
