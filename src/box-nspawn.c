@@ -5,7 +5,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -15,11 +14,16 @@
 
 #include "box-nspawn.h"
 #include "cgroup.h"
+#include "init/holder-protocol.h"
 #include "log.h"
 #include "state.h"
 #include "util.h"
 
 #define READY_TIMEOUT_MS 60000
+
+/* Where nspawn 252 keeps, per machine, the directory it propagates mounts into the box through
+ * (machinectl bind, copy-to): it removes it when it exits, not when it is killed. */
+#define NSPAWN_PROPAGATE_DIR "/run/systemd/nspawn/propagate"
 
 static const int namespace_clone_flags[_OCI_NS_MAX] = {
         [OCI_NS_PID] = CLONE_NEWPID,
@@ -80,10 +84,18 @@ static char *read_log_tail(const char *dir) {
         return strdup(start);
 }
 
-_noreturn_ static void exec_nspawn(const Plan *plan, int go_fd, int log_fd, const char *notify) {
+_noreturn_ static void exec_nspawn(const Plan *plan, int go_fd, int log_fd, int control_fd, const char *notify) {
         _cleanup_strv_free_ char **env = NULL;
         int null_fd;
         char c;
+
+        /* The holder's control socket goes to nspawn as a socket-activation fd, which nspawn hands to
+         * the box's PID 1: fd 3, the others moved out of its way first. */
+        go_fd = fcntl(go_fd, F_DUPFD_CLOEXEC, HOLDER_CONTROL_FD + 1);
+        log_fd = fcntl(log_fd, F_DUPFD_CLOEXEC, HOLDER_CONTROL_FD + 1);
+        if (go_fd < 0 || log_fd < 0 || dup2(control_fd, HOLDER_CONTROL_FD) < 0 ||
+            fcntl(HOLDER_CONTROL_FD, F_SETFD, 0) < 0)
+                _exit(125);
 
         /* nspawn must outlive us and not see our terminal's signals. */
         setsid();
@@ -109,7 +121,8 @@ _noreturn_ static void exec_nspawn(const Plan *plan, int go_fd, int log_fd, cons
                 _exit(125);
 
         if (strv_extend(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") < 0 ||
-            strv_extendf(&env, "NOTIFY_SOCKET=%s", notify) < 0)
+            strv_extendf(&env, "NOTIFY_SOCKET=%s", notify) < 0 || strv_extend(&env, "LISTEN_FDS=1") < 0 ||
+            strv_extendf(&env, "LISTEN_PID=%d", (int) getpid()) < 0)
                 _exit(125);
         STRV_FOREACH(e, plan->nspawn_env)
                 if (strv_extend(&env, *e) < 0)
@@ -281,11 +294,11 @@ int box_nspawn_check_leader(pid_t nspawn, pid_t holder, const char *holder_binar
 }
 
 int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *dir, Bus *bus, Box *ret) {
-        _cleanup_close_ int notify_fd = -1, log_fd = -1, pidfd = -1;
+        _cleanup_close_ int notify_fd = -1, log_fd = -1, pidfd = -1, control = -1;
         _cleanup_free_ char *log_path = strjoin(dir, "/nspawn.log"), *bus_error = NULL;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         char notify[108];
-        int go[2] = { -1, -1 };
+        int go[2] = { -1, -1 }, pair[2] = { -1, -1 };
         pid_t pid, holder = 0;
         int r;
 
@@ -307,8 +320,13 @@ int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *di
         log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
         if (log_fd < 0)
                 return log_error_errno(errno, "Failed to create %s: %m", log_path);
-        if (pipe2(go, O_CLOEXEC) < 0)
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return log_error_errno(errno, "Failed to create the holder's control socket: %m");
+        control = pair[0];
+        if (pipe2(go, O_CLOEXEC) < 0) {
+                safe_close(pair[1]);
                 return log_error_errno(errno, "Failed to create a pipe: %m");
+        }
 
         pid = fork();
         if (pid < 0) {
@@ -317,9 +335,10 @@ int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *di
         }
         if (pid == 0) {
                 close(go[1]);
-                exec_nspawn(plan, go[0], log_fd, notify);
+                exec_nspawn(plan, go[0], log_fd, pair[1], notify);
         }
         go[0] = safe_close(go[0]);
+        pair[1] = safe_close(pair[1]);
         pidfd = pidfd_open_(pid);
 
         if (bus) {
@@ -365,12 +384,13 @@ int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *di
                 goto fail_kill;
         }
 
-        *ret = (Box) { .nspawn_pid = pid, .holder_pid = holder };
+        *ret = (Box) { .nspawn_pid = pid, .holder_pid = holder, .control_fd = TAKE_FD(control) };
         return 0;
 
 fail_kill:
         kill(pid, SIGKILL);
         (void) waitpid(pid, NULL, 0);
+        (void) box_nspawn_remove_leftovers(plan->machine);
         if (bus)
                 (void) bus_stop_unit(bus, plan->unit);
         else if (plan->cgroup)
@@ -378,24 +398,8 @@ fail_kill:
 fail_pipe:
         safe_close(go[0]);
         safe_close(go[1]);
+        safe_close(pair[1]);
         return r;
-}
-
-void box_nspawn_remove_leftovers(const char *machine) {
-        _cleanup_free_ char *dir = NULL, *incoming = NULL;
-
-        if (isempty(machine) || strchr(machine, '/') || startswith(machine, "."))
-                return;
-        dir = strjoin("/run/systemd/nspawn/propagate/", machine);
-        incoming = strjoin("/run/systemd/nspawn/propagate/", machine, "/incoming");
-        if (!dir || !incoming)
-                return;
-        /* Safety: nspawn's own directory for this machine (a valid machine name: no '/', no dots in
-         * front), whose nspawn is gone; rmdir() removes only what is empty, and the detach only a mount
-         * nspawn left on its own directory. */
-        (void) umount2(incoming, MNT_DETACH | UMOUNT_NOFOLLOW);
-        (void) rmdir(incoming);
-        (void) rmdir(dir);
 }
 
 int box_nspawn_stop(Bus *bus, const char *unit, const char *cgroup, pid_t nspawn_pid, uint64_t nspawn_start) {
@@ -423,3 +427,19 @@ int box_nspawn_stop(Bus *bus, const char *unit, const char *cgroup, pid_t nspawn
                 (void) cgroup_remove(cgroup);
         return r;
 }
+
+int box_nspawn_remove_leftovers(const char *machine) {
+        _cleanup_free_ char *dir = NULL;
+
+        if (!plan_hostname_is_valid(machine))
+                return -EINVAL;
+        dir = strjoin(NSPAWN_PROPAGATE_DIR "/", machine);
+        if (!dir)
+                return -ENOMEM;
+        /* Safety: a machine name is a host name, without '/' or "..": the path is nspawn's own directory
+         * for this machine, and rmdir() takes it only empty and when it is no mount point. */
+        if (rmdir(dir) < 0 && errno != ENOENT)
+                return negative_errno();
+        return 0;
+}
+

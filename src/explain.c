@@ -82,6 +82,8 @@ static void print_table(const Plan *p, FILE *f) {
                 if (p->join_ns[t])
                         fprintf(f, " %s", oci_namespace_type_to_string(t));
         fputc('\n', f);
+        fprintf(f, "process pid namespace: %s%s%s\n", plan_pid_namespace_to_string(p->pid_ns),
+                p->pid_ns_path ? " " : "", strempty(p->pid_ns_path));
         for (size_t i = 0; i < p->n_joins; i++)
                 fprintf(f, "pre: setns %s %s\n", oci_namespace_type_to_string(p->joins[i].type),
                         p->joins[i].path);

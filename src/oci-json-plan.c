@@ -188,6 +188,10 @@ int oci_json_plan(const struct Plan *p, char **ret) {
                     (r = oci_json_append(a, json_object_new_string(oci_namespace_type_to_string(t)))) < 0)
                         return r;
 
+        if ((r = add_string(o, "pidNamespace", plan_pid_namespace_to_string(p->pid_ns))) < 0 ||
+            (p->pid_ns_path && (r = add_string(o, "pidNamespacePath", p->pid_ns_path)) < 0))
+                return r;
+
         a = json_object_new_array();
         if ((r = oci_json_add(o, "pre", a)) < 0)
                 return r;

@@ -47,6 +47,16 @@ const char *plan_fate_to_string(PlanFate f) {
         return f >= 0 && f < _PLAN_FATE_MAX ? fate_table[f] : NULL;
 }
 
+static const char * const pid_namespace_table[_PLAN_PID_NAMESPACE_MAX] = {
+        [PLAN_PID_HOST] = "host",
+        [PLAN_PID_NEW] = "new",
+        [PLAN_PID_PATH] = "path",
+};
+
+const char *plan_pid_namespace_to_string(PlanPidNamespace p) {
+        return p >= 0 && p < _PLAN_PID_NAMESPACE_MAX ? pid_namespace_table[p] : NULL;
+}
+
 static const char * const step_table[_PLAN_STEP_TYPE_MAX] = {
         [PLAN_STEP_SYSCTL] = "sysctl",
         [PLAN_STEP_REMOUNT] = "remount",
@@ -219,6 +229,7 @@ Plan *plan_free(Plan *p) {
         for (size_t i = 0; i < p->n_joins; i++)
                 free(p->joins[i].path);
         free(p->joins);
+        free(p->pid_ns_path);
         for (size_t i = 0; i < p->n_steps; i++) {
                 free(p->steps[i].path);
                 free(p->steps[i].value);
@@ -531,8 +542,8 @@ static const char *ns_field(OciNamespaceType t) {
         return f[t];
 }
 
-/* pid, ipc, uts: nspawn creates them unless told to share them; one given by path is joined before
- * nspawn runs, and shared by nspawn from there. */
+/* ipc, uts: nspawn creates them unless told to share them; one given by path is joined before nspawn
+ * runs, and shared by nspawn from there. */
 static int plan_shareable_ns(Builder *b, OciNamespaceType t, const char *env) {
         const OciNamespace *ns = &b->c->linux.namespaces[t];
         int r;
@@ -546,13 +557,6 @@ static int plan_shareable_ns(Builder *b, OciNamespaceType t, const char *env) {
         b->p->join_ns[t] = true;
         if (!ns->path)
                 return entry(b, ns_field(t), PLAN_FATE_NSPAWN, "a new namespace (nspawn's)");
-        /* nspawn takes its child's pid, as numbered in the joined namespace, for a host pid: it would
-         * move that host process into the box's cgroup and SIGKILL it. */
-        if (t == OCI_NS_PID)
-                return entry(b, ns_field(t), PLAN_FATE_REJECTED,
-                             "linux.namespaces.pid: joining a pid namespace by path (%s) is not supported yet: "
-                             "systemd-nspawn cannot run in a pid namespace it did not create",
-                             ns->path);
         r = join(b, t, ns->path);
         if (r < 0)
                 return r;
@@ -560,6 +564,40 @@ static int plan_shareable_ns(Builder *b, OciNamespaceType t, const char *env) {
         if (r < 0)
                 return r;
         return entry(b, ns_field(t), PLAN_FATE_PRE, "setns(%s) before nspawn runs, %s=1", ns->path, env);
+}
+
+/* pid: the container process is PID 1 of a pid namespace of its own, nested below the box's, whose
+ * only process is the holder (DESIGN.md, "PID 1"). nspawn is never exec'd from a pid namespace other
+ * than the one its children are born in: it takes its child's pid, as numbered there, for a host pid
+ * (cgroup moves, kill()). So a namespace given by path is joined by the container process alone;
+ * nspawn makes its own as usual (and registers the machine, which it does not in a shared one). */
+static int plan_pid_ns(Builder *b) {
+        const OciNamespace *ns = &b->c->linux.namespaces[OCI_NS_PID];
+        int r;
+
+        if (!ns->present) {
+                b->p->pid_ns = PLAN_PID_HOST;
+                r = strv_extend(&b->p->nspawn_env, "SYSTEMD_NSPAWN_SHARE_NS_PID=1");
+                if (r < 0)
+                        return r;
+                return entry(b, ns_field(OCI_NS_PID), PLAN_FATE_NSPAWN,
+                             "absent: the host's namespace (SYSTEMD_NSPAWN_SHARE_NS_PID=1)");
+        }
+        b->p->join_ns[OCI_NS_PID] = true;
+        if (!ns->path) {
+                b->p->pid_ns = PLAN_PID_NEW;
+                return entry(b, ns_field(OCI_NS_PID), PLAN_FATE_PROCESS,
+                             "a new namespace below the box's (nspawn's holds only the holder): the process "
+                             "is its PID 1, on a procfs of its own");
+        }
+        b->p->pid_ns = PLAN_PID_PATH;
+        b->p->pid_ns_path = strdup(ns->path);
+        if (!b->p->pid_ns_path)
+                return -ENOMEM;
+        return entry(b, ns_field(OCI_NS_PID), PLAN_FATE_PROCESS,
+                     "the process joins %s, on a procfs of that namespace; nspawn's own (holding only the "
+                     "holder) is a new one, as nspawn never runs in a pid namespace it did not create",
+                     ns->path);
 }
 
 static int mapping_problem(const OciLinux *l, char **ret) {
@@ -664,7 +702,7 @@ static int plan_namespaces(Builder *b) {
         _cleanup_free_ char *opt = NULL;
         int r;
 
-        r = plan_shareable_ns(b, OCI_NS_PID, "SYSTEMD_NSPAWN_SHARE_NS_PID");
+        r = plan_pid_ns(b);
         if (r < 0)
                 return r;
 

@@ -59,6 +59,17 @@ typedef struct PlanJoin {
         char *path;              /* NULL: the host's (nspawn-oci's own) namespace is kept */
 } PlanJoin;
 
+/* Where the container process's pid namespace comes from. runc's rule: the process is PID 1 of a new
+ * pid namespace, or a later pid of one it joins. */
+typedef enum PlanPidNamespace {
+        PLAN_PID_HOST,           /* none in the config: nspawn-oci's own, shared with the box */
+        PLAN_PID_NEW,            /* PID 1 of a new namespace below the box's (nspawn's holds only the holder) */
+        PLAN_PID_PATH,           /* born in pid_ns_path, outside nspawn's (which holds only the holder) */
+        _PLAN_PID_NAMESPACE_MAX,
+} PlanPidNamespace;
+
+const char *plan_pid_namespace_to_string(PlanPidNamespace p);
+
 typedef enum PlanStepType {
         PLAN_STEP_SYSCTL,        /* path = key (dots), value */
         PLAN_STEP_REMOUNT,       /* path, flags: MS_* to add to an existing mount, clear_flags: to take
@@ -117,8 +128,11 @@ typedef struct Plan {
         char **nspawn_env;        /* extra environment: SYSTEMD_SECCOMP=0, SYSTEMD_NSPAWN_SHARE_NS_* */
 
         /* namespaces the container process joins from the holder (PID 1 of the box); those not
-         * joined are nspawn-oci's own, i.e. the host's */
+         * joined are nspawn-oci's own, i.e. the host's. join_ns[OCI_NS_PID]: the holder is PID 1 of
+         * a pid namespace of nspawn's; the process's own pid namespace is pid_ns. */
         bool join_ns[_OCI_NS_MAX];
+        PlanPidNamespace pid_ns;
+        char *pid_ns_path;        /* PLAN_PID_PATH */
 
         PlanJoin *joins;          /* setns() before nspawn runs, in this order */
         size_t n_joins;

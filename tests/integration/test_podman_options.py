@@ -153,3 +153,56 @@ def test_podman_mount_flags(podman):
     flags = mount_flags(out)
     cgroups = [f for m, f in flags.items() if m.startswith("/sys/fs/cgroup/")]
     assert "rw" in flags["/sys"] and cgroups and all("rw" in f for f in cgroups), out
+
+
+def test_podman_init_is_pid1(podman):
+    """`podman run --init`: podman's init (catatonit) is PID 1 of the container, the command its child."""
+    if not Path("/usr/libexec/podman/catatonit").exists():
+        pytest.skip("podman's init is not installed (Debian package catatonit)")
+    out = run(podman, "--init", cmd="tr '\\0' ' ' </proc/1/cmdline; echo; echo $$")
+    init, own = out.strip().splitlines()
+    assert init.split()[0] == "/run/podman-init", out
+    assert own != "1"
+
+
+def test_podman_exec_top_stop(podman):
+    """The container's process is PID 1: `podman exec` lands in its pid namespace, `podman top` shows
+    it and nothing of the runtime's, and `podman stop` has to kill it (no SIGTERM handler)."""
+    name = f"pid1-{TAG}"
+    keep = [a for a in podman.run_args() if a != "--rm"]  # the exit code stays to be read
+    p = podman(*keep, "-d", "--name", name, IMAGE, "sleep", "600")
+    assert p.returncode == 0, p.stderr
+    try:
+        e = podman("exec", name, "sh", "-c", "readlink /proc/1/ns/pid; readlink /proc/self/ns/pid; "
+                   "tr '\\0' ' ' </proc/1/cmdline; echo")
+        assert e.returncode == 0, e.stderr
+        ns1, own, cmd = e.stdout.strip().splitlines()
+        assert ns1 == own and cmd.strip() == "sleep 600", e.stdout
+        t = podman("top", name, "pid", "args")
+        assert t.returncode == 0, t.stderr
+        rows = [line.split(None, 1) for line in t.stdout.strip().splitlines()[1:]]
+        assert rows == [["1", "sleep 600"]], t.stdout
+        s = podman("stop", "-t", "1", name)
+        assert s.returncode == 0, s.stderr
+        code = podman("inspect", "-f", "{{.State.ExitCode}}", name).stdout.strip()
+        assert code == "137", f"sleep as PID 1 should ignore SIGTERM and be killed, exit code {code}"
+    finally:
+        podman("rm", "-f", "-t", "0", name)
+
+
+def test_podman_pod_shared_pid(podman):
+    """A pod sharing its pid namespace: the members join the infra container's by path and see its
+    process as PID 1."""
+    pod = f"pidpod-{TAG}"
+    a = podman("pod", "create", "--name", pod, "--network", "none", "--share", "pid,ipc,uts",
+               "--infra-image", IMAGE, "--infra-command", "sleep 1000",
+               *([] if MODE == "systemd" else ["--cgroup-parent", podman.cgroup_parent]))
+    assert a.returncode == 0, a.stderr
+    try:
+        out = podman("run", "--rm", "--pod", pod, IMAGE, "sh", "-c", "tr '\\0' ' ' </proc/1/cmdline; echo; echo $$")
+        assert out.returncode == 0, out.stderr
+        init, own = out.stdout.strip().splitlines()
+        assert init.strip() == "sleep 1000", out.stdout
+        assert own != "1"
+    finally:
+        podman("pod", "rm", "-f", "-t", "0", pod)
