@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "oci-parse.h"
 #include "cgroup.h"
@@ -56,17 +57,39 @@ static int lock_dir(const char *dir, int flags, int *ret) {
         return 0;
 }
 
-/* A directory that a create killed before it saved any state left: nobody holds its lock, and it has
- * no state.json. Nothing was started for it yet. */
+/* The lock of a new directory: made under another name, locked, then renamed into place, so that the
+ * lock file never exists unlocked while its create lives. */
+static int lock_new_dir(const char *dir, int *ret) {
+        _cleanup_free_ char *tmp = NULL, *p = strjoin(dir, "/lock");
+        _cleanup_close_ int fd = -1;
+
+        if (!p || asprintf_safe(&tmp, "%s/lock.new.%d", dir, (int) getpid()) < 0)
+                return -ENOMEM;
+        fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd < 0)
+                return negative_errno();
+        if (flock(fd, LOCK_EX) < 0 || rename(tmp, p) < 0) {
+                int r = negative_errno();
+                (void) unlink(tmp);
+                return r;
+        }
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+/* A directory that a create killed before it saved any state left: its lock is there and nobody holds
+ * it, and it has no state.json. Nothing was started for it yet. A directory without a lock is a create
+ * on its way, unless it is a minute old (killed between its mkdir() and its lock). */
 static bool dir_is_stale(const char *dir) {
         _cleanup_free_ char *lock = strjoin(dir, "/lock"), *state = strjoin(dir, "/state.json");
         _cleanup_close_ int fd = -1;
+        struct stat st;
 
         if (!lock || !state || access(state, F_OK) == 0)
                 return false;
         fd = open(lock, O_RDWR | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
-                return errno == ENOENT;
+                return errno == ENOENT && stat(dir, &st) == 0 && st.st_mtime + 60 < time(NULL);
         return flock(fd, LOCK_EX | LOCK_NB) == 0 && access(state, F_OK) < 0;
 }
 
@@ -101,7 +124,7 @@ int state_create(const char *root, const char *id, char **ret_dir, int *ret_lock
                 if (mkdir(dir, 0700) < 0)
                         return negative_errno();
         }
-        r = lock_dir(dir, O_CREAT | O_EXCL, ret_lock);
+        r = lock_new_dir(dir, ret_lock);
         if (r < 0) {
                 rmdir(dir);
                 return r;
