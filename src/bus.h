@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "plan.h"
+#include "unit-property.h"
 
 typedef struct sd_bus Bus;
 

@@ -31,22 +31,6 @@ static bool endswith_slice(const char *s) {
         return n > strlen(".slice") && streq(s + n - strlen(".slice"), ".slice");
 }
 
-static const char * const fate_table[_PLAN_FATE_MAX] = {
-        [PLAN_FATE_NSPAWN] = "nspawn",
-        [PLAN_FATE_UNIT] = "unit",
-        [PLAN_FATE_PRE] = "pre",
-        [PLAN_FATE_POST] = "post",
-        [PLAN_FATE_PROCESS] = "process",
-        [PLAN_FATE_RUNTIME] = "runtime",
-        [PLAN_FATE_IGNORED] = "ignored",
-        [PLAN_FATE_REJECTED] = "rejected",
-        [PLAN_FATE_UNHANDLED] = "unhandled",
-};
-
-const char *plan_fate_to_string(PlanFate f) {
-        return f >= 0 && f < _PLAN_FATE_MAX ? fate_table[f] : NULL;
-}
-
 static const char * const step_table[_PLAN_STEP_TYPE_MAX] = {
         [PLAN_STEP_SYSCTL] = "sysctl",
         [PLAN_STEP_REMOUNT] = "remount",
@@ -81,125 +65,6 @@ static int step_rank(PlanStepType t) {
                 [PLAN_STEP_DOMAINNAME] = 7,
         };
         return rank[t];
-}
-
-int plan_add_entry(PlanEntry **entries, size_t *n, const char *field, PlanFate fate, const char *fmt, ...) {
-        PlanEntry *a;
-        char *detail = NULL, *f;
-        va_list ap;
-        int r;
-
-        va_start(ap, fmt);
-        r = vasprintf(&detail, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        f = strdup(field);
-        a = realloc(*entries, sizeof(PlanEntry) * (*n + 1));
-        if (!f || !a) {
-                if (a)
-                        *entries = a;
-                free(f);
-                free(detail);
-                return -ENOMEM;
-        }
-        *entries = a;
-        a[(*n)++] = (PlanEntry) { .field = f, .fate = fate, .detail = detail };
-        return 0;
-}
-
-void plan_entries_free(PlanEntry *entries, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                free(entries[i].field);
-                free(entries[i].detail);
-        }
-        free(entries);
-}
-
-void unit_property_done(UnitProperty *p) {
-        if (!p)
-                return;
-        free(p->name);
-        free(p->str);
-        free(p->bytes);
-        for (size_t i = 0; i < p->n_pairs; i++) {
-                if (p->keys)
-                        free(p->keys[i]);
-                if (p->str_values)
-                        free(p->str_values[i]);
-        }
-        free(p->keys);
-        free(p->str_values);
-        free(p->u64_values);
-        *p = (UnitProperty) {};
-}
-
-/* A bit mask back to "0-3,7". */
-static int bytes_to_list(const uint8_t *b, size_t n, char **ret) {
-        _cleanup_free_ char *s = strdup("");
-        size_t bits = n * 8;
-
-        if (!s)
-                return -ENOMEM;
-        for (size_t i = 0; i < bits; i++) {
-                size_t j = i;
-                char *t;
-
-                if (!(b[i / 8] & (1u << (i % 8))))
-                        continue;
-                while (j + 1 < bits && (b[(j + 1) / 8] & (1u << ((j + 1) % 8))))
-                        j++;
-                if ((j == i ? asprintf_safe(&t, "%s%s%zu", s, *s ? "," : "", i) :
-                              asprintf_safe(&t, "%s%s%zu-%zu", s, *s ? "," : "", i, j)) < 0)
-                        return -ENOMEM;
-                free(s);
-                s = t;
-                i = j;
-        }
-        *ret = TAKE_PTR(s);
-        return 0;
-}
-
-int unit_property_to_string(const UnitProperty *p, char **ret) {
-        _cleanup_free_ char *s = NULL, *list = NULL;
-
-        switch (p->type) {
-        case UNIT_PROPERTY_U64:
-                if (p->u64 == UINT64_MAX)
-                        return asprintf_safe(ret, "%s=infinity", p->name) < 0 ? -ENOMEM : 0;
-                return asprintf_safe(ret, "%s=%" PRIu64, p->name, p->u64) < 0 ? -ENOMEM : 0;
-        case UNIT_PROPERTY_BOOL:
-                return asprintf_safe(ret, "%s=%s", p->name, p->b ? "yes" : "no") < 0 ? -ENOMEM : 0;
-        case UNIT_PROPERTY_STRING:
-                return asprintf_safe(ret, "%s=%s", p->name, strna(p->str)) < 0 ? -ENOMEM : 0;
-        case UNIT_PROPERTY_BYTES:
-                if (bytes_to_list(p->bytes, p->n_bytes, &list) < 0)
-                        return -ENOMEM;
-                return asprintf_safe(ret, "%s=%s", p->name, list) < 0 ? -ENOMEM : 0;
-        case UNIT_PROPERTY_PAIRS_SS:
-        case UNIT_PROPERTY_PAIRS_ST:
-                s = strjoin(p->name, "=");
-                if (!s)
-                        return -ENOMEM;
-                for (size_t i = 0; i < p->n_pairs; i++) {
-                        char *t;
-                        int r;
-
-                        if (p->type == UNIT_PROPERTY_PAIRS_SS)
-                                r = asprintf_safe(&t, "%s%s%s %s", s, i ? ", " : "", p->keys[i],
-                                                  p->str_values[i]);
-                        else
-                                r = asprintf_safe(&t, "%s%s%s %" PRIu64, s, i ? ", " : "", p->keys[i],
-                                                  p->u64_values[i]);
-                        if (r < 0)
-                                return -ENOMEM;
-                        free(s);
-                        s = t;
-                }
-                *ret = TAKE_PTR(s);
-                return 0;
-        }
-        return -EINVAL;
 }
 
 Plan *plan_free(Plan *p) {
@@ -322,18 +187,15 @@ typedef struct Builder {
 
 static int entry(Builder *b, const char *field, PlanFate fate, const char *fmt, ...) _printf_(4, 5);
 static int entry(Builder *b, const char *field, PlanFate fate, const char *fmt, ...) {
-        _cleanup_free_ char *d = NULL;
         va_list ap;
         int r;
 
-        va_start(ap, fmt);
-        r = vasprintf(&d, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
         if (fate == PLAN_FATE_REJECTED)
                 b->p->rejected = true;
-        return plan_add_entry(&b->p->entries, &b->p->n_entries, field, fate, "%s", d);
+        va_start(ap, fmt);
+        r = plan_entry_addv(&b->p->entries, &b->p->n_entries, field, fate, fmt, ap);
+        va_end(ap);
+        return r;
 }
 
 static int step(Builder *b, PlanStep s) {

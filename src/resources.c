@@ -79,7 +79,7 @@ void cgroup_writes_free(CgroupWrite *w, size_t n) {
 
 static int res_entry(Res *w, const char *field, PlanFate fate, const char *fmt, ...) _printf_(4, 5);
 static int res_entry(Res *w, const char *field, PlanFate fate, const char *fmt, ...) {
-        _cleanup_free_ char *path = NULL, *detail = NULL;
+        _cleanup_free_ char *path = NULL;
         va_list ap;
         int r;
 
@@ -89,11 +89,9 @@ static int res_entry(Res *w, const char *field, PlanFate fate, const char *fmt, 
         if (!path)
                 return -ENOMEM;
         va_start(ap, fmt);
-        r = vasprintf(&detail, fmt, ap);
+        r = plan_entry_addv(w->entries, w->n_entries, path, fate, fmt, ap);
         va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        return plan_add_entry(w->entries, w->n_entries, path, fate, "%s", detail);
+        return r;
 }
 
 static int res_write(Res *w, const char *controller, const char *file, const char *value) {
