@@ -847,13 +847,122 @@ static int str_append(char **s, const char *sep, const char *t) {
         return 0;
 }
 
+/* A mount's options, sorted by what becomes of them. */
+typedef struct MountOptions {
+        unsigned long flags;     /* MS_* for a remount after nspawn's mount */
+        char *remount;           /* those flags by name, for the plan */
+        char *data;              /* tmpfs data: size=, mode=, … */
+        char *ignored;
+        char *unhandled;
+        bool ro, has_mode, tmpcopyup;
+} MountOptions;
+
+static void mount_options_done(MountOptions *o) {
+        free(o->remount);
+        free(o->data);
+        free(o->ignored);
+        free(o->unhandled);
+}
+
+static int mount_options_sort(const OciMount *m, bool bind, MountOptions *o) {
+        STRV_FOREACH(opt, m->options) {
+                unsigned long f = option_remount_flag(*opt);
+                int r;
+
+                if (f) {
+                        o->flags |= f;
+                        r = str_append(&o->remount, ",", *opt);
+                } else if (streq(*opt, "ro")) {
+                        o->ro = true;
+                        continue;
+                } else if (STR_IN_SET(*opt, "bind", "rbind", "rw", "suid", "dev", "exec"))
+                        continue;
+                else if (STR_IN_SET(*opt, "private", "rprivate"))
+                        r = str_append(&o->ignored, ", ", *opt);
+                else if (STR_IN_SET(*opt, "shared", "rshared", "slave", "rslave", "unbindable",
+                                    "runbindable"))
+                        r = str_append(&o->unhandled, ", ", *opt);
+                else if (!bind && option_is_tmpfs_data(*opt)) {
+                        o->has_mode = o->has_mode || startswith(*opt, "mode=");
+                        r = str_append(&o->data, ",", *opt);
+                } else if (!bind && streq(*opt, "tmpcopyup")) {
+                        o->tmpcopyup = true;
+                        continue;
+                } else if (STR_IN_SET(*opt, "idmap", "ridmap"))
+                        r = str_append(&o->unhandled, ", ", *opt);
+                else
+                        r = str_append(&o->ignored, ", ", *opt);
+                if (r < 0)
+                        return r;
+        }
+        if (o->ignored && str_append(&o->ignored, "",
+                                     " ignored: nspawn's mounts do not propagate to or from the host") < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* nspawn 252 mounts a tmpfs on /run itself, with /run/host below it; a second mount on /run hides
+ * /run/host and nspawn's own remount of it fails (EINVAL): checked by hand. nspawn's tmpfs stands in
+ * for a tmpfs asked for there. */
+static int plan_mount_on_run(Builder *b, const char *field, const OciMount *m, bool bind, MountOptions *o) {
+        int r;
+
+        if (bind)
+                return entry(b, field, PLAN_FATE_UNHANDLED,
+                             "not handled yet: a bind mount on /run hides nspawn's /run/host");
+        if (o->ro) {
+                o->flags |= MS_RDONLY;
+                if (str_append(&o->remount, ",", "ro") < 0)
+                        return -ENOMEM;
+        }
+        r = step_reattach(b, m->destination);
+        if (r >= 0 && o->flags)
+                r = step_path(b, PLAN_STEP_REMOUNT, m->destination, NULL, o->flags);
+        if (r < 0)
+                return r;
+        return entry(b, field, o->unhandled ? PLAN_FATE_UNHANDLED : PLAN_FATE_NSPAWN,
+                     "nspawn's own tmpfs on /run (mode 0755), as a second one there breaks nspawn"
+                     "%s%s%s%s%s%s%s%s%s%s",
+                     o->remount ? "; remount " : "", strempty(o->remount), o->data ? "; " : "",
+                     strempty(o->data), o->data ? " not applied" : "",
+                     o->tmpcopyup ? "; tmpcopyup ignored: the image's files are not copied up" : "",
+                     o->ignored ? "; " : "", strempty(o->ignored), o->unhandled ? "; not handled yet: " : "",
+                     strempty(o->unhandled));
+}
+
+/* The nspawn option for a bind or tmpfs mount. */
+static int mount_nspawn_option(const OciMount *m, size_t i, bool bind, bool rbind, MountOptions *o,
+                               char **ret, char **ret_rejected) {
+        _cleanup_free_ char *src = NULL, *dst = nspawn_escape(m->destination);
+
+        if (!dst)
+                return -ENOMEM;
+        if (bind) {
+                if (isempty(m->source))
+                        return asprintf_safe(ret_rejected, "mounts[%zu].source: a bind mount needs a source",
+                                             i) < 0 ? -ENOMEM : 0;
+                src = nspawn_escape(m->source);
+                if (!src)
+                        return -ENOMEM;
+                return asprintf_safe(ret, "--bind%s=%s:%s%s", o->ro ? "-ro" : "", src, dst,
+                                     rbind ? "" : ":norbind") < 0 ? -ENOMEM : 0;
+        }
+        if (o->ro)
+                o->flags |= MS_RDONLY;
+        /* nspawn mounts a tmpfs without options with mode 0755; the kernel's (and runc's) default is
+         * 1777 */
+        if (!o->has_mode && str_append(&o->data, ",", "mode=1777") < 0)
+                return -ENOMEM;
+        if (o->ro && str_append(&o->remount, ",", "ro") < 0)
+                return -ENOMEM;
+        return asprintf_safe(ret, "--tmpfs=%s:%s", dst, o->data) < 0 ? -ENOMEM : 0;
+}
+
 static int plan_mount(Builder *b, size_t i) {
         const OciMount *m = b->c->mounts + i;
-        _cleanup_free_ char *field = NULL, *opt = NULL, *ignored = NULL, *unhandled = NULL, *remount = NULL,
-                            *data = NULL, *src = NULL, *dst = NULL;
-        bool bind = m->type && streq(m->type, "bind"), rbind = false, ro = false, has_mode = false,
-             tmpcopyup = false;
-        unsigned long flags = 0;
+        _cleanup_(mount_options_done) MountOptions o = {};
+        _cleanup_free_ char *field = NULL, *opt = NULL, *rejected = NULL;
+        bool bind = m->type && streq(m->type, "bind"), rbind = false;
         int r;
 
         if (asprintf_safe(&field, "mounts[%zu]", i) < 0)
@@ -863,10 +972,10 @@ static int plan_mount(Builder *b, size_t i) {
                              "mounts[%zu].destination: \"%s\" must be an absolute path without \"..\"", i,
                              strna(m->destination));
 
-        STRV_FOREACH(o, m->options) {
-                if (streq(*o, "bind"))
+        STRV_FOREACH(opt_name, m->options) {
+                if (streq(*opt_name, "bind"))
                         bind = true;
-                else if (streq(*o, "rbind"))
+                else if (streq(*opt_name, "rbind"))
                         bind = rbind = true;
         }
 
@@ -891,103 +1000,30 @@ static int plan_mount(Builder *b, size_t i) {
                              "not handled yet: id-mapped mounts (uidMappings/gidMappings) on %s",
                              m->destination);
 
-        STRV_FOREACH(o, m->options) {
-                unsigned long f = option_remount_flag(*o);
+        r = mount_options_sort(m, bind, &o);
+        if (r < 0)
+                return r;
+        if (streq(m->destination, "/run"))
+                return plan_mount_on_run(b, field, m, bind, &o);
 
-                if (f) {
-                        flags |= f;
-                        r = str_append(&remount, ",", *o);
-                } else if (streq(*o, "ro")) {
-                        ro = true;
-                        continue;
-                } else if (STR_IN_SET(*o, "bind", "rbind", "rw", "suid", "dev", "exec"))
-                        continue;
-                else if (STR_IN_SET(*o, "private", "rprivate"))
-                        r = str_append(&ignored, ", ", *o);
-                else if (STR_IN_SET(*o, "shared", "rshared", "slave", "rslave", "unbindable", "runbindable"))
-                        r = str_append(&unhandled, ", ", *o);
-                else if (!bind && option_is_tmpfs_data(*o)) {
-                        has_mode = has_mode || startswith(*o, "mode=");
-                        r = str_append(&data, ",", *o);
-                } else if (!bind && streq(*o, "tmpcopyup")) {
-                        tmpcopyup = true;
-                        continue;
-                } else if (STR_IN_SET(*o, "idmap", "ridmap"))
-                        r = str_append(&unhandled, ", ", *o);
-                else
-                        r = str_append(&ignored, ", ", *o);
-                if (r < 0)
-                        return r;
-        }
-        if (ignored &&
-            str_append(&ignored, "", " ignored: nspawn's mounts do not propagate to or from the host") < 0)
-                return -ENOMEM;
-
-        if (streq(m->destination, "/run")) {
-                /* nspawn 252 mounts a tmpfs on /run itself, with /run/host below it; a second mount on
-                 * /run hides /run/host and nspawn's own remount of it fails (EINVAL): checked by hand.
-                 * nspawn's tmpfs stands in for a tmpfs asked for there. */
-                if (bind)
-                        return entry(b, field, PLAN_FATE_UNHANDLED,
-                                     "not handled yet: a bind mount on /run hides nspawn's /run/host");
-                if (ro) {
-                        flags |= MS_RDONLY;
-                        if (str_append(&remount, ",", "ro") < 0)
-                                return -ENOMEM;
-                }
-                r = step_reattach(b, m->destination);
-                if (r >= 0 && flags)
-                        r = step_path(b, PLAN_STEP_REMOUNT, m->destination, NULL, flags);
-                if (r < 0)
-                        return r;
-                return entry(b, field, unhandled ? PLAN_FATE_UNHANDLED : PLAN_FATE_NSPAWN,
-                             "nspawn's own tmpfs on /run (mode 0755), as a second one there breaks nspawn"
-                             "%s%s%s%s%s%s%s%s%s%s",
-                             remount ? "; remount " : "", strempty(remount), data ? "; " : "",
-                             strempty(data), data ? " not applied" : "",
-                             tmpcopyup ? "; tmpcopyup ignored: the image's files are not copied up" : "",
-                             ignored ? "; " : "", strempty(ignored), unhandled ? "; not handled yet: " : "",
-                             strempty(unhandled));
-        }
-
-        dst = nspawn_escape(m->destination);
-        if (!dst)
-                return -ENOMEM;
-        if (bind) {
-                if (isempty(m->source))
-                        return entry(b, field, PLAN_FATE_REJECTED,
-                                     "mounts[%zu].source: a bind mount needs a source", i);
-                src = nspawn_escape(m->source);
-                if (!src)
-                        return -ENOMEM;
-                if (asprintf_safe(&opt, "--bind%s=%s:%s%s", ro ? "-ro" : "", src, dst,
-                                  rbind ? "" : ":norbind") < 0)
-                        return -ENOMEM;
-        } else {
-                if (ro)
-                        flags |= MS_RDONLY;
-                /* nspawn mounts a tmpfs without options with mode 0755; the kernel's (and runc's)
-                 * default is 1777 */
-                if (!has_mode && str_append(&data, ",", "mode=1777") < 0)
-                        return -ENOMEM;
-                if (ro && str_append(&remount, ",", "ro") < 0)
-                        return -ENOMEM;
-                if (asprintf_safe(&opt, "--tmpfs=%s:%s", dst, data) < 0)
-                        return -ENOMEM;
-        }
+        r = mount_nspawn_option(m, i, bind, rbind, &o, &opt, &rejected);
+        if (r < 0)
+                return r;
+        if (rejected)
+                return entry(b, field, PLAN_FATE_REJECTED, "%s", rejected);
         r = strv_extend(&b->options, opt);
         if (r >= 0)
                 r = step_reattach(b, m->destination);
-        if (r >= 0 && flags)
-                r = step_path(b, PLAN_STEP_REMOUNT, m->destination, NULL, flags);
+        if (r >= 0 && o.flags)
+                r = step_path(b, PLAN_STEP_REMOUNT, m->destination, NULL, o.flags);
         if (r < 0)
                 return r;
-        return entry(b, field, unhandled ? PLAN_FATE_UNHANDLED : PLAN_FATE_NSPAWN, "%s%s%s%s%s%s%s%s%s", opt,
-                     remount ? "; remount " : "", strempty(remount),
-                     tmpcopyup ? "; tmpcopyup ignored: the image's files are not copied up" : "",
-                     ignored ? "; " : "", strempty(ignored),
-                     unhandled ? "; not handled yet: " : "", strempty(unhandled),
-                     unhandled ? " propagation" : "");
+        return entry(b, field, o.unhandled ? PLAN_FATE_UNHANDLED : PLAN_FATE_NSPAWN, "%s%s%s%s%s%s%s%s%s",
+                     opt, o.remount ? "; remount " : "", strempty(o.remount),
+                     o.tmpcopyup ? "; tmpcopyup ignored: the image's files are not copied up" : "",
+                     o.ignored ? "; " : "", strempty(o.ignored),
+                     o.unhandled ? "; not handled yet: " : "", strempty(o.unhandled),
+                     o.unhandled ? " propagation" : "");
 }
 
 static int plan_mounts(Builder *b) {
