@@ -488,6 +488,36 @@ static int push_string(char ***l, const char *value) {
         return strv_extend(l, value) < 0 ? -ENOMEM : 0;
 }
 
+/* Where update keeps an option: as text, for update.c to read with its units ("64m", "max"). */
+static const char **update_option_value(CliCommand *c, int opt) {
+        switch (opt) {
+        case 'r':
+                return &c->update.resources_file;
+        case ARG_MEMORY:
+                return &c->update.memory;
+        case ARG_MEMORY_SWAP:
+                return &c->update.memory_swap;
+        case ARG_MEMORY_RESERVATION:
+                return &c->update.memory_reservation;
+        case ARG_CPU_SHARES:
+                return &c->update.cpu_shares;
+        case ARG_CPU_QUOTA:
+                return &c->update.cpu_quota;
+        case ARG_CPU_PERIOD:
+                return &c->update.cpu_period;
+        case ARG_CPUSET_CPUS:
+                return &c->update.cpuset_cpus;
+        case ARG_CPUSET_MEMS:
+                return &c->update.cpuset_mems;
+        case ARG_PIDS_LIMIT:
+                return &c->update.pids_limit;
+        case ARG_BLKIO_WEIGHT:
+                return &c->update.blkio_weight;
+        default:
+                return NULL;
+        }
+}
+
 /* One option of a verb. Short letters mean different things for different verbs (-f is --force for
  * delete and --format for list), hence the verb in the switch. */
 static int parse_verb_option(CliCommand *c, int opt, const char *arg) {
@@ -577,39 +607,6 @@ static int parse_verb_option(CliCommand *c, int opt, const char *arg) {
         case ARG_PROCESS_LABEL:
                 c->exec.process_label = arg;
                 return 0;
-        case 'r':
-                c->update.resources_file = arg;
-                return 0;
-        case ARG_MEMORY:
-                c->update.memory = arg;
-                return 0;
-        case ARG_MEMORY_SWAP:
-                c->update.memory_swap = arg;
-                return 0;
-        case ARG_MEMORY_RESERVATION:
-                c->update.memory_reservation = arg;
-                return 0;
-        case ARG_CPU_SHARES:
-                c->update.cpu_shares = arg;
-                return 0;
-        case ARG_CPU_QUOTA:
-                c->update.cpu_quota = arg;
-                return 0;
-        case ARG_CPU_PERIOD:
-                c->update.cpu_period = arg;
-                return 0;
-        case ARG_CPUSET_CPUS:
-                c->update.cpuset_cpus = arg;
-                return 0;
-        case ARG_CPUSET_MEMS:
-                c->update.cpuset_mems = arg;
-                return 0;
-        case ARG_PIDS_LIMIT:
-                c->update.pids_limit = arg;
-                return 0;
-        case ARG_BLKIO_WEIGHT:
-                c->update.blkio_weight = arg;
-                return 0;
         case ARG_STATS:
                 c->stats = true;
                 return 0;
@@ -618,8 +615,14 @@ static int parse_verb_option(CliCommand *c, int opt, const char *arg) {
         case ARG_ROOTLESS:
                 c->rootless = true;
                 return 0;
-        default:
-                return parse_error(c, "unexpected option %d", opt);
+        default: {
+                const char **value = update_option_value(c, opt);
+
+                if (!value)
+                        return parse_error(c, "unexpected option %d", opt);
+                *value = arg;
+                return 0;
+        }
         }
 }
 
