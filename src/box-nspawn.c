@@ -7,7 +7,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -57,10 +56,6 @@ int box_nspawn_check_namespace_paths(const OciConfig *c) {
                                                oci_namespace_type_to_string(t), ns->path);
         }
         return 0;
-}
-
-static int pidfd_open_(pid_t pid) {
-        return (int) syscall(SYS_pidfd_open, pid, 0);
 }
 
 /* The tail of nspawn's log, to explain a failure. */
@@ -248,9 +243,9 @@ int box_nspawn_check_leader(pid_t nspawn, pid_t holder, const char *holder_binar
 
         if (holder <= 1 || holder == nspawn)
                 return -ESRCH;
-        fd = pidfd_open_(holder);
+        fd = pidfd_open_safe(holder);
         if (fd < 0)
-                return negative_errno();
+                return fd;
         r = proc_status_line(holder, "PPid:", &ppid);
         if (r < 0)
                 return r;
@@ -274,9 +269,7 @@ int box_nspawn_check_leader(pid_t nspawn, pid_t holder, const char *holder_binar
         if (want.st_dev != got.st_dev || want.st_ino != got.st_ino)
                 return -EPERM;
         /* still the same process: a signal 0 through the pidfd fails once it has exited */
-        if (syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) < 0)
-                return negative_errno();
-        return 0;
+        return pidfd_send_signal_safe(fd, 0);
 }
 
 int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *dir, Bus *bus, Box *ret) {
@@ -319,7 +312,7 @@ int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *di
                 exec_nspawn(plan, go[0], log_fd, notify);
         }
         go[0] = safe_close(go[0]);
-        pidfd = pidfd_open_(pid);
+        pidfd = pidfd_open_safe(pid);
 
         if (bus) {
                 r = bus_start_scope(bus, plan->unit, plan->slice, pid, plan->properties, plan->n_properties,
@@ -388,13 +381,13 @@ int box_nspawn_stop(Bus *bus, const char *unit, const char *cgroup, pid_t nspawn
                         log_warning_errno(r, "Failed to stop %s: %m", unit);
         }
         if (nspawn_pid > 0 && proc_alive(nspawn_pid, nspawn_start)) {
-                _cleanup_close_ int fd = pidfd_open_(nspawn_pid);
+                _cleanup_close_ int fd = pidfd_open_safe(nspawn_pid);
                 /* SIGTERM lets nspawn tear the box down and clean up after itself */
                 if (fd >= 0 && proc_alive(nspawn_pid, nspawn_start)) {
-                        syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0);
+                        (void) pidfd_send_signal_safe(fd, SIGTERM);
                         struct pollfd p = { .fd = fd, .events = POLLIN };
                         if (poll(&p, 1, 5000) == 0) {
-                                syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+                                (void) pidfd_send_signal_safe(fd, SIGKILL);
                                 (void) poll(&p, 1, 5000);
                         }
                 }

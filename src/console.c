@@ -8,7 +8,6 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -286,9 +285,9 @@ int console_relay(int master, pid_t pid, int *ret_status) {
         sigset_t winch, old_mask;
         int flags, status = 0, ret = 0;
 
-        pidfd = (int) syscall(SYS_pidfd_open, pid, 0U);
+        pidfd = pidfd_open_safe(pid);
         if (pidfd < 0)
-                return negative_errno();
+                return pidfd;
 
         flags = fcntl(master, F_GETFL);
         if (flags < 0 || fcntl(master, F_SETFL, flags | O_NONBLOCK) < 0)

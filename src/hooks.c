@@ -126,9 +126,9 @@ static int hook_run(const OciHook *h, size_t index, const char *state_json, cons
         if (h->timeout.set && h->timeout.v > 0)
                 deadline = now_ms() + (uint64_t) h->timeout.v * 1000;
 
-        pidfd = (int) syscall(SYS_pidfd_open, pid, 0U);
+        pidfd = pidfd_open_safe(pid);
         if (pidfd < 0) {
-                r = log_error_errno(errno, "%s hook #%zu (%s): failed to watch it: %m",
+                r = log_error_errno(pidfd, "%s hook #%zu (%s): failed to watch it: %m",
                                     what, index, h->path);
                 (void) kill(pid, SIGKILL);
                 (void) waitpid(pid, NULL, 0);

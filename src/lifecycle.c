@@ -7,7 +7,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -42,14 +41,6 @@ static void state_data_freep(StateData **s) {
 }
 static void oci_process_freep(OciProcess **p) {
         oci_process_free(*p);
-}
-
-static int pidfd_open_(pid_t pid) {
-        return (int) syscall(SYS_pidfd_open, pid, 0);
-}
-
-static int pidfd_send_signal_(int fd, int sig) {
-        return (int) syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
 }
 
 /* The holder next to our own binary (a build tree), else the installed one. */
@@ -720,14 +711,12 @@ int lifecycle_state(const Runtime *rt, const char *id) {
 }
 
 static int signal_process(pid_t pid, uint64_t start_time, int sig) {
-        _cleanup_close_ int fd = pidfd_open_(pid);
+        _cleanup_close_ int fd = pidfd_open_safe(pid);
 
         /* The pidfd pins the process: check its start time after opening it, then signal through it. */
         if (fd < 0 || !proc_alive(pid, start_time))
                 return -ESRCH;
-        if (pidfd_send_signal_(fd, sig) < 0)
-                return negative_errno();
-        return 0;
+        return pidfd_send_signal_safe(fd, sig);
 }
 
 static int signal_all(const StateData *s, int sig) {

@@ -289,6 +289,15 @@ int mkdir_p_in_root(int root, const char *path, mode_t mode) {
         }
 }
 
+int pidfd_open_safe(pid_t pid) {
+        int fd = (int) syscall(SYS_pidfd_open, pid, 0U);
+        return fd < 0 ? negative_errno() : fd;
+}
+
+int pidfd_send_signal_safe(int pidfd, int sig) {
+        return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0U) < 0 ? negative_errno() : 0;
+}
+
 int safe_atou64(const char *s, uint64_t *ret) {
         char *end;
         unsigned long long v;

@@ -104,6 +104,10 @@ int mkdir_p_in_root(int root, const char *path, mode_t mode);
 /* The path of the executable 'name' next to our own binary (a build tree), in buf; false if there is
  * none. */
 bool exe_sibling(const char *name, char *buf, size_t size);
+/* pidfd_open(2): a pidfd for pid (close-on-exec, as every pidfd is), or a negative errno. */
+int pidfd_open_safe(pid_t pid);
+/* pidfd_send_signal(2) without a siginfo: 0 or a negative errno. */
+int pidfd_send_signal_safe(int pidfd, int sig);
 int safe_atou64(const char *s, uint64_t *ret);
 int safe_atoi(const char *s, int *ret);
 
