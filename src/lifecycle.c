@@ -120,7 +120,8 @@ static int send_seccomp_listener(const SeccompProgram *seccomp, int listener, co
         return oci_seccomp_send_listener(seccomp->listener_path, listener, msg);
 }
 
-/* Runs hooks inside the box: in a child that joins the holder's namespaces and root. */
+/* Runs hooks inside the box: in a child that joins the holder's namespaces and root, and logs what
+ * fails there itself. */
 static int hooks_run_in_box(const OciHook *hooks, size_t n, const char *state, const char *what,
                             pid_t holder, const bool *join_ns) {
         int status;
@@ -130,7 +131,7 @@ static int hooks_run_in_box(const OciHook *hooks, size_t n, const char *state, c
                 return 0;
         pid = fork();
         if (pid < 0)
-                return log_error_errno(errno, "Failed to fork: %m");
+                return log_error_errno(errno, "%s hooks: Failed to fork: %m", what);
         if (pid == 0) {
                 const char *step = NULL;
                 int r = box_steps_enter(holder, join_ns, true, &step);
@@ -138,14 +139,18 @@ static int hooks_run_in_box(const OciHook *hooks, size_t n, const char *state, c
                         log_error_errno(r, "%s hooks: joining the container's %s namespace: %m", what, step);
                         _exit(1);
                 }
-                _exit(hooks_run(hooks, n, state, what) < 0 ? 1 : 0);
+                _exit(hooks_run(hooks, n, state, what, true) < 0 ? 1 : 0);
         }
         if (waitpid(pid, &status, 0) < 0)
-                return negative_errno();
-        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+                return log_error_errno(errno, "%s hooks: Failed to wait for them: %m", what);
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status) == 0 ? 0 : -EIO; /* logged by the child */
+        return log_error_errno(EIO, "%s hooks: the process running them died of signal %d", what,
+                               WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-/* Runs hooks of one kind; the failure of some kinds is only a warning (runtime-spec). */
+/* Runs hooks of one kind. Each failure is logged once, where it happens: an error, or only a warning for
+ * poststart and poststop, whose failures the runtime spec ignores. */
 static int run_hooks(const OciConfig *c, OciHookKind kind, const StateData *s, ContainerStatus status,
                      const bool *join_ns) {
         _cleanup_free_ char *state = NULL;
@@ -157,20 +162,10 @@ static int run_hooks(const OciConfig *c, OciHookKind kind, const StateData *s, C
         r = state_json_for_hooks(s, status, &state);
         if (r < 0)
                 return log_oom();
-        if (kind == OCI_HOOK_POSTSTART || kind == OCI_HOOK_POSTSTOP) {
-                /* a failure is a warning, and the remaining hooks still run */
-                for (size_t i = 0; i < c->n_hooks[kind]; i++)
-                        if (hooks_run(c->hooks[kind] + i, 1, state, what) < 0)
-                                log_warning("%s hook %zu failed, ignoring", what, i);
-                return 0;
-        }
         if (kind == OCI_HOOK_CREATE_CONTAINER || kind == OCI_HOOK_START_CONTAINER)
-                r = hooks_run_in_box(c->hooks[kind], c->n_hooks[kind], state, what, s->holder_pid, join_ns);
-        else
-                r = hooks_run(c->hooks[kind], c->n_hooks[kind], state, what);
-        if (r < 0)
-                return log_error_errno(r, "%s hook failed", what);
-        return 0;
+                return hooks_run_in_box(c->hooks[kind], c->n_hooks[kind], state, what, s->holder_pid, join_ns);
+        return hooks_run(c->hooks[kind], c->n_hooks[kind], state, what,
+                         kind != OCI_HOOK_POSTSTART && kind != OCI_HOOK_POSTSTOP);
 }
 
 static int load_config(const char *path, OciConfig **ret) {
