@@ -375,11 +375,8 @@ fail_pipe:
 int box_nspawn_stop(Bus *bus, const char *unit, const char *cgroup, pid_t nspawn_pid, uint64_t nspawn_start) {
         int r = 0;
 
-        if (bus && unit) {
+        if (bus && unit)
                 r = bus_stop_unit(bus, unit);
-                if (r < 0)
-                        log_warning_errno(r, "Failed to stop %s: %m", unit);
-        }
         if (nspawn_pid > 0 && proc_alive(nspawn_pid, nspawn_start)) {
                 _cleanup_close_ int fd = pidfd_open_safe(nspawn_pid);
                 /* SIGTERM lets nspawn tear the box down and clean up after itself */

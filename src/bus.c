@@ -280,7 +280,8 @@ int bus_freeze_unit(Bus *bus, const char *unit, bool freeze) {
         return simple_call(bus, freeze ? "FreezeUnit" : "ThawUnit", "s", unit);
 }
 
-int bus_set_unit_properties(Bus *bus, const char *unit, const UnitProperty *props, size_t n_props) {
+int bus_set_unit_properties(Bus *bus, const char *unit, const UnitProperty *props, size_t n_props,
+                            char **ret_error) {
         _cleanup_msg_ sd_bus_message *m = NULL, *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
@@ -302,8 +303,8 @@ int bus_set_unit_properties(Bus *bus, const char *unit, const UnitProperty *prop
         if (r < 0)
                 return r;
         r = sd_bus_call(bus, m, 0, &error, &reply);
-        if (r < 0)
-                log_error_errno(r, "Failed to set properties of %s: %s", unit, error.message ?: strerror(-r));
+        if (r < 0 && ret_error)
+                *ret_error = strdup(error.message ?: strerror(-r));
         sd_bus_error_free(&error);
         return r;
 }

@@ -28,6 +28,8 @@ int bus_start_scope(Bus *bus, const char *unit, const char *slice, pid_t pid,
 int bus_stop_unit(Bus *bus, const char *unit);
 int bus_kill_unit(Bus *bus, const char *unit, int sig);
 int bus_freeze_unit(Bus *bus, const char *unit, bool freeze);
-int bus_set_unit_properties(Bus *bus, const char *unit, const UnitProperty *props, size_t n_props);
+/* SetUnitProperties (runtime). On failure *ret_error (if not NULL) gets systemd's message. */
+int bus_set_unit_properties(Bus *bus, const char *unit, const UnitProperty *props, size_t n_props,
+                            char **ret_error);
 /* The unit's ControlGroup property ("/machine.slice/x.scope"). */
 int bus_unit_cgroup(Bus *bus, const char *unit, char **ret);

@@ -151,9 +151,13 @@ static int update_unit(const StateData *s, const OciResources *res) {
         if (r < 0)
                 goto finish;
         if (n_props > 0) {
-                r = bus_set_unit_properties(bus, s->unit, props, n_props);
-                if (r < 0)
+                _cleanup_free_ char *error = NULL;
+
+                r = bus_set_unit_properties(bus, s->unit, props, n_props, &error);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to set properties of %s: %s", s->unit, error ?: strerror(-r));
                         goto finish;
+                }
         }
         for (size_t i = 0; i < n_props; i++) {
                 _cleanup_free_ char *v = NULL;

@@ -82,10 +82,8 @@ static int container_open(const Runtime *rt, const char *id, char **ret_dir, int
         if (r < 0)
                 return log_no_such_container(r, id);
         r = state_load(dir, ret);
-        if (r == -ENOENT)
-                return log_no_such_container(r, id);
         if (r < 0)
-                return r;
+                return log_no_such_container(r, id);
         *ret_dir = TAKE_PTR(dir);
         *ret_lock = TAKE_FD(lock);
         return 0;
@@ -405,7 +403,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 (void) mkdir_p(cache, 0700);
                 r = oci_seccomp_compile(&c->linux.seccomp, cache, &seccomp);
                 if (r < 0)
-                        return log_error_errno(r, "linux.seccomp: Failed to build the filter: %m");
+                        return r; /* logged with the profile's JSON path */
         }
 
         r = state_create(rt->root, o->id, &dir, &lock);
@@ -1101,7 +1099,7 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
                         return log_oom();
                 r = oci_seccomp_compile(&c->linux.seccomp, cache, &seccomp);
                 if (r < 0)
-                        return log_error_errno(r, "linux.seccomp: Failed to build the filter: %m");
+                        return r; /* logged with the profile's JSON path */
         }
 
         _cleanup_free_ char *keyring = s->no_new_keyring ? NULL : strjoin("_ses.", o->id);

@@ -110,8 +110,10 @@ int state_load(const char *dir, StateData **ret) {
         if (r < 0)
                 return r;
         r = oci_parse_state(data, size, ret, &error);
-        if (r < 0)
-                return log_error_errno(r, "%s: %s", p, strna(error));
+        if (r < 0) {
+                log_debug("%s: %s", p, strna(error));
+                return r == -ENOMEM ? r : -EBADMSG;
+        }
         return 0;
 }
 
