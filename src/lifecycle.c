@@ -15,7 +15,6 @@
 #include "bus.h"
 #include "cgroup.h"
 #include "console.h"
-#include "explain.h"
 #include "hooks.h"
 #include "init/holder-protocol.h"
 #include "oci-json.h"
@@ -1179,8 +1178,4 @@ int lifecycle_pause(const Runtime *rt, const char *id) {
 
 int lifecycle_resume(const Runtime *rt, const char *id) {
         return freeze(rt, id, false);
-}
-
-int lifecycle_explain(const Runtime *rt, const char *bundle, bool json) {
-        return explain_bundle(bundle, json, stdout);
 }

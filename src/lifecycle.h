@@ -66,5 +66,3 @@ int lifecycle_pause(const Runtime *rt, const char *id);
 int lifecycle_resume(const Runtime *rt, const char *id);
 int lifecycle_update(const Runtime *rt, const UpdateOptions *o);
 int lifecycle_events(const Runtime *rt, const char *id, bool stats, unsigned interval_sec);
-/* Prints the plan for a bundle, table or JSON. */
-int lifecycle_explain(const Runtime *rt, const char *bundle, bool json);

@@ -15,7 +15,6 @@ typedef enum LogFormat {
 int log_open(const char *path, LogFormat format);
 void log_set_max_level(int level);
 int log_get_max_level(void);
-void log_set_prefix(const char *prefix);   /* e.g. the program name */
 void log_close(void);
 
 /* Logs at level; if error != 0 sets errno to |error| for %m and returns -|error|. */

@@ -83,10 +83,6 @@ static const OciFeatures features = {
         .annotations = annotations,
 };
 
-const OciFeatures *oci_features_get(void) {
-        return &features;
-}
-
 int oci_features_json(char **ret) {
         const char *archs[ELEMENTSOF(all_archs)], *supported[16];
         const char * const *known = oci_seccomp_known_flags();
