@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
+#include <systemd/sd-login.h>
 
 #include "cgroup.h"
 #include "log.h"
@@ -352,10 +353,7 @@ int cgroup_v2_mirror_limits(pid_t like, const OciResources *res) {
 }
 
 int cgroup_of(pid_t pid, char **ret) {
-        /* the hierarchy every process is in: name=systemd on v1 and hybrid hosts, else the unified one */
-        if (!cgroup_unified() && cgroup_controller_path(pid, "name=systemd", ret) >= 0)
-                return 0;
-        return cgroup_controller_path(pid, "", ret);
+        return sd_pid_get_cgroup(pid, ret);
 }
 
 int cgroup_pids(const char *path, pid_t **ret, size_t *ret_n) {

@@ -26,7 +26,8 @@ int cgroup_v1_remove(const char *controller, const char *path);
  * container's cgroup namespace, enabling the controllers there first. Every write is tried; the
  * first error is returned. */
 int cgroup_v2_mirror_limits(pid_t like, const OciResources *res);
-/* The path of pid's cgroup in the name=systemd (v1) or unified hierarchy. */
+/* The path of pid's cgroup in the hierarchy systemd tracks processes in (sd_pid_get_cgroup()): the
+ * unified one, or name=systemd on a host with cgroup v1 only. */
 int cgroup_of(pid_t pid, char **ret);
 /* The pids in the cgroups of 'like', on its main hierarchy. */
 int cgroup_pids(const char *path, pid_t **ret, size_t *ret_n);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "bus.h"
 #include "cgroup.h"
 #include "explain.h"
 #include "oci-json.h"
@@ -19,12 +20,6 @@ static void plan_freep(Plan **p) {
 
 static void config_freep(OciConfig **c) {
         oci_config_free(*c);
-}
-
-/* The one look at the system the plan needs, kept out of the pure plan: is systemd PID 1? */
-static bool systemd_is_running(void) {
-        struct stat st;
-        return lstat("/run/systemd/system", &st) >= 0 && S_ISDIR(st.st_mode);
 }
 
 static void print_flags(unsigned long flags, FILE *f) {
@@ -142,7 +137,8 @@ int explain_bundle(const char *bundle, bool json, FILE *f) {
                 .bundle = abs,
                 .holder = NSPAWN_OCI_HOLDER_PATH,
                 .nspawn = SYSTEMD_NSPAWN_PATH,
-                .systemd = systemd_is_running(),
+                /* the two looks at the system the plan needs, kept out of the pure plan */
+                .systemd = bus_systemd_running(),
                 .unified_cgroup = cgroup_unified(),
         };
         r = plan_build(c, &ctx, &p);
