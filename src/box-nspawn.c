@@ -19,17 +19,6 @@
 
 #define READY_TIMEOUT_MS 60000
 
-static const int namespace_clone_flags[_OCI_NS_MAX] = {
-        [OCI_NS_PID] = CLONE_NEWPID,
-        [OCI_NS_NETWORK] = CLONE_NEWNET,
-        [OCI_NS_MOUNT] = CLONE_NEWNS,
-        [OCI_NS_IPC] = CLONE_NEWIPC,
-        [OCI_NS_UTS] = CLONE_NEWUTS,
-        [OCI_NS_USER] = CLONE_NEWUSER,
-        [OCI_NS_CGROUP] = CLONE_NEWCGROUP,
-        [OCI_NS_TIME] = 0x00000080, /* CLONE_NEWTIME */
-};
-
 #ifndef NS_GET_NSTYPE
 #define NS_GET_NSTYPE _IO(0xb7, 0x3)
 #endif
@@ -40,7 +29,7 @@ int box_nspawn_check_namespace_paths(const OciConfig *c) {
                 _cleanup_close_ int fd = -1;
                 int type;
 
-                if (!ns->present || !ns->path || namespace_clone_flags[t] == 0)
+                if (!ns->present || !ns->path || oci_namespace_type_clone_flag(t) == 0)
                         continue;
                 fd = open(ns->path, O_RDONLY | O_CLOEXEC);
                 if (fd < 0)
@@ -51,7 +40,7 @@ int box_nspawn_check_namespace_paths(const OciConfig *c) {
                         return log_error_errno(errno == ENOTTY ? EINVAL : errno,
                                                "linux.namespaces.%s: %s is not a namespace: %m",
                                                oci_namespace_type_to_string(t), ns->path);
-                if (type != namespace_clone_flags[t])
+                if (type != oci_namespace_type_clone_flag(t))
                         return log_error_errno(EINVAL, "linux.namespaces.%s: %s is a namespace of another type",
                                                oci_namespace_type_to_string(t), ns->path);
         }
@@ -90,7 +79,7 @@ _noreturn_ static void exec_nspawn(const Plan *plan, int go_fd, int log_fd, cons
                 if (!j->path)
                         continue;
                 int fd = open(j->path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0 || setns(fd, namespace_clone_flags[j->type]) < 0) {
+                if (fd < 0 || setns(fd, oci_namespace_type_clone_flag(j->type)) < 0) {
                         dprintf(log_fd, "Failed to join %s namespace %s: %m\n",
                                 oci_namespace_type_to_string(j->type), j->path);
                         _exit(125);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The model's destructors and its name <-> value tables. Pure. */
+#include <sched.h>
 #include <sys/resource.h>
 
 #include "oci-config.h"
@@ -47,6 +48,29 @@ const char *oci_namespace_type_to_string(OciNamespaceType t) {
 
 int oci_namespace_type_from_string(const char *s) {
         return table_lookup(namespace_type_table, ELEMENTSOF(namespace_type_table), s);
+}
+
+/* The kernel's names for each type: its CLONE_NEW* flag and its file in /proc/PID/ns/. */
+static const struct {
+        int clone_flag;
+        const char *proc_name;
+} namespace_kernel_table[_OCI_NS_MAX] = {
+        [OCI_NS_PID] = { CLONE_NEWPID, "pid" },
+        [OCI_NS_NETWORK] = { CLONE_NEWNET, "net" },
+        [OCI_NS_MOUNT] = { CLONE_NEWNS, "mnt" },
+        [OCI_NS_IPC] = { CLONE_NEWIPC, "ipc" },
+        [OCI_NS_UTS] = { CLONE_NEWUTS, "uts" },
+        [OCI_NS_USER] = { CLONE_NEWUSER, "user" },
+        [OCI_NS_CGROUP] = { CLONE_NEWCGROUP, "cgroup" },
+        [OCI_NS_TIME] = { 0x00000080 /* CLONE_NEWTIME, glibc 2.36 has no name for it */, "time" },
+};
+
+int oci_namespace_type_clone_flag(OciNamespaceType t) {
+        return t >= 0 && t < _OCI_NS_MAX ? namespace_kernel_table[t].clone_flag : 0;
+}
+
+const char *oci_namespace_type_proc_name(OciNamespaceType t) {
+        return t >= 0 && t < _OCI_NS_MAX ? namespace_kernel_table[t].proc_name : NULL;
 }
 
 static const char * const seccomp_action_table[_OCI_SECCOMP_ACTION_MAX] = {
