@@ -449,21 +449,43 @@ static int parse_unsigned(CliCommand *c, const char *option, const char *value, 
         return 0;
 }
 
-static bool is_uint(const char *s) {
+/* A user or group id: a number below (uid_t) -1, which means "none" to the kernel. */
+static bool parse_id(const char *s, uint32_t *ret) {
         uint64_t u;
-        return safe_atou64(s, &u) >= 0 && u <= UINT32_MAX;
+
+        if (safe_atou64(s, &u) < 0 || u >= UINT32_MAX)
+                return false;
+        *ret = (uint32_t) u;
+        return true;
 }
 
 /* --user UID[:GID], numbers only: names would have to be resolved inside the container. */
 static int parse_user(CliCommand *c, const char *value) {
         const char *colon = strchr(value, ':');
         _cleanup_free_ char *uid = colon ? strndup(value, colon - value) : strdup(value);
+        uint32_t u, g = 0;
 
         if (!uid)
                 return -ENOMEM;
-        if (!is_uint(uid) || (colon && !is_uint(colon + 1)))
+        if (!parse_id(uid, &u) || (colon && !parse_id(colon + 1, &g)))
                 return parse_error(c, "--user: expected UID[:GID] as numbers, got '%s'", value);
-        c->exec.user = value;
+        c->exec.user_set = true;
+        c->exec.uid = u;
+        c->exec.gid = g;
+        return 0;
+}
+
+static int parse_additional_gid(CliCommand *c, const char *value) {
+        gid_t *a;
+        uint32_t g;
+
+        if (!parse_id(value, &g))
+                return parse_error(c, "--additional-gids: expected a group id, got '%s'", value);
+        a = reallocarray(c->exec.additional_gids, c->exec.n_additional_gids + 1, sizeof(gid_t));
+        if (!a)
+                return -ENOMEM;
+        c->exec.additional_gids = a;
+        a[c->exec.n_additional_gids++] = g;
         return 0;
 }
 
@@ -591,9 +613,7 @@ static int parse_verb_option(CliCommand *c, int opt, const char *arg) {
         case 'u':
                 return parse_user(c, arg);
         case 'g':
-                if (!is_uint(arg))
-                        return parse_error(c, "--additional-gids: expected a group id, got '%s'", arg);
-                return push_string(&c->exec.additional_gids, arg);
+                return parse_additional_gid(c, arg);
         case 'c':
                 if (oci_capability_from_string(arg) < 0)
                         return parse_error(c, "--cap: unknown capability '%s'", arg);
@@ -815,7 +835,7 @@ void cli_command_done(CliCommand *c) {
         free(c->error);
         strv_free(c->ignored);
         strv_free(c->exec.env);
-        strv_free(c->exec.additional_gids);
+        free(c->exec.additional_gids);
         strv_free(c->exec.caps);
         *c = (CliCommand) {};
 }

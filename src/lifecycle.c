@@ -1001,23 +1001,15 @@ static int exec_process_from_options(const OciConfig *c, const ExecOptions *o, O
         p->uid = base->uid;
         p->gid = base->gid;
         p->umask = base->umask;
-        if (o->user) {
-                unsigned uid, gid;
-                int n = sscanf(o->user, "%u:%u", &uid, &gid);
-                if (n < 1)
-                        return log_error_errno(EINVAL, "--user: expected UID[:GID], got \"%s\"", o->user);
-                p->uid = uid;
-                p->gid = n == 2 ? gid : 0;
+        if (o->user_set) {
+                p->uid = o->uid;
+                p->gid = o->gid;
         }
-        STRV_FOREACH(g, o->additional_gids) {
-                unsigned gid;
-                if (sscanf(*g, "%u", &gid) != 1)
-                        return log_error_errno(EINVAL, "--additional-gids: invalid gid \"%s\"", *g);
-                gid_t *n = realloc(p->additional_gids, sizeof(gid_t) * (p->n_additional_gids + 1));
-                if (!n)
+        if (o->n_additional_gids > 0) {
+                p->additional_gids = memdup(o->additional_gids, sizeof(gid_t) * o->n_additional_gids);
+                if (!p->additional_gids)
                         return log_oom();
-                p->additional_gids = n;
-                p->additional_gids[p->n_additional_gids++] = gid;
+                p->n_additional_gids = o->n_additional_gids;
         }
         p->has_capabilities = base->has_capabilities;
         memcpy(p->cap_set_present, base->cap_set_present, sizeof(p->cap_set_present));
@@ -1034,10 +1026,9 @@ static int exec_process_from_options(const OciConfig *c, const ExecOptions *o, O
                 p->has_capabilities = true;
         }
         if (base->n_rlimits > 0) {
-                p->rlimits = calloc(base->n_rlimits, sizeof(OciRlimit));
+                p->rlimits = memdup(base->rlimits, sizeof(OciRlimit) * base->n_rlimits);
                 if (!p->rlimits)
                         return log_oom();
-                memcpy(p->rlimits, base->rlimits, sizeof(OciRlimit) * base->n_rlimits);
                 p->n_rlimits = base->n_rlimits;
         }
         p->no_new_privileges = o->no_new_privs || base->no_new_privileges;

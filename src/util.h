@@ -92,6 +92,11 @@ static inline void *mfree(void *p) {
         free(p);
         return NULL;
 }
+/* A malloc'ed copy of size bytes at p; NULL when out of memory. */
+static inline void *memdup(const void *p, size_t size) {
+        void *q = malloc(size ?: 1);
+        return q ? memcpy(q, p, size) : NULL;
+}
 
 /* Reads a whole (small) file; ret_size may be NULL. */
 int read_full_file(const char *path, char **ret, size_t *ret_size);
