@@ -109,6 +109,14 @@ int mkdir_p_in_root(int root, const char *path, mode_t mode);
 /* The path of the executable 'name' next to our own binary (a build tree), in buf; false if there is
  * none. */
 bool exe_sibling(const char *name, char *buf, size_t size);
+/* connect(2) to the unix socket at path, of any length: a path that does not fit sun_path goes through
+ * /proc/self/fd/ of its directory. */
+int unix_connect(int sock, const char *path);
+/* Sends one message of size bytes at data with fd attached (SCM_RIGHTS) over a connected unix socket.
+ * A stream socket carries the fd only along with at least one byte. -EIO if the message went out
+ * short. */
+int send_fd(int sock, int fd, const void *data, size_t size);
+
 /* pidfd_open(2): a pidfd for pid (close-on-exec, as every pidfd is), or a negative errno. */
 int pidfd_open_safe(pid_t pid);
 /* pidfd_send_signal(2) without a siginfo: 0 or a negative errno. */
