@@ -4,6 +4,7 @@
 #include "oci-json.h"
 #include "oci-features.h"
 #include "oci-seccomp.h"
+#include "oci-seccomp-bpf.h"
 #include "spec.h"
 #include "util.h"
 
@@ -90,7 +91,7 @@ int oci_features_json(char **ret) {
         size_t n = 0;
 
         for (size_t i = 0; all_archs[i]; i++)
-                if (oci_seccomp_arch_supported(all_archs[i]))
+                if (oci_seccomp_bpf_arch_supported(all_archs[i]))
                         archs[n++] = all_archs[i];
         archs[n] = NULL;
         n = 0;
