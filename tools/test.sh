@@ -164,7 +164,7 @@ count_pytest() { # NAME RC XML
 	fi
 }
 
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086,SC2206
 PYARGS=(-c tests/integration/pytest.ini -q -rfEsx ${PYTEST_ARGS:-})
 if [ "$(cat /proc/1/comm)" = systemd ]; then
 	t=$(now)
