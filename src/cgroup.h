@@ -8,6 +8,10 @@
 
 #include "resources.h"
 
+/* For tests: the directory standing in for /sys/fs/cgroup, and the one for /proc whose PID/cgroup files
+ * say where processes are; NULL for the machine's own. (cgroup_of() always asks the machine.) */
+void cgroup_set_roots(const char *cgroupfs_root, const char *proc_root);
+
 /* The cgroup v2 hierarchy is the only one (not v1 or hybrid). */
 bool cgroup_unified(void);
 /* Creates 'path' (e.g. "/nspawn-oci/ID") in every writable hierarchy and moves pid into it. */
