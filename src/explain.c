@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* `explain BUNDLE`: parse BUNDLE/config.json, build its plan, and print where every field goes.
  * Reads files only; needs no privilege. */
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -23,21 +22,11 @@ static void config_freep(OciConfig **c) {
 }
 
 static void print_flags(unsigned long flags, FILE *f) {
-        static const struct {
-                unsigned long flag;
-                const char *name;
-        } names[] = {
-                { MS_RDONLY, "ro" },         { MS_NOSUID, "nosuid" },   { MS_NODEV, "nodev" },
-                { MS_NOEXEC, "noexec" },     { MS_SHARED, "shared" },   { MS_SLAVE, "slave" },
-                { MS_PRIVATE, "private" },   { MS_UNBINDABLE, "unbindable" }, { MS_REC, "recursive" },
-        };
-        const char *sep = " ";
+        const char *names[PLAN_MOUNT_FLAG_NAMES_MAX];
 
-        for (size_t i = 0; i < ELEMENTSOF(names); i++)
-                if (flags & names[i].flag) {
-                        fprintf(f, "%s%s", sep, names[i].name);
-                        sep = ",";
-                }
+        plan_mount_flag_names(flags, names);
+        for (size_t i = 0; names[i]; i++)
+                fprintf(f, "%s%s", i == 0 ? " " : ",", names[i]);
 }
 
 static void print_table(const Plan *p, FILE *f) {

@@ -48,6 +48,25 @@ const char *plan_step_type_to_string(PlanStepType t) {
         return t >= 0 && t < _PLAN_STEP_TYPE_MAX ? step_table[t] : NULL;
 }
 
+static const struct {
+        unsigned long flag;
+        const char *name;
+} mount_flag_table[] = {
+        { MS_RDONLY, "ro" },         { MS_NOSUID, "nosuid" },   { MS_NODEV, "nodev" },
+        { MS_NOEXEC, "noexec" },     { MS_SHARED, "shared" },   { MS_SLAVE, "slave" },
+        { MS_PRIVATE, "private" },   { MS_UNBINDABLE, "unbindable" }, { MS_REC, "recursive" },
+};
+
+size_t plan_mount_flag_names(unsigned long flags, const char *ret[static PLAN_MOUNT_FLAG_NAMES_MAX]) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(mount_flag_table); i++)
+                if (flags & mount_flag_table[i].flag)
+                        ret[n++] = mount_flag_table[i].name;
+        ret[n] = NULL;
+        return n;
+}
+
 /* The order in which the box is finished, as runc's init does it: the mounts in the config's order,
  * mount flags, device nodes, the propagation of /, sysctls, read-only and masked paths, then the
  * names. */

@@ -98,3 +98,8 @@ int plan_machine_name(const char *id, char **ret);
 bool plan_hostname_is_valid(const char *s);
 
 const char *plan_step_type_to_string(PlanStepType t);
+
+/* The names of the MS_* flags of a step ("ro", "nosuid", …, "recursive"), in a fixed order, as explain
+ * and the plan's JSON give them; NULL-terminated. Returns how many. */
+#define PLAN_MOUNT_FLAG_NAMES_MAX 10
+size_t plan_mount_flag_names(unsigned long flags, const char *ret[static PLAN_MOUNT_FLAG_NAMES_MAX]);
