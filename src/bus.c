@@ -42,6 +42,36 @@ static int error_message(const sd_bus_error *e, int r, char **ret) {
         return r;
 }
 
+/* Opens the (sv) of property 'name' and its variant of type 'sig'; close_property() closes both. */
+static int open_property(sd_bus_message *m, const char *name, const char *sig) {
+        int r = sd_bus_message_open_container(m, 'r', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", name);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', sig);
+        return r;
+}
+
+static int close_property(sd_bus_message *m) {
+        int r = sd_bus_message_close_container(m);
+        return r < 0 ? r : sd_bus_message_close_container(m);
+}
+
+static int append_pairs(sd_bus_message *m, const UnitProperty *p) {
+        bool ss = p->type == UNIT_PROPERTY_PAIRS_SS;
+        int r;
+
+        r = open_property(m, p->name, ss ? "a(ss)" : "a(st)");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', ss ? "(ss)" : "(st)");
+        for (size_t i = 0; r >= 0 && i < p->n_pairs; i++)
+                r = ss ? sd_bus_message_append(m, "(ss)", p->keys[i], p->str_values[i])
+                       : sd_bus_message_append(m, "(st)", p->keys[i], p->u64_values[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r < 0 ? r : close_property(m);
+}
+
 static int append_property(sd_bus_message *m, const UnitProperty *p) {
         int r;
 
@@ -53,64 +83,29 @@ static int append_property(sd_bus_message *m, const UnitProperty *p) {
         case UNIT_PROPERTY_STRING:
                 return sd_bus_message_append(m, "(sv)", p->name, "s", p->str);
         case UNIT_PROPERTY_BYTES:
-                r = sd_bus_message_open_container(m, 'r', "sv");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_append(m, "s", p->name);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_open_container(m, 'v', "ay");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_append_array(m, 'y', p->bytes, p->n_bytes);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_close_container(m);
-                if (r < 0)
-                        return r;
-                return sd_bus_message_close_container(m);
+                r = open_property(m, p->name, "ay");
+                if (r >= 0)
+                        r = sd_bus_message_append_array(m, 'y', p->bytes, p->n_bytes);
+                return r < 0 ? r : close_property(m);
         case UNIT_PROPERTY_PAIRS_SS:
-        case UNIT_PROPERTY_PAIRS_ST: {
-                bool ss = p->type == UNIT_PROPERTY_PAIRS_SS;
-                r = sd_bus_message_open_container(m, 'r', "sv");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_append(m, "s", p->name);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_open_container(m, 'v', ss ? "a(ss)" : "a(st)");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_open_container(m, 'a', ss ? "(ss)" : "(st)");
-                if (r < 0)
-                        return r;
-                for (size_t i = 0; i < p->n_pairs; i++) {
-                        if (ss)
-                                r = sd_bus_message_append(m, "(ss)", p->keys[i], p->str_values[i]);
-                        else
-                                r = sd_bus_message_append(m, "(st)", p->keys[i], p->u64_values[i]);
-                        if (r < 0)
-                                return r;
-                }
-                r = sd_bus_message_close_container(m);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_close_container(m);
-                if (r < 0)
-                        return r;
-                return sd_bus_message_close_container(m);
-        }
+        case UNIT_PROPERTY_PAIRS_ST:
+                return append_pairs(m, p);
         }
         return -EINVAL;
 }
 
-static int append_properties(sd_bus_message *m, const UnitProperty *props, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                int r = append_property(m, &props[i]);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+/* The a(sv) of a unit's properties: StartTransientUnit's Slice and PIDs first, when given. */
+static int append_property_array(sd_bus_message *m, const char *slice, pid_t pid, const UnitProperty *props,
+                                 size_t n) {
+        int r = sd_bus_message_open_container(m, 'a', "(sv)");
+
+        if (r >= 0 && slice)
+                r = sd_bus_message_append(m, "(sv)", "Slice", "s", slice);
+        if (r >= 0 && pid > 0)
+                r = sd_bus_message_append(m, "(sv)", "PIDs", "au", 1, (uint32_t) pid);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = append_property(m, props + i);
+        return r < 0 ? r : sd_bus_message_close_container(m);
 }
 
 typedef struct JobWait {
@@ -196,26 +191,10 @@ int bus_start_scope(Bus *bus, const char *unit, const char *slice, pid_t pid,
         if (r < 0)
                 return r;
         r = sd_bus_message_append(m, "ss", unit, "fail");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'a', "(sv)");
-        if (r < 0)
-                return r;
-        if (slice) {
-                r = sd_bus_message_append(m, "(sv)", "Slice", "s", slice);
-                if (r < 0)
-                        return r;
-        }
-        r = sd_bus_message_append(m, "(sv)", "PIDs", "au", 1, (uint32_t) pid);
-        if (r < 0)
-                return r;
-        r = append_properties(m, props, n_props);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(m);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "a(sa(sv))", 0);
+        if (r >= 0)
+                r = append_property_array(m, slice, pid, props, n_props);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "a(sa(sv))", 0);
         if (r < 0)
                 return r;
         return call_and_wait(bus, m, ret_error);
@@ -254,7 +233,7 @@ int bus_freeze_unit(Bus *bus, const char *unit, bool freeze) {
                                freeze ? "FreezeUnit" : "ThawUnit", &error, &reply, "s", unit);
         if (r < 0 && error_is_no_unit(&error))
                 return -ENOENT;
-        return r;
+        return r < 0 ? r : 0;
 }
 
 int bus_set_unit_properties(Bus *bus, const char *unit, const UnitProperty *props, size_t n_props,
@@ -264,18 +243,10 @@ int bus_set_unit_properties(Bus *bus, const char *unit, const UnitProperty *prop
         int r;
 
         r = new_manager_call(bus, "SetUnitProperties", &m);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "sb", unit, 1);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'a', "(sv)");
-        if (r < 0)
-                return r;
-        r = append_properties(m, props, n_props);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "sb", unit, 1);
+        if (r >= 0)
+                r = append_property_array(m, NULL, 0, props, n_props);
         if (r < 0)
                 return r;
         r = sd_bus_call(bus, m, 0, &error, &reply);
