@@ -152,48 +152,41 @@ static int cpuset_fill(const char *dir, const char *path) {
         return 0;
 }
 
-static int create_and_enter_one(const char *dir, const char *path, void *userdata) {
-        pid_t pid = *(pid_t *) userdata;
+typedef struct Enter {
+        pid_t pid;
+        bool create;    /* make the cgroup first */
+} Enter;
+
+static int enter_one(const char *dir, const char *path, void *userdata) {
+        const Enter *e = userdata;
         _cleanup_free_ char *full = strjoin(dir, path);
         int r;
 
         if (!full)
                 return -ENOMEM;
-        r = mkdir_p(full, 0755);
-        if (r < 0) {
+        if (e->create) {
+                r = mkdir_p(full, 0755);
                 /* read-only hierarchies (inside a container) are skipped */
                 if (r == -EROFS || r == -EACCES || r == -EPERM)
                         return 0;
-                return r;
+                if (r < 0)
+                        return r;
+                if (endswith(dir, "/cpuset"))
+                        (void) cpuset_fill(dir, path);
         }
-        if (endswith(dir, "/cpuset"))
-                (void) cpuset_fill(dir, path);
-        r = write_pid(full, pid);
-        if (r == -EROFS || r == -EACCES)
+        r = write_pid(full, e->pid);
+        /* hierarchies we cannot write (read-only inside a container) keep the pid where it is */
+        if (r == -EROFS || r == -EACCES || (!e->create && r == -ENOENT))
                 return 0;
         return r;
 }
 
 int cgroup_create_and_enter(const char *path, pid_t pid) {
-        return for_each_hierarchy(0, create_and_enter_one, path, &pid);
-}
-
-static int enter_one(const char *dir, const char *path, void *userdata) {
-        pid_t pid = *(pid_t *) userdata;
-        _cleanup_free_ char *full = strjoin(dir, path);
-        int r;
-
-        if (!full)
-                return -ENOMEM;
-        r = write_pid(full, pid);
-        /* hierarchies we cannot write (read-only inside a container) keep the pid where it is */
-        if (r == -EROFS || r == -EACCES || r == -ENOENT)
-                return 0;
-        return r;
+        return for_each_hierarchy(0, enter_one, path, &(Enter) { .pid = pid, .create = true });
 }
 
 int cgroup_enter_like(pid_t like, pid_t pid) {
-        return for_each_hierarchy(like, enter_one, NULL, &pid);
+        return for_each_hierarchy(like, enter_one, NULL, &(Enter) { .pid = pid });
 }
 
 /* SIGKILLs what is still in one cgroup (not its children). */

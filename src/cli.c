@@ -72,24 +72,30 @@ static const struct option global_options[] = {
         {}
 };
 
+/* create's options, which run takes too */
+#define CREATE_OPTIONS                                                          \
+        { "bundle", required_argument, NULL, 'b' },                             \
+        { "pid-file", required_argument, NULL, ARG_PID_FILE },                  \
+        { "console-socket", required_argument, NULL, ARG_CONSOLE_SOCKET },      \
+        { "preserve-fds", required_argument, NULL, ARG_PRESERVE_FDS },          \
+        { "no-pivot", no_argument, NULL, ARG_NO_PIVOT },                        \
+        { "no-new-keyring", no_argument, NULL, ARG_NO_NEW_KEYRING }
+#define CREATE_USAGE                                                                                    \
+        "  -b, --bundle DIR          bundle directory (default: the current directory)\n"               \
+        "      --pid-file FILE       write the container process's pid to FILE\n"                        \
+        "      --console-socket SOCK send the terminal's master fd to this AF_UNIX socket\n"             \
+        "      --preserve-fds N      pass N file descriptors after stderr to the process\n"              \
+        "      --no-pivot            accepted for runc compatibility\n"                                  \
+        "      --no-new-keyring      do not create a new session keyring\n"
+
 static const struct option create_options[] = {
-        { "bundle", required_argument, NULL, 'b' },
-        { "pid-file", required_argument, NULL, ARG_PID_FILE },
-        { "console-socket", required_argument, NULL, ARG_CONSOLE_SOCKET },
-        { "preserve-fds", required_argument, NULL, ARG_PRESERVE_FDS },
-        { "no-pivot", no_argument, NULL, ARG_NO_PIVOT },
-        { "no-new-keyring", no_argument, NULL, ARG_NO_NEW_KEYRING },
+        CREATE_OPTIONS,
         OPTION_HELP,
         {}
 };
 
 static const struct option run_options[] = {
-        { "bundle", required_argument, NULL, 'b' },
-        { "pid-file", required_argument, NULL, ARG_PID_FILE },
-        { "console-socket", required_argument, NULL, ARG_CONSOLE_SOCKET },
-        { "preserve-fds", required_argument, NULL, ARG_PRESERVE_FDS },
-        { "no-pivot", no_argument, NULL, ARG_NO_PIVOT },
-        { "no-new-keyring", no_argument, NULL, ARG_NO_NEW_KEYRING },
+        CREATE_OPTIONS,
         { "detach", no_argument, NULL, 'd' },
         { "keep", no_argument, NULL, ARG_KEEP },
         OPTION_HELP,
@@ -198,12 +204,7 @@ static const VerbInfo verb_table[_CLI_VERB_MAX] = {
                 "create", create_options, "b:h", VERB_ARGS_ID,
                 "create [OPTIONS] ID\n"
                 "Create a container from a bundle; its process waits for 'start'.\n\n"
-                "  -b, --bundle DIR          bundle directory (default: the current directory)\n"
-                "      --pid-file FILE       write the container process's pid to FILE\n"
-                "      --console-socket SOCK send the terminal's master fd to this AF_UNIX socket\n"
-                "      --preserve-fds N      pass N file descriptors after stderr to the process\n"
-                "      --no-pivot            accepted for runc compatibility\n"
-                "      --no-new-keyring      do not create a new session keyring\n",
+                CREATE_USAGE,
         },
         [CLI_VERB_START] = {
                 "start", help_only_options, "h", VERB_ARGS_ID,
@@ -229,12 +230,7 @@ static const VerbInfo verb_table[_CLI_VERB_MAX] = {
                 "run", run_options, "b:dh", VERB_ARGS_ID,
                 "run [OPTIONS] ID\n"
                 "Create and start a container; wait for it and exit with its exit code.\n\n"
-                "  -b, --bundle DIR          bundle directory (default: the current directory)\n"
-                "      --pid-file FILE       write the container process's pid to FILE\n"
-                "      --console-socket SOCK send the terminal's master fd to this AF_UNIX socket\n"
-                "      --preserve-fds N      pass N file descriptors after stderr to the process\n"
-                "      --no-pivot            accepted for runc compatibility\n"
-                "      --no-new-keyring      do not create a new session keyring\n"
+                CREATE_USAGE
                 "  -d, --detach              do not wait for the container\n"
                 "      --keep                do not delete the container after it exits\n",
         },
