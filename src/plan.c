@@ -1481,6 +1481,9 @@ static int plan_argv(Builder *b) {
         char ***a = &b->p->nspawn_argv;
         int r;
 
+        /* a root.path rejected before: keep the command line complete for explain */
+        if (!b->p->rootfs && !(b->p->rootfs = strdup("")))
+                return -ENOMEM;
         holder = nspawn_escape(ctx->holder);
         if (!holder)
                 return -ENOMEM;
@@ -1531,7 +1534,56 @@ static void steps_sort(PlanStep *s, size_t n) {
         }
 }
 
+/* The environment nspawn runs with. */
+static int plan_nspawn_env(Builder *b) {
+        char ***env = &b->p->nspawn_env;
+        int r;
+
+        /* the process gets config.json's seccomp filter, not nspawn's */
+        r = strv_extend(env, "SYSTEMD_SECCOMP=0");
+        /* nspawn 252 mounts a tmpfs on /tmp unless told not to; a container's /tmp is its image's,
+         * or a mount config.json asks for */
+        if (r >= 0)
+                r = strv_extend(env, "SYSTEMD_NSPAWN_TMPFS_TMP=0");
+        /* nspawn locks the image directory for itself; the engine owns the root file system, and
+         * several containers may share one (runc allows that) */
+        if (r >= 0)
+                r = strv_extend(env, "SYSTEMD_NSPAWN_LOCK=0");
+        /* On a cgroup v2 host nspawn 252 picks the legacy layout for an image without systemd in it,
+         * and mounts a named v1 hierarchy to build it: that adds "name=systemd" to every process of
+         * the host, and leaves the container without cgroup2. The box gets cgroup2, as under runc. */
+        if (r >= 0 && b->ctx->unified_cgroup)
+                r = strv_extend(env, "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1");
+        return r;
+}
+
+static int plan_oci_version(Builder *b) {
+        if (!b->c->oci_version)
+                return 0;
+        return entry(b, "ociVersion", PLAN_FATE_RUNTIME, "%s", b->c->oci_version);
+}
+
+static int plan_root_readonly(Builder *b) {
+        int r;
+
+        if (!b->c->root_readonly)
+                return 0;
+        /* not nspawn's --read-only: nspawn creates the mount points of the engine's binds (/etc/hosts,
+         * …) in the root after making it read-only, and fails; runc too makes / read-only last, once
+         * everything is mounted */
+        r = step_path(b, PLAN_STEP_REMOUNT, "/", NULL, MS_RDONLY);
+        if (r < 0)
+                return r;
+        return entry(b, "root.readonly", PLAN_FATE_POST, "remount / read-only once the box is built");
+}
+
 int plan_build(const OciConfig *c, const PlanContext *ctx, Plan **ret) {
+        /* in the order of their entries; plan_argv() last, with everything the others chose */
+        static int (* const planners[])(Builder *b) = {
+                plan_nspawn_env, plan_oci_version, plan_rootfs, plan_root_readonly, plan_process,
+                plan_namespaces, plan_names, plan_mounts, plan_runtime, plan_cgroup, plan_linux_rest,
+                plan_argv,
+        };
         _cleanup_(plan_freep) Plan *p = NULL;
         Builder b;
         int r;
@@ -1543,93 +1595,16 @@ int plan_build(const OciConfig *c, const PlanContext *ctx, Plan **ret) {
         p->register_machine = ctx->systemd;
 
         r = plan_machine_name(ctx->id, &p->machine);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(planners); i++)
+                r = planners[i](&b);
+        strv_free(b.options);
         if (r < 0)
                 return r;
-        /* the process gets config.json's seccomp filter, not nspawn's */
-        r = strv_extend(&p->nspawn_env, "SYSTEMD_SECCOMP=0");
-        if (r < 0)
-                return r;
-        /* nspawn 252 mounts a tmpfs on /tmp unless told not to; a container's /tmp is its image's,
-         * or a mount config.json asks for */
-        r = strv_extend(&p->nspawn_env, "SYSTEMD_NSPAWN_TMPFS_TMP=0");
-        if (r < 0)
-                return r;
-        /* nspawn locks the image directory for itself; the engine owns the root file system, and
-         * several containers may share one (runc allows that) */
-        r = strv_extend(&p->nspawn_env, "SYSTEMD_NSPAWN_LOCK=0");
-        if (r < 0)
-                return r;
-        /* On a cgroup v2 host nspawn 252 picks the legacy layout for an image without systemd in it,
-         * and mounts a named v1 hierarchy to build it: that adds "name=systemd" to every process of
-         * the host, and leaves the container without cgroup2. The box gets cgroup2, as under runc. */
-        if (ctx->unified_cgroup) {
-                r = strv_extend(&p->nspawn_env, "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1");
-                if (r < 0)
-                        return r;
-        }
-
-        if (c->oci_version) {
-                r = entry(&b, "ociVersion", PLAN_FATE_RUNTIME, "%s", c->oci_version);
-                if (r < 0)
-                        goto fail;
-        }
-        r = plan_rootfs(&b);
-        if (r < 0)
-                goto fail;
-        if (c->root_readonly) {
-                /* not nspawn's --read-only: nspawn creates the mount points of the engine's binds
-                 * (/etc/hosts, …) in the root after making it read-only, and fails; runc too makes /
-                 * read-only last, once everything is mounted */
-                r = step_path(&b, PLAN_STEP_REMOUNT, "/", NULL, MS_RDONLY);
-                if (r >= 0)
-                        r = entry(&b, "root.readonly", PLAN_FATE_POST,
-                                  "remount / read-only once the box is built");
-                if (r < 0)
-                        goto fail;
-        }
-        r = plan_process(&b);
-        if (r < 0)
-                goto fail;
-        r = plan_namespaces(&b);
-        if (r < 0)
-                goto fail;
-        r = plan_names(&b);
-        if (r < 0)
-                goto fail;
-        r = plan_mounts(&b);
-        if (r < 0)
-                goto fail;
-        r = plan_runtime(&b);
-        if (r < 0)
-                goto fail;
-        r = plan_cgroup(&b);
-        if (r < 0)
-                goto fail;
-        r = plan_linux_rest(&b);
-        if (r < 0)
-                goto fail;
-
-        if (!p->rootfs) {
-                /* rejected above; keep the command line complete for explain */
-                p->rootfs = strdup("");
-                if (!p->rootfs) {
-                        r = -ENOMEM;
-                        goto fail;
-                }
-        }
-        r = plan_argv(&b);
-        if (r < 0)
-                goto fail;
 
         steps_sort(p->steps, p->n_steps);
         for (size_t i = 0; i < p->n_entries; i++)
                 if (p->entries[i].fate == PLAN_FATE_REJECTED)
                         p->rejected = true;
-
-        strv_free(b.options);
         *ret = TAKE_PTR(p);
         return 0;
-fail:
-        strv_free(b.options);
-        return r;
 }
