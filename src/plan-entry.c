@@ -4,7 +4,7 @@
 
 #include "plan-entry.h"
 
-static const char * const fate_table[_PLAN_FATE_MAX] = {
+static const char * const plan_fate_table[_PLAN_FATE_MAX] = {
         [PLAN_FATE_NSPAWN] = "nspawn",
         [PLAN_FATE_UNIT] = "unit",
         [PLAN_FATE_PRE] = "pre",
@@ -16,9 +16,7 @@ static const char * const fate_table[_PLAN_FATE_MAX] = {
         [PLAN_FATE_UNHANDLED] = "unhandled",
 };
 
-const char *plan_fate_to_string(PlanFate f) {
-        return f >= 0 && f < _PLAN_FATE_MAX ? fate_table[f] : NULL;
-}
+DEFINE_STRING_TABLE_TO_STRING(plan_fate, PlanFate)
 
 int plan_entry_addv(PlanEntry **entries, size_t *n, const char *field, PlanFate fate, const char *fmt,
                     va_list ap) {

@@ -31,7 +31,7 @@ static bool endswith_slice(const char *s) {
         return n > strlen(".slice") && streq(s + n - strlen(".slice"), ".slice");
 }
 
-static const char * const step_table[_PLAN_STEP_TYPE_MAX] = {
+static const char * const plan_step_type_table[_PLAN_STEP_TYPE_MAX] = {
         [PLAN_STEP_SYSCTL] = "sysctl",
         [PLAN_STEP_REMOUNT] = "remount",
         [PLAN_STEP_READONLY] = "readonly",
@@ -44,9 +44,7 @@ static const char * const step_table[_PLAN_STEP_TYPE_MAX] = {
         [PLAN_STEP_MOUNT] = "mount",
 };
 
-const char *plan_step_type_to_string(PlanStepType t) {
-        return t >= 0 && t < _PLAN_STEP_TYPE_MAX ? step_table[t] : NULL;
-}
+DEFINE_STRING_TABLE_TO_STRING(plan_step_type, PlanStepType)
 
 static const struct {
         unsigned long flag;

@@ -12,7 +12,7 @@
 #include "log.h"
 #include "state.h"
 
-static const char * const status_table[_CONTAINER_STATUS_MAX] = {
+static const char * const container_status_table[_CONTAINER_STATUS_MAX] = {
         [CONTAINER_CREATING] = "creating",
         [CONTAINER_CREATED] = "created",
         [CONTAINER_RUNNING] = "running",
@@ -20,9 +20,7 @@ static const char * const status_table[_CONTAINER_STATUS_MAX] = {
         [CONTAINER_STOPPED] = "stopped",
 };
 
-const char *container_status_to_string(ContainerStatus s) {
-        return s < _CONTAINER_STATUS_MAX ? status_table[s] : NULL;
-}
+DEFINE_STRING_TABLE_TO_STRING(container_status, ContainerStatus)
 
 bool state_id_is_valid(const char *id) {
         size_t n;

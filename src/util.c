@@ -352,6 +352,15 @@ int send_fd(int sock, int fd, const void *data, size_t size) {
         return (size_t) n == size ? 0 : -EIO;
 }
 
+int string_table_lookup(const char * const *table, size_t n, const char *s) {
+        if (!s)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++)
+                if (table[i] && streq(table[i], s))
+                        return (int) i;
+        return -EINVAL;
+}
+
 int pidfd_open_safe(pid_t pid) {
         int fd = (int) syscall(SYS_pidfd_open, pid, 0U);
         return fd < 0 ? negative_errno() : fd;

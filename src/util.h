@@ -130,6 +130,23 @@ static inline void closedirp(DIR **d) {
                 closedir(*d);
 }
 
+/* The index of s in a table of n names (NULL entries are holes), or -EINVAL. */
+int string_table_lookup(const char * const *table, size_t n, const char *s);
+
+/* prefix##_to_string() over prefix##_table[], a table of names indexed by the values of type; and
+ * prefix##_from_string() back. */
+#define DEFINE_STRING_TABLE_TO_STRING(prefix, type)                                             \
+        const char *prefix##_to_string(type v) {                                                \
+                if ((int) v < 0 || (size_t) v >= ELEMENTSOF(prefix##_table))                    \
+                        return NULL;                                                            \
+                return prefix##_table[v];                                                       \
+        }
+#define DEFINE_STRING_TABLE(prefix, type)                                                       \
+        DEFINE_STRING_TABLE_TO_STRING(prefix, type)                                             \
+        int prefix##_from_string(const char *s) {                                               \
+                return string_table_lookup(prefix##_table, ELEMENTSOF(prefix##_table), s);      \
+        }
+
 /* x is one of the values that follow */
 #define IN_SET(x, ...)                                                          \
         ({                                                                      \
