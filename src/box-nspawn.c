@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -324,6 +325,7 @@ int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *di
                 goto fail_kill;
         }
         go[1] = safe_close(go[1]);
+        fault_point("create:nspawn-started");
 
         r = wait_ready(notify_fd, pidfd, pid, &holder);
         if (r < 0) {
@@ -359,6 +361,23 @@ fail_pipe:
         safe_close(go[0]);
         safe_close(go[1]);
         return r;
+}
+
+void box_nspawn_remove_leftovers(const char *machine) {
+        _cleanup_free_ char *dir = NULL, *incoming = NULL;
+
+        if (isempty(machine) || strchr(machine, '/') || startswith(machine, "."))
+                return;
+        dir = strjoin("/run/systemd/nspawn/propagate/", machine);
+        incoming = strjoin("/run/systemd/nspawn/propagate/", machine, "/incoming");
+        if (!dir || !incoming)
+                return;
+        /* Safety: nspawn's own directory for this machine (a valid machine name: no '/', no dots in
+         * front), whose nspawn is gone; rmdir() removes only what is empty, and the detach only a mount
+         * nspawn left on its own directory. */
+        (void) umount2(incoming, MNT_DETACH | UMOUNT_NOFOLLOW);
+        (void) rmdir(incoming);
+        (void) rmdir(dir);
 }
 
 int box_nspawn_stop(Bus *bus, const char *unit, const char *cgroup, pid_t nspawn_pid, uint64_t nspawn_start) {

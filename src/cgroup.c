@@ -245,23 +245,27 @@ int cgroup_remove(const char *path) {
         return for_each_hierarchy(0, remove_one, path, NULL);
 }
 
-int cgroup_v1_own(pid_t pid, const char *controller, const char *path, char **ret_created) {
-        _cleanup_free_ char *current = NULL, *dir = NULL, *full = NULL, *created = NULL;
+int cgroup_v1_at_root(pid_t pid, const char *controller) {
+        _cleanup_free_ char *current = NULL;
         int r;
 
         r = cgroup_controller_path(pid, controller, &current);
         if (r < 0)
                 return r;
-        if (!streq(current, "/") || isempty(path) || streq(path, "/")) {
-                *ret_created = NULL;
-                return 0;
-        }
+        return streq(current, "/");
+}
+
+int cgroup_v1_enter_own(pid_t pid, const char *controller, const char *path) {
+        _cleanup_free_ char *dir = NULL, *full = NULL;
+        int r;
+
+        if (isempty(path) || streq(path, "/"))
+                return -EINVAL;
         r = hierarchy_dir(controller, &dir);
         if (r < 0)
                 return r;
         full = strjoin(dir, path);
-        created = strdup(path);
-        if (!full || !created)
+        if (!full)
                 return -ENOMEM;
         /* Safety: the path is the container's unit path in a hierarchy of the host's; only directories
          * are created, and pid (the holder) is the only process moved. */
@@ -273,7 +277,6 @@ int cgroup_v1_own(pid_t pid, const char *controller, const char *path, char **re
                 (void) cgroup_v1_remove(controller, path);
                 return r;
         }
-        *ret_created = TAKE_PTR(created);
         return 0;
 }
 
@@ -362,34 +365,98 @@ int cgroup_of(pid_t pid, char **ret) {
         return sd_pid_get_cgroup(pid, ret);
 }
 
+/* Appends the pids in 'dir' and every cgroup below it to *pids. */
+static int collect_pids(const char *dir, pid_t **pids, size_t *n) {
+        _cleanup_free_ char *procs = strjoin(dir, "/cgroup.procs"), *data = NULL;
+        _cleanup_(closedirp) DIR *d = NULL;
+        struct dirent *de;
+        int r;
+
+        if (!procs)
+                return -ENOMEM;
+        r = read_full_file(procs, &data, NULL);
+        if (r < 0)
+                return r;
+        for (char *save = NULL, *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                int v;
+                if (safe_atoi(l, &v) < 0 || v <= 0)
+                        continue;
+                pid_t *np = realloc(*pids, sizeof(pid_t) * (*n + 1));
+                if (!np)
+                        return -ENOMEM;
+                *pids = np;
+                (*pids)[(*n)++] = v;
+        }
+
+        d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : negative_errno();
+        while ((de = readdir(d))) {
+                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                _cleanup_free_ char *child = strjoin(dir, "/", de->d_name);
+                if (!child)
+                        return -ENOMEM;
+                r = collect_pids(child, pids, n);
+                /* removed meanwhile: its processes have gone */
+                if (r < 0 && r != -ENOENT)
+                        return r;
+        }
+        return 0;
+}
+
 int cgroup_pids(const char *path, pid_t **ret, size_t *ret_n) {
         static const char * const hierarchies[] = { "/systemd", "/unified", "" };
-        _cleanup_free_ char *data = NULL;
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
         int r = -ENOENT;
 
-        for (size_t i = 0; i < ELEMENTSOF(hierarchies) && r < 0; i++) {
-                _cleanup_free_ char *p = strjoin(cgroupfs, hierarchies[i], path, "/cgroup.procs");
-                if (!p)
+        if (isempty(path))
+                return -ENOENT;
+        /* the first hierarchy that has the cgroup is the one every process is in */
+        for (size_t i = 0; i < ELEMENTSOF(hierarchies) && r == -ENOENT; i++) {
+                _cleanup_free_ char *dir = strjoin(cgroupfs, hierarchies[i], path);
+                if (!dir)
                         return -ENOMEM;
-                r = read_full_file(p, &data, NULL);
+                r = collect_pids(dir, &pids, &n);
         }
         if (r < 0)
                 return r;
-        for (char *l = strtok(data, "\n"); l; l = strtok(NULL, "\n")) {
-                int v;
-                if (safe_atoi(l, &v) < 0)
-                        continue;
-                pid_t *np = realloc(pids, sizeof(pid_t) * (n + 1));
-                if (!np)
-                        return -ENOMEM;
-                pids = np;
-                pids[n++] = v;
-        }
         *ret = TAKE_PTR(pids);
         *ret_n = n;
         return 0;
+}
+
+/* The number after "key " in a file of "key value" lines. */
+static int read_keyed(const char *file, const char *key, uint64_t *ret) {
+        _cleanup_free_ char *data = NULL;
+        size_t n = strlen(key);
+        int r;
+
+        r = read_full_file(file, &data, NULL);
+        if (r < 0)
+                return r;
+        for (char *save = NULL, *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+                if (strncmp(l, key, n) == 0 && l[n] == ' ')
+                        return safe_atou64(l + n + 1, ret);
+        return -ENOENT;
+}
+
+int cgroup_oom_kills(const char *path, uint64_t *ret) {
+        _cleanup_free_ char *memory = NULL, *unified = NULL, *v1 = NULL, *v2 = NULL;
+
+        if (isempty(path) || streq(path, "/"))
+                return -ENOENT;
+        if (hierarchy_dir("memory", &memory) < 0 || hierarchy_dir("", &unified) < 0)
+                return -ENOMEM;
+        v1 = strjoin(memory, path, "/memory.oom_control");
+        v2 = strjoin(unified, path, "/memory.events");
+        if (!v1 || !v2)
+                return -ENOMEM;
+        /* the v1 memory controller where there is one, since it then holds the memory cgroups */
+        if (!cgroup_unified() && read_keyed(v1, "oom_kill", ret) >= 0)
+                return 0;
+        return read_keyed(v2, "oom_kill", ret);
 }
 
 int cgroup_controller_path(pid_t pid, const char *controller, char **ret) {

@@ -20,10 +20,11 @@ int cgroup_create_and_enter(const char *path, pid_t pid);
 int cgroup_enter_like(pid_t like, pid_t pid);
 /* rmdir()s 'path' in every hierarchy (the leaf only). */
 int cgroup_remove(const char *path);
-/* Gives pid a cgroup of its own, 'path', in the v1 hierarchy of 'controller' when it sits in that
- * hierarchy's root (a controller systemd does not manage). *ret_created is the path made, or NULL when
- * pid had one already. */
-int cgroup_v1_own(pid_t pid, const char *controller, const char *path, char **ret_created);
+/* Whether pid sits in the root of the v1 hierarchy of 'controller' (a controller systemd does not
+ * manage): 1 or 0; -ENOENT without that hierarchy. */
+int cgroup_v1_at_root(pid_t pid, const char *controller);
+/* Makes 'path' in the v1 hierarchy of 'controller' and moves pid into it. */
+int cgroup_v1_enter_own(pid_t pid, const char *controller, const char *path);
 /* rmdir()s 'path' in the v1 hierarchy of 'controller', and its parents while they are empty. */
 int cgroup_v1_remove(const char *controller, const char *path);
 /* cgroup v2: writes the limits of 'res' into the cgroup of 'like' (the holder), the root of the
@@ -33,8 +34,14 @@ int cgroup_v2_mirror_limits(pid_t like, const OciResources *res);
 /* The path of pid's cgroup in the hierarchy systemd tracks processes in (sd_pid_get_cgroup()): the
  * unified one, or name=systemd on a host with cgroup v1 only. */
 int cgroup_of(pid_t pid, char **ret);
-/* The pids in the cgroups of 'like', on its main hierarchy. */
+/* The pids in cgroup 'path' and in every cgroup below it (nspawn's payload/ and supervisor/, and what
+ * the container made), on the hierarchy every process is in: name=systemd on v1 and hybrid hosts,
+ * else the unified one. -ENOENT when there is no such cgroup. */
 int cgroup_pids(const char *path, pid_t **ret, size_t *ret_n);
+/* How many processes the OOM killer killed in cgroup 'path' and below it (oom_kill of the v1 memory
+ * controller's memory.oom_control, or of v2's memory.events). -ENOENT when no hierarchy counts them
+ * there (no memory controller, or the cgroup is gone). */
+int cgroup_oom_kills(const char *path, uint64_t *ret);
 /* The cgroup path of pid in the hierarchy of 'controller' ("" for the unified one). */
 int cgroup_controller_path(pid_t pid, const char *controller, char **ret);
 /* Writes the files in the cgroups of 'like' (the holder), hierarchy by hierarchy. Errors are logged. */

@@ -897,6 +897,9 @@ int cli_dispatch(const CliCommand *c) {
         };
         int r;
 
+        /* the journal's CONTAINER_ID= from here on; the verbs add what they learn of the container */
+        if (c->id)
+                log_set_container(c->id, NULL, NULL, NULL);
         STRV_FOREACH(i, c->ignored)
                 log_debug("Ignoring %s: it has no meaning for nspawn-oci.", *i);
 
@@ -973,8 +976,10 @@ int cli_main(int argc, char *argv[]) {
                 return 1;
         }
 
-        /* Open --log before reporting a usage error: conmon reads the error from there. */
-        r = log_open(c.log_path, c.log_format);
+        /* Open --log before reporting a usage error: conmon reads the error from there. Without
+         * --log, the engine's stderr is the container's (conmon hands it the container's stdio): the
+         * messages go to the journal where systemd runs, unless a person reads stderr on a terminal. */
+        r = log_open(c.log_path, c.log_format, !isatty(STDERR_FILENO));
         if (r < 0) {
                 log_error_errno(r, "Failed to open log file %s: %m", c.log_path);
                 return 1;

@@ -22,10 +22,25 @@ void events_stats_done(EventsStats *s) {
         *s = (EventsStats){};
 }
 
+/* How many levels the holder's cgroup 'path' lies below the container's own cgroup 'top': 0 when they
+ * are the same, and when it is not below it at all (then the holder's own cgroup is all there is). */
+static unsigned levels_below(const char *path, const char *top) {
+        size_t k = strlen(top ?: "");
+        const char *rest;
+        unsigned n = 0;
+
+        if (k == 0 || streq(top, "/") || strncmp(path, top, k) != 0 || path[k] != '/')
+                return 0;
+        rest = path + k;
+        for (; *rest; rest++)
+                n += *rest == '/';
+        return n;
+}
+
 /* The directory of the holder's cgroup for a v1 controller, or NULL where it has none of its own
  * (systemd on cgroup v1 leaves delegated scopes at the root of controllers the unit does not use;
  * that root is the whole machine's). */
-static char *v1_dir(pid_t holder, const char *controller) {
+static char *v1_dir(pid_t holder, const char *controller, const char *top, unsigned *ret_levels) {
         /* the controller alone, or cpu and cpuacct mounted together */
         static const char *const mounts[] = {NULL, "cpu,cpuacct", "cpuacct,cpu"};
         _cleanup_free_ char *path = NULL;
@@ -39,13 +54,16 @@ static char *v1_dir(pid_t holder, const char *controller) {
                 d = strjoin(CGROUP_ROOT "/", i == 0 ? controller : mounts[i], path);
                 if (!d)
                         return NULL;
-                if (access(d, F_OK) == 0)
+                if (access(d, F_OK) == 0) {
+                        if (ret_levels)
+                                *ret_levels = levels_below(path, top);
                         return TAKE_PTR(d);
+                }
         }
         return NULL;
 }
 
-static char *v2_dir(pid_t holder) {
+static char *v2_dir(pid_t holder, const char *top, unsigned *ret_levels) {
         _cleanup_free_ char *path = NULL;
         char *d;
 
@@ -54,6 +72,21 @@ static char *v2_dir(pid_t holder) {
         d = strjoin(cgroup_unified() ? CGROUP_ROOT : CGROUP_ROOT "/unified", path);
         if (d && access(d, F_OK) < 0)
                 d = mfree(d);
+        if (d)
+                *ret_levels = levels_below(path, top);
+        return d;
+}
+
+/* The directory 'levels' above 'dir': the container's own cgroup for the holder's. */
+static char *dir_up(const char *dir, unsigned levels) {
+        char *d = strdup(dir);
+
+        for (unsigned i = 0; d && i < levels; i++) {
+                char *slash = strrchr(d, '/');
+                if (!slash || slash == d)
+                        break;
+                *slash = 0;
+        }
         return d;
 }
 
@@ -85,6 +118,35 @@ static int read_u64(const char *dir, const char *file, uint64_t *ret) {
                 return 0;
         }
         return safe_atou64(v, ret);
+}
+
+/* The limit in force: the lowest value of 'file' in 'dir' and the 'levels' cgroups above it (the unit's
+ * limits are on the scope, nspawn's payload/ below it has none). UINT64_MAX when there is none. */
+static int read_limit(const char *dir, unsigned levels, const char *file, uint64_t *ret) {
+        _cleanup_free_ char *d = NULL;
+        uint64_t min = UINT64_MAX;
+        int r = -ENOENT;
+
+        if (!dir)
+                return -ENOENT;
+        d = strdup(dir);
+        if (!d)
+                return -ENOMEM;
+        for (unsigned i = 0;; i++) {
+                uint64_t v;
+                if (read_u64(d, file, &v) >= 0) {
+                        r = 0;
+                        if (v < min)
+                                min = v;
+                }
+                char *slash = strrchr(d, '/');
+                if (i >= levels || !slash || slash == d)
+                        break;
+                *slash = 0;
+        }
+        if (r >= 0)
+                *ret = min;
+        return r;
 }
 
 /* "key value" lines (cpu.stat, memory.stat, cpuacct.stat): the value of 'key'. */
@@ -184,7 +246,7 @@ static int v2_io(const char *dir, EventsStats *s) {
         return 0;
 }
 
-static void memory_entry(const char *dir, const char *prefix, EventsMemoryEntry *e) {
+static void memory_entry(const char *dir, unsigned levels, const char *prefix, EventsMemoryEntry *e) {
         char f[64];
 
         snprintf(f, sizeof f, "%s.usage_in_bytes", prefix);
@@ -192,35 +254,37 @@ static void memory_entry(const char *dir, const char *prefix, EventsMemoryEntry 
         snprintf(f, sizeof f, "%s.max_usage_in_bytes", prefix);
         (void) read_u64(dir, f, &e->max);
         snprintf(f, sizeof f, "%s.limit_in_bytes", prefix);
-        (void) read_u64(dir, f, &e->limit);
+        (void) read_limit(dir, levels, f, &e->limit);
         snprintf(f, sizeof f, "%s.failcnt", prefix);
         (void) read_u64(dir, f, &e->failcnt);
 }
 
-/* The number of tasks in a v2 cgroup and below it, for a hierarchy without the pids controller. */
-static uint64_t count_tasks(const char *dir) {
-        _cleanup_free_ char *text = NULL;
-        _cleanup_(closedirp) DIR *d = NULL;
-        struct dirent *de;
-        uint64_t n = 0;
+/* The tasks (threads) of the container's processes: what the pids controller of a cgroup of their own
+ * would count. nspawn and the holder share the container's cgroups and are not counted. */
+static uint64_t count_tasks(const pid_t *pids, size_t n) {
+        uint64_t total = 0;
 
-        if (read_text(dir, "cgroup.threads", &text) >= 0)
-                for (const char *c = text; *c; c++)
-                        n += *c == '\n';
-        d = opendir(dir);
-        while (d && (de = readdir(d)))
-                if (de->d_type == DT_DIR && de->d_name[0] != '.') {
-                        _cleanup_free_ char *sub = strjoin(dir, "/", de->d_name);
-                        if (sub)
-                                n += count_tasks(sub);
-                }
-        return n;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_(closedirp) DIR *d = NULL;
+                struct dirent *de;
+                char path[64];
+
+                snprintf(path, sizeof path, "/proc/%d/task", (int) pids[i]);
+                d = opendir(path);
+                while (d && (de = readdir(d)))
+                        total += de->d_name[0] != '.';
+        }
+        return total;
 }
 
-static int read_v1(pid_t holder, EventsStats *s, bool *have_cpu, bool *have_memory, bool *have_pids) {
-        _cleanup_free_ char *cpuacct = v1_dir(holder, "cpuacct"), *cpu = v1_dir(holder, "cpu"),
-                            *memory = v1_dir(holder, "memory"), *pids = v1_dir(holder, "pids"),
-                            *blkio = v1_dir(holder, "blkio"), *text = NULL;
+static int read_v1(const EventsSource *src, EventsStats *s, bool *have_cpu, bool *have_memory,
+                   bool *have_pids) {
+        unsigned memory_levels = 0, pids_levels = 0;
+        _cleanup_free_ char *cpuacct = v1_dir(src->holder, "cpuacct", src->cgroup, NULL),
+                            *cpu = v1_dir(src->holder, "cpu", src->cgroup, NULL),
+                            *memory = v1_dir(src->holder, "memory", src->cgroup, &memory_levels),
+                            *pids = v1_dir(src->holder, "pids", src->cgroup, &pids_levels),
+                            *blkio = v1_dir(src->holder, "blkio", src->cgroup, NULL), *text = NULL;
         long tck = sysconf(_SC_CLK_TCK);
         uint64_t v;
         int r;
@@ -256,10 +320,10 @@ static int read_v1(pid_t holder, EventsStats *s, bool *have_cpu, bool *have_memo
         text = mfree(text);
         if (memory) {
                 *have_memory = true;
-                memory_entry(memory, "memory", &s->memory.usage);
-                memory_entry(memory, "memory.memsw", &s->memory.swap);
-                memory_entry(memory, "memory.kmem", &s->memory.kernel);
-                memory_entry(memory, "memory.kmem.tcp", &s->memory.kernel_tcp);
+                memory_entry(memory, memory_levels, "memory", &s->memory.usage);
+                memory_entry(memory, memory_levels, "memory.memsw", &s->memory.swap);
+                memory_entry(memory, memory_levels, "memory.kmem", &s->memory.kernel);
+                memory_entry(memory, memory_levels, "memory.kmem.tcp", &s->memory.kernel_tcp);
                 if (read_text(memory, "memory.stat", &text) >= 0) {
                         r = raw_stats(s, text);
                         if (r < 0)
@@ -269,8 +333,8 @@ static int read_v1(pid_t holder, EventsStats *s, bool *have_cpu, bool *have_memo
         }
         if (pids) {
                 *have_pids = true;
-                (void) read_u64(pids, "pids.current", &s->pids.current);
-                if (read_u64(pids, "pids.max", &s->pids.limit) >= 0 && s->pids.limit == UINT64_MAX)
+                if (read_limit(pids, pids_levels, "pids.max", &s->pids.limit) >= 0 &&
+                    s->pids.limit == UINT64_MAX)
                         s->pids.limit = 0;
         }
         r = v1_blkio(blkio, "blkio.throttle.io_service_bytes_recursive", &s->blkio.service_bytes,
@@ -281,13 +345,19 @@ static int read_v1(pid_t holder, EventsStats *s, bool *have_cpu, bool *have_memo
         return r;
 }
 
-static int read_v2(pid_t holder, EventsStats *s, bool have_cpu, bool have_memory, bool have_pids) {
-        _cleanup_free_ char *dir = v2_dir(holder), *text = NULL;
+static int read_v2(const EventsSource *src, EventsStats *s, bool have_cpu, bool have_memory,
+                   bool have_pids) {
+        _cleanup_free_ char *dir = NULL, *top = NULL, *text = NULL;
+        unsigned levels = 0;
         uint64_t v;
         int r;
 
+        dir = v2_dir(src->holder, src->cgroup, &levels);
         if (!dir)
                 return 0;
+        top = dir_up(dir, levels);
+        if (!top)
+                return -ENOMEM;
         /* cpu.stat's usage lines are there without the cpu controller too */
         if (!have_cpu && read_text(dir, "cpu.stat", &text) >= 0) {
                 if (keyed(text, "usage_usec", &v))
@@ -303,15 +373,16 @@ static int read_v2(pid_t holder, EventsStats *s, bool have_cpu, bool have_memory
         }
         text = mfree(text);
         if (!have_memory && read_u64(dir, "memory.current", &s->memory.usage.usage) >= 0) {
-                (void) read_u64(dir, "memory.max", &s->memory.usage.limit);
+                (void) read_limit(dir, levels, "memory.max", &s->memory.usage.limit);
                 (void) read_u64(dir, "memory.peak", &s->memory.usage.max);
-                if (read_text(dir, "memory.events", &text) >= 0)
+                /* hierarchical: the limit hits of the container's cgroup and of those below it */
+                if (read_text(top, "memory.events", &text) >= 0)
                         (void) keyed(text, "max", &s->memory.usage.failcnt);
                 text = mfree(text);
                 /* runc reports v2's swap as memory+swap, as v1's memsw */
                 if (read_u64(dir, "memory.swap.current", &v) >= 0)
                         s->memory.swap.usage = v + s->memory.usage.usage;
-                if (read_u64(dir, "memory.swap.max", &v) >= 0)
+                if (read_limit(dir, levels, "memory.swap.max", &v) >= 0)
                         s->memory.swap.limit = v == UINT64_MAX || s->memory.usage.limit == UINT64_MAX
                                                        ? UINT64_MAX
                                                        : v + s->memory.usage.limit;
@@ -322,26 +393,23 @@ static int read_v2(pid_t holder, EventsStats *s, bool have_cpu, bool have_memory
                         (void) keyed(text, "file", &s->memory.cache);
                 }
         }
-        if (!have_pids) {
-                if (read_u64(dir, "pids.current", &s->pids.current) >= 0) {
-                        if (read_u64(dir, "pids.max", &s->pids.limit) >= 0 && s->pids.limit == UINT64_MAX)
-                                s->pids.limit = 0;
-                } else
-                        s->pids.current = count_tasks(dir);
-        }
+        if (!have_pids && read_limit(dir, levels, "pids.max", &s->pids.limit) >= 0 &&
+            s->pids.limit == UINT64_MAX)
+                s->pids.limit = 0;
         if (s->blkio.n_service_bytes == 0 && s->blkio.n_serviced == 0)
                 return v2_io(dir, s);
         return 0;
 }
 
-int events_read_stats(pid_t holder, EventsStats *ret) {
+int events_read_stats(const EventsSource *src, EventsStats *ret) {
         EventsStats s = {};
         bool have_cpu = false, have_memory = false, have_pids = false;
         int r;
 
-        r = read_v1(holder, &s, &have_cpu, &have_memory, &have_pids);
+        s.pids.current = count_tasks(src->pids, src->n_pids);
+        r = read_v1(src, &s, &have_cpu, &have_memory, &have_pids);
         if (r >= 0)
-                r = read_v2(holder, &s, have_cpu, have_memory, have_pids);
+                r = read_v2(src, &s, have_cpu, have_memory, have_pids);
         if (r < 0) {
                 events_stats_done(&s);
                 return r;

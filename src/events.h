@@ -47,8 +47,18 @@ typedef struct EventsStats {
         size_t n_hugetlb;
 } EventsStats;
 
-/* Reads the statistics of the cgroups 'holder' (PID 1 of the box) is in: the v1 controllers where the
- * container has cgroups of its own there, else the v2 hierarchy (also the unified one of a hybrid
- * host). What neither has stays 0. */
-int events_read_stats(pid_t holder, EventsStats *ret);
+/* Where a container's statistics are. */
+typedef struct EventsSource {
+        pid_t holder;            /* PID 1 of the box: its cgroups are those of the container's processes */
+        const char *cgroup;      /* the container's own cgroup (the scope or cgroupsPath), where the
+                                  * limits are; the holder's is the same or below it */
+        const pid_t *pids;       /* the container's processes, without the holder and nspawn */
+        size_t n_pids;
+} EventsSource;
+
+/* Reads the statistics of the container's processes: the usage of the cgroups the holder is in (the v1
+ * controllers where the container has cgroups of its own there, else the v2 hierarchy, also the
+ * unified one of a hybrid host), the limits in force there (the lowest up to the container's own
+ * cgroup), and the tasks of the container's processes. What neither hierarchy has stays 0. */
+int events_read_stats(const EventsSource *src, EventsStats *ret);
 void events_stats_done(EventsStats *s);

@@ -14,11 +14,19 @@ static void state_data_freep(StateData **s) {
 }
 
 static int print_stats(const StateData *s) {
-        _cleanup_free_ char *line = NULL;
+        _cleanup_free_ char *line = NULL, *cgroup = NULL;
+        _cleanup_free_ pid_t *pids = NULL;
         EventsStats stats;
+        size_t n = 0;
         int r;
 
-        r = events_read_stats(s->holder_pid, &stats);
+        r = state_container_cgroup(s, &cgroup);
+        if (r >= 0)
+                r = state_container_pids(s, &pids, &n);
+        if (r < 0)
+                return log_error_errno(r, "Failed to find the processes of container %s: %m", s->id);
+        EventsSource src = { .holder = s->holder_pid, .cgroup = cgroup, .pids = pids, .n_pids = n };
+        r = events_read_stats(&src, &stats);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the statistics of container %s: %m", s->id);
         r = oci_json_event("stats", s->id, &stats, &line);

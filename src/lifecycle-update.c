@@ -6,6 +6,7 @@
 #include "cgroup.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "oci-json.h"
 #include "oci-parse.h"
 #include "plan.h"
 #include "resources.h"
@@ -19,6 +20,41 @@ static void state_data_freep(StateData **s) {
 }
 static void oci_resources_freep(OciResources **r) {
         oci_resources_free(*r);
+}
+static void oci_config_freep(OciConfig **c) {
+        oci_config_free(*c);
+}
+
+/* The container's config as create kept it, with the updates since; NULL (and a warning) if it
+ * cannot be read. */
+static OciConfig *load_kept_config(const StateData *s) {
+        _cleanup_free_ char *error = NULL;
+        OciConfig *c = NULL;
+
+        if (!s->config_path)
+                return NULL;
+        if (oci_parse_config_file(s->config_path, &c, &error) < 0) {
+                log_warning("%s: %s, the resources set before are not known", s->config_path,
+                            error ?: "cannot be read");
+                return NULL;
+        }
+        return c;
+}
+
+/* The new resources become the container's: `state`, a later `update` and `events` see them. */
+static int save_kept_config(const StateData *s, OciConfig *c, const OciResources *res) {
+        _cleanup_free_ char *json = NULL;
+        int r;
+
+        r = update_merge_resources(&c->linux.resources, res);
+        if (r < 0)
+                return r;
+        c->linux.has_resources = true;
+        c->linux.present = true;
+        r = oci_json_config(c, &json);
+        if (r < 0)
+                return r;
+        return write_file_atomic(s->config_path, json, strlen(json), 0600);
 }
 
 static int load_resources(const UpdateOptions *o, OciResources **ret) {
@@ -74,9 +110,13 @@ static bool file_exists_in_cgroup(pid_t holder, const char *controller, const ch
         return p && access(p, F_OK) == 0;
 }
 
+/* A memory+swap value as written or as read back from cgroupfs (with its newline); -1: no limit. */
 static uint64_t memsw_value(const char *s) {
+        char buf[32];
         uint64_t v;
-        return streq(s, "-1") || safe_atou64(s, &v) < 0 ? UINT64_MAX : v;
+
+        snprintf(buf, sizeof(buf), "%.*s", (int) strcspn(s, "\n"), s);
+        return streq(buf, "-1") || safe_atou64(buf, &v) < 0 ? UINT64_MAX : v;
 }
 
 /* cgroup v1 keeps memory.limit_in_bytes <= memory.memsw.limit_in_bytes at every step: when the
@@ -214,5 +254,20 @@ int lifecycle_update(const Runtime *rt, const UpdateOptions *o) {
                 return log_error_errno(ESRCH, "cannot update container %s: container not running (%s)",
                                        o->id, container_status_to_string(status));
 
-        return update_box(s, res, s->unit && bus_systemd_running());
+        /* A swap limit is memory plus swap: given alone, it goes with the memory limit the container
+         * has (runc keeps it in its state for this). */
+        _cleanup_(oci_config_freep) OciConfig *kept = load_kept_config(s);
+        const OciResources *had = kept ? &kept->linux.resources : NULL;
+        if (res->memory.swap.set && !res->memory.limit.set && had && had->memory.limit.set)
+                res->memory.limit = had->memory.limit;
+
+        r = update_box(s, res, s->unit && bus_systemd_running());
+        if (r < 0)
+                return r;
+        if (kept) {
+                r = save_kept_config(s, kept, res);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to keep the new resources in %s: %m", s->config_path);
+        }
+        return 0;
 }

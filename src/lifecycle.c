@@ -2,6 +2,7 @@
 /* The verbs: the one place that combines parse, plan, state, bus, box and spawn.
  * Runs as root in the host namespaces. */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
@@ -83,9 +84,60 @@ static int container_open(const Runtime *rt, const char *id, char **ret_dir, int
         r = state_load(dir, ret);
         if (r < 0)
                 return log_no_such_container(r, id);
+        log_set_container((*ret)->id, (*ret)->machine, (*ret)->bundle, (*ret)->unit);
         *ret_dir = TAKE_PTR(dir);
         *ret_lock = TAKE_FD(lock);
         return 0;
+}
+
+/* The container's story in the journal (log_event()): created, started, exited, OOM kills, paused,
+ * resumed, deleted. */
+static void event(const StateData *s, const char *what) {
+        log_event(LOG_INFO, what, NULL, "Container %s %s.", s->id, what);
+}
+
+/* The OOM killer's kills in the container's cgroup, while the cgroup is there to tell: nspawn-oci's own
+ * until delete without systemd, the scope until systemd removes it after the box ends. */
+static void event_oom(const StateData *s) {
+        _cleanup_free_ char *cgroup = NULL;
+        _cleanup_strv_free_ char **fields = NULL;
+        uint64_t n;
+
+        if (state_container_cgroup(s, &cgroup) < 0 || cgroup_oom_kills(cgroup, &n) < 0 || n == 0)
+                return;
+        if (strv_extendf(&fields, "OOM_KILLS=%" PRIu64, n) < 0)
+                return;
+        log_event(LOG_WARNING, "oom", fields,
+                  "Container %s: the OOM killer killed %" PRIu64 " of its processes.", s->id, n);
+}
+
+/* Notes the exit of the container's process, once: with its wait status where the runtime learns it
+ * (status >= 0: `run` is the process's parent), without where its parent, the engine, reaped it and
+ * only the end is seen (status < 0). A process that was never started ran nothing of the image. */
+static void note_exit(const char *dir, StateData *s, int status) {
+        _cleanup_strv_free_ char **fields = NULL;
+
+        if (s->exit_noted || !s->started)
+                return;
+        if (status < 0)
+                event(s, "exited");
+        else if (WIFEXITED(status)) {
+                if (strv_extend(&fields, "EXIT_CODE=exited") >= 0 &&
+                    strv_extendf(&fields, "EXIT_STATUS=%d", WEXITSTATUS(status)) >= 0)
+                        log_event(WEXITSTATUS(status) == 0 ? LOG_INFO : LOG_NOTICE, "exited", fields,
+                                  "Container %s exited with status %d.", s->id, WEXITSTATUS(status));
+        } else if (WIFSIGNALED(status)) {
+                int sig = WTERMSIG(status);
+                const char *name = sigabbrev_np(sig);
+                if (strv_extendf(&fields, "EXIT_CODE=%s", WCOREDUMP(status) ? "dumped" : "killed") >= 0 &&
+                    strv_extendf(&fields, "EXIT_STATUS=%d", sig) >= 0)
+                        log_event(LOG_NOTICE, "exited", fields, "Container %s was killed by signal %d/%s%s.",
+                                  s->id, sig, strna(name), WCOREDUMP(status) ? " (core dumped)" : "");
+        }
+        event_oom(s);
+        s->exit_noted = true;
+        if (dir)
+                (void) state_save(dir, s);
 }
 
 static int state_json_for_hooks(const StateData *s, ContainerStatus status, char **ret) {
@@ -253,28 +305,37 @@ static int ensure_mount_points(const OciConfig *c, const char *rootfs) {
 
 /* A unit on cgroup v1 whose devices cgroup systemd does not manage (the controller is not systemd's
  * to use) would run with every device allowed: the rules go into a devices cgroup of the container's
- * own, at its unit's path, as runc's systemd driver does. Recorded in the state for delete. */
-static int apply_v1_device_rules(const OciConfig *c, StateData *s) {
+ * own, at its unit's path, as runc's systemd driver does. Decided, and kept in the state for delete,
+ * before the cgroup is made: a create killed in between leaves nothing delete does not know of. */
+static int plan_v1_devices_cgroup(const OciConfig *c, const Plan *plan, StateData *s) {
         _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (!plan->unit || cgroup_unified() || c->linux.resources.n_devices == 0 || !s->cgroup)
+                return 0;
+        r = cgroup_v1_at_root(s->holder_pid, "devices");
+        if (r == -ENOENT || r == 0)
+                return 0; /* no devices hierarchy, or systemd's own cgroup with DeviceAllow= */
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the devices cgroup of the box: %m");
+        /* the scope: nspawn keeps the holder in its payload/ below it */
+        r = state_container_cgroup(s, &path);
+        if (r < 0)
+                return log_oom();
+        s->devices_cgroup = TAKE_PTR(path);
+        return 0;
+}
+
+static int apply_v1_device_rules(const OciConfig *c, const StateData *s) {
         CgroupWrite *w = NULL;
         size_t n = 0;
         int r;
 
-        if (c->linux.resources.n_devices == 0 || !s->cgroup)
-                return 0;
-        /* nspawn keeps the holder in its payload/ below the scope */
-        path = strdup(s->cgroup);
-        if (!path)
-                return log_oom();
-        if (endswith(path, "/payload"))
-                path[strlen(path) - strlen("/payload")] = 0;
-        r = cgroup_v1_own(s->holder_pid, "devices", path, &s->devices_cgroup);
-        if (r == -ENOENT)
-                return 0; /* no devices hierarchy at all */
-        if (r < 0)
-                return log_error_errno(r, "Failed to create the devices cgroup %s: %m", path);
         if (!s->devices_cgroup)
-                return 0; /* systemd's own, with DeviceAllow= */
+                return 0;
+        r = cgroup_v1_enter_own(s->holder_pid, "devices", s->devices_cgroup);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the devices cgroup %s: %m", s->devices_cgroup);
         r = resources_to_device_cgroup_writes(&c->linux.resources, &w, &n);
         if (r < 0)
                 return log_error_errno(r, "linux.resources.devices: %m");
@@ -298,7 +359,7 @@ static int apply_cgroup_writes(const OciConfig *c, const Plan *plan, StateData *
                 return log_error_errno(r, "linux.resources: %m");
         r = cgroup_apply_writes(s->holder_pid, w, n);
         cgroup_writes_free(w, n);
-        if (r >= 0 && plan->unit && !unified)
+        if (r >= 0)
                 r = apply_v1_device_rules(c, s);
         /* systemd puts the limits on the scope; the container's cgroup namespace is rooted at nspawn's
          * payload/ below it, where it would read "max". runc's rule is that the namespace's root shows
@@ -336,9 +397,17 @@ static void create_rollback(Bus *bus, const char *dir, StateData *s, pid_t pid) 
                                        s->nspawn_start_time);
         if (s->nspawn_pid > 0)
                 (void) waitpid(s->nspawn_pid, NULL, 0);
+        box_nspawn_remove_leftovers(s->machine);
         if (s->devices_cgroup)
                 (void) cgroup_v1_remove("devices", s->devices_cgroup);
         (void) state_remove(dir);
+}
+
+static int save_state(const char *dir, const StateData *s) {
+        int r = state_save(dir, s);
+        if (r < 0)
+                log_error_errno(r, "Failed to save the state: %m");
+        return r;
 }
 
 static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master, Created *ret) {
@@ -381,6 +450,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         r = plan_build(c, &ctx, &plan);
         if (r < 0)
                 return log_error_errno(r, "Failed to plan the container: %m");
+        log_set_container(o->id, plan->machine, bundle, plan->unit);
         const PlanEntry *rejected = plan_first_rejection(plan);
         if (rejected)
                 return log_error_errno(EINVAL, "config.json: %s: %s", rejected->field, rejected->detail);
@@ -406,6 +476,8 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         }
 
         r = state_create(rt->root, o->id, &dir, &lock);
+        if (r >= 0)
+                fault_point("create:claimed");
         if (r == -EEXIST)
                 return log_error_errno(r, "container with id %s already exists", o->id);
         if (r < 0)
@@ -465,6 +537,21 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 }
         }
 
+        /* Saved before anything runs and again once the box stands: a create killed at any point (an
+         * engine's timeout) leaves a state that says where its unit or cgroup is, so that delete
+         * --force finds and removes all of it. Until the process is saved, the state says stopped. */
+        if (!plan->unit && plan->cgroup) {
+                s->cgroup = strdup(plan->cgroup);
+                if (!s->cgroup) {
+                        r = log_oom();
+                        goto fail;
+                }
+        }
+        r = save_state(dir, s);
+        if (r < 0)
+                goto fail;
+        fault_point("create:saved");
+
         r = box_nspawn_start(plan, ctx.holder, dir, bus, &box);
         if (r < 0)
                 goto fail;
@@ -472,10 +559,17 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         s->holder_pid = box.holder_pid;
         (void) proc_start_time(box.nspawn_pid, &s->nspawn_start_time);
         (void) proc_start_time(box.holder_pid, &s->holder_start_time);
-        if (plan->unit || !plan->cgroup)
+        if (plan->unit || !plan->cgroup) {
+                s->cgroup = mfree(s->cgroup);
                 (void) cgroup_of(box.holder_pid, &s->cgroup);
-        else
-                s->cgroup = strdup(plan->cgroup);
+        }
+        r = plan_v1_devices_cgroup(c, plan, s);
+        if (r < 0)
+                goto fail;
+        r = save_state(dir, s);
+        if (r < 0)
+                goto fail;
+        fault_point("create:box-ready");
         r = box_steps_check_proc(box.holder_pid);
         if (r < 0)
                 goto fail;
@@ -485,10 +579,13 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         r = box_steps_run(box.holder_pid, plan->join_ns, plan->steps, plan->n_steps);
         if (r < 0)
                 goto fail;
+        fault_point("create:steps-done");
 
+        /* Said at every create without systemd, and nothing the caller could change: a debug line,
+         * not a warning in the container's log (conmon hands our stderr to the container). */
         if (!plan->register_machine)
-                log_warning("systemd is not running: container %s is not registered with systemd-machined",
-                           o->id);
+                log_debug("systemd is not running: container %s is not registered with systemd-machined",
+                          o->id);
 
         if (c->has_process) {
                 /* runc's name: exec joins the same keyring */
@@ -510,6 +607,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 r = spawn_process(&so, &pid, &master, &listener);
                 if (r < 0)
                         goto fail;
+                fault_point("create:spawned");
 
                 pid_t inner = 0;
                 r = holder_inner_pid(pid, &inner);
@@ -535,11 +633,10 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 s->pid_start_time = s->holder_start_time;
         }
 
-        r = state_save(dir, s);
-        if (r < 0) {
-                log_error_errno(r, "Failed to save the state: %m");
+        r = save_state(dir, s);
+        if (r < 0)
                 goto fail;
-        }
+        fault_point("create:process-saved");
 
         /* prestart (deprecated) and createRuntime: in the runtime's namespaces, the box exists. */
         r = run_hooks(c, OCI_HOOK_PRESTART, s, CONTAINER_CREATED, plan->join_ns);
@@ -562,12 +659,14 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 goto fail;
         }
 
+        fault_point("create:hooks-done");
         if (o->pid_file) {
                 r = write_pid_file(o->pid_file, s->pid);
                 if (r < 0)
                         goto fail;
         }
 
+        event(s, "created");
         if (ret) {
                 *ret = (Created) { .pid = pid, .master = TAKE_FD(master), .dir = TAKE_PTR(dir),
                                    .lock = TAKE_FD(lock) };
@@ -671,6 +770,7 @@ static int do_start(const Runtime *rt, const char *id) {
                 return r;
         s->started = true;
         (void) state_save(dir, s);
+        event(s, "started");
         if (c->n_hooks[OCI_HOOK_POSTSTART] > 0)
                 wait_exec(s->pid, exe);
 
@@ -692,8 +792,10 @@ int lifecycle_state(const Runtime *rt, const char *id) {
         if (r < 0)
                 return r;
         ContainerStatus status = state_status(dir, s);
-        if (status == CONTAINER_STOPPED)
+        if (status == CONTAINER_STOPPED) {
+                note_exit(dir, s, -1);
                 s->pid = 0;
+        }
         r = oci_json_oci_state(s, container_status_to_string(status), &json);
         if (r < 0)
                 return log_oom();
@@ -716,15 +818,12 @@ static int signal_all(const StateData *s, int sig) {
         size_t n = 0;
         int r;
 
-        if (!s->cgroup)
-                return -ENOENT;
-        r = cgroup_pids(s->cgroup, &pids, &n);
+        /* the holder goes last, on its own, when the container process ends */
+        r = state_container_pids(s, &pids, &n);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++)
-                /* the holder goes last, on its own, when the container process ends */
-                if (pids[i] != s->holder_pid && pids[i] != s->nspawn_pid)
-                        (void) kill(pids[i], sig);
+                (void) kill(pids[i], sig);
         return 0;
 }
 
@@ -789,9 +888,35 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
         _cleanup_bus_ Bus *bus = NULL;
         int r;
 
-        r = container_open(rt, id, &dir, &lock, &s);
+        /* a create killed before it saved anything left a directory and no container */
+        r = state_remove_stale(rt->root, id);
         if (r < 0)
-                return r;
+                log_warning_errno(r, "Failed to remove what a killed create of %s left: %m", id);
+        if (force && state_id_is_valid(id)) {
+                /* As runc: --force deletes what is there, and a container that is not there is deleted
+                 * already, without a word. The engines call it after every task, gone or not. */
+                r = state_lock(rt->root, id, &dir, &lock);
+                if (r == -ENOENT)
+                        return 0;
+                if (r < 0)
+                        return log_no_such_container(r, id);
+                r = state_load(dir, &s);
+                if (r == -ENOENT) {
+                        /* A directory without state.json under our lock is what a create that was
+                         * killed midway left: runc removes it too. */
+                        r = state_remove(dir);
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to remove %s: %m", dir);
+                        return 0;
+                }
+                if (r < 0)
+                        return log_no_such_container(r, id);
+                log_set_container(s->id, s->machine, s->bundle, s->unit);
+        } else {
+                r = container_open(rt, id, &dir, &lock, &s);
+                if (r < 0)
+                        return r;
+        }
         ContainerStatus status = state_status(dir, s);
         if (status != CONTAINER_STOPPED) {
                 if (!force)
@@ -805,6 +930,8 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
                 if (!wait_gone(s->pid, s->pid_start_time, 5000))
                         log_warning("container %s: the process did not exit after SIGKILL", id);
         }
+        /* before the box and its cgroup go: they tell of OOM kills */
+        note_exit(NULL, s, -1);
 
         if (s->unit && bus_systemd_running()) {
                 r = bus_open(&bus);
@@ -814,6 +941,8 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
         r = box_nspawn_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->nspawn_pid, s->nspawn_start_time);
         if (r < 0)
                 log_warning_errno(r, "Failed to end the box of %s: %m", id);
+        if (!proc_alive(s->nspawn_pid, s->nspawn_start_time))
+                box_nspawn_remove_leftovers(s->machine);
         if (s->devices_cgroup) {
                 r = cgroup_v1_remove("devices", s->devices_cgroup);
                 if (r < 0)
@@ -828,6 +957,7 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
         r = state_remove(dir);
         if (r < 0)
                 return log_error_errno(r, "Failed to remove %s: %m", dir);
+        event(s, "deleted");
         return 0;
 }
 
@@ -857,7 +987,7 @@ static int exit_code(int status) {
 }
 
 /* Waits for our child 'pid' (relaying the terminal if there is one) and returns its exit code. */
-static int wait_child(pid_t pid, int master) {
+static int wait_child(pid_t pid, int master, int *ret_status) {
         int status = 0, r;
 
         forward_signals(pid);
@@ -869,12 +999,24 @@ static int wait_child(pid_t pid, int master) {
                 while (waitpid(pid, &status, 0) < 0)
                         if (errno != EINTR)
                                 return log_error_errno(errno, "Failed to wait for the process: %m");
+        if (ret_status)
+                *ret_status = status;
         return exit_code(status);
+}
+
+/* `run` waited for the container's process: the journal gets its exit status. */
+static void note_run_exit(const Runtime *rt, const char *id, int status) {
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int lock = -1;
+
+        if (container_open(rt, id, &dir, &lock, &s) >= 0)
+                note_exit(dir, s, status);
 }
 
 int lifecycle_run(const Runtime *rt, const CreateOptions *o) {
         Created created = { .master = -1, .lock = -1 };
-        int r, code;
+        int r, code, status = 0;
 
         r = do_create(rt, o, !o->detach && !o->console_socket, &created);
         if (r < 0)
@@ -891,8 +1033,10 @@ int lifecycle_run(const Runtime *rt, const CreateOptions *o) {
                 created_done(&created);
                 return 0;
         }
-        code = wait_child(created.pid, created.master);
+        code = wait_child(created.pid, created.master, &status);
         created_done(&created);
+        if (code >= 0)
+                note_run_exit(rt, o->id, status);
         if (!o->keep)
                 (void) lifecycle_delete(rt, o->id, true);
         return code;
@@ -953,14 +1097,13 @@ int lifecycle_ps(const Runtime *rt, const char *id, bool json) {
                 return r;
         if (state_status(dir, s) == CONTAINER_STOPPED)
                 return log_error_errno(ESRCH, "container %s: container not running", id);
-        r = cgroup_pids(s->cgroup, &pids, &n);
+        r = state_container_pids(s, &pids, &n);
         if (r < 0)
                 return log_error_errno(r, "Failed to list the processes of %s: %m", id);
         if (json) {
                 fputs("[", stdout);
-                for (size_t i = 0, k = 0; i < n; i++)
-                        if (pids[i] != s->holder_pid && pids[i] != s->nspawn_pid)
-                                printf("%s%d", k++ ? "," : "", (int) pids[i]);
+                for (size_t i = 0; i < n; i++)
+                        printf("%s%d", i > 0 ? "," : "", (int) pids[i]);
                 fputs("]\n", stdout);
                 return 0;
         }
@@ -969,8 +1112,6 @@ int lifecycle_ps(const Runtime *rt, const char *id, bool json) {
                 char path[64];
                 _cleanup_free_ char *cmd = NULL;
                 size_t len = 0;
-                if (pids[i] == s->holder_pid || pids[i] == s->nspawn_pid)
-                        continue;
                 snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pids[i]);
                 if (read_full_file(path, &cmd, &len) < 0)
                         continue;
@@ -1136,7 +1277,7 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
                 }
                 return 0;
         }
-        return wait_child(pid, master);
+        return wait_child(pid, master, NULL);
 }
 
 static int freeze(const Runtime *rt, const char *id, bool on) {
@@ -1160,6 +1301,7 @@ static int freeze(const Runtime *rt, const char *id, bool on) {
         r = freeze_box(s, on);
         if (r < 0)
                 return log_error_errno(r, "Failed to %s container %s: %m", on ? "pause" : "resume", id);
+        event(s, on ? "paused" : "resumed");
         return 0;
 }
 

@@ -977,6 +977,7 @@ static const OciField state_fields[] = {
         STR("devicesCgroup", StateData, devices_cgroup),
         TYPED("registered", BOOL, StateData, registered),
         TYPED("started", BOOL, StateData, started),
+        TYPED("exitNoted", BOOL, StateData, exit_noted),
         TYPED("noNewKeyring", BOOL, StateData, no_new_keyring),
         STR("configPath", StateData, config_path),
         {}

@@ -30,6 +30,7 @@ typedef struct StateData {
         char *devices_cgroup;    /* v1 devices cgroup made by nspawn-oci where systemd manages none */
         bool registered;         /* registered with machined */
         bool started;            /* `start` released the FIFO */
+        bool exit_noted;         /* the journal has the process's exit */
         bool no_new_keyring;     /* --no-new-keyring: processes keep the caller's session keyring */
         char *config_path;       /* copy of config.json for poststop hooks and exec */
 } StateData;

@@ -54,6 +54,30 @@ static int lock_dir(const char *dir, int flags, int *ret) {
         return 0;
 }
 
+/* A directory that a create killed before it saved any state left: nobody holds its lock, and it has
+ * no state.json. Nothing was started for it yet. */
+static bool dir_is_stale(const char *dir) {
+        _cleanup_free_ char *lock = strjoin(dir, "/lock"), *state = strjoin(dir, "/state.json");
+        _cleanup_close_ int fd = -1;
+
+        if (!lock || !state || access(state, F_OK) == 0)
+                return false;
+        fd = open(lock, O_RDWR | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return errno == ENOENT;
+        return flock(fd, LOCK_EX | LOCK_NB) == 0 && access(state, F_OK) < 0;
+}
+
+int state_remove_stale(const char *root, const char *id) {
+        _cleanup_free_ char *dir = strjoin(root, "/", id);
+
+        if (!dir)
+                return -ENOMEM;
+        if (!state_id_is_valid(id) || !dir_is_stale(dir))
+                return 0;
+        return state_remove(dir) < 0 ? -EBUSY : 1;
+}
+
 int state_create(const char *root, const char *id, char **ret_dir, int *ret_lock) {
         _cleanup_free_ char *dir = NULL;
         int r;
@@ -64,9 +88,17 @@ int state_create(const char *root, const char *id, char **ret_dir, int *ret_lock
         dir = strjoin(root, "/", id);
         if (!dir)
                 return -ENOMEM;
-        /* mkdir() is the atomic claim on the id: of two creates of the same id one gets EEXIST. */
-        if (mkdir(dir, 0700) < 0)
-                return negative_errno();
+        /* mkdir() is the atomic claim on the id: of two creates of the same id one gets EEXIST. What
+         * a killed create left before saving anything is cleared first. */
+        if (mkdir(dir, 0700) < 0) {
+                if (errno != EEXIST)
+                        return negative_errno();
+                r = state_remove_stale(root, id);
+                if (r <= 0)
+                        return r < 0 ? r : -EEXIST;
+                if (mkdir(dir, 0700) < 0)
+                        return negative_errno();
+        }
         r = lock_dir(dir, O_CREAT | O_EXCL, ret_lock);
         if (r < 0) {
                 rmdir(dir);
@@ -229,13 +261,51 @@ bool proc_alive(pid_t pid, uint64_t start_time) {
         return st == start_time && state != 'Z' && state != 'X';
 }
 
+int state_container_cgroup(const StateData *s, char **ret) {
+        char *p;
+
+        if (isempty(s->cgroup))
+                return -ENOENT;
+        p = strdup(s->cgroup);
+        if (!p)
+                return -ENOMEM;
+        /* With a unit, create recorded the holder's cgroup, which nspawn made below the scope. Without
+         * one it recorded the cgroupsPath itself, whatever its last component is called. */
+        if (s->unit && endswith(p, "/payload"))
+                p[strlen(p) - strlen("/payload")] = 0;
+        *ret = p;
+        return 0;
+}
+
+int state_container_pids(const StateData *s, pid_t **ret, size_t *ret_n) {
+        _cleanup_free_ char *cgroup = NULL;
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0, k = 0;
+        int r;
+
+        r = state_container_cgroup(s, &cgroup);
+        if (r < 0)
+                return r;
+        r = cgroup_pids(cgroup, &pids, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                if (pids[i] != s->holder_pid && pids[i] != s->nspawn_pid)
+                        pids[k++] = pids[i];
+        *ret = TAKE_PTR(pids);
+        *ret_n = k;
+        return 0;
+}
+
 /* Reads the freezer state of the box's cgroup: the v1 freezer, or v2's cgroup.freeze (also the hybrid
  * layout's unified hierarchy, which systemd's FreezeUnit uses). */
 ContainerStatus state_status(const char *dir, const StateData *s) {
         _cleanup_free_ char *fifo = NULL;
 
+        /* create holds the lock until the process is saved: whoever got the lock and reads no process
+         * sees what a create killed on the way left behind, which delete removes */
         if (s->pid <= 0)
-                return CONTAINER_CREATING;
+                return CONTAINER_STOPPED;
         if (!proc_alive(s->pid, s->pid_start_time))
                 return CONTAINER_STOPPED;
         if (state_fifo_path(dir, &fifo) >= 0 && access(fifo, F_OK) == 0)

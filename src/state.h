@@ -23,6 +23,8 @@ const char *container_status_to_string(ContainerStatus s);
 /* A container id is what runc accepts: [A-Za-z0-9_+.-]+, not "." or "..", at most 1024 bytes. */
 bool state_id_is_valid(const char *id);
 
+/* Removes root/id if a create killed before it saved any state left it (1), else 0. */
+int state_remove_stale(const char *root, const char *id);
 /* Creates <root>/<id> exclusively and returns it locked. -EEXIST if the id is taken. */
 int state_create(const char *root, const char *id, char **ret_dir, int *ret_lock);
 /* Locks an existing container's directory (blocking). -ENOENT if there is no such container. */
@@ -43,6 +45,14 @@ int state_fifo_path(const char *dir, char **ret);
 int proc_start_time(pid_t pid, uint64_t *ret);
 /* The process exists, is not a zombie, and started at start_time. */
 bool proc_alive(pid_t pid, uint64_t start_time);
+
+/* The container's own cgroup, on the hierarchy every process is in: the scope or cgroupsPath, where
+ * its limits are. nspawn keeps the holder and the container's processes in payload/ below it, and
+ * itself in supervisor/. -ENOENT when the state knows none. */
+int state_container_cgroup(const StateData *s, char **ret);
+/* The container's processes: every process below its cgroup but nspawn and the holder, which are the
+ * runtime's. */
+int state_container_pids(const StateData *s, pid_t **ret, size_t *ret_n);
 
 /* Computes the status: from the container process's liveness, the FIFO and the freezer. */
 ContainerStatus state_status(const char *dir, const StateData *s);

@@ -168,6 +168,59 @@ int update_resources_from_options(const UpdateOptions *o, OciResources *r, char 
         return 0;
 }
 
+#define MERGE(field)                            \
+        do {                                    \
+                if (from->field.set)            \
+                        into->field = from->field; \
+        } while (0)
+
+static int merge_string(char **into, const char *from) {
+        char *v;
+
+        if (!from)
+                return 0;
+        v = strdup(from);
+        if (!v)
+                return -ENOMEM;
+        free(*into);
+        *into = v;
+        return 0;
+}
+
+int update_merge_resources(OciResources *into, const OciResources *from) {
+        if (from->memory.present) {
+                into->memory.present = true;
+                MERGE(memory.limit);
+                MERGE(memory.reservation);
+                MERGE(memory.swap);
+                MERGE(memory.kernel);
+                MERGE(memory.kernel_tcp);
+                MERGE(memory.swappiness);
+                MERGE(memory.disable_oom_killer);
+        }
+        if (from->cpu.present) {
+                into->cpu.present = true;
+                MERGE(cpu.shares);
+                MERGE(cpu.quota);
+                MERGE(cpu.burst);
+                MERGE(cpu.period);
+                MERGE(cpu.realtime_runtime);
+                MERGE(cpu.realtime_period);
+                MERGE(cpu.idle);
+                if (merge_string(&into->cpu.cpus, from->cpu.cpus) < 0 ||
+                    merge_string(&into->cpu.mems, from->cpu.mems) < 0)
+                        return -ENOMEM;
+        }
+        if (from->pids.present)
+                into->pids = from->pids;
+        if (from->block_io.present) {
+                into->block_io.present = true;
+                MERGE(block_io.weight);
+                MERGE(block_io.leaf_weight);
+        }
+        return 0;
+}
+
 bool update_drop_unchangeable(OciResources *r) {
         if (r->n_devices == 0)
                 return false;

@@ -19,6 +19,11 @@ bool update_options_any(const UpdateOptions *o);
  * given replaces the field. On bad input returns -EINVAL and *ret_error names the flag. */
 int update_resources_from_options(const UpdateOptions *o, OciResources *r, char **ret_error);
 
+/* What a container has after an update: the fields 'from' sets (memory, cpu, pids, the block I/O
+ * weights) replace those of 'into'; the device and throttle lists, hugepage, network, rdma and unified
+ * settings are not carried over. -ENOMEM leaves 'into' partly merged. */
+int update_merge_resources(OciResources *into, const OciResources *from);
+
 /* Drops what `update` does not change, as runc: device rules (set at create only). Returns whether
  * something was dropped. */
 bool update_drop_unchangeable(OciResources *r);

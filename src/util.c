@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <linux/openat2.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -194,12 +195,28 @@ int write_file_atomic(const char *path, const char *data, size_t size, mode_t mo
                 }
                 done += (size_t) n;
         }
-        if (rename(tmp, path) < 0) {
+        /* the data on disk before the name points at it, and the name before we say it is there */
+        if (fsync(fd) < 0 || rename(tmp, path) < 0) {
                 int r = negative_errno();
                 unlink(tmp);
                 return r;
         }
+        _cleanup_free_ char *parent = strdup(path);
+        char *slash = parent ? strrchr(parent, '/') : NULL;
+        if (slash) {
+                *(slash == parent ? slash + 1 : slash) = 0;
+                _cleanup_close_ int dfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dfd >= 0)
+                        (void) fsync(dfd);
+        }
         return 0;
+}
+
+void fault_point(const char *name) {
+        const char *want = getenv("NSPAWN_OCI_FAULT");
+
+        if (want && streq(want, name))
+                (void) raise(SIGKILL);
 }
 
 bool exe_sibling(const char *name, char *buf, size_t size) {

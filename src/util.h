@@ -103,6 +103,9 @@ int read_full_file(const char *path, char **ret, size_t *ret_size);
 /* Writes a file atomically: temporary file in the same directory, fsync-free, rename. */
 int write_file_atomic(const char *path, const char *data, size_t size, mode_t mode);
 int mkdir_p(const char *path, mode_t mode);
+/* For the tests that kill the runtime at every step: NSPAWN_OCI_FAULT=<name> SIGKILLs the process
+ * when it reaches fault_point(<name>), as an engine's timeout would. Nothing happens otherwise. */
+void fault_point(const char *name);
 /* mkdir -p of 'path' resolved inside 'root' (a directory fd): symlinks cannot leave it and magic links
  * (/proc/PID/root, …) are refused with -ELOOP, so nothing is made outside root. */
 int mkdir_p_in_root(int root, const char *path, mode_t mode);

@@ -431,6 +431,7 @@ static int usage(void) {
               "  sleep SECONDS   sleep\n"
               "  exit CODE       exit with CODE\n"
               "  kill-self SIG   send SIG to itself\n"
+              "  alloc MIB       allocate and touch MIB MiB of memory, a MiB at a time\n"
               "  wait-signal     pause until a signal arrives, print its number\n"
               "  syscall NAME    try sethostname, add_key, unshare (CLONE_NEWUTS), print {\"errno\":N}\n"
               "  clone FLAGS     try the raw clone(FLAGS | SIGCHLD), print {\"errno\":N}\n"
@@ -648,6 +649,15 @@ int main(int argc, char *argv[]) {
                         } else if (strcmp(a, "exit") == 0) {
                                 fflush(stdout);
                                 return atoi(arg);
+                        } else if (strcmp(a, "alloc") == 0) {
+                                /* until the memory limit's OOM kill, if there is one */
+                                fflush(stdout);
+                                for (int mib = 0; mib < atoi(arg); mib++) {
+                                        char *p = malloc(1 << 20);
+                                        if (!p)
+                                                return 12;
+                                        memset(p, 1, 1 << 20);
+                                }
                         } else if (strcmp(a, "kill-self") == 0) {
                                 fflush(stdout);
                                 signal(atoi(arg), SIG_DFL);

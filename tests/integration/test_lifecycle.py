@@ -81,6 +81,20 @@ def test_lifecycle_transitions(rt, new_id, make_bundle, work):
     assert_not_found(rt, rt("state", cid))
 
 
+def test_create_writes_nothing_on_stderr(rt, new_id, make_bundle, work):
+    """conmon gives the runtime the container's stdio, so whatever create writes on its stderr lands in
+    the container's log (podman logs shows it as the container's output). A create that succeeds
+    says nothing there, with or without --log."""
+    b = make_bundle(args=["sleep", "600"])
+    cid = new_id()
+    p = rt.create(cid, b.path)
+    assert (p.returncode, p.stderr) == (0, ""), p.stderr
+    cid = new_id()
+    p = rt("--log", work / "log.json", "--log-format", "json", "create", "--bundle", b.path, cid,
+           stdout=subprocess.DEVNULL)
+    assert (p.returncode, p.stderr) == (0, ""), p.stderr
+
+
 def test_start_runs_process_only_then(rt, new_id, make_bundle, work):
     """The process waits in create and runs its program only on start."""
     cid = new_id()
@@ -95,10 +109,29 @@ def test_start_runs_process_only_then(rt, new_id, make_bundle, work):
     assert rt("delete", cid).returncode == 0
 
 
-# (`delete --force` of an unknown id is left out: runc fails, crun succeeds; callers accept both)
 @pytest.mark.parametrize("verb", [["delete"], ["state"], ["start"]], ids=["delete", "state", "start"])
 def test_unknown_id(rt, verb):
     assert_not_found(rt, rt(*verb, "no-such-container-here"))
+
+
+def test_delete_force_unknown_id(rt):
+    """containerd's shim runs `delete --force` after every task, whether the container is still there
+    or not: as runc 1.1.5 and crun, an unknown id is no error and no message."""
+    p = rt("delete", "--force", "no-such-container-here")
+    assert (p.returncode, p.stdout, p.stderr) == (0, "", "")
+
+
+def test_delete_force_aborted_create(rt, new_id):
+    """What a create killed before it wrote the state leaves (the container's directory without
+    state.json) is removed by `delete --force`, as runc does; then the id can be used again."""
+    cid = new_id()
+    d = rt.root / cid
+    d.mkdir()
+    (d / "lock").touch()
+    assert rt("state", cid).returncode != 0
+    p = rt("delete", "--force", cid)
+    assert (p.returncode, p.stderr) == (0, "")
+    assert not d.exists()
 
 
 def test_kill_unknown_id(rt):

@@ -61,3 +61,31 @@ def test_machinectl_terminate_stops_container(rt, new_id, make_bundle):
     rt.wait_status(cid, "stopped")
     assert rt("delete", cid).returncode == 0
     assert su.machine_name(cid) is None
+
+
+def test_crio_systemd_cgroup_manager_path(rt, new_id, make_bundle):
+    """CRI-O's systemd cgroup manager, as on every Kubernetes node, names the cgroup
+    `kubepods-burstable-pod<uid>.slice:crio:<id>`: the container is the scope crio-<id>.scope in that
+    slice, and a machine of machined whose unit is that scope."""
+    cid = new_id()
+    pod = "kubepods-burstable-pod0f1e2d3c_4b5a_6978_8796_a5b4c3d2e1f0.slice"
+    b = make_bundle(args=["sleep", "600"], overrides={"linux": {"cgroupsPath": f"{pod}:crio:{cid}"}})
+    p = rt.create(cid, b.path)
+    assert p.returncode == 0, p.stderr
+    try:
+        scope = f"crio-{cid}.scope"
+        assert su.machine_name(cid) == cid, su.machines()
+        assert su.unit_of(cid) == scope
+        props = su.unit_properties(scope, "Slice", "ControlGroup")
+        assert props["Slice"] == pod
+        assert props["ControlGroup"].endswith(f"/kubepods.slice/kubepods-burstable.slice/{pod}/{scope}"), props
+        assert rt("start", cid).returncode == 0
+        rt.wait_status(cid, "running")
+    finally:
+        rt("delete", "--force", cid)
+    for _ in range(50):
+        if not su.unit_active(scope):
+            break
+        time.sleep(0.1)
+    assert not su.unit_active(scope)
+    assert su.machine_name(cid) is None

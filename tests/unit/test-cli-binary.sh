@@ -79,6 +79,18 @@ assert "invalid signal" in o["msg"] and "NOSIG" in o["msg"], o
 assert o["time"].endswith("Z"), o
 '
 ok $? "--log-format=json --log FILE: the error is the last JSON line"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "^nspawn-oci: kill: invalid signal 'NOSIG'" "$tmp/err"
+ok $? "--log FILE: the error is also one plain line on stderr"
+
+# Without --log, stderr is the log: in the format asked for, as runc and crun write it.
+run "$bin" --log-format=json kill ctr NOSIG
+ok $(( rc != 1 )) "invalid signal exits 1 (--log-format=json without --log)"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] && python3 -c '
+import json, sys
+o = json.loads(open(sys.argv[1]).read())
+assert o["level"] == "error" and "NOSIG" in o["msg"], o
+' "$tmp/err"
+ok $? "--log-format=json without --log: the error is one JSON line on stderr"
 
 mkdir "$tmp/bundle"
 run "$bin" spec --bundle "$tmp/bundle"

@@ -248,7 +248,7 @@ int main(int argc, char **argv) {
         }
         self[n] = 0;
         snprintf(logpath, sizeof(logpath), "%s/log", tmpdir);
-        if (log_open(logpath, LOG_FORMAT_TEXT) < 0)
+        if (log_open(logpath, LOG_FORMAT_TEXT, false) < 0)
                 return 1;
 
         test_state_env_args();

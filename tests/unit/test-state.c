@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* state.c in a scratch directory standing in for --root: ids, create, lock, save, load, list, remove,
- * and the status computed from a process of ours. No privilege. */
+/* state.c in a scratch directory standing in for --root: ids, create, lock, stale directories, save,
+ * load, list, remove, and the status computed from a process of ours. No privilege. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -67,6 +67,27 @@ static void test_create_lock_remove(const char *root) {
         tap_ok(access(dir, F_OK) < 0 && errno == ENOENT, "the directory is gone");
         tap_is_int(state_remove(dir), 0, "removing it again is no error");
         tap_is_int(state_lock(root, "c1", &again, &lock2), -ENOENT, "and it cannot be locked any more");
+}
+
+/* A create killed before it saved any state leaves a directory that the next create of the id takes. */
+static void test_stale(const char *root) {
+        _cleanup_free_ char *dir = NULL, *dir2 = NULL, *dir3 = NULL;
+        _cleanup_close_ int lock = -1, lock2 = -1, lock3 = -1;
+        StateData s = { .id = (char *) "c4", .pid = 1 };
+
+        if (state_create(root, "c4", &dir, &lock) < 0) {
+                tap_ok(false, "state_create()");
+                return;
+        }
+        tap_is_int(state_remove_stale(root, "c4"), 0, "not stale while its create holds the lock");
+        lock = safe_close(lock);
+        tap_is_int(state_create(root, "c4", &dir2, &lock2), 0,
+                   "no state and nobody holding it: a create of the id takes it again");
+        tap_ok(state_save(dir2, &s) == 0, "this time with a state");
+        lock2 = safe_close(lock2);
+        tap_is_int(state_create(root, "c4", &dir3, &lock3), -EEXIST, "then the id is taken");
+        tap_is_int(state_remove_stale(root, "c4"), 0, "and not stale");
+        (void) state_remove(dir2);
 }
 
 static void test_save_load(const char *root) {
@@ -164,7 +185,8 @@ static void test_status(const char *root) {
                 return;
         }
         tap_ok(endswith(fifo, "/c3/exec.fifo"), "the exec FIFO lives in the container's directory");
-        tap_is_int(state_status(dir, &s), CONTAINER_CREATING, "no process yet: creating");
+        tap_is_int(state_status(dir, &s), CONTAINER_STOPPED,
+                   "no process saved: stopped (what a create killed on the way left)");
 
         pid = fork();
         if (pid == 0) {
@@ -209,6 +231,7 @@ int main(void) {
         root = strjoin(top, "/root");
         test_ids();
         test_create_lock_remove(root);
+        test_stale(root);
         test_save_load(root);
         test_list(root);
         test_status(root);

@@ -124,8 +124,35 @@ static void test_errors(void) {
         }
 }
 
+/* What the container has after an update: the fields given replace, the others stay. */
+static void test_merge(void) {
+        OciResources had = {}, upd = {};
+
+        had.memory.present = true;
+        had.memory.limit = (OciOptInt) { true, 64 << 20 };
+        had.memory.swap = (OciOptInt) { true, 64 << 20 };
+        had.cpu.present = true;
+        had.cpu.shares = (OciOptUint) { true, 512 };
+        had.cpu.cpus = strdup("0-1");
+        had.pids = (typeof(had.pids)) { true, 100 };
+
+        upd.memory.present = true;
+        upd.memory.swap = (OciOptInt) { true, 128 << 20 };
+        upd.cpu.present = true;
+        upd.cpu.cpus = strdup("1");
+        tap_is_int(update_merge_resources(&had, &upd), 0, "merged");
+        tap_is_int(had.memory.limit.v, 64 << 20, "the memory limit stays");
+        tap_is_int(had.memory.swap.v, 128 << 20, "the swap limit is the new one");
+        tap_is_int(had.cpu.shares.v, 512, "cpu shares stay");
+        tap_is_str(had.cpu.cpus, "1", "cpus are the new ones");
+        tap_ok(had.pids.present && had.pids.limit == 100, "pids stay");
+        oci_resources_done(&had);
+        oci_resources_done(&upd);
+}
+
 int main(void) {
         test_bytes();
+        test_merge();
         test_flags();
         test_flags_over_file();
         test_errors();
