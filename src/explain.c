@@ -13,14 +13,6 @@
 #include "plan.h"
 #include "util.h"
 
-static void plan_freep(Plan **p) {
-        plan_free(*p);
-}
-
-static void config_freep(OciConfig **c) {
-        oci_config_free(*c);
-}
-
 static void print_flags(unsigned long flags, FILE *f) {
         const char *names[PLAN_MOUNT_FLAG_NAMES_MAX];
 
@@ -96,7 +88,7 @@ static void print_table(const Plan *p, FILE *f) {
 }
 
 int explain_bundle(const char *bundle, bool json, FILE *f) {
-        _cleanup_(config_freep) OciConfig *c = NULL;
+        _cleanup_(oci_config_freep) OciConfig *c = NULL;
         _cleanup_(plan_freep) Plan *p = NULL;
         _cleanup_free_ char *abs = NULL, *config = NULL, *error = NULL, *id = NULL;
         PlanContext ctx;

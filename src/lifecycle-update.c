@@ -15,16 +15,6 @@
 
 #define UPDATE_PREFIX "resources"
 
-static void state_data_freep(StateData **s) {
-        state_data_free(*s);
-}
-static void oci_resources_freep(OciResources **r) {
-        oci_resources_free(*r);
-}
-static void oci_config_freep(OciConfig **c) {
-        oci_config_free(*c);
-}
-
 /* The container's config as create kept it, with the updates since; NULL (and a warning) if it
  * cannot be read. */
 static OciConfig *load_kept_config(const StateData *s) {

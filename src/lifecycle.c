@@ -30,19 +30,6 @@
 
 #define START_TIMEOUT_MS 10000
 
-static void oci_config_freep(OciConfig **c) {
-        oci_config_free(*c);
-}
-static void plan_freep(Plan **p) {
-        plan_free(*p);
-}
-static void state_data_freep(StateData **s) {
-        state_data_free(*s);
-}
-static void oci_process_freep(OciProcess **p) {
-        oci_process_free(*p);
-}
-
 /* The holder next to our own binary (a build tree), else the installed one. */
 static const char *holder_path(void) {
         static char path[PATH_MAX];

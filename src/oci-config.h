@@ -377,6 +377,9 @@ typedef struct OciConfig {
 } OciConfig;
 
 OciConfig *oci_config_free(OciConfig *c);
+static inline void oci_config_freep(OciConfig **c) {
+        oci_config_free(*c);
+}
 void oci_process_done(OciProcess *p);
 void oci_resources_done(OciResources *r);
 

@@ -112,10 +112,6 @@ Plan *plan_free(Plan *p) {
         return NULL;
 }
 
-static void plan_freep(Plan **p) {
-        plan_free(*p);
-}
-
 const PlanEntry *plan_first_rejection(const Plan *p) {
         for (size_t i = 0; i < p->n_entries; i++)
                 if (p->entries[i].fate == PLAN_FATE_REJECTED)

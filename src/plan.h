@@ -91,6 +91,9 @@ typedef struct Plan {
 int plan_build(const OciConfig *c, const PlanContext *ctx, Plan **ret);
 const PlanEntry *plan_first_rejection(const Plan *p);
 Plan *plan_free(Plan *p);
+static inline void plan_freep(Plan **p) {
+        plan_free(*p);
+}
 
 /* The machined name for a container id: hostname-like, at most 64 characters, deterministic. */
 int plan_machine_name(const char *id, char **ret);
