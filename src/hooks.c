@@ -116,8 +116,9 @@ static int hook_failed(const HookRun *run, int error, const char *fmt, ...) {
         va_start(ap, fmt);
         vsnprintf(reason, sizeof(reason), fmt, ap);
         va_end(ap);
-        return log_full_errno(run->fatal ? LOG_ERR : LOG_WARNING, error, "%s hook #%zu (%s): %s%s", run->what,
-                              run->index, run->hook->path, reason, run->fatal ? "" : ", ignoring");
+        return log_full_errno(run->fatal ? LOG_ERR : LOG_WARNING, error, "%s hook #%zu (%s): %s%s",
+                              run->what, run->index, run->hook->path, reason,
+                              run->fatal ? "" : ", ignoring");
 }
 
 /* Kills the hook and its process group, and reaps it. */

@@ -199,7 +199,8 @@ static int run_hooks(const OciConfig *c, OciHookKind kind, const StateData *s, C
         if (r < 0)
                 return log_oom();
         if (kind == OCI_HOOK_CREATE_CONTAINER || kind == OCI_HOOK_START_CONTAINER)
-                return hooks_run_in_box(c->hooks[kind], c->n_hooks[kind], state, what, s->holder_pid, join_ns);
+                return hooks_run_in_box(c->hooks[kind], c->n_hooks[kind], state, what, s->holder_pid,
+                                        join_ns);
         return hooks_run(c->hooks[kind], c->n_hooks[kind], state, what,
                          kind != OCI_HOOK_POSTSTART && kind != OCI_HOOK_POSTSTOP);
 }

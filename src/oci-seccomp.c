@@ -175,8 +175,8 @@ int oci_seccomp_send_listener(const char *listener_path, int listener_fd, const 
                 return log_error_errno(errno, "Failed to create a socket for the seccomp agent: %m");
         r = unix_connect(fd, listener_path);
         if (r < 0)
-                return log_error_errno(r, "linux.seccomp.listenerPath: Failed to connect to the seccomp agent "
-                                       "at %s: %m", listener_path);
+                return log_error_errno(r, "linux.seccomp.listenerPath: Failed to connect to the seccomp "
+                                       "agent at %s: %m", listener_path);
         r = send_fd(fd, listener_fd, process_state_json, strlen(process_state_json));
         if (r < 0)
                 return log_error_errno(r, "Failed to send the seccomp listener to %s: %m", listener_path);

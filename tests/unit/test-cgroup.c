@@ -148,11 +148,13 @@ static void test_enter_and_remove(void) {
 }
 
 static void test_v1_own(void) {
-        tap_is_int(cgroup_v1_at_root(BOX_PID, "devices"), 0, "cgroup_v1_at_root(): a devices cgroup of its own");
+        tap_is_int(cgroup_v1_at_root(BOX_PID, "devices"), 0,
+                   "cgroup_v1_at_root(): a devices cgroup of its own");
         tap_is_int(cgroup_v1_at_root(ROOT_PID, "devices"), 1, "… and one at the hierarchy's root");
         tap_is_int(cgroup_v1_at_root(BOX_PID, "blkio"), -ENOENT, "… and no such hierarchy");
 
-        tap_is_int(cgroup_v1_enter_own(ROOT_PID, "devices", "/"), -EINVAL, "cgroup_v1_enter_own() never at /");
+        tap_is_int(cgroup_v1_enter_own(ROOT_PID, "devices", "/"), -EINVAL,
+                   "cgroup_v1_enter_own() never at /");
         tap_ok(cgroup_v1_enter_own(ROOT_PID, "devices", "/machine.slice/c.scope") < 0,
                "a cgroup whose cgroup.procs does not take the pid is an error");
         tap_ok(!exists("devices/machine.slice"), "… and leaves nothing behind");

@@ -151,7 +151,8 @@ static void test_failures(void) {
         tap_ok(hooks_run(&killed, 1, "{}", "poststart", true) < 0, "a hook killed by a signal fails");
         tap_ok(log_has("poststart hook #0 (/bin/sh): killed by signal 9"), "the error names the signal");
 
-        tap_is_int(hooks_run(&missing, 1, "{}", "createRuntime", true), -ENOENT, "a missing hook fails with ENOENT");
+        tap_is_int(hooks_run(&missing, 1, "{}", "createRuntime", true), -ENOENT,
+                   "a missing hook fails with ENOENT");
         tap_ok(log_has("createRuntime hook #0 (/nonexistent/hook): exec failed: No such file or directory"),
                "the error says exec failed and why");
 }
@@ -230,7 +231,8 @@ static void test_stdin_not_read(void) {
         memset(big, 'x', size);
         big[size] = 0;
         t0 = now_ms();
-        tap_is_int(hooks_run(h, 2, big, "poststart", true), 0, "hooks that do not read a 4 MiB state succeed");
+        tap_is_int(hooks_run(h, 2, big, "poststart", true), 0,
+                   "hooks that do not read a 4 MiB state succeed");
         tap_ok(now_ms() - t0 < 5000, "and do not block us");
 }
 

@@ -383,7 +383,8 @@ static void test_listener_handover(void) {
         snprintf(deep, sizeof(deep), "%s/%0120d", tmpdir, 0);
         snprintf(moved, sizeof(moved), "%s/agent.sock", deep);
         r = mkdir(deep, 0700) >= 0 && rename(sa.sun_path, moved) >= 0;
-        tap_ok(r && strlen(moved) >= sizeof(sa.sun_path) && oci_seccomp_send_listener(moved, pfd[1], state) == 0,
+        tap_ok(r && strlen(moved) >= sizeof(sa.sun_path) &&
+                       oci_seccomp_send_listener(moved, pfd[1], state) == 0,
                "an agent socket path longer than sun_path is reached");
         if (r)
                 c2 = accept4(srv, NULL, NULL, SOCK_CLOEXEC);
