@@ -10,7 +10,9 @@
 #      OCI_VALIDATION=1     also run the OCI conformance suite against RUNTIME (several minutes;
 #                           reported on its own line, not counted: even runc fails half of it here);
 #                           OCI_VALIDATION_SRC names its source (tests/oci-validation/run.sh)
-#      PYTEST_ARGS          extra pytest arguments for both integration runs (e.g. "-k lifecycle")
+#      NSPAWN_OCI_VM=1      also run VM_TESTS in a virtual machine that is a pure cgroup v2 host with
+#                           systemd as PID 1 (tools/vm.py; the first run builds its image)
+#      PYTEST_ARGS          extra pytest arguments for every integration run (e.g. "-k lifecycle")
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 2
@@ -164,6 +166,15 @@ count_pytest() { # NAME RC XML
 	fi
 }
 
+# The integration tests in the cgroup v2 virtual machine (NSPAWN_OCI_VM=1): all of them, less the known
+# failures there. test_podman_resources looks for the container's unit in the name=systemd line of
+# /proc/PID/cgroup; there that line is "1:name=systemd:/" (a v1 named hierarchy that appears with
+# nspawn-oci's first container, not with runc's), and the unit is in the unified line only. On a real
+# host /proc/1/root is the host's root, and both nspawn-oci and runc 1.1.5 create the cwd through it on
+# the host (on this kind of machine PID 1 is out of reach, so the test passes by accident).
+VM_TESTS=(tests/integration)
+VM_KNOWN_FAILURES=(test_podman_options.py::test_podman_resources # pytest node ids: from tests/integration
+	"test_security.py::test_cwd_is_created_inside_root[host-pid-magic-link]")
 # shellcheck disable=SC2086,SC2206
 PYARGS=(-c tests/integration/pytest.ini -q -rfEsx ${PYTEST_ARGS:-})
 if [ "$(cat /proc/1/comm)" = systemd ]; then
@@ -185,6 +196,24 @@ else
 		-- "$PYTEST" tests/integration "${PYARGS[@]}" --junitxml="$LOGS/pytest-systemd.xml" </dev/null
 	count_pytest "integration (systemd)" $? "$LOGS/pytest-systemd.xml"
 	took "integration (systemd, booted)" "$t"
+fi
+
+# ---- integration tests on a pure cgroup v2 host with systemd as PID 1 (opt-in) ------------------
+# A Debian 12 virtual machine under qemu's emulation (tools/vm.py): its image is built once and
+# cached; each run boots it afresh.
+if [ "${NSPAWN_OCI_VM:-0}" = 1 ]; then
+	t=$(now)
+	timeout 1500 tools/vm.py run --timeout 1200 --bind "$LOGS" --log "$LOGS/vm-console.log" \
+		--setenv "RUNTIME=$RUNTIME" --setenv "NSPAWN_OCI_BUILD_DIR=$BUILD" \
+		--setenv "NSPAWN_OCI_TEST_TAG=$NSPAWN_OCI_TEST_TAG" --setenv "PYTHONDONTWRITEBYTECODE=1" \
+		--setenv "NSPAWN_OCI_TEST_DIR=/var/lib/nspawn-oci-tests" \
+		-- "$PYTEST" "${VM_TESTS[@]}" "${PYARGS[@]}" "${VM_KNOWN_FAILURES[@]/#/--deselect=}" \
+		--junitxml="$LOGS/pytest-vm.xml" </dev/null
+	count_pytest "integration (cgroup v2 VM)" $? "$LOGS/pytest-vm.xml"
+	took "integration (cgroup v2 VM)" "$t"
+	notes+=("cgroup v2 VM: ${#VM_KNOWN_FAILURES[@]} known failure(s) left out: ${VM_KNOWN_FAILURES[*]}")
+else
+	notes+=("cgroup v2 VM not run (NSPAWN_OCI_VM=1 runs the integration tests in it too; tools/vm.py)")
 fi
 
 # ---- OCI conformance suite (opt-in) -------------------------------------------------------------
