@@ -7,7 +7,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -25,17 +24,6 @@
  * (machinectl bind, copy-to): it removes it when it exits, not when it is killed. */
 #define NSPAWN_PROPAGATE_DIR "/run/systemd/nspawn/propagate"
 
-static const int namespace_clone_flags[_OCI_NS_MAX] = {
-        [OCI_NS_PID] = CLONE_NEWPID,
-        [OCI_NS_NETWORK] = CLONE_NEWNET,
-        [OCI_NS_MOUNT] = CLONE_NEWNS,
-        [OCI_NS_IPC] = CLONE_NEWIPC,
-        [OCI_NS_UTS] = CLONE_NEWUTS,
-        [OCI_NS_USER] = CLONE_NEWUSER,
-        [OCI_NS_CGROUP] = CLONE_NEWCGROUP,
-        [OCI_NS_TIME] = 0x00000080, /* CLONE_NEWTIME */
-};
-
 #ifndef NS_GET_NSTYPE
 #define NS_GET_NSTYPE _IO(0xb7, 0x3)
 #endif
@@ -46,7 +34,7 @@ int box_nspawn_check_namespace_paths(const OciConfig *c) {
                 _cleanup_close_ int fd = -1;
                 int type;
 
-                if (!ns->present || !ns->path || namespace_clone_flags[t] == 0)
+                if (!ns->present || !ns->path || oci_namespace_type_clone_flag(t) == 0)
                         continue;
                 fd = open(ns->path, O_RDONLY | O_CLOEXEC);
                 if (fd < 0)
@@ -57,15 +45,11 @@ int box_nspawn_check_namespace_paths(const OciConfig *c) {
                         return log_error_errno(errno == ENOTTY ? EINVAL : errno,
                                                "linux.namespaces.%s: %s is not a namespace: %m",
                                                oci_namespace_type_to_string(t), ns->path);
-                if (type != namespace_clone_flags[t])
+                if (type != oci_namespace_type_clone_flag(t))
                         return log_error_errno(EINVAL, "linux.namespaces.%s: %s is a namespace of another type",
                                                oci_namespace_type_to_string(t), ns->path);
         }
         return 0;
-}
-
-static int pidfd_open_(pid_t pid) {
-        return (int) syscall(SYS_pidfd_open, pid, 0);
 }
 
 /* The tail of nspawn's log, to explain a failure. */
@@ -108,7 +92,7 @@ _noreturn_ static void exec_nspawn(const Plan *plan, int go_fd, int log_fd, int 
                 if (!j->path)
                         continue;
                 int fd = open(j->path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0 || setns(fd, namespace_clone_flags[j->type]) < 0) {
+                if (fd < 0 || setns(fd, oci_namespace_type_clone_flag(j->type)) < 0) {
                         dprintf(log_fd, "Failed to join %s namespace %s: %m\n",
                                 oci_namespace_type_to_string(j->type), j->path);
                         _exit(125);
@@ -262,9 +246,9 @@ int box_nspawn_check_leader(pid_t nspawn, pid_t holder, const char *holder_binar
 
         if (holder <= 1 || holder == nspawn)
                 return -ESRCH;
-        fd = pidfd_open_(holder);
+        fd = pidfd_open_safe(holder);
         if (fd < 0)
-                return negative_errno();
+                return fd;
         r = proc_status_line(holder, "PPid:", &ppid);
         if (r < 0)
                 return r;
@@ -288,9 +272,7 @@ int box_nspawn_check_leader(pid_t nspawn, pid_t holder, const char *holder_binar
         if (want.st_dev != got.st_dev || want.st_ino != got.st_ino)
                 return -EPERM;
         /* still the same process: a signal 0 through the pidfd fails once it has exited */
-        if (syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) < 0)
-                return negative_errno();
-        return 0;
+        return pidfd_send_signal_safe(fd, 0);
 }
 
 int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *dir, Bus *bus, Box *ret) {
@@ -339,7 +321,7 @@ int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *di
         }
         go[0] = safe_close(go[0]);
         pair[1] = safe_close(pair[1]);
-        pidfd = pidfd_open_(pid);
+        pidfd = pidfd_open_safe(pid);
 
         if (bus) {
                 r = bus_start_scope(bus, plan->unit, plan->slice, pid, plan->properties, plan->n_properties,
@@ -405,19 +387,16 @@ fail_pipe:
 int box_nspawn_stop(Bus *bus, const char *unit, const char *cgroup, pid_t nspawn_pid, uint64_t nspawn_start) {
         int r = 0;
 
-        if (bus && unit) {
+        if (bus && unit)
                 r = bus_stop_unit(bus, unit);
-                if (r < 0)
-                        log_warning_errno(r, "Failed to stop %s: %m", unit);
-        }
         if (nspawn_pid > 0 && proc_alive(nspawn_pid, nspawn_start)) {
-                _cleanup_close_ int fd = pidfd_open_(nspawn_pid);
+                _cleanup_close_ int fd = pidfd_open_safe(nspawn_pid);
                 /* SIGTERM lets nspawn tear the box down and clean up after itself */
                 if (fd >= 0 && proc_alive(nspawn_pid, nspawn_start)) {
-                        syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0);
+                        (void) pidfd_send_signal_safe(fd, SIGTERM);
                         struct pollfd p = { .fd = fd, .events = POLLIN };
                         if (poll(&p, 1, 5000) == 0) {
-                                syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+                                (void) pidfd_send_signal_safe(fd, SIGKILL);
                                 (void) poll(&p, 1, 5000);
                         }
                 }

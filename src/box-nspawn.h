@@ -26,7 +26,8 @@ int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *di
  * namespace when new_pidns. -EPERM if not, -ESRCH or another error if it cannot be told. */
 int box_nspawn_check_leader(pid_t nspawn, pid_t holder, const char *holder_binary, bool new_pidns);
 
-/* Ends the box: stops the unit (systemd) or kills nspawn and removes the cgroup. Idempotent. */
+/* Ends the box: stops the unit (systemd) or kills nspawn and removes the cgroup. Idempotent. Returns
+ * the unit's error, if stopping it failed; logs nothing. */
 int box_nspawn_stop(Bus *bus, const char *unit, const char *cgroup, pid_t nspawn_pid, uint64_t nspawn_start);
 
 /* Removes what a systemd-nspawn that was killed (SIGKILL: of the unit, the cgroup, itself) leaves

@@ -386,8 +386,36 @@ static void proc_mounts_visible(const ProcMount *m, size_t n, size_t top, size_t
         }
 }
 
+/* Detached copies, from the new procfs on /proc, of the procfs views the old one had (vis), each with
+ * the flags of the view it stands for, into trees[]. */
+static int clone_procfs_views(const ProcMount *m, const size_t *vis, size_t n_vis, int *trees) {
+        _cleanup_close_ int root = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+        if (root < 0)
+                return negative_errno();
+        for (size_t i = 0; i < n_vis; i++) {
+                const ProcMount *v = &m[vis[i]];
+                const char *rel = v->root + strspn(v->root, "/");
+
+                if (!v->procfs)
+                        continue;
+                trees[i] = open_tree(root, rel, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW |
+                                                        (isempty(rel) ? AT_EMPTY_PATH : 0));
+                if (trees[i] < 0)
+                        return negative_errno();
+                struct mount_attr a = {
+                        .attr_set = v->attr & (PROC_MOUNT_ATTRS | MOUNT_ATTR__ATIME),
+                        .attr_clr = (PROC_MOUNT_ATTRS & ~v->attr) | MOUNT_ATTR__ATIME,
+                };
+                /* Safety: a detached copy made just above: the flags of the view it stands for. */
+                if (mount_setattr(trees[i], "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
+                        return negative_errno();
+        }
+        return 0;
+}
+
 int box_steps_mount_proc(int holder_mountinfo_fd) {
-        _cleanup_close_ int fs = -1, proc = -1, root = -1;
+        _cleanup_close_ int fs = -1, proc = -1;
         ProcMount *m = NULL;
         size_t n = 0, n_vis = 0, top = SIZE_MAX;
         _cleanup_free_ size_t *vis = NULL;
@@ -466,33 +494,9 @@ int box_steps_mount_proc(int holder_mountinfo_fd) {
 
         /* The procfs views below it (nspawn's read-only /proc/sys and its writable /proc/sys/net, the
          * plan's read-only paths), taken from the new procfs before anything covers part of it. */
-        root = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (root < 0) {
-                r = negative_errno();
+        r = clone_procfs_views(m, vis, n_vis, trees);
+        if (r < 0)
                 goto finish;
-        }
-        for (size_t i = 0; i < n_vis; i++) {
-                const ProcMount *v = &m[vis[i]];
-                const char *rel = v->root + strspn(v->root, "/");
-
-                if (!v->procfs)
-                        continue;
-                trees[i] = open_tree(root, rel, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW |
-                                                        (isempty(rel) ? AT_EMPTY_PATH : 0));
-                if (trees[i] < 0) {
-                        r = negative_errno();
-                        goto finish;
-                }
-                struct mount_attr a = {
-                        .attr_set = v->attr & (PROC_MOUNT_ATTRS | MOUNT_ATTR__ATIME),
-                        .attr_clr = (PROC_MOUNT_ATTRS & ~v->attr) | MOUNT_ATTR__ATIME,
-                };
-                /* Safety: a detached copy made just above: the flags of the view it stands for. */
-                if (mount_setattr(trees[i], "", AT_EMPTY_PATH, &a, sizeof(a)) < 0) {
-                        r = negative_errno();
-                        goto finish;
-                }
-        }
 
         /* Safety: both ends are fds or paths in the box's new /proc, the final component never
          * followed: each tree goes where its original was, in the original's order. */

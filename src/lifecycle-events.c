@@ -9,10 +9,6 @@
 #include "log.h"
 #include "state.h"
 
-static void state_data_freep(StateData **s) {
-        state_data_free(*s);
-}
-
 static int print_stats(const StateData *s) {
         _cleanup_free_ char *line = NULL, *cgroup = NULL;
         _cleanup_free_ pid_t *pids = NULL;

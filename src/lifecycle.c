@@ -9,7 +9,6 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -18,7 +17,6 @@
 #include "bus.h"
 #include "cgroup.h"
 #include "console.h"
-#include "explain.h"
 #include "hooks.h"
 #include "init/holder-protocol.h"
 #include "oci-json.h"
@@ -32,27 +30,6 @@
 #include "state.h"
 
 #define START_TIMEOUT_MS 10000
-
-static void oci_config_freep(OciConfig **c) {
-        oci_config_free(*c);
-}
-static void plan_freep(Plan **p) {
-        plan_free(*p);
-}
-static void state_data_freep(StateData **s) {
-        state_data_free(*s);
-}
-static void oci_process_freep(OciProcess **p) {
-        oci_process_free(*p);
-}
-
-static int pidfd_open_(pid_t pid) {
-        return (int) syscall(SYS_pidfd_open, pid, 0);
-}
-
-static int pidfd_send_signal_(int fd, int sig) {
-        return (int) syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
-}
 
 /* The holder next to our own binary (a build tree), else the installed one. */
 static const char *holder_path(void) {
@@ -93,10 +70,8 @@ static int container_open(const Runtime *rt, const char *id, char **ret_dir, int
         if (r < 0)
                 return log_no_such_container(r, id);
         r = state_load(dir, ret);
-        if (r == -ENOENT)
-                return log_no_such_container(r, id);
         if (r < 0)
-                return r;
+                return log_no_such_container(r, id);
         log_set_container((*ret)->id, (*ret)->machine, (*ret)->bundle, (*ret)->unit);
         *ret_dir = TAKE_PTR(dir);
         *ret_lock = TAKE_FD(lock);
@@ -193,7 +168,7 @@ static int container_pidns_fd(const Plan *plan, const StateData *s, int *ret) {
                 *ret = -1;
                 return 0;
         }
-        fd = pidfd_open_(s->pid);
+        fd = pidfd_open_safe(s->pid);
         if (fd < 0 || !proc_alive(s->pid, s->pid_start_time))
                 return -ESRCH;
         *ret = TAKE_FD(fd);
@@ -201,7 +176,7 @@ static int container_pidns_fd(const Plan *plan, const StateData *s, int *ret) {
 }
 
 /* Runs hooks inside the box: in a child that joins the holder's namespaces and root, and the container
- * process's pid namespace. */
+ * process's pid namespace, and logs what fails there itself. */
 static int hooks_run_in_box(const OciHook *hooks, size_t n, const char *state, const char *what,
                             const StateData *s, const Plan *plan) {
         _cleanup_close_ int pidns = -1;
@@ -215,7 +190,7 @@ static int hooks_run_in_box(const OciHook *hooks, size_t n, const char *state, c
                 return log_error_errno(r, "%s hooks: the container process is gone", what);
         pid = fork();
         if (pid < 0)
-                return log_error_errno(errno, "Failed to fork: %m");
+                return log_error_errno(errno, "%s hooks: Failed to fork: %m", what);
         if (pid == 0) {
                 bool join[_OCI_NS_MAX];
                 const char *step = NULL;
@@ -232,15 +207,19 @@ static int hooks_run_in_box(const OciHook *hooks, size_t n, const char *state, c
                         log_error_errno(errno, "%s hooks: joining the container's pid namespace: %m", what);
                         _exit(1);
                 }
-                _exit(hooks_run(hooks, n, state, what) < 0 ? 1 : 0);
+                _exit(hooks_run(hooks, n, state, what, true) < 0 ? 1 : 0);
         }
         if (waitpid(pid, &status, 0) < 0)
-                return negative_errno();
-        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+                return log_error_errno(errno, "%s hooks: Failed to wait for them: %m", what);
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status) == 0 ? 0 : -EIO; /* logged by the child */
+        return log_error_errno(EIO, "%s hooks: the process running them died of signal %d", what,
+                               WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-/* Runs hooks of one kind; the failure of some kinds is only a warning (runtime-spec). plan may be NULL
- * for the kinds that run in the runtime's namespaces. */
+/* Runs hooks of one kind. Each failure is logged once, where it happens: an error, or only a warning for
+ * poststart and poststop, whose failures the runtime spec ignores. plan may be NULL for the kinds that
+ * run in the runtime's namespaces. */
 static int run_hooks(const OciConfig *c, OciHookKind kind, const StateData *s, ContainerStatus status,
                      const Plan *plan) {
         _cleanup_free_ char *state = NULL;
@@ -252,20 +231,10 @@ static int run_hooks(const OciConfig *c, OciHookKind kind, const StateData *s, C
         r = state_json_for_hooks(s, status, &state);
         if (r < 0)
                 return log_oom();
-        if (kind == OCI_HOOK_POSTSTART || kind == OCI_HOOK_POSTSTOP) {
-                /* a failure is a warning, and the remaining hooks still run */
-                for (size_t i = 0; i < c->n_hooks[kind]; i++)
-                        if (hooks_run(c->hooks[kind] + i, 1, state, what) < 0)
-                                log_warning("%s hook %zu failed, ignoring", what, i);
-                return 0;
-        }
         if (kind == OCI_HOOK_CREATE_CONTAINER || kind == OCI_HOOK_START_CONTAINER)
-                r = hooks_run_in_box(c->hooks[kind], c->n_hooks[kind], state, what, s, plan);
-        else
-                r = hooks_run(c->hooks[kind], c->n_hooks[kind], state, what);
-        if (r < 0)
-                return log_error_errno(r, "%s hook failed", what);
-        return 0;
+                return hooks_run_in_box(c->hooks[kind], c->n_hooks[kind], state, what, s, plan);
+        return hooks_run(c->hooks[kind], c->n_hooks[kind], state, what,
+                         kind != OCI_HOOK_POSTSTART && kind != OCI_HOOK_POSTSTOP);
 }
 
 static int load_config(const char *path, OciConfig **ret) {
@@ -475,7 +444,7 @@ static int box_pidns_fd(const Plan *plan, const Box *box, uint64_t holder_start_
 
         switch (plan->pid_ns) {
         case PLAN_PID_NEW:
-                fd = pidfd_open_(box->holder_pid);
+                fd = pidfd_open_safe(box->holder_pid);
                 if (fd < 0 || !proc_alive(box->holder_pid, holder_start_time))
                         return log_error_errno(ESRCH, "The box's holder is gone");
                 break;
@@ -509,7 +478,7 @@ static int adopt(const Plan *plan, Box *box, pid_t pid) {
         int r;
 
         if (plan->pid_ns == PLAN_PID_PATH) {
-                pidfd = pidfd_open_(pid);
+                pidfd = pidfd_open_safe(pid);
                 if (pidfd < 0)
                         return negative_errno();
                 r = console_send_fd_over(box->control_fd, pidfd);
@@ -585,7 +554,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 (void) mkdir_p(cache, 0700);
                 r = oci_seccomp_compile(&c->linux.seccomp, cache, &seccomp);
                 if (r < 0)
-                        return log_error_errno(r, "linux.seccomp: Failed to build the filter: %m");
+                        return r; /* logged with the profile's JSON path */
         }
 
         r = state_create(rt->root, o->id, &dir, &lock);
@@ -922,14 +891,12 @@ int lifecycle_state(const Runtime *rt, const char *id) {
 }
 
 static int signal_process(pid_t pid, uint64_t start_time, int sig) {
-        _cleanup_close_ int fd = pidfd_open_(pid);
+        _cleanup_close_ int fd = pidfd_open_safe(pid);
 
         /* The pidfd pins the process: check its start time after opening it, then signal through it. */
         if (fd < 0 || !proc_alive(pid, start_time))
                 return -ESRCH;
-        if (pidfd_send_signal_(fd, sig) < 0)
-                return negative_errno();
-        return 0;
+        return pidfd_send_signal_safe(fd, sig);
 }
 
 static int signal_all(const StateData *s, int sig) {
@@ -1029,7 +996,7 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
                         return 0;
                 }
                 if (r < 0)
-                        return r;
+                        return log_no_such_container(r, id);
                 log_set_container(s->id, s->machine, s->bundle, s->unit);
         } else {
                 r = container_open(rt, id, &dir, &lock, &s);
@@ -1263,23 +1230,15 @@ static int exec_process_from_options(const OciConfig *c, const ExecOptions *o, O
         p->uid = base->uid;
         p->gid = base->gid;
         p->umask = base->umask;
-        if (o->user) {
-                unsigned uid, gid;
-                int n = sscanf(o->user, "%u:%u", &uid, &gid);
-                if (n < 1)
-                        return log_error_errno(EINVAL, "--user: expected UID[:GID], got \"%s\"", o->user);
-                p->uid = uid;
-                p->gid = n == 2 ? gid : 0;
+        if (o->user_set) {
+                p->uid = o->uid;
+                p->gid = o->gid;
         }
-        STRV_FOREACH(g, o->additional_gids) {
-                unsigned gid;
-                if (sscanf(*g, "%u", &gid) != 1)
-                        return log_error_errno(EINVAL, "--additional-gids: invalid gid \"%s\"", *g);
-                gid_t *n = realloc(p->additional_gids, sizeof(gid_t) * (p->n_additional_gids + 1));
-                if (!n)
+        if (o->n_additional_gids > 0) {
+                p->additional_gids = memdup(o->additional_gids, sizeof(gid_t) * o->n_additional_gids);
+                if (!p->additional_gids)
                         return log_oom();
-                p->additional_gids = n;
-                p->additional_gids[p->n_additional_gids++] = gid;
+                p->n_additional_gids = o->n_additional_gids;
         }
         p->has_capabilities = base->has_capabilities;
         memcpy(p->cap_set_present, base->cap_set_present, sizeof(p->cap_set_present));
@@ -1296,10 +1255,9 @@ static int exec_process_from_options(const OciConfig *c, const ExecOptions *o, O
                 p->has_capabilities = true;
         }
         if (base->n_rlimits > 0) {
-                p->rlimits = calloc(base->n_rlimits, sizeof(OciRlimit));
+                p->rlimits = memdup(base->rlimits, sizeof(OciRlimit) * base->n_rlimits);
                 if (!p->rlimits)
                         return log_oom();
-                memcpy(p->rlimits, base->rlimits, sizeof(OciRlimit) * base->n_rlimits);
                 p->n_rlimits = base->n_rlimits;
         }
         p->no_new_privileges = o->no_new_privs || base->no_new_privileges;
@@ -1360,7 +1318,7 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
                         return log_oom();
                 r = oci_seccomp_compile(&c->linux.seccomp, cache, &seccomp);
                 if (r < 0)
-                        return log_error_errno(r, "linux.seccomp: Failed to build the filter: %m");
+                        return r; /* logged with the profile's JSON path */
         }
 
         _cleanup_free_ char *keyring = s->no_new_keyring ? NULL : strjoin("_ses.", o->id);
@@ -1445,8 +1403,4 @@ int lifecycle_pause(const Runtime *rt, const char *id) {
 
 int lifecycle_resume(const Runtime *rt, const char *id) {
         return freeze(rt, id, false);
-}
-
-int lifecycle_explain(const Runtime *rt, const char *bundle, bool json) {
-        return explain_bundle(bundle, json, stdout);
 }

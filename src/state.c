@@ -13,7 +13,7 @@
 #include "log.h"
 #include "state.h"
 
-static const char * const status_table[_CONTAINER_STATUS_MAX] = {
+static const char * const container_status_table[_CONTAINER_STATUS_MAX] = {
         [CONTAINER_CREATING] = "creating",
         [CONTAINER_CREATED] = "created",
         [CONTAINER_RUNNING] = "running",
@@ -21,9 +21,7 @@ static const char * const status_table[_CONTAINER_STATUS_MAX] = {
         [CONTAINER_STOPPED] = "stopped",
 };
 
-const char *container_status_to_string(ContainerStatus s) {
-        return s < _CONTAINER_STATUS_MAX ? status_table[s] : NULL;
-}
+DEFINE_STRING_TABLE_TO_STRING(container_status, ContainerStatus)
 
 bool state_id_is_valid(const char *id) {
         size_t n;
@@ -165,8 +163,10 @@ int state_load(const char *dir, StateData **ret) {
         if (r < 0)
                 return r;
         r = oci_parse_state(data, size, ret, &error);
-        if (r < 0)
-                return log_error_errno(r, "%s: %s", p, strna(error));
+        if (r < 0) {
+                log_debug("%s: %s", p, strna(error));
+                return r == -ENOMEM ? r : -EBADMSG;
+        }
         return 0;
 }
 

@@ -171,7 +171,7 @@ count_pytest() { # NAME RC XML
 # out, with a note at the end of the run; there is none.
 VM_TESTS=(tests/integration)
 VM_KNOWN_FAILURES=()
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086,SC2206
 PYARGS=(-c tests/integration/pytest.ini -q -rfEsx ${PYTEST_ARGS:-})
 if [ "$(cat /proc/1/comm)" = systemd ]; then
 	t=$(now)
