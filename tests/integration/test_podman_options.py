@@ -76,8 +76,13 @@ def cgroup_of(pid, controller):
 
 
 def unit_property(pid, prop):
-    # the container's scope: the process may sit in a sub-cgroup of it (nspawn's payload)
-    unit = next(part for part in reversed(cgroup_of(pid, "name=systemd").split("/")) if part.endswith(".scope"))
+    # the container's scope: the process may sit in a sub-cgroup of it (nspawn's payload); the
+    # name=systemd hierarchy on v1 and hybrid hosts, the unified one ("0::") on pure v2 hosts
+    try:
+        path = cgroup_of(pid, "name=systemd")
+    except AssertionError:
+        path = cgroup_of(pid, "")
+    unit = next(part for part in reversed(path.split("/")) if part.endswith(".scope"))
     p = subprocess.run(["systemctl", "show", "-p", prop, "--value", unit], text=True, capture_output=True)
     assert p.returncode == 0, p.stderr
     return p.stdout.strip()
@@ -141,17 +146,26 @@ def mount_flags(out):
     return {line.split()[1]: line.split()[3].split(",") for line in out.strip().splitlines()}
 
 
+def cgroup_mount_flags(out):
+    """The flags of the cgroup file systems: each v1 hierarchy below /sys/fs/cgroup, or the cgroup2 on
+    /sys/fs/cgroup itself (pure v2 hosts)."""
+    fields = [line.split() for line in out.strip().splitlines()]
+    return [f[3].split(",") for f in fields
+            if f[1].startswith("/sys/fs/cgroup/") or (f[1] == "/sys/fs/cgroup" and f[2] == "cgroup2")]
+
+
 def test_podman_mount_flags(podman):
     # podman asks /sys and /sys/fs/cgroup read-only (the cgroup hierarchies below it too), /dev noexec;
     # --privileged asks them writable
-    out = run(podman, cmd="grep -E ' /(dev|sys|sys/fs/cgroup/[^ ]+) ' /proc/mounts")
+    # the cgroup file systems: each v1 hierarchy below /sys/fs/cgroup, or cgroup2 on it (v2 hosts)
+    out = run(podman, cmd="grep -E ' /(dev|sys|sys/fs/cgroup|sys/fs/cgroup/[^ ]+) ' /proc/mounts")
     flags = mount_flags(out)
-    cgroups = [f for m, f in flags.items() if m.startswith("/sys/fs/cgroup/")]
+    cgroups = cgroup_mount_flags(out)
     assert "ro" in flags["/sys"] and cgroups and all("ro" in f for f in cgroups), out
     assert "noexec" in flags["/dev"] and "nosuid" in flags["/dev"], out
-    out = run(podman, "--privileged", cmd="grep -E ' /(sys|sys/fs/cgroup/[^ ]+) ' /proc/mounts")
+    out = run(podman, "--privileged", cmd="grep -E ' /(sys|sys/fs/cgroup|sys/fs/cgroup/[^ ]+) ' /proc/mounts")
     flags = mount_flags(out)
-    cgroups = [f for m, f in flags.items() if m.startswith("/sys/fs/cgroup/")]
+    cgroups = cgroup_mount_flags(out)
     assert "rw" in flags["/sys"] and cgroups and all("rw" in f for f in cgroups), out
 
 
