@@ -361,6 +361,29 @@ int cgroup_v2_mirror_limits(pid_t like, const OciResources *res) {
         return ret;
 }
 
+int cgroup_v2_kill(pid_t like) {
+        _cleanup_free_ char *path = NULL, *top = NULL, *file = NULL;
+        int r;
+
+        if (!cgroup_unified())
+                return -EOPNOTSUPP;
+        r = cgroup_controller_path(like, "", &path);
+        if (r < 0)
+                return r;
+        if (streq(path, "/"))
+                return -EPERM; /* never the machine's root */
+        r = hierarchy_dir("", &top);
+        if (r < 0)
+                return r;
+        file = strjoin(top, path, "/cgroup.kill");
+        if (!file)
+                return -ENOMEM;
+        /* Safety: the cgroup of the box's holder (nspawn's payload/ or the container's own cgroup):
+         * the container's processes and the holder, nothing of the host; the kernel SIGKILLs them all
+         * at once, those forked meanwhile too (Linux 5.14). */
+        return write_string(file, "1");
+}
+
 int cgroup_of(pid_t pid, char **ret) {
         return sd_pid_get_cgroup(pid, ret);
 }

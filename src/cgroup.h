@@ -31,6 +31,9 @@ int cgroup_v1_remove(const char *controller, const char *path);
  * container's cgroup namespace, enabling the controllers there first. Every write is tried; the
  * first error is returned. */
 int cgroup_v2_mirror_limits(pid_t like, const OciResources *res);
+/* cgroup v2: SIGKILLs everything in the cgroup of 'like' (the holder) through cgroup.kill. -EOPNOTSUPP
+ * on cgroup v1 hosts, -ENOENT where the kernel has no cgroup.kill. */
+int cgroup_v2_kill(pid_t like);
 /* The path of pid's cgroup in the hierarchy systemd tracks processes in (sd_pid_get_cgroup()): the
  * unified one, or name=systemd on a host with cgroup v1 only. */
 int cgroup_of(pid_t pid, char **ret);

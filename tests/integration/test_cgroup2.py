@@ -92,3 +92,20 @@ def test_oom_run_exit_code(rt, new_id, make_bundle):
         "memory": {"limit": 20 * MIB, "swap": 20 * MIB}}}})
     p = rt("run", "--bundle", b.path, new_id(), timeout=120)
     assert p.returncode == 137, (p.returncode, p.stderr)
+
+
+@needs_v2
+def test_kill_all_leaves_nothing_forking(rt, new_id, make_bundle):
+    """kill --all KILL ends a container that forks all the time: on cgroup v2 the whole cgroup is
+    killed at once (cgroup.kill), what is forked meanwhile too."""
+    cid = new_id()
+    b = make_bundle()
+    b.set_args("/bin/sh", "-c", "while true; do sleep 30 & done")
+    assert rt.create(cid, b.path).returncode == 0
+    assert rt("start", cid).returncode == 0
+    rt.wait_status(cid, "running")
+    time.sleep(0.5)
+    assert rt("kill", "--all", cid, "KILL").returncode == 0
+    rt.wait_status(cid, "stopped", timeout=20)
+    pids = subprocess.run(rt.argv("ps", "--format", "json", cid), capture_output=True, text=True)
+    assert pids.returncode != 0 or json.loads(pids.stdout or "[]") in ([], None), pids.stdout
