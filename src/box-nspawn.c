@@ -5,32 +5,24 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "box-nspawn.h"
 #include "cgroup.h"
+#include "init/holder-protocol.h"
 #include "log.h"
 #include "state.h"
 #include "util.h"
 
 #define READY_TIMEOUT_MS 60000
 
-static const int namespace_clone_flags[_OCI_NS_MAX] = {
-        [OCI_NS_PID] = CLONE_NEWPID,
-        [OCI_NS_NETWORK] = CLONE_NEWNET,
-        [OCI_NS_MOUNT] = CLONE_NEWNS,
-        [OCI_NS_IPC] = CLONE_NEWIPC,
-        [OCI_NS_UTS] = CLONE_NEWUTS,
-        [OCI_NS_USER] = CLONE_NEWUSER,
-        [OCI_NS_CGROUP] = CLONE_NEWCGROUP,
-        [OCI_NS_TIME] = 0x00000080, /* CLONE_NEWTIME */
-};
+/* Where nspawn 252 keeps, per machine, the directory it propagates mounts into the box through
+ * (machinectl bind, copy-to): it removes it when it exits, not when it is killed. */
+#define NSPAWN_PROPAGATE_DIR "/run/systemd/nspawn/propagate"
 
 #ifndef NS_GET_NSTYPE
 #define NS_GET_NSTYPE _IO(0xb7, 0x3)
@@ -42,7 +34,7 @@ int box_nspawn_check_namespace_paths(const OciConfig *c) {
                 _cleanup_close_ int fd = -1;
                 int type;
 
-                if (!ns->present || !ns->path || namespace_clone_flags[t] == 0)
+                if (!ns->present || !ns->path || oci_namespace_type_clone_flag(t) == 0)
                         continue;
                 fd = open(ns->path, O_RDONLY | O_CLOEXEC);
                 if (fd < 0)
@@ -53,15 +45,11 @@ int box_nspawn_check_namespace_paths(const OciConfig *c) {
                         return log_error_errno(errno == ENOTTY ? EINVAL : errno,
                                                "linux.namespaces.%s: %s is not a namespace: %m",
                                                oci_namespace_type_to_string(t), ns->path);
-                if (type != namespace_clone_flags[t])
+                if (type != oci_namespace_type_clone_flag(t))
                         return log_error_errno(EINVAL, "linux.namespaces.%s: %s is a namespace of another type",
                                                oci_namespace_type_to_string(t), ns->path);
         }
         return 0;
-}
-
-static int pidfd_open_(pid_t pid) {
-        return (int) syscall(SYS_pidfd_open, pid, 0);
 }
 
 /* The tail of nspawn's log, to explain a failure. */
@@ -80,10 +68,18 @@ static char *read_log_tail(const char *dir) {
         return strdup(start);
 }
 
-_noreturn_ static void exec_nspawn(const Plan *plan, int go_fd, int log_fd, const char *notify) {
+_noreturn_ static void exec_nspawn(const Plan *plan, int go_fd, int log_fd, int control_fd, const char *notify) {
         _cleanup_strv_free_ char **env = NULL;
         int null_fd;
         char c;
+
+        /* The holder's control socket goes to nspawn as a socket-activation fd, which nspawn hands to
+         * the box's PID 1: fd 3, the others moved out of its way first. */
+        go_fd = fcntl(go_fd, F_DUPFD_CLOEXEC, HOLDER_CONTROL_FD + 1);
+        log_fd = fcntl(log_fd, F_DUPFD_CLOEXEC, HOLDER_CONTROL_FD + 1);
+        if (go_fd < 0 || log_fd < 0 || dup2(control_fd, HOLDER_CONTROL_FD) < 0 ||
+            fcntl(HOLDER_CONTROL_FD, F_SETFD, 0) < 0)
+                _exit(125);
 
         /* nspawn must outlive us and not see our terminal's signals. */
         setsid();
@@ -96,7 +92,7 @@ _noreturn_ static void exec_nspawn(const Plan *plan, int go_fd, int log_fd, cons
                 if (!j->path)
                         continue;
                 int fd = open(j->path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0 || setns(fd, namespace_clone_flags[j->type]) < 0) {
+                if (fd < 0 || setns(fd, oci_namespace_type_clone_flag(j->type)) < 0) {
                         dprintf(log_fd, "Failed to join %s namespace %s: %m\n",
                                 oci_namespace_type_to_string(j->type), j->path);
                         _exit(125);
@@ -109,7 +105,8 @@ _noreturn_ static void exec_nspawn(const Plan *plan, int go_fd, int log_fd, cons
                 _exit(125);
 
         if (strv_extend(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") < 0 ||
-            strv_extendf(&env, "NOTIFY_SOCKET=%s", notify) < 0)
+            strv_extendf(&env, "NOTIFY_SOCKET=%s", notify) < 0 || strv_extend(&env, "LISTEN_FDS=1") < 0 ||
+            strv_extendf(&env, "LISTEN_PID=%d", (int) getpid()) < 0)
                 _exit(125);
         STRV_FOREACH(e, plan->nspawn_env)
                 if (strv_extend(&env, *e) < 0)
@@ -249,9 +246,9 @@ int box_nspawn_check_leader(pid_t nspawn, pid_t holder, const char *holder_binar
 
         if (holder <= 1 || holder == nspawn)
                 return -ESRCH;
-        fd = pidfd_open_(holder);
+        fd = pidfd_open_safe(holder);
         if (fd < 0)
-                return negative_errno();
+                return fd;
         r = proc_status_line(holder, "PPid:", &ppid);
         if (r < 0)
                 return r;
@@ -275,17 +272,15 @@ int box_nspawn_check_leader(pid_t nspawn, pid_t holder, const char *holder_binar
         if (want.st_dev != got.st_dev || want.st_ino != got.st_ino)
                 return -EPERM;
         /* still the same process: a signal 0 through the pidfd fails once it has exited */
-        if (syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) < 0)
-                return negative_errno();
-        return 0;
+        return pidfd_send_signal_safe(fd, 0);
 }
 
 int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *dir, Bus *bus, Box *ret) {
-        _cleanup_close_ int notify_fd = -1, log_fd = -1, pidfd = -1;
+        _cleanup_close_ int notify_fd = -1, log_fd = -1, pidfd = -1, control = -1;
         _cleanup_free_ char *log_path = strjoin(dir, "/nspawn.log"), *bus_error = NULL;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         char notify[108];
-        int go[2] = { -1, -1 };
+        int go[2] = { -1, -1 }, pair[2] = { -1, -1 };
         pid_t pid, holder = 0;
         int r;
 
@@ -307,8 +302,13 @@ int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *di
         log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
         if (log_fd < 0)
                 return log_error_errno(errno, "Failed to create %s: %m", log_path);
-        if (pipe2(go, O_CLOEXEC) < 0)
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return log_error_errno(errno, "Failed to create the holder's control socket: %m");
+        control = pair[0];
+        if (pipe2(go, O_CLOEXEC) < 0) {
+                safe_close(pair[1]);
                 return log_error_errno(errno, "Failed to create a pipe: %m");
+        }
 
         pid = fork();
         if (pid < 0) {
@@ -317,10 +317,11 @@ int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *di
         }
         if (pid == 0) {
                 close(go[1]);
-                exec_nspawn(plan, go[0], log_fd, notify);
+                exec_nspawn(plan, go[0], log_fd, pair[1], notify);
         }
         go[0] = safe_close(go[0]);
-        pidfd = pidfd_open_(pid);
+        pair[1] = safe_close(pair[1]);
+        pidfd = pidfd_open_safe(pid);
 
         if (bus) {
                 r = bus_start_scope(bus, plan->unit, plan->slice, pid, plan->properties, plan->n_properties,
@@ -365,12 +366,13 @@ int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *di
                 goto fail_kill;
         }
 
-        *ret = (Box) { .nspawn_pid = pid, .holder_pid = holder };
+        *ret = (Box) { .nspawn_pid = pid, .holder_pid = holder, .control_fd = TAKE_FD(control) };
         return 0;
 
 fail_kill:
         kill(pid, SIGKILL);
         (void) waitpid(pid, NULL, 0);
+        (void) box_nspawn_remove_leftovers(plan->machine);
         if (bus)
                 (void) bus_stop_unit(bus, plan->unit);
         else if (plan->cgroup)
@@ -378,42 +380,23 @@ fail_kill:
 fail_pipe:
         safe_close(go[0]);
         safe_close(go[1]);
+        safe_close(pair[1]);
         return r;
-}
-
-void box_nspawn_remove_leftovers(const char *machine) {
-        _cleanup_free_ char *dir = NULL, *incoming = NULL;
-
-        if (isempty(machine) || strchr(machine, '/') || startswith(machine, "."))
-                return;
-        dir = strjoin("/run/systemd/nspawn/propagate/", machine);
-        incoming = strjoin("/run/systemd/nspawn/propagate/", machine, "/incoming");
-        if (!dir || !incoming)
-                return;
-        /* Safety: nspawn's own directory for this machine (a valid machine name: no '/', no dots in
-         * front), whose nspawn is gone; rmdir() removes only what is empty, and the detach only a mount
-         * nspawn left on its own directory. */
-        (void) umount2(incoming, MNT_DETACH | UMOUNT_NOFOLLOW);
-        (void) rmdir(incoming);
-        (void) rmdir(dir);
 }
 
 int box_nspawn_stop(Bus *bus, const char *unit, const char *cgroup, pid_t nspawn_pid, uint64_t nspawn_start) {
         int r = 0;
 
-        if (bus && unit) {
+        if (bus && unit)
                 r = bus_stop_unit(bus, unit);
-                if (r < 0)
-                        log_warning_errno(r, "Failed to stop %s: %m", unit);
-        }
         if (nspawn_pid > 0 && proc_alive(nspawn_pid, nspawn_start)) {
-                _cleanup_close_ int fd = pidfd_open_(nspawn_pid);
+                _cleanup_close_ int fd = pidfd_open_safe(nspawn_pid);
                 /* SIGTERM lets nspawn tear the box down and clean up after itself */
                 if (fd >= 0 && proc_alive(nspawn_pid, nspawn_start)) {
-                        syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0);
+                        (void) pidfd_send_signal_safe(fd, SIGTERM);
                         struct pollfd p = { .fd = fd, .events = POLLIN };
                         if (poll(&p, 1, 5000) == 0) {
-                                syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+                                (void) pidfd_send_signal_safe(fd, SIGKILL);
                                 (void) poll(&p, 1, 5000);
                         }
                 }
@@ -423,3 +406,19 @@ int box_nspawn_stop(Bus *bus, const char *unit, const char *cgroup, pid_t nspawn
                 (void) cgroup_remove(cgroup);
         return r;
 }
+
+int box_nspawn_remove_leftovers(const char *machine) {
+        _cleanup_free_ char *dir = NULL;
+
+        if (!plan_hostname_is_valid(machine))
+                return -EINVAL;
+        dir = strjoin(NSPAWN_PROPAGATE_DIR "/", machine);
+        if (!dir)
+                return -ENOMEM;
+        /* Safety: a machine name is a host name, without '/' or "..": the path is nspawn's own directory
+         * for this machine, and rmdir() takes it only empty and when it is no mount point. */
+        if (rmdir(dir) < 0 && errno != ENOENT)
+                return negative_errno();
+        return 0;
+}
+

@@ -11,6 +11,7 @@
 typedef struct Box {
         pid_t nspawn_pid;
         pid_t holder_pid;       /* host pid of PID 1 in the box */
+        int control_fd;         /* our end of the holder's control socket (holder_adopt_fd()) */
 } Box;
 
 /* Checks that every namespace the config names by path exists and is of the type it is given as:
@@ -25,9 +26,12 @@ int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *di
  * namespace when new_pidns. -EPERM if not, -ESRCH or another error if it cannot be told. */
 int box_nspawn_check_leader(pid_t nspawn, pid_t holder, const char *holder_binary, bool new_pidns);
 
-/* Removes what a killed nspawn leaves of the machine: its /run/systemd/nspawn/propagate/<machine>. Call
- * only once that nspawn is gone. */
-void box_nspawn_remove_leftovers(const char *machine);
-
-/* Ends the box: stops the unit (systemd) or kills nspawn and removes the cgroup. Idempotent. */
+/* Ends the box: stops the unit (systemd) or kills nspawn and removes the cgroup. Idempotent. Returns
+ * the unit's error, if stopping it failed; logs nothing. */
 int box_nspawn_stop(Bus *bus, const char *unit, const char *cgroup, pid_t nspawn_pid, uint64_t nspawn_start);
+
+/* Removes what a systemd-nspawn that was killed (SIGKILL: of the unit, the cgroup, itself) leaves
+ * behind for machine: its propagation directory below /run/systemd/nspawn/propagate. Its locks are
+ * off (SYSTEMD_NSPAWN_LOCK=0) and its payload/ and supervisor/ cgroups go with the unit (systemd) or
+ * the container's cgroup (box_nspawn_stop()). Call it once nspawn is gone. Logs nothing. */
+int box_nspawn_remove_leftovers(const char *machine);

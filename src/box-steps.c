@@ -2,9 +2,11 @@
 /* Entering a built box and doing the plan's native steps in it. Runs as root: the parent on the host,
  * the work in a forked child inside the box's namespaces. */
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -137,13 +139,13 @@ static void unescape_mountinfo(char *s) {
  * to the holder's root, the box's. */
 static int mountinfo_fd = -1;
 
-static int read_mountinfo(char **ret) {
+static int read_mountinfo_fd(int fd, char **ret) {
         _cleanup_free_ char *buf = NULL;
         size_t n = 0, size = 0;
 
-        if (mountinfo_fd < 0)
+        if (fd < 0)
                 return -EBADF;
-        if (lseek(mountinfo_fd, 0, SEEK_SET) < 0)
+        if (lseek(fd, 0, SEEK_SET) < 0)
                 return negative_errno();
         for (;;) {
                 ssize_t k;
@@ -155,7 +157,7 @@ static int read_mountinfo(char **ret) {
                         buf = b;
                         size += 65536;
                 }
-                k = read(mountinfo_fd, buf + n, size - n - 1);
+                k = read(fd, buf + n, size - n - 1);
                 if (k < 0)
                         return negative_errno();
                 if (k == 0)
@@ -165,6 +167,10 @@ static int read_mountinfo(char **ret) {
         buf[n] = 0;
         *ret = TAKE_PTR(buf);
         return 0;
+}
+
+static int read_mountinfo(char **ret) {
+        return read_mountinfo_fd(mountinfo_fd, ret);
 }
 
 /* MS_REC: the mounts below path too, in the order they were mounted (parents first). */
@@ -253,6 +259,266 @@ int box_steps_check_proc(pid_t holder) {
         if (!procfs)
                 return log_error_errno(EPERM, "The box has no procfs on /proc");
         return 0;
+}
+
+/* ---- the container process's own procfs ---- */
+
+/* One line of mountinfo, for the mounts at and below /proc. */
+typedef struct ProcMount {
+        int id, parent;
+        char *root, *point;
+        bool procfs;
+        unsigned attr;          /* MOUNT_ATTR_* of its per-mount options */
+} ProcMount;
+
+#define PROC_MOUNT_ATTRS \
+        (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME)
+
+static unsigned mount_attr_of(char *opts) {
+        static const struct {
+                const char *name;
+                unsigned attr;
+        } table[] = {
+                { "ro", MOUNT_ATTR_RDONLY },         { "nosuid", MOUNT_ATTR_NOSUID },
+                { "nodev", MOUNT_ATTR_NODEV },       { "noexec", MOUNT_ATTR_NOEXEC },
+                { "nodiratime", MOUNT_ATTR_NODIRATIME }, { "noatime", MOUNT_ATTR_NOATIME },
+                { "strictatime", MOUNT_ATTR_STRICTATIME },
+        };
+        unsigned attr = 0;
+
+        for (char *o = strtok(opts, ","); o; o = strtok(NULL, ","))
+                for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                        if (streq(o, table[i].name))
+                                attr |= table[i].attr;
+        return attr;
+}
+
+static void proc_mounts_free(ProcMount *m, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(m[i].root);
+                free(m[i].point);
+        }
+        free(m);
+}
+
+/* The mounts at and below /proc in a mountinfo, in the order they were made. */
+static int proc_mounts_read(int fd, ProcMount **ret, size_t *ret_n) {
+        _cleanup_free_ char *info = NULL;
+        ProcMount *m = NULL;
+        size_t n = 0;
+        int r;
+
+        r = read_mountinfo_fd(fd, &info);
+        if (r < 0)
+                return r;
+        for (char *line = info, *next; line && *line; line = next) {
+                char root[PATH_MAX], point[PATH_MAX], opts[1024], type[64];
+                const char *sep;
+                int id, parent;
+
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                /* id parent major:minor root mount-point options [optional fields] - type source … */
+                sep = strstr(line, " - ");
+                if (!sep || sscanf(line, "%d %d %*s %4095s %4095s %1023s", &id, &parent, root, point, opts) != 5 ||
+                    sscanf(sep + 3, "%63s", type) != 1)
+                        continue;
+                unescape_mountinfo(root);
+                unescape_mountinfo(point);
+                if (!startswith(point, "/proc") || (point[5] != 0 && point[5] != '/'))
+                        continue;
+                ProcMount *a = realloc(m, sizeof(ProcMount) * (n + 1));
+                if (!a) {
+                        proc_mounts_free(m, n);
+                        return -ENOMEM;
+                }
+                m = a;
+                m[n] = (ProcMount) { .id = id, .parent = parent, .root = strdup(root), .point = strdup(point),
+                                     .procfs = streq(type, "proc"), .attr = mount_attr_of(opts) };
+                n++;
+                if (!m[n - 1].root || !m[n - 1].point) {
+                        proc_mounts_free(m, n);
+                        return -ENOMEM;
+                }
+        }
+        *ret = m;
+        *ret_n = n;
+        return 0;
+}
+
+/* The mount on top of m[i]: what its mount point shows. */
+static size_t proc_mount_top(const ProcMount *m, size_t n, size_t i) {
+        for (bool again = true; again;) {
+                again = false;
+                for (size_t j = 0; j < n; j++)
+                        if (m[j].parent == m[i].id && streq(m[j].point, m[i].point)) {
+                                i = j;
+                                again = true;
+                                break;
+                        }
+        }
+        return i;
+}
+
+static bool path_strictly_below(const char *p, const char *dir) {
+        size_t l = strlen(dir);
+        return strneq(p, dir, l) && p[l] == '/';
+}
+
+/* Appends the visible mounts below m[top], parents before their children: the top of each stack, and
+ * none that a later mount on a directory above it hides. */
+static void proc_mounts_visible(const ProcMount *m, size_t n, size_t top, size_t *out, size_t *n_out, int depth) {
+        if (depth > 64)
+                return;
+        for (size_t j = 0; j < n; j++) {
+                bool hidden = false;
+
+                if (m[j].parent != m[top].id || streq(m[j].point, m[top].point))
+                        continue;
+                for (size_t k = 0; k < n && !hidden; k++)
+                        hidden = k != j && m[k].parent == m[top].id && path_strictly_below(m[j].point, m[k].point);
+                if (hidden)
+                        continue;
+                size_t t = proc_mount_top(m, n, j);
+                out[(*n_out)++] = t;
+                proc_mounts_visible(m, n, t, out, n_out, depth + 1);
+        }
+}
+
+/* Detached copies, from the new procfs on /proc, of the procfs views the old one had (vis), each with
+ * the flags of the view it stands for, into trees[]. */
+static int clone_procfs_views(const ProcMount *m, const size_t *vis, size_t n_vis, int *trees) {
+        _cleanup_close_ int root = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+        if (root < 0)
+                return negative_errno();
+        for (size_t i = 0; i < n_vis; i++) {
+                const ProcMount *v = &m[vis[i]];
+                const char *rel = v->root + strspn(v->root, "/");
+
+                if (!v->procfs)
+                        continue;
+                trees[i] = open_tree(root, rel, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW |
+                                                        (isempty(rel) ? AT_EMPTY_PATH : 0));
+                if (trees[i] < 0)
+                        return negative_errno();
+                struct mount_attr a = {
+                        .attr_set = v->attr & (PROC_MOUNT_ATTRS | MOUNT_ATTR__ATIME),
+                        .attr_clr = (PROC_MOUNT_ATTRS & ~v->attr) | MOUNT_ATTR__ATIME,
+                };
+                /* Safety: a detached copy made just above: the flags of the view it stands for. */
+                if (mount_setattr(trees[i], "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
+                        return negative_errno();
+        }
+        return 0;
+}
+
+int box_steps_mount_proc(int holder_mountinfo_fd) {
+        _cleanup_close_ int fs = -1, proc = -1;
+        ProcMount *m = NULL;
+        size_t n = 0, n_vis = 0, top = SIZE_MAX;
+        _cleanup_free_ size_t *vis = NULL;
+        _cleanup_free_ int *trees = NULL;
+        int r;
+
+        /* The holder's mount table is the box's, relative to its root: the box's /proc is still
+         * nspawn's, where we may have no /proc/self (a pid namespace joined by path is not below it). */
+        r = proc_mounts_read(holder_mountinfo_fd, &m, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                bool on_proc = false;
+                for (size_t k = 0; k < n; k++)
+                        on_proc = on_proc || (m[k].id == m[i].parent && streq(m[k].point, "/proc"));
+                if (streq(m[i].point, "/proc") && !on_proc)
+                        top = proc_mount_top(m, n, i);
+        }
+        vis = calloc(n + 1, sizeof(size_t));
+        trees = calloc(n + 1, sizeof(int));
+        if (!vis || !trees) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        for (size_t i = 0; i <= n; i++)
+                trees[i] = -1;
+        if (top == SIZE_MAX || !m[top].procfs) {
+                r = -EPERM; /* box_steps_check_proc() let no other box through */
+                goto finish;
+        }
+        proc_mounts_visible(m, n, top, vis, &n_vis, 0);
+
+        /* The new procfs, made while the old one still shows a fully visible procfs: in a user namespace
+         * the kernel allows a new one only then. It numbers the processes of our pid namespace. */
+        /* Safety: a new procfs, detached until it replaces the box's; it numbers our pid namespace
+         * and nothing else, with the flags of the /proc it replaces. */
+        fs = fsopen("proc", FSOPEN_CLOEXEC);
+        if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "source", "proc", 0) < 0 ||
+            fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+                r = negative_errno();
+                goto finish;
+        }
+        proc = fsmount(fs, FSMOUNT_CLOEXEC, m[top].attr & (PROC_MOUNT_ATTRS | MOUNT_ATTR__ATIME));
+        if (proc < 0) {
+                r = negative_errno();
+                goto finish;
+        }
+
+        /* What the plan put below /proc that is not procfs (the masks): the same mounts, cloned while
+         * the old /proc still holds them. nspawn's shadow files (a boot_id of the box's own, a FIFO
+         * over /proc/kmsg) are bound from files it deleted, which the kernel attaches nowhere else: the
+         * new procfs shows the kernel's, as runc's does. */
+        for (size_t i = 0; i < n_vis; i++) {
+                if (m[vis[i]].procfs || endswith(m[vis[i]].root, "//deleted"))
+                        continue;
+                trees[i] = open_tree(AT_FDCWD, m[vis[i]].point,
+                                     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+                if (trees[i] < 0) {
+                        r = negative_errno();
+                        goto finish;
+                }
+        }
+
+        /* Safety: we are chrooted into the box's root, in its mount namespace; only procfs mounts on its
+         * /proc go, and a mount the kernel locked (a user namespace's) stays below the new one. */
+        for (int k = 0; k < 16; k++) {
+                struct statfs sf;
+                if (statfs("/proc", &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC ||
+                    umount2("/proc", MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+                        break;
+        }
+        if (move_mount(proc, "", AT_FDCWD, "/proc", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+                r = negative_errno();
+                goto finish;
+        }
+
+        /* The procfs views below it (nspawn's read-only /proc/sys and its writable /proc/sys/net, the
+         * plan's read-only paths), taken from the new procfs before anything covers part of it. */
+        r = clone_procfs_views(m, vis, n_vis, trees);
+        if (r < 0)
+                goto finish;
+
+        /* Safety: both ends are fds or paths in the box's new /proc, the final component never
+         * followed: each tree goes where its original was, in the original's order. */
+        for (size_t i = 0; i < n_vis; i++) {
+                struct stat st;
+
+                if (trees[i] < 0)
+                        continue;
+                /* a /proc/PID of nspawn's namespace has no counterpart in ours */
+                if (fstatat(AT_FDCWD, m[vis[i]].point, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+                        continue;
+                if (move_mount(trees[i], "", AT_FDCWD, m[vis[i]].point, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+                        r = negative_errno();
+                        goto finish;
+                }
+        }
+        r = 0;
+finish:
+        for (size_t i = 0; trees && i < n_vis; i++)
+                safe_close(trees[i]);
+        proc_mounts_free(m, n);
+        return r;
 }
 
 static int write_sysctl(const char *key, const char *value) {

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* systemd over D-Bus: the container's scope, its properties, freezing. Runs as root on the host. */
 #include <systemd/sd-bus.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 
 #include "bus.h"
-#include "log.h"
 #include "util.h"
 
 #define SYSTEMD_DEST "org.freedesktop.systemd1"
@@ -12,32 +12,64 @@
 #define SYSTEMD_MANAGER "org.freedesktop.systemd1.Manager"
 #define JOB_TIMEOUT_USEC (30ULL * 1000000ULL)
 
-static void bus_message_unrefp(sd_bus_message **m) {
-        sd_bus_message_unref(*m);
-}
-#define _cleanup_msg_ _cleanup_(bus_message_unrefp)
-
-static void bus_slot_unrefp(sd_bus_slot **s) {
-        sd_bus_slot_unref(*s);
-}
-
 bool bus_systemd_running(void) {
-        return access("/run/systemd/system/", F_OK) == 0;
+        return sd_booted() > 0;
 }
 
 int bus_open(Bus **ret) {
-        sd_bus *bus = NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r = sd_bus_open_system(&bus);
         if (r < 0)
                 return r;
-        *ret = bus;
+        *ret = TAKE_PTR(bus);
         return 0;
 }
 
 Bus *bus_close(Bus *bus) {
-        if (bus)
-                sd_bus_flush_close_unref(bus);
-        return NULL;
+        return sd_bus_flush_close_unref(bus);
+}
+
+/* A call of a method of systemd's Manager object, to be filled in. */
+static int new_manager_call(Bus *bus, const char *method, sd_bus_message **ret) {
+        return sd_bus_message_new_method_call(bus, ret, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, method);
+}
+
+/* The error's message, or the errno's text when systemd sent none. */
+static int error_message(const sd_bus_error *e, int r, char **ret) {
+        if (!ret)
+                return r;
+        *ret = strdup(e->message ?: strerror(-r));
+        return r;
+}
+
+/* Opens the (sv) of property 'name' and its variant of type 'sig'; close_property() closes both. */
+static int open_property(sd_bus_message *m, const char *name, const char *sig) {
+        int r = sd_bus_message_open_container(m, 'r', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", name);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', sig);
+        return r;
+}
+
+static int close_property(sd_bus_message *m) {
+        int r = sd_bus_message_close_container(m);
+        return r < 0 ? r : sd_bus_message_close_container(m);
+}
+
+static int append_pairs(sd_bus_message *m, const UnitProperty *p) {
+        bool ss = p->type == UNIT_PROPERTY_PAIRS_SS;
+        int r;
+
+        r = open_property(m, p->name, ss ? "a(ss)" : "a(st)");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', ss ? "(ss)" : "(st)");
+        for (size_t i = 0; r >= 0 && i < p->n_pairs; i++)
+                r = ss ? sd_bus_message_append(m, "(ss)", p->keys[i], p->str_values[i])
+                       : sd_bus_message_append(m, "(st)", p->keys[i], p->u64_values[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r < 0 ? r : close_property(m);
 }
 
 static int append_property(sd_bus_message *m, const UnitProperty *p) {
@@ -51,64 +83,29 @@ static int append_property(sd_bus_message *m, const UnitProperty *p) {
         case UNIT_PROPERTY_STRING:
                 return sd_bus_message_append(m, "(sv)", p->name, "s", p->str);
         case UNIT_PROPERTY_BYTES:
-                r = sd_bus_message_open_container(m, 'r', "sv");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_append(m, "s", p->name);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_open_container(m, 'v', "ay");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_append_array(m, 'y', p->bytes, p->n_bytes);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_close_container(m);
-                if (r < 0)
-                        return r;
-                return sd_bus_message_close_container(m);
+                r = open_property(m, p->name, "ay");
+                if (r >= 0)
+                        r = sd_bus_message_append_array(m, 'y', p->bytes, p->n_bytes);
+                return r < 0 ? r : close_property(m);
         case UNIT_PROPERTY_PAIRS_SS:
-        case UNIT_PROPERTY_PAIRS_ST: {
-                bool ss = p->type == UNIT_PROPERTY_PAIRS_SS;
-                r = sd_bus_message_open_container(m, 'r', "sv");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_append(m, "s", p->name);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_open_container(m, 'v', ss ? "a(ss)" : "a(st)");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_open_container(m, 'a', ss ? "(ss)" : "(st)");
-                if (r < 0)
-                        return r;
-                for (size_t i = 0; i < p->n_pairs; i++) {
-                        if (ss)
-                                r = sd_bus_message_append(m, "(ss)", p->keys[i], p->str_values[i]);
-                        else
-                                r = sd_bus_message_append(m, "(st)", p->keys[i], p->u64_values[i]);
-                        if (r < 0)
-                                return r;
-                }
-                r = sd_bus_message_close_container(m);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_close_container(m);
-                if (r < 0)
-                        return r;
-                return sd_bus_message_close_container(m);
-        }
+        case UNIT_PROPERTY_PAIRS_ST:
+                return append_pairs(m, p);
         }
         return -EINVAL;
 }
 
-static int append_properties(sd_bus_message *m, const UnitProperty *props, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                int r = append_property(m, &props[i]);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+/* The a(sv) of a unit's properties: StartTransientUnit's Slice and PIDs first, when given. */
+static int append_property_array(sd_bus_message *m, const char *slice, pid_t pid, const UnitProperty *props,
+                                 size_t n) {
+        int r = sd_bus_message_open_container(m, 'a', "(sv)");
+
+        if (r >= 0 && slice)
+                r = sd_bus_message_append(m, "(sv)", "Slice", "s", slice);
+        if (r >= 0 && pid > 0)
+                r = sd_bus_message_append(m, "(sv)", "PIDs", "au", 1, (uint32_t) pid);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = append_property(m, props + i);
+        return r < 0 ? r : sd_bus_message_close_container(m);
 }
 
 typedef struct JobWait {
@@ -139,9 +136,9 @@ static uint64_t now_usec(void) {
 
 /* Calls a Manager method that returns a job, and waits for the job to finish. */
 static int call_and_wait(Bus *bus, sd_bus_message *m, char **ret_error) {
-        _cleanup_(bus_slot_unrefp) sd_bus_slot *slot = NULL;
-        _cleanup_msg_ sd_bus_message *reply = NULL;
-        sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         JobWait w = {};
         const char *job;
         int r;
@@ -153,12 +150,8 @@ static int call_and_wait(Bus *bus, sd_bus_message *m, char **ret_error) {
                 return r;
 
         r = sd_bus_call(bus, m, 0, &error, &reply);
-        if (r < 0) {
-                if (ret_error)
-                        *ret_error = strdup(error.message ?: strerror(-r));
-                sd_bus_error_free(&error);
-                return r;
-        }
+        if (r < 0)
+                return error_message(&error, r, ret_error);
         r = sd_bus_message_read(reply, "o", &job);
         if (r < 0)
                 return r;
@@ -191,34 +184,17 @@ static int call_and_wait(Bus *bus, sd_bus_message *m, char **ret_error) {
 
 int bus_start_scope(Bus *bus, const char *unit, const char *slice, pid_t pid,
                     const UnitProperty *props, size_t n_props, char **ret_error) {
-        _cleanup_msg_ sd_bus_message *m = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
-                                           "StartTransientUnit");
+        r = new_manager_call(bus, "StartTransientUnit", &m);
         if (r < 0)
                 return r;
         r = sd_bus_message_append(m, "ss", unit, "fail");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'a', "(sv)");
-        if (r < 0)
-                return r;
-        if (slice) {
-                r = sd_bus_message_append(m, "(sv)", "Slice", "s", slice);
-                if (r < 0)
-                        return r;
-        }
-        r = sd_bus_message_append(m, "(sv)", "PIDs", "au", 1, (uint32_t) pid);
-        if (r < 0)
-                return r;
-        r = append_properties(m, props, n_props);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(m);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "a(sa(sv))", 0);
+        if (r >= 0)
+                r = append_property_array(m, slice, pid, props, n_props);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "a(sa(sv))", 0);
         if (r < 0)
                 return r;
         return call_and_wait(bus, m, ret_error);
@@ -231,11 +207,11 @@ static bool error_is_no_unit(const sd_bus_error *e) {
 }
 
 int bus_stop_unit(Bus *bus, const char *unit) {
-        _cleanup_msg_ sd_bus_message *m = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_free_ char *error = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, "StopUnit");
+        r = new_manager_call(bus, "StopUnit", &m);
         if (r < 0)
                 return r;
         r = sd_bus_message_append(m, "ss", unit, "replace");
@@ -248,99 +224,33 @@ int bus_stop_unit(Bus *bus, const char *unit) {
         return r;
 }
 
-static int simple_call(Bus *bus, const char *method, const char *types, ...) {
-        _cleanup_msg_ sd_bus_message *m = NULL, *reply = NULL;
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        va_list ap;
-        int r;
-
-        r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, method);
-        if (r < 0)
-                return r;
-        va_start(ap, types);
-        r = sd_bus_message_appendv(m, types, ap);
-        va_end(ap);
-        if (r < 0)
-                return r;
-        r = sd_bus_call(bus, m, 0, &error, &reply);
-        if (r < 0) {
-                if (error_is_no_unit(&error))
-                        r = -ENOENT;
-                log_debug("%s: %s", method, error.message ?: strerror(-r));
-        }
-        sd_bus_error_free(&error);
-        return r;
-}
-
-int bus_kill_unit(Bus *bus, const char *unit, int sig) {
-        return simple_call(bus, "KillUnit", "ssi", unit, "all", (int32_t) sig);
-}
-
 int bus_freeze_unit(Bus *bus, const char *unit, bool freeze) {
-        return simple_call(bus, freeze ? "FreezeUnit" : "ThawUnit", "s", unit);
-}
-
-int bus_set_unit_properties(Bus *bus, const char *unit, const UnitProperty *props, size_t n_props) {
-        _cleanup_msg_ sd_bus_message *m = NULL, *reply = NULL;
-        sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
-                                           "SetUnitProperties");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "sb", unit, 1);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'a', "(sv)");
-        if (r < 0)
-                return r;
-        r = append_properties(m, props, n_props);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(m);
+        r = sd_bus_call_method(bus, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
+                               freeze ? "FreezeUnit" : "ThawUnit", &error, &reply, "s", unit);
+        if (r < 0 && error_is_no_unit(&error))
+                return -ENOENT;
+        return r < 0 ? r : 0;
+}
+
+int bus_set_unit_properties(Bus *bus, const char *unit, const UnitProperty *props, size_t n_props,
+                            char **ret_error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = new_manager_call(bus, "SetUnitProperties", &m);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "sb", unit, 1);
+        if (r >= 0)
+                r = append_property_array(m, NULL, 0, props, n_props);
         if (r < 0)
                 return r;
         r = sd_bus_call(bus, m, 0, &error, &reply);
         if (r < 0)
-                log_error_errno(r, "Failed to set properties of %s: %s", unit, error.message ?: strerror(-r));
-        sd_bus_error_free(&error);
-        return r;
-}
-
-int bus_unit_cgroup(Bus *bus, const char *unit, char **ret) {
-        _cleanup_msg_ sd_bus_message *reply = NULL;
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_free_ char *path = NULL;
-        const char *cg;
-        int r;
-
-        r = sd_bus_call_method(bus, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, "GetUnit", &error, &reply,
-                               "s", unit);
-        if (r < 0) {
-                r = error_is_no_unit(&error) ? -ENOENT : r;
-                sd_bus_error_free(&error);
-                return r;
-        }
-        const char *p;
-        r = sd_bus_message_read(reply, "o", &p);
-        if (r < 0)
-                return r;
-        path = strdup(p);
-        if (!path)
-                return -ENOMEM;
-        reply = sd_bus_message_unref(reply);
-        r = sd_bus_get_property(bus, SYSTEMD_DEST, path, "org.freedesktop.systemd1.Scope", "ControlGroup",
-                                &error, &reply, "s");
-        sd_bus_error_free(&error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(reply, "s", &cg);
-        if (r < 0)
-                return r;
-        char *c = strdup(cg);
-        if (!c)
-                return -ENOMEM;
-        *ret = c;
+                return error_message(&error, r, ret_error);
         return 0;
 }

@@ -6,11 +6,12 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "plan.h"
+#include "unit-property.h"
+#include "util.h"
 
 typedef struct sd_bus Bus;
 
-/* systemd is PID 1 (its runtime directory exists); decides the mode, before any bus is opened. */
+/* systemd is PID 1 (sd_booted()); decides the mode, before any bus is opened. */
 bool bus_systemd_running(void);
 
 int bus_open(Bus **ret);
@@ -26,8 +27,8 @@ int bus_start_scope(Bus *bus, const char *unit, const char *slice, pid_t pid,
                     const UnitProperty *props, size_t n_props, char **ret_error);
 /* StopUnit and waits for the job; a unit that is already gone is success. */
 int bus_stop_unit(Bus *bus, const char *unit);
-int bus_kill_unit(Bus *bus, const char *unit, int sig);
+/* FreezeUnit or ThawUnit; -ENOENT when there is no such unit. */
 int bus_freeze_unit(Bus *bus, const char *unit, bool freeze);
-int bus_set_unit_properties(Bus *bus, const char *unit, const UnitProperty *props, size_t n_props);
-/* The unit's ControlGroup property ("/machine.slice/x.scope"). */
-int bus_unit_cgroup(Bus *bus, const char *unit, char **ret);
+/* SetUnitProperties (runtime). On failure *ret_error (if not NULL) gets systemd's message. */
+int bus_set_unit_properties(Bus *bus, const char *unit, const UnitProperty *props, size_t n_props,
+                            char **ret_error);

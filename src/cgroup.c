@@ -6,16 +6,24 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
+#include <systemd/sd-login.h>
 
 #include "cgroup.h"
 #include "log.h"
 #include "util.h"
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
+/* Where the hierarchies are mounted, and the /proc whose PID/cgroup files say where a process is. */
+static const char *cgroupfs = "/sys/fs/cgroup";
+static const char *procfs = "/proc";
+
+void cgroup_set_roots(const char *cgroupfs_root, const char *proc_root) {
+        cgroupfs = cgroupfs_root ?: "/sys/fs/cgroup";
+        procfs = proc_root ?: "/proc";
+}
 
 bool cgroup_unified(void) {
         struct statfs fs;
-        return statfs(CGROUP_ROOT, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+        return statfs(cgroupfs, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
 }
 
 static int write_string(const char *path, const char *value) {
@@ -42,15 +50,17 @@ static int write_pid(const char *dir, pid_t pid) {
 /* Each line of /proc/PID/cgroup: "ID:CONTROLLERS:PATH". Calls f for every hierarchy's mount dir. */
 typedef int (*HierarchyFunc)(const char *hierarchy_dir, const char *path, void *userdata);
 
+/* The mount point of a hierarchy by the controllers /proc/PID/cgroup names it with ("" for the
+ * unified one). */
 static int hierarchy_dir(const char *controllers, char **ret) {
         char *d;
 
         if (isempty(controllers))
-                d = cgroup_unified() ? strdup(CGROUP_ROOT) : strdup(CGROUP_ROOT "/unified");
+                d = cgroup_unified() ? strdup(cgroupfs) : strjoin(cgroupfs, "/unified");
         else if (startswith(controllers, "name="))
-                d = strjoin(CGROUP_ROOT "/", controllers + 5);
+                d = strjoin(cgroupfs, "/", controllers + 5);
         else
-                d = strjoin(CGROUP_ROOT "/", controllers);
+                d = strjoin(cgroupfs, "/", controllers);
         if (!d)
                 return -ENOMEM;
         *ret = d;
@@ -59,10 +69,11 @@ static int hierarchy_dir(const char *controllers, char **ret) {
 
 /* /proc/PID/cgroup (our own for 0): one "ID:CONTROLLERS:PATH" line per hierarchy. */
 static int read_proc_cgroup(pid_t pid, char **ret) {
-        char proc[64];
+        _cleanup_free_ char *path = NULL;
 
-        snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int) (pid ?: getpid()));
-        return read_full_file(proc, ret, NULL);
+        if (asprintf_safe(&path, "%s/%d/cgroup", procfs, (int) (pid ?: getpid())) < 0)
+                return -ENOMEM;
+        return read_full_file(path, ret, NULL);
 }
 
 /* Splits the next line of read_proc_cgroup()'s data in place; false at the end. */
@@ -141,48 +152,41 @@ static int cpuset_fill(const char *dir, const char *path) {
         return 0;
 }
 
-static int create_and_enter_one(const char *dir, const char *path, void *userdata) {
-        pid_t pid = *(pid_t *) userdata;
+typedef struct Enter {
+        pid_t pid;
+        bool create;    /* make the cgroup first */
+} Enter;
+
+static int enter_one(const char *dir, const char *path, void *userdata) {
+        const Enter *e = userdata;
         _cleanup_free_ char *full = strjoin(dir, path);
         int r;
 
         if (!full)
                 return -ENOMEM;
-        r = mkdir_p(full, 0755);
-        if (r < 0) {
+        if (e->create) {
+                r = mkdir_p(full, 0755);
                 /* read-only hierarchies (inside a container) are skipped */
                 if (r == -EROFS || r == -EACCES || r == -EPERM)
                         return 0;
-                return r;
+                if (r < 0)
+                        return r;
+                if (endswith(dir, "/cpuset"))
+                        (void) cpuset_fill(dir, path);
         }
-        if (endswith(dir, "/cpuset"))
-                (void) cpuset_fill(dir, path);
-        r = write_pid(full, pid);
-        if (r == -EROFS || r == -EACCES)
+        r = write_pid(full, e->pid);
+        /* hierarchies we cannot write (read-only inside a container) keep the pid where it is */
+        if (r == -EROFS || r == -EACCES || (!e->create && r == -ENOENT))
                 return 0;
         return r;
 }
 
 int cgroup_create_and_enter(const char *path, pid_t pid) {
-        return for_each_hierarchy(0, create_and_enter_one, path, &pid);
-}
-
-static int enter_one(const char *dir, const char *path, void *userdata) {
-        pid_t pid = *(pid_t *) userdata;
-        _cleanup_free_ char *full = strjoin(dir, path);
-        int r;
-
-        if (!full)
-                return -ENOMEM;
-        r = write_pid(full, pid);
-        /* hierarchies we cannot write (read-only inside a container) keep the pid where it is */
-        if (r == -EROFS || r == -EACCES || r == -ENOENT)
-                return 0;
-        return r;
+        return for_each_hierarchy(0, enter_one, path, &(Enter) { .pid = pid, .create = true });
 }
 
 int cgroup_enter_like(pid_t like, pid_t pid) {
-        return for_each_hierarchy(like, enter_one, NULL, &pid);
+        return for_each_hierarchy(like, enter_one, NULL, &(Enter) { .pid = pid });
 }
 
 /* SIGKILLs what is still in one cgroup (not its children). */
@@ -321,7 +325,7 @@ static void enable_controllers_above(const char *dir) {
 }
 
 int cgroup_v2_mirror_limits(pid_t like, const OciResources *res) {
-        _cleanup_free_ char *path = NULL, *dir = NULL;
+        _cleanup_free_ char *path = NULL, *top = NULL, *dir = NULL;
         CgroupWrite *w = NULL;
         size_t n = 0;
         int r, ret = 0;
@@ -331,7 +335,10 @@ int cgroup_v2_mirror_limits(pid_t like, const OciResources *res) {
                 return r;
         if (streq(path, "/"))
                 return -EPERM; /* never the machine's root */
-        dir = strjoin(CGROUP_ROOT, path);
+        r = hierarchy_dir("", &top);
+        if (r < 0)
+                return r;
+        dir = strjoin(top, path);
         if (!dir)
                 return -ENOMEM;
         r = resources_to_cgroup_writes(res, true, &w, &n);
@@ -354,11 +361,31 @@ int cgroup_v2_mirror_limits(pid_t like, const OciResources *res) {
         return ret;
 }
 
+int cgroup_v2_kill(pid_t like) {
+        _cleanup_free_ char *path = NULL, *top = NULL, *file = NULL;
+        int r;
+
+        if (!cgroup_unified())
+                return -EOPNOTSUPP;
+        r = cgroup_controller_path(like, "", &path);
+        if (r < 0)
+                return r;
+        if (streq(path, "/"))
+                return -EPERM; /* never the machine's root */
+        r = hierarchy_dir("", &top);
+        if (r < 0)
+                return r;
+        file = strjoin(top, path, "/cgroup.kill");
+        if (!file)
+                return -ENOMEM;
+        /* Safety: the cgroup of the box's holder (nspawn's payload/ or the container's own cgroup):
+         * the container's processes and the holder, nothing of the host; the kernel SIGKILLs them all
+         * at once, those forked meanwhile too (Linux 5.14). */
+        return write_string(file, "1");
+}
+
 int cgroup_of(pid_t pid, char **ret) {
-        /* the hierarchy every process is in: name=systemd on v1 and hybrid hosts, else the unified one */
-        if (!cgroup_unified() && cgroup_controller_path(pid, "name=systemd", ret) >= 0)
-                return 0;
-        return cgroup_controller_path(pid, "", ret);
+        return sd_pid_get_cgroup(pid, ret);
 }
 
 /* Appends the pids in 'dir' and every cgroup below it to *pids. */
@@ -402,7 +429,7 @@ static int collect_pids(const char *dir, pid_t **pids, size_t *n) {
 }
 
 int cgroup_pids(const char *path, pid_t **ret, size_t *ret_n) {
-        static const char * const hierarchies[] = { CGROUP_ROOT "/systemd", CGROUP_ROOT "/unified", CGROUP_ROOT };
+        static const char * const hierarchies[] = { "/systemd", "/unified", "" };
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
         int r = -ENOENT;
@@ -411,7 +438,7 @@ int cgroup_pids(const char *path, pid_t **ret, size_t *ret_n) {
                 return -ENOENT;
         /* the first hierarchy that has the cgroup is the one every process is in */
         for (size_t i = 0; i < ELEMENTSOF(hierarchies) && r == -ENOENT; i++) {
-                _cleanup_free_ char *dir = strjoin(hierarchies[i], path);
+                _cleanup_free_ char *dir = strjoin(cgroupfs, hierarchies[i], path);
                 if (!dir)
                         return -ENOMEM;
                 r = collect_pids(dir, &pids, &n);
@@ -439,12 +466,14 @@ static int read_keyed(const char *file, const char *key, uint64_t *ret) {
 }
 
 int cgroup_oom_kills(const char *path, uint64_t *ret) {
-        _cleanup_free_ char *v1 = NULL, *v2 = NULL;
+        _cleanup_free_ char *memory = NULL, *unified = NULL, *v1 = NULL, *v2 = NULL;
 
         if (isempty(path) || streq(path, "/"))
                 return -ENOENT;
-        v1 = strjoin(CGROUP_ROOT "/memory", path, "/memory.oom_control");
-        v2 = strjoin(cgroup_unified() ? CGROUP_ROOT : CGROUP_ROOT "/unified", path, "/memory.events");
+        if (hierarchy_dir("memory", &memory) < 0 || hierarchy_dir("", &unified) < 0)
+                return -ENOMEM;
+        v1 = strjoin(memory, path, "/memory.oom_control");
+        v2 = strjoin(unified, path, "/memory.events");
         if (!v1 || !v2)
                 return -ENOMEM;
         /* the v1 memory controller where there is one, since it then holds the memory cgroups */
@@ -494,22 +523,18 @@ int cgroup_apply_writes(pid_t like, const CgroupWrite *w, size_t n) {
                                     w[i].value);
                         continue;
                 }
-                if (isempty(w[i].controller))
-                        p = strjoin(cgroup_unified() ? CGROUP_ROOT : CGROUP_ROOT "/unified", path, "/", w[i].file);
-                else {
-                        _cleanup_free_ char *dir = NULL;
-                        r = hierarchy_dir(w[i].controller, &dir);
-                        if (r < 0)
-                                return r;
-                        /* co-mounted controllers: "cpu" lives in "cpu,cpuacct" on some hosts */
-                        if (access(dir, F_OK) < 0) {
-                                free(dir);
-                                dir = strjoin(CGROUP_ROOT "/", w[i].controller, ",cpuacct");
-                                if (!dir)
-                                        return -ENOMEM;
-                        }
-                        p = strjoin(dir, path, "/", w[i].file);
+                _cleanup_free_ char *dir = NULL;
+                r = hierarchy_dir(w[i].controller, &dir);
+                if (r < 0)
+                        return r;
+                /* co-mounted controllers: "cpu" lives in "cpu,cpuacct" on some hosts */
+                if (!isempty(w[i].controller) && access(dir, F_OK) < 0) {
+                        free(dir);
+                        dir = strjoin(cgroupfs, "/", w[i].controller, ",cpuacct");
+                        if (!dir)
+                                return -ENOMEM;
                 }
+                p = strjoin(dir, path, "/", w[i].file);
                 if (!p)
                         return -ENOMEM;
                 r = write_string(p, w[i].value);
@@ -535,21 +560,24 @@ static int read_first_line(const char *path, char **ret) {
  * has, the unified one of a hybrid host included. systemd leaves the v1 freezer at its root: freezing
  * that would freeze the whole machine. */
 static int freezer_file(pid_t like, bool *ret_v1, char **ret) {
-        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *path = NULL, *dir = NULL;
+        bool v1;
         char *f;
+        int r;
 
-        if (!cgroup_unified() && cgroup_controller_path(like, "freezer", &path) >= 0 && !streq(path, "/")) {
-                f = strjoin(CGROUP_ROOT "/freezer", path, "/freezer.state");
-                *ret_v1 = true;
-        } else {
+        v1 = !cgroup_unified() && cgroup_controller_path(like, "freezer", &path) >= 0 && !streq(path, "/");
+        if (!v1) {
                 path = mfree(path);
                 if (cgroup_controller_path(like, "", &path) < 0 || streq(path, "/"))
                         return -EOPNOTSUPP;
-                f = strjoin(cgroup_unified() ? CGROUP_ROOT : CGROUP_ROOT "/unified", path, "/cgroup.freeze");
-                *ret_v1 = false;
         }
+        r = hierarchy_dir(v1 ? "freezer" : "", &dir);
+        if (r < 0)
+                return r;
+        f = strjoin(dir, path, v1 ? "/freezer.state" : "/cgroup.freeze");
         if (!f)
                 return -ENOMEM;
+        *ret_v1 = v1;
         if (access(f, F_OK) < 0) {
                 free(f);
                 return -EOPNOTSUPP;

@@ -8,6 +8,10 @@
 
 #include "resources.h"
 
+/* For tests: the directory standing in for /sys/fs/cgroup, and the one for /proc whose PID/cgroup files
+ * say where processes are; NULL for the machine's own. (cgroup_of() always asks the machine.) */
+void cgroup_set_roots(const char *cgroupfs_root, const char *proc_root);
+
 /* The cgroup v2 hierarchy is the only one (not v1 or hybrid). */
 bool cgroup_unified(void);
 /* Creates 'path' (e.g. "/nspawn-oci/ID") in every writable hierarchy and moves pid into it. */
@@ -27,7 +31,11 @@ int cgroup_v1_remove(const char *controller, const char *path);
  * container's cgroup namespace, enabling the controllers there first. Every write is tried; the
  * first error is returned. */
 int cgroup_v2_mirror_limits(pid_t like, const OciResources *res);
-/* The path of pid's cgroup in the name=systemd (v1) or unified hierarchy. */
+/* cgroup v2: SIGKILLs everything in the cgroup of 'like' (the holder) through cgroup.kill. -EOPNOTSUPP
+ * on cgroup v1 hosts, -ENOENT where the kernel has no cgroup.kill. */
+int cgroup_v2_kill(pid_t like);
+/* The path of pid's cgroup in the hierarchy systemd tracks processes in (sd_pid_get_cgroup()): the
+ * unified one, or name=systemd on a host with cgroup v1 only. */
 int cgroup_of(pid_t pid, char **ret);
 /* The pids in cgroup 'path' and in every cgroup below it (nspawn's payload/ and supervisor/, and what
  * the container made), on the hierarchy every process is in: name=systemd on v1 and hybrid hosts,

@@ -72,24 +72,30 @@ static const struct option global_options[] = {
         {}
 };
 
+/* create's options, which run takes too */
+#define CREATE_OPTIONS                                                          \
+        { "bundle", required_argument, NULL, 'b' },                             \
+        { "pid-file", required_argument, NULL, ARG_PID_FILE },                  \
+        { "console-socket", required_argument, NULL, ARG_CONSOLE_SOCKET },      \
+        { "preserve-fds", required_argument, NULL, ARG_PRESERVE_FDS },          \
+        { "no-pivot", no_argument, NULL, ARG_NO_PIVOT },                        \
+        { "no-new-keyring", no_argument, NULL, ARG_NO_NEW_KEYRING }
+#define CREATE_USAGE                                                                                    \
+        "  -b, --bundle DIR          bundle directory (default: the current directory)\n"               \
+        "      --pid-file FILE       write the container process's pid to FILE\n"                        \
+        "      --console-socket SOCK send the terminal's master fd to this AF_UNIX socket\n"             \
+        "      --preserve-fds N      pass N file descriptors after stderr to the process\n"              \
+        "      --no-pivot            accepted for runc compatibility\n"                                  \
+        "      --no-new-keyring      do not create a new session keyring\n"
+
 static const struct option create_options[] = {
-        { "bundle", required_argument, NULL, 'b' },
-        { "pid-file", required_argument, NULL, ARG_PID_FILE },
-        { "console-socket", required_argument, NULL, ARG_CONSOLE_SOCKET },
-        { "preserve-fds", required_argument, NULL, ARG_PRESERVE_FDS },
-        { "no-pivot", no_argument, NULL, ARG_NO_PIVOT },
-        { "no-new-keyring", no_argument, NULL, ARG_NO_NEW_KEYRING },
+        CREATE_OPTIONS,
         OPTION_HELP,
         {}
 };
 
 static const struct option run_options[] = {
-        { "bundle", required_argument, NULL, 'b' },
-        { "pid-file", required_argument, NULL, ARG_PID_FILE },
-        { "console-socket", required_argument, NULL, ARG_CONSOLE_SOCKET },
-        { "preserve-fds", required_argument, NULL, ARG_PRESERVE_FDS },
-        { "no-pivot", no_argument, NULL, ARG_NO_PIVOT },
-        { "no-new-keyring", no_argument, NULL, ARG_NO_NEW_KEYRING },
+        CREATE_OPTIONS,
         { "detach", no_argument, NULL, 'd' },
         { "keep", no_argument, NULL, ARG_KEEP },
         OPTION_HELP,
@@ -198,12 +204,7 @@ static const VerbInfo verb_table[_CLI_VERB_MAX] = {
                 "create", create_options, "b:h", VERB_ARGS_ID,
                 "create [OPTIONS] ID\n"
                 "Create a container from a bundle; its process waits for 'start'.\n\n"
-                "  -b, --bundle DIR          bundle directory (default: the current directory)\n"
-                "      --pid-file FILE       write the container process's pid to FILE\n"
-                "      --console-socket SOCK send the terminal's master fd to this AF_UNIX socket\n"
-                "      --preserve-fds N      pass N file descriptors after stderr to the process\n"
-                "      --no-pivot            accepted for runc compatibility\n"
-                "      --no-new-keyring      do not create a new session keyring\n",
+                CREATE_USAGE,
         },
         [CLI_VERB_START] = {
                 "start", help_only_options, "h", VERB_ARGS_ID,
@@ -229,12 +230,7 @@ static const VerbInfo verb_table[_CLI_VERB_MAX] = {
                 "run", run_options, "b:dh", VERB_ARGS_ID,
                 "run [OPTIONS] ID\n"
                 "Create and start a container; wait for it and exit with its exit code.\n\n"
-                "  -b, --bundle DIR          bundle directory (default: the current directory)\n"
-                "      --pid-file FILE       write the container process's pid to FILE\n"
-                "      --console-socket SOCK send the terminal's master fd to this AF_UNIX socket\n"
-                "      --preserve-fds N      pass N file descriptors after stderr to the process\n"
-                "      --no-pivot            accepted for runc compatibility\n"
-                "      --no-new-keyring      do not create a new session keyring\n"
+                CREATE_USAGE
                 "  -d, --detach              do not wait for the container\n"
                 "      --keep                do not delete the container after it exits\n",
         },
@@ -449,21 +445,43 @@ static int parse_unsigned(CliCommand *c, const char *option, const char *value, 
         return 0;
 }
 
-static bool is_uint(const char *s) {
+/* A user or group id: a number below (uid_t) -1, which means "none" to the kernel. */
+static bool parse_id(const char *s, uint32_t *ret) {
         uint64_t u;
-        return safe_atou64(s, &u) >= 0 && u <= UINT32_MAX;
+
+        if (safe_atou64(s, &u) < 0 || u >= UINT32_MAX)
+                return false;
+        *ret = (uint32_t) u;
+        return true;
 }
 
 /* --user UID[:GID], numbers only: names would have to be resolved inside the container. */
 static int parse_user(CliCommand *c, const char *value) {
         const char *colon = strchr(value, ':');
         _cleanup_free_ char *uid = colon ? strndup(value, colon - value) : strdup(value);
+        uint32_t u, g = 0;
 
         if (!uid)
                 return -ENOMEM;
-        if (!is_uint(uid) || (colon && !is_uint(colon + 1)))
+        if (!parse_id(uid, &u) || (colon && !parse_id(colon + 1, &g)))
                 return parse_error(c, "--user: expected UID[:GID] as numbers, got '%s'", value);
-        c->exec.user = value;
+        c->exec.user_set = true;
+        c->exec.uid = u;
+        c->exec.gid = g;
+        return 0;
+}
+
+static int parse_additional_gid(CliCommand *c, const char *value) {
+        gid_t *a;
+        uint32_t g;
+
+        if (!parse_id(value, &g))
+                return parse_error(c, "--additional-gids: expected a group id, got '%s'", value);
+        a = reallocarray(c->exec.additional_gids, c->exec.n_additional_gids + 1, sizeof(gid_t));
+        if (!a)
+                return -ENOMEM;
+        c->exec.additional_gids = a;
+        a[c->exec.n_additional_gids++] = g;
         return 0;
 }
 
@@ -486,6 +504,36 @@ static int parse_interval(CliCommand *c, const char *value) {
 
 static int push_string(char ***l, const char *value) {
         return strv_extend(l, value) < 0 ? -ENOMEM : 0;
+}
+
+/* Where update keeps an option: as text, for update.c to read with its units ("64m", "max"). */
+static const char **update_option_value(CliCommand *c, int opt) {
+        switch (opt) {
+        case 'r':
+                return &c->update.resources_file;
+        case ARG_MEMORY:
+                return &c->update.memory;
+        case ARG_MEMORY_SWAP:
+                return &c->update.memory_swap;
+        case ARG_MEMORY_RESERVATION:
+                return &c->update.memory_reservation;
+        case ARG_CPU_SHARES:
+                return &c->update.cpu_shares;
+        case ARG_CPU_QUOTA:
+                return &c->update.cpu_quota;
+        case ARG_CPU_PERIOD:
+                return &c->update.cpu_period;
+        case ARG_CPUSET_CPUS:
+                return &c->update.cpuset_cpus;
+        case ARG_CPUSET_MEMS:
+                return &c->update.cpuset_mems;
+        case ARG_PIDS_LIMIT:
+                return &c->update.pids_limit;
+        case ARG_BLKIO_WEIGHT:
+                return &c->update.blkio_weight;
+        default:
+                return NULL;
+        }
 }
 
 /* One option of a verb. Short letters mean different things for different verbs (-f is --force for
@@ -561,9 +609,7 @@ static int parse_verb_option(CliCommand *c, int opt, const char *arg) {
         case 'u':
                 return parse_user(c, arg);
         case 'g':
-                if (!is_uint(arg))
-                        return parse_error(c, "--additional-gids: expected a group id, got '%s'", arg);
-                return push_string(&c->exec.additional_gids, arg);
+                return parse_additional_gid(c, arg);
         case 'c':
                 if (oci_capability_from_string(arg) < 0)
                         return parse_error(c, "--cap: unknown capability '%s'", arg);
@@ -577,39 +623,6 @@ static int parse_verb_option(CliCommand *c, int opt, const char *arg) {
         case ARG_PROCESS_LABEL:
                 c->exec.process_label = arg;
                 return 0;
-        case 'r':
-                c->update.resources_file = arg;
-                return 0;
-        case ARG_MEMORY:
-                c->update.memory = arg;
-                return 0;
-        case ARG_MEMORY_SWAP:
-                c->update.memory_swap = arg;
-                return 0;
-        case ARG_MEMORY_RESERVATION:
-                c->update.memory_reservation = arg;
-                return 0;
-        case ARG_CPU_SHARES:
-                c->update.cpu_shares = arg;
-                return 0;
-        case ARG_CPU_QUOTA:
-                c->update.cpu_quota = arg;
-                return 0;
-        case ARG_CPU_PERIOD:
-                c->update.cpu_period = arg;
-                return 0;
-        case ARG_CPUSET_CPUS:
-                c->update.cpuset_cpus = arg;
-                return 0;
-        case ARG_CPUSET_MEMS:
-                c->update.cpuset_mems = arg;
-                return 0;
-        case ARG_PIDS_LIMIT:
-                c->update.pids_limit = arg;
-                return 0;
-        case ARG_BLKIO_WEIGHT:
-                c->update.blkio_weight = arg;
-                return 0;
         case ARG_STATS:
                 c->stats = true;
                 return 0;
@@ -618,8 +631,14 @@ static int parse_verb_option(CliCommand *c, int opt, const char *arg) {
         case ARG_ROOTLESS:
                 c->rootless = true;
                 return 0;
-        default:
-                return parse_error(c, "unexpected option %d", opt);
+        default: {
+                const char **value = update_option_value(c, opt);
+
+                if (!value)
+                        return parse_error(c, "unexpected option %d", opt);
+                *value = arg;
+                return 0;
+        }
         }
 }
 
@@ -812,7 +831,7 @@ void cli_command_done(CliCommand *c) {
         free(c->error);
         strv_free(c->ignored);
         strv_free(c->exec.env);
-        strv_free(c->exec.additional_gids);
+        free(c->exec.additional_gids);
         strv_free(c->exec.caps);
         *c = (CliCommand) {};
 }

@@ -8,8 +8,6 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 
@@ -66,36 +64,8 @@ int console_open(int *ret_master, int *ret_slave, unsigned rows, unsigned cols) 
         return 0;
 }
 
-static int send_fd_with(int sock, int fd, const char *payload) {
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u = {};
-        /* A stream socket carries ancillary data only along with at least one byte. */
-        struct iovec iov = { .iov_base = (char *) payload, .iov_len = strlen(payload) + 1 };
-        struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = u.buf,
-                .msg_controllen = sizeof(u.buf),
-        };
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof(int));
-
-        for (;;) {
-                if (sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0)
-                        return 0;
-                if (errno != EINTR)
-                        return negative_errno();
-        }
-}
-
 int console_send_fd_over(int sock, int fd) {
-        return send_fd_with(sock, fd, "");
+        return send_fd(sock, fd, "", 1);
 }
 
 int console_recv_fd(int sock, int *ret_fd) {
@@ -135,39 +105,6 @@ int console_recv_fd(int sock, int *ret_fd) {
         return 0;
 }
 
-/* connect() to a path of any length: paths that do not fit sun_path go through /proc/self/fd of their
- * directory. */
-static int connect_path(int sock, const char *path) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        _cleanup_close_ int dfd = -1;
-        _cleanup_free_ char *dir = NULL;
-        const char *base;
-
-        if (strlen(path) < sizeof(sa.sun_path)) {
-                strcpy(sa.sun_path, path);
-        } else {
-                base = strrchr(path, '/');
-                if (!base)
-                        return -ENAMETOOLONG;
-                dir = strndup(path, (size_t) (base - path) + 1);
-                if (!dir)
-                        return -ENOMEM;
-                dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                if (dfd < 0)
-                        return negative_errno();
-                int k = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dfd, base + 1);
-                if (k < 0 || (size_t) k >= sizeof(sa.sun_path))
-                        return -ENAMETOOLONG;
-        }
-
-        for (;;) {
-                if (connect(sock, (struct sockaddr *) &sa, sizeof(sa)) >= 0)
-                        return 0;
-                if (errno != EINTR)
-                        return negative_errno();
-        }
-}
-
 int console_send_fd(const char *socket_path, int fd) {
         _cleanup_close_ int sock = -1;
         _cleanup_free_ char *name = NULL;
@@ -176,13 +113,13 @@ int console_send_fd(const char *socket_path, int fd) {
         sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (sock < 0)
                 return negative_errno();
-        r = connect_path(sock, socket_path);
+        r = unix_connect(sock, socket_path);
         if (r < 0)
                 return r;
         /* conmon (like runc's recvtty) reads the name as the message and ignores it; runc sends it. */
         if (console_pty_name(fd, &name) < 0)
                 name = NULL;
-        return send_fd_with(sock, fd, name ?: "");
+        return send_fd(sock, fd, name ?: "", strlen(name ?: "") + 1);
 }
 
 static void copy_winsize(int from, int master) {
@@ -286,9 +223,9 @@ int console_relay(int master, pid_t pid, int *ret_status) {
         sigset_t winch, old_mask;
         int flags, status = 0, ret = 0;
 
-        pidfd = (int) syscall(SYS_pidfd_open, pid, 0U);
+        pidfd = pidfd_open_safe(pid);
         if (pidfd < 0)
-                return negative_errno();
+                return pidfd;
 
         flags = fcntl(master, F_GETFL);
         if (flags < 0 || fcntl(master, F_SETFL, flags | O_NONBLOCK) < 0)

@@ -401,6 +401,31 @@ static int read_v2(const EventsSource *src, EventsStats *s, bool have_cpu, bool 
         return 0;
 }
 
+int events_read_oom_kills(const EventsSource *src, uint64_t *ret) {
+        _cleanup_free_ char *memory = v1_dir(src->holder, "memory", src->cgroup, NULL), *dir = NULL,
+                            *top = NULL, *text = NULL;
+        unsigned levels = 0;
+        uint64_t n = 0;
+
+        /* v1: memory.oom_control of the container's memory cgroup; v2: memory.events, hierarchical,
+         * of the container's cgroup (the kills in the cgroups below it count) */
+        if (memory && read_text(memory, "memory.oom_control", &text) >= 0 && keyed(text, "oom_kill", &n)) {
+                *ret = n;
+                return 0;
+        }
+        dir = v2_dir(src->holder, src->cgroup, &levels);
+        if (!dir)
+                return -ENOENT;
+        top = dir_up(dir, levels);
+        if (!top)
+                return -ENOMEM;
+        text = mfree(text);
+        if (read_text(top, "memory.events", &text) < 0 || !keyed(text, "oom_kill", &n))
+                return -ENOENT;
+        *ret = n;
+        return 0;
+}
+
 int events_read_stats(const EventsSource *src, EventsStats *ret) {
         EventsStats s = {};
         bool have_cpu = false, have_memory = false, have_pids = false;

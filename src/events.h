@@ -61,4 +61,7 @@ typedef struct EventsSource {
  * unified one of a hybrid host), the limits in force there (the lowest up to the container's own
  * cgroup), and the tasks of the container's processes. What neither hierarchy has stays 0. */
 int events_read_stats(const EventsSource *src, EventsStats *ret);
+/* How many processes of the container the kernel has OOM-killed so far. -ENOENT where it cannot be
+ * told (no memory controller for the container). */
+int events_read_oom_kills(const EventsSource *src, uint64_t *ret);
 void events_stats_done(EventsStats *s);

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* `explain BUNDLE`: parse BUNDLE/config.json, build its plan, and print where every field goes.
  * Reads files only; needs no privilege. */
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "bus.h"
 #include "cgroup.h"
 #include "explain.h"
 #include "oci-json.h"
@@ -13,36 +13,12 @@
 #include "plan.h"
 #include "util.h"
 
-static void plan_freep(Plan **p) {
-        plan_free(*p);
-}
-
-static void config_freep(OciConfig **c) {
-        oci_config_free(*c);
-}
-
-/* The one look at the system the plan needs, kept out of the pure plan: is systemd PID 1? */
-static bool systemd_is_running(void) {
-        struct stat st;
-        return lstat("/run/systemd/system", &st) >= 0 && S_ISDIR(st.st_mode);
-}
-
 static void print_flags(unsigned long flags, FILE *f) {
-        static const struct {
-                unsigned long flag;
-                const char *name;
-        } names[] = {
-                { MS_RDONLY, "ro" },         { MS_NOSUID, "nosuid" },   { MS_NODEV, "nodev" },
-                { MS_NOEXEC, "noexec" },     { MS_SHARED, "shared" },   { MS_SLAVE, "slave" },
-                { MS_PRIVATE, "private" },   { MS_UNBINDABLE, "unbindable" }, { MS_REC, "recursive" },
-        };
-        const char *sep = " ";
+        const char *names[PLAN_MOUNT_FLAG_NAMES_MAX];
 
-        for (size_t i = 0; i < ELEMENTSOF(names); i++)
-                if (flags & names[i].flag) {
-                        fprintf(f, "%s%s", sep, names[i].name);
-                        sep = ",";
-                }
+        plan_mount_flag_names(flags, names);
+        for (size_t i = 0; names[i]; i++)
+                fprintf(f, "%s%s", i == 0 ? " " : ",", names[i]);
 }
 
 static void print_table(const Plan *p, FILE *f) {
@@ -82,6 +58,8 @@ static void print_table(const Plan *p, FILE *f) {
                 if (p->join_ns[t])
                         fprintf(f, " %s", oci_namespace_type_to_string(t));
         fputc('\n', f);
+        fprintf(f, "process pid namespace: %s%s%s\n", plan_pid_namespace_to_string(p->pid_ns),
+                p->pid_ns_path ? " " : "", strempty(p->pid_ns_path));
         for (size_t i = 0; i < p->n_joins; i++)
                 fprintf(f, "pre: setns %s %s\n", oci_namespace_type_to_string(p->joins[i].type),
                         p->joins[i].path);
@@ -112,7 +90,7 @@ static void print_table(const Plan *p, FILE *f) {
 }
 
 int explain_bundle(const char *bundle, bool json, FILE *f) {
-        _cleanup_(config_freep) OciConfig *c = NULL;
+        _cleanup_(oci_config_freep) OciConfig *c = NULL;
         _cleanup_(plan_freep) Plan *p = NULL;
         _cleanup_free_ char *abs = NULL, *config = NULL, *error = NULL, *id = NULL;
         PlanContext ctx;
@@ -142,7 +120,8 @@ int explain_bundle(const char *bundle, bool json, FILE *f) {
                 .bundle = abs,
                 .holder = NSPAWN_OCI_HOLDER_PATH,
                 .nspawn = SYSTEMD_NSPAWN_PATH,
-                .systemd = systemd_is_running(),
+                /* the two looks at the system the plan needs, kept out of the pure plan */
+                .systemd = bus_systemd_running(),
                 .unified_cgroup = cgroup_unified(),
         };
         r = plan_build(c, &ctx, &p);

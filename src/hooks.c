@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -96,7 +97,40 @@ static int hook_wait(pid_t pid, int pidfd, int *wfd, const char *data, size_t si
         }
 }
 
-static int hook_run(const OciHook *h, size_t index, const char *state_json, const char *what) {
+/* One hook of a run: which, and how its failure is taken. */
+typedef struct HookRun {
+        const OciHook *hook;
+        size_t index;
+        const char *what;
+        bool fatal;
+} HookRun;
+
+/* Logs the failure of a hook, the one time it is logged: an error when it fails the run, else a
+ * warning that says it is ignored. Returns -error. */
+static int hook_failed(const HookRun *run, int error, const char *fmt, ...) _printf_(3, 4);
+static int hook_failed(const HookRun *run, int error, const char *fmt, ...) {
+        char reason[256];
+        va_list ap;
+
+        errno = error;  /* for %m in fmt */
+        va_start(ap, fmt);
+        vsnprintf(reason, sizeof(reason), fmt, ap);
+        va_end(ap);
+        return log_full_errno(run->fatal ? LOG_ERR : LOG_WARNING, error, "%s hook #%zu (%s): %s%s",
+                              run->what, run->index, run->hook->path, reason,
+                              run->fatal ? "" : ", ignoring");
+}
+
+/* Kills the hook and its process group, and reaps it. */
+static void hook_kill(pid_t pid) {
+        /* The whole process group: the hook's own children would otherwise outlive it. */
+        (void) kill(-pid, SIGKILL);
+        (void) kill(pid, SIGKILL);
+        (void) waitpid(pid, NULL, 0);
+}
+
+static int hook_run(const HookRun *run, const char *state_json) {
+        const OciHook *h = run->hook;
         _cleanup_close_ int rfd = -1, wfd = -1, errr = -1, errw = -1, pidfd = -1;
         struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
         uint64_t deadline = 0;
@@ -104,19 +138,17 @@ static int hook_run(const OciHook *h, size_t index, const char *state_json, cons
         pid_t pid;
 
         if (pipe2(pipefd, O_CLOEXEC) < 0)
-                return log_error_errno(errno, "%s hook #%zu (%s): failed to create a pipe: %m",
-                                       what, index, h->path);
+                return hook_failed(run, errno, "failed to create a pipe: %m");
         rfd = pipefd[0];
         wfd = pipefd[1];
         if (pipe2(errpipe, O_CLOEXEC) < 0)
-                return log_error_errno(errno, "%s hook #%zu (%s): failed to create a pipe: %m",
-                                       what, index, h->path);
+                return hook_failed(run, errno, "failed to create a pipe: %m");
         errr = errpipe[0];
         errw = errpipe[1];
 
         pid = fork();
         if (pid < 0)
-                return log_error_errno(errno, "%s hook #%zu (%s): failed to fork: %m", what, index, h->path);
+                return hook_failed(run, errno, "failed to fork: %m");
         if (pid == 0)
                 hook_child(h, rfd, errw);
 
@@ -126,13 +158,11 @@ static int hook_run(const OciHook *h, size_t index, const char *state_json, cons
         if (h->timeout.set && h->timeout.v > 0)
                 deadline = now_ms() + (uint64_t) h->timeout.v * 1000;
 
-        pidfd = (int) syscall(SYS_pidfd_open, pid, 0U);
+        pidfd = pidfd_open_safe(pid);
         if (pidfd < 0) {
-                r = log_error_errno(errno, "%s hook #%zu (%s): failed to watch it: %m",
-                                    what, index, h->path);
-                (void) kill(pid, SIGKILL);
-                (void) waitpid(pid, NULL, 0);
-                return r;
+                r = pidfd;
+                hook_kill(pid);
+                return hook_failed(run, -r, "failed to watch it: %m");
         }
         (void) fcntl(wfd, F_SETFL, O_NONBLOCK);
 
@@ -142,36 +172,28 @@ static int hook_run(const OciHook *h, size_t index, const char *state_json, cons
         (void) sigaction(SIGPIPE, &old_pipe, NULL);
 
         if (r == -ETIME) {
-                /* The whole process group: the hook's own children would otherwise outlive it. */
-                (void) kill(-pid, SIGKILL);
-                (void) kill(pid, SIGKILL);
-                (void) waitpid(pid, NULL, 0);
-                return log_error_errno(ETIME, "%s hook #%zu (%s): timed out after %" PRIi64 " s",
-                                       what, index, h->path, h->timeout.v);
+                hook_kill(pid);
+                return hook_failed(run, ETIME, "timed out after %" PRIi64 " s", h->timeout.v);
         }
         if (r < 0) {
-                (void) kill(pid, SIGKILL);
-                (void) waitpid(pid, NULL, 0);
-                return log_error_errno(r, "%s hook #%zu (%s): failed to wait for it: %m",
-                                       what, index, h->path);
+                hook_kill(pid);
+                return hook_failed(run, -r, "failed to wait for it: %m");
         }
 
         if (read(errr, &exec_errno, sizeof(exec_errno)) == sizeof(exec_errno) && exec_errno > 0)
-                return log_error_errno(exec_errno, "%s hook #%zu (%s): exec failed: %m",
-                                       what, index, h->path);
+                return hook_failed(run, exec_errno, "exec failed: %m");
         if (WIFSIGNALED(status))
-                return log_error_errno(EINTR, "%s hook #%zu (%s): killed by signal %d",
-                                       what, index, h->path, WTERMSIG(status));
+                return hook_failed(run, EINTR, "killed by signal %d", WTERMSIG(status));
         if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-                return log_error_errno(EPROTO, "%s hook #%zu (%s): exit status %d",
-                                       what, index, h->path, WEXITSTATUS(status));
+                return hook_failed(run, EPROTO, "exit status %d", WEXITSTATUS(status));
         return 0;
 }
 
-int hooks_run(const OciHook *hooks, size_t n, const char *state_json, const char *what) {
+int hooks_run(const OciHook *hooks, size_t n, const char *state_json, const char *what, bool fatal) {
         for (size_t i = 0; i < n; i++) {
-                int r = hook_run(&hooks[i], i, state_json, what ?: "OCI");
-                if (r < 0)
+                HookRun run = { .hook = hooks + i, .index = i, .what = what ?: "OCI", .fatal = fatal };
+                int r = hook_run(&run, state_json);
+                if (r < 0 && fatal)
                         return r;
         }
         return 0;

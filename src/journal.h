@@ -23,3 +23,5 @@ int journal_fields(const JournalContainer *c, int priority, const char *message,
 
 /* Sends one entry made of 'fields'. Returns < 0 when journald did not take it. */
 int journal_send(char * const *fields);
+/* The socket sd-journal keeps open after the first entry, or -1. */
+int journal_cached_fd(void);

@@ -9,10 +9,6 @@
 #include "log.h"
 #include "state.h"
 
-static void state_data_freep(StateData **s) {
-        state_data_free(*s);
-}
-
 static int print_stats(const StateData *s) {
         _cleanup_free_ char *line = NULL, *cgroup = NULL;
         _cleanup_free_ pid_t *pids = NULL;
@@ -62,12 +58,26 @@ int lifecycle_events(const Runtime *rt, const char *id, bool stats, unsigned int
         if (stats)
                 return print_stats(s);
 
+        /* Between the statistics, every OOM kill is an event of its own, as runc's {"type":"oom"}. */
+        _cleanup_free_ char *cgroup = NULL;
+        uint64_t ooms = 0, now;
+        (void) state_container_cgroup(s, &cgroup);
+        EventsSource src = { .holder = s->holder_pid, .cgroup = cgroup };
+        (void) events_read_oom_kills(&src, &ooms);
         for (;;) {
                 r = print_stats(s);
                 if (r < 0)
                         return r;
                 for (unsigned waited = 0; waited < interval_sec * 10; waited++) {
                         nanosleep(&(struct timespec){.tv_nsec = 100 * 1000 * 1000}, NULL);
+                        if (events_read_oom_kills(&src, &now) >= 0 && now > ooms) {
+                                _cleanup_free_ char *line = NULL;
+                                ooms = now;
+                                if (oci_json_event("oom", s->id, NULL, &line) < 0)
+                                        return log_oom();
+                                puts(line);
+                                fflush(stdout);
+                        }
                         if (state_status(dir, s) == CONTAINER_STOPPED)
                                 return 0;
                 }

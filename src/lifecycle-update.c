@@ -15,16 +15,6 @@
 
 #define UPDATE_PREFIX "resources"
 
-static void state_data_freep(StateData **s) {
-        state_data_free(*s);
-}
-static void oci_resources_freep(OciResources **r) {
-        oci_resources_free(*r);
-}
-static void oci_config_freep(OciConfig **c) {
-        oci_config_free(*c);
-}
-
 /* The container's config as create kept it, with the updates since; NULL (and a warning) if it
  * cannot be read. */
 static OciConfig *load_kept_config(const StateData *s) {
@@ -152,98 +142,78 @@ static void log_writes(const CgroupWrite *w, size_t n) {
                          w[i].file, w[i].value);
 }
 
-static int update_unit(const StateData *s, const OciResources *res) {
+/* SetUnitProperties on the container's scope, runtime only. No device rules in an update: the policy the
+ * translation adds for none stays as it is. (Those go to the end of props, which the caller frees.) */
+static int update_unit_properties(const StateData *s, UnitProperty *props, size_t n_props) {
         _cleanup_bus_ Bus *bus = NULL;
+        _cleanup_free_ char *error = NULL;
+        size_t k = 0;
+        int r;
+
+        for (size_t i = 0; i < n_props; i++)
+                if (!startswith(props[i].name, "Device")) {
+                        UnitProperty t = props[k];
+                        props[k++] = props[i];
+                        props[i] = t;
+                }
+        if (k == 0)
+                return 0;
+        r = bus_open(&bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the system bus: %m");
+        r = bus_set_unit_properties(bus, s->unit, props, k, &error);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set properties of %s: %s", s->unit,
+                                       error ?: strerror(-r));
+        for (size_t i = 0; i < k; i++) {
+                _cleanup_free_ char *v = NULL;
+                if (unit_property_to_string(props + i, &v) >= 0)
+                        log_info("%s: %s", s->unit, v);
+        }
+        return 0;
+}
+
+/* Through the unit (with_unit) and cgroupfs for what it cannot take, or cgroupfs alone. Logs its
+ * errors. */
+static int update_box(const StateData *s, const OciResources *res, bool with_unit) {
         UnitProperty *props = NULL;
         PlanEntry *entries = NULL;
         CgroupWrite *w = NULL;
-        size_t n_props = 0, n_entries = 0, n = 0, k = 0;
+        size_t n_props = 0, n_entries = 0, n = 0;
         bool unified = cgroup_unified();
         int r;
 
-        r = resources_to_properties(res, UPDATE_PREFIX, &props, &n_props, &entries, &n_entries);
+        if (with_unit)
+                r = resources_to_properties(res, UPDATE_PREFIX, &props, &n_props, &entries, &n_entries);
+        else
+                r = resources_to_cgroup_entries(res, UPDATE_PREFIX, &entries, &n_entries);
+        if (r >= 0)
+                r = with_unit ? resources_to_post_cgroup_writes(res, unified, &w, &n)
+                              : resources_to_cgroup_writes(res, unified, &w, &n);
         if (r < 0) {
                 r = log_oom();
                 goto finish;
         }
         r = check_entries(entries, n_entries);
-        if (r < 0)
-                goto finish;
-        /* no device rules in an update: the policy the translation adds for none stays as it is */
-        for (size_t i = 0; i < n_props; i++)
-                if (startswith(props[i].name, "Device"))
-                        unit_property_done(props + i);
-                else
-                        props[k++] = props[i];
-        n_props = k;
-
-        r = resources_to_post_cgroup_writes(res, unified, &w, &n);
-        if (r < 0) {
-                r = log_oom();
-                goto finish;
-        }
-        r = bus_open(&bus);
-        if (r < 0) {
-                log_error_errno(r, "Failed to connect to the system bus: %m");
-                goto finish;
-        }
-        r = memsw_prepare(s->holder_pid, w, &n, unified);
-        if (r < 0)
-                goto finish;
-        if (n_props > 0) {
-                r = bus_set_unit_properties(bus, s->unit, props, n_props);
-                if (r < 0)
-                        goto finish;
-        }
-        for (size_t i = 0; i < n_props; i++) {
-                _cleanup_free_ char *v = NULL;
-                if (unit_property_to_string(props + i, &v) >= 0)
-                        log_info("%s: %s", s->unit, v);
-        }
-        r = cgroup_apply_writes(s->holder_pid, w, n);
+        if (r >= 0)
+                r = memsw_prepare(s->holder_pid, w, &n, unified);
+        if (r >= 0 && with_unit)
+                r = update_unit_properties(s, props, n_props);
+        if (r >= 0)
+                r = cgroup_apply_writes(s->holder_pid, w, n);
         if (r >= 0)
                 log_writes(w, n);
         /* what the container reads at the root of its cgroup namespace follows (see create) */
-        if (r >= 0 && unified) {
+        if (r >= 0 && with_unit && unified) {
                 int m = cgroup_v2_mirror_limits(s->holder_pid, res);
                 if (m < 0)
-                        log_warning_errno(m, "The container's cgroup namespace does not show the new limits: %m");
+                        log_warning_errno(m, "The container's cgroup namespace does not show the new "
+                                          "limits: %m");
         }
 finish:
         for (size_t i = 0; i < n_props; i++)
                 unit_property_done(props + i);
         free(props);
-        plan_entries_free(entries, n_entries);
-        cgroup_writes_free(w, n);
-        return r;
-}
-
-static int update_cgroupfs(const StateData *s, const OciResources *res) {
-        PlanEntry *entries = NULL;
-        CgroupWrite *w = NULL;
-        size_t n_entries = 0, n = 0;
-        bool unified = cgroup_unified();
-        int r;
-
-        r = resources_to_cgroup_entries(res, UPDATE_PREFIX, &entries, &n_entries);
-        if (r < 0) {
-                r = log_oom();
-                goto finish;
-        }
-        r = check_entries(entries, n_entries);
-        if (r < 0)
-                goto finish;
-        r = resources_to_cgroup_writes(res, unified, &w, &n);
-        if (r < 0) {
-                r = log_oom();
-                goto finish;
-        }
-        r = memsw_prepare(s->holder_pid, w, &n, unified);
-        if (r >= 0)
-                r = cgroup_apply_writes(s->holder_pid, w, n);
-        if (r >= 0)
-                log_writes(w, n);
-finish:
         plan_entries_free(entries, n_entries);
         cgroup_writes_free(w, n);
         return r;
@@ -281,11 +251,7 @@ int lifecycle_update(const Runtime *rt, const UpdateOptions *o) {
         if (res->memory.swap.set && !res->memory.limit.set && had && had->memory.limit.set)
                 res->memory.limit = had->memory.limit;
 
-        /* both log their errors */
-        if (s->unit && bus_systemd_running())
-                r = update_unit(s, res);
-        else
-                r = update_cgroupfs(s, res);
+        r = update_box(s, res, s->unit && bus_systemd_running());
         if (r < 0)
                 return r;
         if (kept) {

@@ -7,9 +7,9 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -18,7 +18,6 @@
 #include "bus.h"
 #include "cgroup.h"
 #include "console.h"
-#include "explain.h"
 #include "hooks.h"
 #include "init/holder-protocol.h"
 #include "oci-json.h"
@@ -32,27 +31,6 @@
 #include "state.h"
 
 #define START_TIMEOUT_MS 10000
-
-static void oci_config_freep(OciConfig **c) {
-        oci_config_free(*c);
-}
-static void plan_freep(Plan **p) {
-        plan_free(*p);
-}
-static void state_data_freep(StateData **s) {
-        state_data_free(*s);
-}
-static void oci_process_freep(OciProcess **p) {
-        oci_process_free(*p);
-}
-
-static int pidfd_open_(pid_t pid) {
-        return (int) syscall(SYS_pidfd_open, pid, 0);
-}
-
-static int pidfd_send_signal_(int fd, int sig) {
-        return (int) syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
-}
 
 /* The holder next to our own binary (a build tree), else the installed one. */
 static const char *holder_path(void) {
@@ -93,10 +71,8 @@ static int container_open(const Runtime *rt, const char *id, char **ret_dir, int
         if (r < 0)
                 return log_no_such_container(r, id);
         r = state_load(dir, ret);
-        if (r == -ENOENT)
-                return log_no_such_container(r, id);
         if (r < 0)
-                return r;
+                return log_no_such_container(r, id);
         log_set_container((*ret)->id, (*ret)->machine, (*ret)->bundle, (*ret)->unit);
         *ret_dir = TAKE_PTR(dir);
         *ret_lock = TAKE_FD(lock);
@@ -182,34 +158,71 @@ static int send_seccomp_listener(const SeccompProgram *seccomp, int listener, co
         return oci_seccomp_send_listener(seccomp->listener_path, listener, msg);
 }
 
-/* Runs hooks inside the box: in a child that joins the holder's namespaces and root. */
+/* A setns(CLONE_NEWPID) target for the container process's pid namespace, where exec'd processes and the
+ * hooks that run in the box are born: a pidfd of the process (the holder's when there is none), checked
+ * against its start time after it was opened, so that a reused pid leads nowhere. -1 when the
+ * container shares nspawn-oci's. */
+static int container_pidns_fd(const Plan *plan, const StateData *s, int *ret) {
+        _cleanup_close_ int fd = -1;
+
+        if (plan->pid_ns == PLAN_PID_HOST) {
+                *ret = -1;
+                return 0;
+        }
+        fd = pidfd_open_safe(s->pid);
+        if (fd < 0 || !proc_alive(s->pid, s->pid_start_time))
+                return -ESRCH;
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+/* Runs hooks inside the box: in a child that joins the holder's namespaces and root, and the container
+ * process's pid namespace, and logs what fails there itself. */
 static int hooks_run_in_box(const OciHook *hooks, size_t n, const char *state, const char *what,
-                            pid_t holder, const bool *join_ns) {
-        int status;
+                            const StateData *s, const Plan *plan) {
+        _cleanup_close_ int pidns = -1;
+        int status, r;
         pid_t pid;
 
         if (n == 0)
                 return 0;
+        r = container_pidns_fd(plan, s, &pidns);
+        if (r < 0)
+                return log_error_errno(r, "%s hooks: the container process is gone", what);
         pid = fork();
         if (pid < 0)
-                return log_error_errno(errno, "Failed to fork: %m");
+                return log_error_errno(errno, "%s hooks: Failed to fork: %m", what);
         if (pid == 0) {
+                bool join[_OCI_NS_MAX];
                 const char *step = NULL;
-                int r = box_steps_enter(holder, join_ns, true, &step);
+
+                memcpy(join, plan->join_ns, sizeof(join));
+                join[OCI_NS_PID] = false;
+                r = box_steps_enter(s->holder_pid, join, true, &step);
                 if (r < 0) {
                         log_error_errno(r, "%s hooks: joining the container's %s namespace: %m", what, step);
                         _exit(1);
                 }
-                _exit(hooks_run(hooks, n, state, what) < 0 ? 1 : 0);
+                /* Safety: pidns pins the container's own process; the hooks are born in its namespace. */
+                if (pidns >= 0 && setns(pidns, CLONE_NEWPID) < 0) {
+                        log_error_errno(errno, "%s hooks: joining the container's pid namespace: %m", what);
+                        _exit(1);
+                }
+                _exit(hooks_run(hooks, n, state, what, true) < 0 ? 1 : 0);
         }
         if (waitpid(pid, &status, 0) < 0)
-                return negative_errno();
-        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+                return log_error_errno(errno, "%s hooks: Failed to wait for them: %m", what);
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status) == 0 ? 0 : -EIO; /* logged by the child */
+        return log_error_errno(EIO, "%s hooks: the process running them died of signal %d", what,
+                               WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-/* Runs hooks of one kind; the failure of some kinds is only a warning (runtime-spec). */
+/* Runs hooks of one kind. Each failure is logged once, where it happens: an error, or only a warning for
+ * poststart and poststop, whose failures the runtime spec ignores. plan may be NULL for the kinds that
+ * run in the runtime's namespaces. */
 static int run_hooks(const OciConfig *c, OciHookKind kind, const StateData *s, ContainerStatus status,
-                     const bool *join_ns) {
+                     const Plan *plan) {
         _cleanup_free_ char *state = NULL;
         const char *what = oci_hook_kind_to_string(kind);
         int r;
@@ -219,20 +232,10 @@ static int run_hooks(const OciConfig *c, OciHookKind kind, const StateData *s, C
         r = state_json_for_hooks(s, status, &state);
         if (r < 0)
                 return log_oom();
-        if (kind == OCI_HOOK_POSTSTART || kind == OCI_HOOK_POSTSTOP) {
-                /* a failure is a warning, and the remaining hooks still run */
-                for (size_t i = 0; i < c->n_hooks[kind]; i++)
-                        if (hooks_run(c->hooks[kind] + i, 1, state, what) < 0)
-                                log_warning("%s hook %zu failed, ignoring", what, i);
-                return 0;
-        }
         if (kind == OCI_HOOK_CREATE_CONTAINER || kind == OCI_HOOK_START_CONTAINER)
-                r = hooks_run_in_box(c->hooks[kind], c->n_hooks[kind], state, what, s->holder_pid, join_ns);
-        else
-                r = hooks_run(c->hooks[kind], c->n_hooks[kind], state, what);
-        if (r < 0)
-                return log_error_errno(r, "%s hook failed", what);
-        return 0;
+                return hooks_run_in_box(c->hooks[kind], c->n_hooks[kind], state, what, s, plan);
+        return hooks_run(c->hooks[kind], c->n_hooks[kind], state, what,
+                         kind != OCI_HOOK_POSTSTART && kind != OCI_HOOK_POSTSTOP);
 }
 
 static int load_config(const char *path, OciConfig **ret) {
@@ -431,9 +434,11 @@ static void create_rollback(Bus *bus, const char *dir, StateData *s, pid_t pid) 
         if (s->nspawn_pid > 0 || s->unit)
                 (void) box_nspawn_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->nspawn_pid,
                                        s->nspawn_start_time);
-        if (s->nspawn_pid > 0)
+        if (s->nspawn_pid > 0) {
                 (void) waitpid(s->nspawn_pid, NULL, 0);
-        box_nspawn_remove_leftovers(s->machine);
+                if (s->machine)
+                        (void) box_nspawn_remove_leftovers(s->machine);
+        }
         if (s->devices_cgroup)
                 (void) cgroup_v1_remove("devices", s->devices_cgroup);
         (void) state_remove(dir);
@@ -446,6 +451,66 @@ static int save_state(const char *dir, const StateData *s) {
         return r;
 }
 
+#ifndef NS_GET_NSTYPE
+#define NS_GET_NSTYPE _IO(0xb7, 0x3)
+#endif
+
+/* The pid namespace the container process is born in (PLAN_PID_PATH) or below which its own is
+ * (PLAN_PID_NEW: the box's, through a pidfd of the holder checked against its start time), as an fd
+ * that pins it. -1 for nspawn-oci's own. Logs its errors. */
+static int box_pidns_fd(const Plan *plan, const Box *box, uint64_t holder_start_time, int *ret) {
+        _cleanup_close_ int fd = -1;
+
+        switch (plan->pid_ns) {
+        case PLAN_PID_NEW:
+                fd = pidfd_open_safe(box->holder_pid);
+                if (fd < 0 || !proc_alive(box->holder_pid, holder_start_time))
+                        return log_error_errno(ESRCH, "The box's holder is gone");
+                break;
+        case PLAN_PID_PATH:
+                fd = open(plan->pid_ns_path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return log_error_errno(errno, "linux.namespaces.pid: Failed to open %s: %m",
+                                               plan->pid_ns_path);
+                /* the kind of what was opened, not what the path named when it was checked */
+                if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWPID)
+                        return log_error_errno(EINVAL, "linux.namespaces.pid: %s is not a pid namespace",
+                                               plan->pid_ns_path);
+                break;
+        default:
+                break;
+        }
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+static void box_control_closep(Box *b) {
+        b->control_fd = safe_close(b->control_fd);
+}
+
+/* Hands the container process (host pid) to the holder. A process in the box's pid namespace, or below
+ * it, goes by the pid the holder sees (holder_adopt()); one in a namespace joined by path, which the
+ * holder cannot see, as a pidfd over the control socket. */
+static int adopt(const Plan *plan, Box *box, pid_t pid) {
+        _cleanup_close_ int pidfd = -1;
+        pid_t inner = 0;
+        int r;
+
+        if (plan->pid_ns == PLAN_PID_PATH) {
+                pidfd = pidfd_open_safe(pid);
+                if (pidfd < 0)
+                        return negative_errno();
+                r = console_send_fd_over(box->control_fd, pidfd);
+        } else {
+                r = holder_pid_of(box->holder_pid, pid, &inner);
+                if (r >= 0)
+                        r = holder_adopt(box->holder_pid, inner);
+        }
+        /* the adoption is done: nothing more goes to the holder */
+        box->control_fd = safe_close(box->control_fd);
+        return r;
+}
+
 static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master, Created *ret) {
         _cleanup_(oci_config_freep) OciConfig *c = NULL;
         _cleanup_(plan_freep) Plan *plan = NULL;
@@ -453,10 +518,10 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         _cleanup_(oci_seccomp_program_freep) SeccompProgram *seccomp = NULL;
         _cleanup_free_ char *bundle = NULL, *config_path = NULL, *dir = NULL, *fifo = NULL, *cache = NULL,
                             *keyring = NULL;
-        _cleanup_close_ int lock = -1, master = -1, listener = -1;
+        _cleanup_close_ int lock = -1, master = -1, listener = -1, pidns = -1;
         _cleanup_bus_ Bus *bus = NULL;
         PlanContext ctx;
-        Box box = {};
+        _cleanup_(box_control_closep) Box box = { .control_fd = -1 };
         pid_t pid = 0;
         int r;
 
@@ -508,7 +573,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 (void) mkdir_p(cache, 0700);
                 r = oci_seccomp_compile(&c->linux.seccomp, cache, &seccomp);
                 if (r < 0)
-                        return log_error_errno(r, "linux.seccomp: Failed to build the filter: %m");
+                        return r; /* logged with the profile's JSON path */
         }
 
         r = state_create(rt->root, o->id, &dir, &lock);
@@ -630,9 +695,15 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                         r = log_oom();
                         goto fail;
                 }
+                r = box_pidns_fd(plan, &box, s->holder_start_time, &pidns);
+                if (r < 0)
+                        goto fail;
                 SpawnOptions so = {
                         .holder = box.holder_pid,
                         .join_ns = plan->join_ns,
+                        .pidns_fd = pidns,
+                        .new_pidns = plan->pid_ns == PLAN_PID_NEW,
+                        .mount_proc = plan->pid_ns != PLAN_PID_HOST,
                         .process = &c->process,
                         .personality = c->linux.personality.present ? &c->linux.personality : NULL,
                         .seccomp = seccomp,
@@ -643,12 +714,10 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 r = spawn_process(&so, &pid, &master, &listener);
                 if (r < 0)
                         goto fail;
+                pidns = safe_close(pidns);
                 fault_point("create:spawned");
 
-                pid_t inner = 0;
-                r = holder_inner_pid(pid, &inner);
-                if (r >= 0)
-                        r = holder_adopt(box.holder_pid, inner);
+                r = adopt(plan, &box, pid);
                 if (r < 0) {
                         log_error_errno(r, "Failed to hand the container process to the holder: %m");
                         goto fail;
@@ -675,11 +744,11 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         fault_point("create:process-saved");
 
         /* prestart (deprecated) and createRuntime: in the runtime's namespaces, the box exists. */
-        r = run_hooks(c, OCI_HOOK_PRESTART, s, CONTAINER_CREATED, plan->join_ns);
+        r = run_hooks(c, OCI_HOOK_PRESTART, s, CONTAINER_CREATED, plan);
         if (r >= 0)
-                r = run_hooks(c, OCI_HOOK_CREATE_RUNTIME, s, CONTAINER_CREATED, plan->join_ns);
+                r = run_hooks(c, OCI_HOOK_CREATE_RUNTIME, s, CONTAINER_CREATED, plan);
         if (r >= 0)
-                r = run_hooks(c, OCI_HOOK_CREATE_CONTAINER, s, CONTAINER_CREATED, plan->join_ns);
+                r = run_hooks(c, OCI_HOOK_CREATE_CONTAINER, s, CONTAINER_CREATED, plan);
         if (r < 0)
                 goto fail;
 
@@ -793,7 +862,7 @@ static int do_start(const Runtime *rt, const char *id) {
         r = plan_build(c, &ctx, &plan);
         if (r < 0)
                 return log_oom();
-        r = run_hooks(c, OCI_HOOK_START_CONTAINER, s, CONTAINER_CREATED, plan->join_ns);
+        r = run_hooks(c, OCI_HOOK_START_CONTAINER, s, CONTAINER_CREATED, plan);
         if (r < 0)
                 return r;
 
@@ -810,7 +879,7 @@ static int do_start(const Runtime *rt, const char *id) {
         if (c->n_hooks[OCI_HOOK_POSTSTART] > 0)
                 wait_exec(s->pid, exe);
 
-        (void) run_hooks(c, OCI_HOOK_POSTSTART, s, CONTAINER_RUNNING, plan->join_ns);
+        (void) run_hooks(c, OCI_HOOK_POSTSTART, s, CONTAINER_RUNNING, plan);
         return 0;
 }
 
@@ -841,14 +910,12 @@ int lifecycle_state(const Runtime *rt, const char *id) {
 }
 
 static int signal_process(pid_t pid, uint64_t start_time, int sig) {
-        _cleanup_close_ int fd = pidfd_open_(pid);
+        _cleanup_close_ int fd = pidfd_open_safe(pid);
 
         /* The pidfd pins the process: check its start time after opening it, then signal through it. */
         if (fd < 0 || !proc_alive(pid, start_time))
                 return -ESRCH;
-        if (pidfd_send_signal_(fd, sig) < 0)
-                return negative_errno();
-        return 0;
+        return pidfd_send_signal_safe(fd, sig);
 }
 
 static int signal_all(const StateData *s, int sig) {
@@ -948,7 +1015,7 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
                         return 0;
                 }
                 if (r < 0)
-                        return r;
+                        return log_no_such_container(r, id);
                 log_set_container(s->id, s->machine, s->bundle, s->unit);
         } else {
                 r = container_open(rt, id, &dir, &lock, &s);
@@ -979,18 +1046,20 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
         r = box_nspawn_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->nspawn_pid, s->nspawn_start_time);
         if (r < 0)
                 log_warning_errno(r, "Failed to end the box of %s: %m", id);
-        if (!proc_alive(s->nspawn_pid, s->nspawn_start_time))
-                box_nspawn_remove_leftovers(s->machine);
+        if (s->machine && !proc_alive(s->nspawn_pid, s->nspawn_start_time)) {
+                r = box_nspawn_remove_leftovers(s->machine);
+                if (r < 0)
+                        log_warning_errno(r, "container %s: Failed to remove what systemd-nspawn left behind: %m",
+                                          id);
+        }
         if (s->devices_cgroup) {
                 r = cgroup_v1_remove("devices", s->devices_cgroup);
                 if (r < 0)
                         log_warning_errno(r, "Failed to remove the devices cgroup %s: %m", s->devices_cgroup);
         }
 
-        if (s->config_path && oci_parse_config_file(s->config_path, &c, &(char *) { NULL }) >= 0) {
-                bool none[_OCI_NS_MAX] = {};
-                (void) run_hooks(c, OCI_HOOK_POSTSTOP, s, CONTAINER_STOPPED, none);
-        }
+        if (s->config_path && oci_parse_config_file(s->config_path, &c, &(char *) { NULL }) >= 0)
+                (void) run_hooks(c, OCI_HOOK_POSTSTOP, s, CONTAINER_STOPPED, NULL);
 
         r = state_remove(dir);
         if (r < 0)
@@ -1180,23 +1249,15 @@ static int exec_process_from_options(const OciConfig *c, const ExecOptions *o, O
         p->uid = base->uid;
         p->gid = base->gid;
         p->umask = base->umask;
-        if (o->user) {
-                unsigned uid, gid;
-                int n = sscanf(o->user, "%u:%u", &uid, &gid);
-                if (n < 1)
-                        return log_error_errno(EINVAL, "--user: expected UID[:GID], got \"%s\"", o->user);
-                p->uid = uid;
-                p->gid = n == 2 ? gid : 0;
+        if (o->user_set) {
+                p->uid = o->uid;
+                p->gid = o->gid;
         }
-        STRV_FOREACH(g, o->additional_gids) {
-                unsigned gid;
-                if (sscanf(*g, "%u", &gid) != 1)
-                        return log_error_errno(EINVAL, "--additional-gids: invalid gid \"%s\"", *g);
-                gid_t *n = realloc(p->additional_gids, sizeof(gid_t) * (p->n_additional_gids + 1));
-                if (!n)
+        if (o->n_additional_gids > 0) {
+                p->additional_gids = memdup(o->additional_gids, sizeof(gid_t) * o->n_additional_gids);
+                if (!p->additional_gids)
                         return log_oom();
-                p->additional_gids = n;
-                p->additional_gids[p->n_additional_gids++] = gid;
+                p->n_additional_gids = o->n_additional_gids;
         }
         p->has_capabilities = base->has_capabilities;
         memcpy(p->cap_set_present, base->cap_set_present, sizeof(p->cap_set_present));
@@ -1213,10 +1274,9 @@ static int exec_process_from_options(const OciConfig *c, const ExecOptions *o, O
                 p->has_capabilities = true;
         }
         if (base->n_rlimits > 0) {
-                p->rlimits = calloc(base->n_rlimits, sizeof(OciRlimit));
+                p->rlimits = memdup(base->rlimits, sizeof(OciRlimit) * base->n_rlimits);
                 if (!p->rlimits)
                         return log_oom();
-                memcpy(p->rlimits, base->rlimits, sizeof(OciRlimit) * base->n_rlimits);
                 p->n_rlimits = base->n_rlimits;
         }
         p->no_new_privileges = o->no_new_privs || base->no_new_privileges;
@@ -1235,7 +1295,7 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
         _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_(oci_seccomp_program_freep) SeccompProgram *seccomp = NULL;
         _cleanup_free_ char *dir = NULL, *error = NULL, *cache = NULL;
-        _cleanup_close_ int lock = -1, master = -1, listener = -1;
+        _cleanup_close_ int lock = -1, master = -1, listener = -1, pidns = -1;
         PlanContext ctx;
         pid_t pid;
         int r;
@@ -1277,15 +1337,19 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
                         return log_oom();
                 r = oci_seccomp_compile(&c->linux.seccomp, cache, &seccomp);
                 if (r < 0)
-                        return log_error_errno(r, "linux.seccomp: Failed to build the filter: %m");
+                        return r; /* logged with the profile's JSON path */
         }
 
         _cleanup_free_ char *keyring = s->no_new_keyring ? NULL : strjoin("_ses.", o->id);
         if (!s->no_new_keyring && !keyring)
                 return log_oom();
+        r = container_pidns_fd(plan, s, &pidns);
+        if (r < 0)
+                return log_error_errno(r, "cannot exec in container %s: container not running", o->id);
         SpawnOptions so = {
                 .holder = s->holder_pid,
                 .join_ns = plan->join_ns,
+                .pidns_fd = pidns,
                 .process = p,
                 .personality = c->linux.personality.present ? &c->linux.personality : NULL,
                 .seccomp = seccomp,
@@ -1358,8 +1422,4 @@ int lifecycle_pause(const Runtime *rt, const char *id) {
 
 int lifecycle_resume(const Runtime *rt, const char *id) {
         return freeze(rt, id, false);
-}
-
-int lifecycle_explain(const Runtime *rt, const char *bundle, bool json) {
-        return explain_bundle(bundle, json, stdout);
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "oci-config.h"
 
@@ -32,8 +33,11 @@ typedef struct ExecOptions {
         bool tty;
         const char *cwd;
         char **env;
-        const char *user;          /* UID[:GID] */
-        char **additional_gids;
+        bool user_set;             /* --user UID[:GID] */
+        uid_t uid;
+        gid_t gid;                 /* 0 when --user names no GID, as with runc */
+        gid_t *additional_gids;    /* --additional-gids, repeatable */
+        size_t n_additional_gids;
         char **caps;
         bool no_new_privs;
         const char *apparmor;
@@ -66,5 +70,3 @@ int lifecycle_pause(const Runtime *rt, const char *id);
 int lifecycle_resume(const Runtime *rt, const char *id);
 int lifecycle_update(const Runtime *rt, const UpdateOptions *o);
 int lifecycle_events(const Runtime *rt, const char *id, bool stats, unsigned interval_sec);
-/* Prints the plan for a bundle, table or JSON. */
-int lifecycle_explain(const Runtime *rt, const char *bundle, bool json);

@@ -12,7 +12,7 @@
 static int log_max_level = LOG_WARNING;
 static LogFormat log_format = LOG_FORMAT_TEXT;
 static FILE *log_file = NULL;
-static const char *log_prefix = "nspawn-oci";
+static const char log_prefix[] = "nspawn-oci";
 /* The journal takes entries (systemd runs): the container's lifecycle goes there. */
 static bool log_journal = false;
 /* The messages go there too: no --log, and log_open() was asked to. */
@@ -102,10 +102,6 @@ void log_set_max_level(int level) {
 
 int log_get_max_level(void) {
         return log_max_level;
-}
-
-void log_set_prefix(const char *prefix) {
-        log_prefix = prefix;
 }
 
 static const char *level_name(int level) {

@@ -17,7 +17,6 @@ typedef enum LogFormat {
 int log_open(const char *path, LogFormat format, bool journal);
 void log_set_max_level(int level);
 int log_get_max_level(void);
-void log_set_prefix(const char *prefix);   /* e.g. the program name */
 void log_close(void);
 /* The container the messages are about, for the journal's fields (NULL: not known). Copied. */
 void log_set_container(const char *id, const char *name, const char *bundle, const char *unit);

@@ -1,23 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The model's destructors and its name <-> value tables. Pure. */
+#include <sched.h>
 #include <sys/resource.h>
 
 #include "oci-config.h"
 #include "util.h"
 
-static int table_lookup(const char * const *table, size_t n, const char *s) {
-        if (!s)
-                return -EINVAL;
-        for (size_t i = 0; i < n; i++)
-                if (table[i] && streq(table[i], s))
-                        return (int) i;
-        return -EINVAL;
-}
-
-#define TABLE_TO_STRING(table, i) \
-        ((i) >= 0 && (size_t) (i) < ELEMENTSOF(table) ? (table)[(i)] : NULL)
-
-static const char * const hook_kind_table[_OCI_HOOK_KIND_MAX] = {
+static const char * const oci_hook_kind_table[_OCI_HOOK_KIND_MAX] = {
         [OCI_HOOK_PRESTART] = "prestart",
         [OCI_HOOK_CREATE_RUNTIME] = "createRuntime",
         [OCI_HOOK_CREATE_CONTAINER] = "createContainer",
@@ -26,11 +15,9 @@ static const char * const hook_kind_table[_OCI_HOOK_KIND_MAX] = {
         [OCI_HOOK_POSTSTOP] = "poststop",
 };
 
-const char *oci_hook_kind_to_string(OciHookKind k) {
-        return TABLE_TO_STRING(hook_kind_table, (int) k);
-}
+DEFINE_STRING_TABLE_TO_STRING(oci_hook_kind, OciHookKind)
 
-static const char * const namespace_type_table[_OCI_NS_MAX] = {
+static const char * const oci_namespace_type_table[_OCI_NS_MAX] = {
         [OCI_NS_PID] = "pid",
         [OCI_NS_NETWORK] = "network",
         [OCI_NS_MOUNT] = "mount",
@@ -41,15 +28,32 @@ static const char * const namespace_type_table[_OCI_NS_MAX] = {
         [OCI_NS_TIME] = "time",
 };
 
-const char *oci_namespace_type_to_string(OciNamespaceType t) {
-        return TABLE_TO_STRING(namespace_type_table, (int) t);
+DEFINE_STRING_TABLE(oci_namespace_type, OciNamespaceType)
+
+/* The kernel's names for each type: its CLONE_NEW* flag and its file in /proc/PID/ns/. */
+static const struct {
+        int clone_flag;
+        const char *proc_name;
+} namespace_kernel_table[_OCI_NS_MAX] = {
+        [OCI_NS_PID] = { CLONE_NEWPID, "pid" },
+        [OCI_NS_NETWORK] = { CLONE_NEWNET, "net" },
+        [OCI_NS_MOUNT] = { CLONE_NEWNS, "mnt" },
+        [OCI_NS_IPC] = { CLONE_NEWIPC, "ipc" },
+        [OCI_NS_UTS] = { CLONE_NEWUTS, "uts" },
+        [OCI_NS_USER] = { CLONE_NEWUSER, "user" },
+        [OCI_NS_CGROUP] = { CLONE_NEWCGROUP, "cgroup" },
+        [OCI_NS_TIME] = { 0x00000080 /* CLONE_NEWTIME, glibc 2.36 has no name for it */, "time" },
+};
+
+int oci_namespace_type_clone_flag(OciNamespaceType t) {
+        return t >= 0 && t < _OCI_NS_MAX ? namespace_kernel_table[t].clone_flag : 0;
 }
 
-int oci_namespace_type_from_string(const char *s) {
-        return table_lookup(namespace_type_table, ELEMENTSOF(namespace_type_table), s);
+const char *oci_namespace_type_proc_name(OciNamespaceType t) {
+        return t >= 0 && t < _OCI_NS_MAX ? namespace_kernel_table[t].proc_name : NULL;
 }
 
-static const char * const seccomp_action_table[_OCI_SECCOMP_ACTION_MAX] = {
+static const char * const oci_seccomp_action_table[_OCI_SECCOMP_ACTION_MAX] = {
         [OCI_SECCOMP_KILL] = "SCMP_ACT_KILL",
         [OCI_SECCOMP_KILL_PROCESS] = "SCMP_ACT_KILL_PROCESS",
         [OCI_SECCOMP_KILL_THREAD] = "SCMP_ACT_KILL_THREAD",
@@ -61,15 +65,9 @@ static const char * const seccomp_action_table[_OCI_SECCOMP_ACTION_MAX] = {
         [OCI_SECCOMP_NOTIFY] = "SCMP_ACT_NOTIFY",
 };
 
-const char *oci_seccomp_action_to_string(OciSeccompAction a) {
-        return TABLE_TO_STRING(seccomp_action_table, (int) a);
-}
+DEFINE_STRING_TABLE(oci_seccomp_action, OciSeccompAction)
 
-int oci_seccomp_action_from_string(const char *s) {
-        return table_lookup(seccomp_action_table, ELEMENTSOF(seccomp_action_table), s);
-}
-
-static const char * const seccomp_op_table[_OCI_SECCOMP_OP_MAX] = {
+static const char * const oci_seccomp_op_table[_OCI_SECCOMP_OP_MAX] = {
         [OCI_SECCOMP_OP_NE] = "SCMP_CMP_NE",
         [OCI_SECCOMP_OP_LT] = "SCMP_CMP_LT",
         [OCI_SECCOMP_OP_LE] = "SCMP_CMP_LE",
@@ -79,15 +77,9 @@ static const char * const seccomp_op_table[_OCI_SECCOMP_OP_MAX] = {
         [OCI_SECCOMP_OP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
 };
 
-const char *oci_seccomp_op_to_string(OciSeccompOp o) {
-        return TABLE_TO_STRING(seccomp_op_table, (int) o);
-}
+DEFINE_STRING_TABLE(oci_seccomp_op, OciSeccompOp)
 
-int oci_seccomp_op_from_string(const char *s) {
-        return table_lookup(seccomp_op_table, ELEMENTSOF(seccomp_op_table), s);
-}
-
-static const char * const cap_set_table[_OCI_CAP_SET_MAX] = {
+static const char * const oci_cap_set_table[_OCI_CAP_SET_MAX] = {
         [OCI_CAP_BOUNDING] = "bounding",
         [OCI_CAP_EFFECTIVE] = "effective",
         [OCI_CAP_INHERITABLE] = "inheritable",
@@ -95,12 +87,10 @@ static const char * const cap_set_table[_OCI_CAP_SET_MAX] = {
         [OCI_CAP_AMBIENT] = "ambient",
 };
 
-const char *oci_cap_set_to_string(OciCapSet s) {
-        return TABLE_TO_STRING(cap_set_table, (int) s);
-}
+DEFINE_STRING_TABLE_TO_STRING(oci_cap_set, OciCapSet)
 
 /* Indexed by the kernel's CAP_* numbers (linux/capability.h). */
-static const char * const capability_table[] = {
+static const char * const oci_capability_table[] = {
         "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
         "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
         "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK",
@@ -112,19 +102,13 @@ static const char * const capability_table[] = {
         "CAP_CHECKPOINT_RESTORE",
 };
 
-const char *oci_capability_to_string(int cap) {
-        return TABLE_TO_STRING(capability_table, cap);
-}
-
-int oci_capability_from_string(const char *s) {
-        return table_lookup(capability_table, ELEMENTSOF(capability_table), s);
-}
+DEFINE_STRING_TABLE(oci_capability, int)
 
 int oci_capability_last(void) {
-        return (int) ELEMENTSOF(capability_table) - 1;
+        return (int) ELEMENTSOF(oci_capability_table) - 1;
 }
 
-static const char * const rlimit_table[] = {
+static const char * const oci_rlimit_table[] = {
         [RLIMIT_CPU] = "RLIMIT_CPU",
         [RLIMIT_FSIZE] = "RLIMIT_FSIZE",
         [RLIMIT_DATA] = "RLIMIT_DATA",
@@ -143,55 +127,31 @@ static const char * const rlimit_table[] = {
         [RLIMIT_RTTIME] = "RLIMIT_RTTIME",
 };
 
-const char *oci_rlimit_to_string(int resource) {
-        return TABLE_TO_STRING(rlimit_table, resource);
-}
-
-int oci_rlimit_from_string(const char *s) {
-        return table_lookup(rlimit_table, ELEMENTSOF(rlimit_table), s);
-}
+DEFINE_STRING_TABLE(oci_rlimit, int)
 
 /* Indexed by the kernel's SCHED_* numbers (linux/sched.h); SCHED_ISO is reserved but in the spec. */
-static const char * const sched_policy_table[] = {
+static const char * const oci_sched_policy_table[] = {
         "SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH", "SCHED_ISO", "SCHED_IDLE", "SCHED_DEADLINE",
 };
 
-const char *oci_sched_policy_to_string(int policy) {
-        return TABLE_TO_STRING(sched_policy_table, policy);
-}
-
-int oci_sched_policy_from_string(const char *s) {
-        return table_lookup(sched_policy_table, ELEMENTSOF(sched_policy_table), s);
-}
+DEFINE_STRING_TABLE(oci_sched_policy, int)
 
 /* Indexed by the bit number of the kernel's SCHED_FLAG_* (linux/sched.h). */
-static const char * const sched_flag_table[] = {
+static const char * const oci_sched_flag_table[] = {
         "SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_RECLAIM", "SCHED_FLAG_DL_OVERRUN", "SCHED_FLAG_KEEP_POLICY",
         "SCHED_FLAG_KEEP_PARAMS", "SCHED_FLAG_UTIL_CLAMP_MIN", "SCHED_FLAG_UTIL_CLAMP_MAX",
 };
 
-const char *oci_sched_flag_to_string(int bit) {
-        return TABLE_TO_STRING(sched_flag_table, bit);
-}
-
-int oci_sched_flag_from_string(const char *s) {
-        return table_lookup(sched_flag_table, ELEMENTSOF(sched_flag_table), s);
-}
+DEFINE_STRING_TABLE(oci_sched_flag, int)
 
 /* Indexed by the kernel's IOPRIO_CLASS_* (linux/ioprio.h); 0 is IOPRIO_CLASS_NONE, not in the spec. */
-static const char * const ioprio_class_table[] = {
+static const char * const oci_ioprio_class_table[] = {
         [1] = "IOPRIO_CLASS_RT",
         [2] = "IOPRIO_CLASS_BE",
         [3] = "IOPRIO_CLASS_IDLE",
 };
 
-const char *oci_ioprio_class_to_string(int class) {
-        return TABLE_TO_STRING(ioprio_class_table, class);
-}
-
-int oci_ioprio_class_from_string(const char *s) {
-        return table_lookup(ioprio_class_table, ELEMENTSOF(ioprio_class_table), s);
-}
+DEFINE_STRING_TABLE(oci_ioprio_class, int)
 
 static void key_values_free(OciKeyValue *kv, size_t n) {
         for (size_t i = 0; i < n; i++) {

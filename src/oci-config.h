@@ -377,6 +377,9 @@ typedef struct OciConfig {
 } OciConfig;
 
 OciConfig *oci_config_free(OciConfig *c);
+static inline void oci_config_freep(OciConfig **c) {
+        oci_config_free(*c);
+}
 void oci_process_done(OciProcess *p);
 void oci_resources_done(OciResources *r);
 
@@ -384,6 +387,8 @@ void oci_resources_done(OciResources *r);
 const char *oci_hook_kind_to_string(OciHookKind k);        /* "prestart", "createRuntime", ... */
 const char *oci_namespace_type_to_string(OciNamespaceType t);   /* "pid", "network", ... */
 int oci_namespace_type_from_string(const char *s);
+int oci_namespace_type_clone_flag(OciNamespaceType t);         /* CLONE_NEWPID, ...; 0 if unknown */
+const char *oci_namespace_type_proc_name(OciNamespaceType t);  /* in /proc/PID/ns/: "pid", "net", ... */
 const char *oci_seccomp_action_to_string(OciSeccompAction a);  /* "SCMP_ACT_ALLOW", ... */
 int oci_seccomp_action_from_string(const char *s);
 const char *oci_seccomp_op_to_string(OciSeccompOp o);          /* "SCMP_CMP_EQ", ... */

@@ -4,6 +4,7 @@
 #include "oci-json.h"
 #include "oci-features.h"
 #include "oci-seccomp.h"
+#include "oci-seccomp-bpf.h"
 #include "spec.h"
 #include "util.h"
 
@@ -83,10 +84,6 @@ static const OciFeatures features = {
         .annotations = annotations,
 };
 
-const OciFeatures *oci_features_get(void) {
-        return &features;
-}
-
 int oci_features_json(char **ret) {
         const char *archs[ELEMENTSOF(all_archs)], *supported[16];
         const char * const *known = oci_seccomp_known_flags();
@@ -94,7 +91,7 @@ int oci_features_json(char **ret) {
         size_t n = 0;
 
         for (size_t i = 0; all_archs[i]; i++)
-                if (oci_seccomp_arch_supported(all_archs[i]))
+                if (oci_seccomp_bpf_arch_supported(all_archs[i]))
                         archs[n++] = all_archs[i];
         archs[n] = NULL;
         n = 0;

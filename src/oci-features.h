@@ -33,8 +33,5 @@ typedef struct OciFeatures {
         const char * const *annotations;       /* key, value, key, value, …, NULL */
 } OciFeatures;
 
-/* What this build implements. */
-const OciFeatures *oci_features_get(void);
-
 /* The features document as JSON text, ending in a newline. */
 int oci_features_json(char **ret);

@@ -122,19 +122,11 @@ static json_object *stats_object(const EventsStats *s) {
 
 int oci_json_event(const char *type, const char *id, const EventsStats *stats, char **ret) {
         _cleanup_json_ json_object *o = json_object_new_object();
-        const char *text;
 
         if (!o || oci_json_add(o, "type", json_object_new_string(type)) < 0 ||
             oci_json_add(o, "id", json_object_new_string(id)) < 0)
                 return -ENOMEM;
         if (stats && oci_json_add(o, "data", stats_object(stats)) < 0)
                 return -ENOMEM;
-        text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-        if (!text)
-                return -ENOMEM;
-        char *s = strdup(text);
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
+        return oci_json_to_text(o, false, ret);
 }

@@ -121,8 +121,6 @@ static int build_annotations(json_object *parent, const OciFeatures *f) {
 
 int oci_json_features(const OciFeatures *f, char **ret) {
         _cleanup_json_ json_object *root = json_object_new_object();
-        const char *text;
-        char *s;
 
         if (!root)
                 return -ENOMEM;
@@ -134,13 +132,5 @@ int oci_json_features(const OciFeatures *f, char **ret) {
             build_annotations(root, f) < 0)
                 return -ENOMEM;
 
-        text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                    JSON_C_TO_STRING_NOSLASHESCAPE);
-        if (!text)
-                return -ENOMEM;
-        s = strjoin(text, "\n");
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
+        return oci_json_to_text(root, true, ret);
 }

@@ -2,7 +2,6 @@
 /* A Plan → JSON (json-c), for `explain --json` and the golden tests. Pure. Keys keep a fixed order so
  * that the text of a plan is stable. */
 #include <json-c/json.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -70,22 +69,10 @@ static json_object *property_to_json(const UnitProperty *p) {
 }
 
 static json_object *flags_to_json(unsigned long f) {
-        static const struct {
-                unsigned long flag;
-                const char *name;
-        } names[] = {
-                { MS_RDONLY, "ro" },     { MS_NOSUID, "nosuid" },   { MS_NODEV, "nodev" },
-                { MS_NOEXEC, "noexec" }, { MS_SHARED, "shared" },   { MS_SLAVE, "slave" },
-                { MS_PRIVATE, "private" }, { MS_UNBINDABLE, "unbindable" }, { MS_REC, "recursive" },
-        };
-        json_object *a = json_object_new_array();
+        const char *names[PLAN_MOUNT_FLAG_NAMES_MAX];
 
-        for (size_t i = 0; a && i < ELEMENTSOF(names); i++)
-                if ((f & names[i].flag) && oci_json_append(a, json_object_new_string(names[i].name)) < 0) {
-                        json_object_put(a);
-                        return NULL;
-                }
-        return a;
+        plan_mount_flag_names(f, names);
+        return oci_json_strv(names);
 }
 
 static json_object *step_to_json(const PlanStep *s) {
@@ -154,8 +141,6 @@ static json_object *step_to_json(const PlanStep *s) {
 int oci_json_plan(const struct Plan *p, char **ret) {
         _cleanup_json_ json_object *o = json_object_new_object();
         json_object *a;
-        const char *text;
-        char *s;
         int r;
 
         if (!o)
@@ -187,6 +172,10 @@ int oci_json_plan(const struct Plan *p, char **ret) {
                 if (p->join_ns[t] &&
                     (r = oci_json_append(a, json_object_new_string(oci_namespace_type_to_string(t)))) < 0)
                         return r;
+
+        if ((r = add_string(o, "pidNamespace", plan_pid_namespace_to_string(p->pid_ns))) < 0 ||
+            (p->pid_ns_path && (r = add_string(o, "pidNamespacePath", p->pid_ns_path)) < 0))
+                return r;
 
         a = json_object_new_array();
         if ((r = oci_json_add(o, "pre", a)) < 0)
@@ -221,13 +210,5 @@ int oci_json_plan(const struct Plan *p, char **ret) {
                         return r;
         }
 
-        text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE);
-        if (!text)
-                return -ENOMEM;
-        s = strjoin(text, "\n");
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
+        return oci_json_to_text(o, true, ret);
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <json-c/json.h>
+#include <stdbool.h>
 
 #include "util.h"
 
@@ -30,6 +31,19 @@ static inline int oci_json_append(json_object *a, json_object *v) {
                 json_object_put(v);
                 return -ENOMEM;
         }
+        return 0;
+}
+
+/* The text of o: pretty (indented, a newline at the end) or on one line; malloc'ed. */
+static inline int oci_json_to_text(json_object *o, bool pretty, char **ret) {
+        const char *text = json_object_to_json_string_ext(
+                o, (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN) |
+                           JSON_C_TO_STRING_NOSLASHESCAPE);
+        char *s = text ? strjoin(text, pretty ? "\n" : "") : NULL;
+
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
         return 0;
 }
 

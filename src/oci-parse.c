@@ -1247,61 +1247,16 @@ static int parse_document(const char *data, size_t size, const char *name, const
         return r;
 }
 
-int oci_parse_config(const char *data, size_t size, const char *name, OciConfig **ret, char **ret_error) {
-        OciConfig *c = calloc(1, sizeof(OciConfig));
-        int r;
-
-        if (!c)
-                return -ENOMEM;
-        r = parse_document(data, size, name, &oci_config_table, c, ret_error);
-        if (r < 0) {
-                oci_config_free(c);
-                return r;
-        }
-        *ret = c;
-        return 0;
-}
-
 OciProcess *oci_process_free(OciProcess *p) {
         oci_process_done(p);
         free(p);
         return NULL;
 }
 
-int oci_parse_process(const char *data, size_t size, const char *name, OciProcess **ret, char **ret_error) {
-        OciProcess *p = calloc(1, sizeof(OciProcess));
-        int r;
-
-        if (!p)
-                return -ENOMEM;
-        r = parse_document(data, size, name, &oci_process_table, p, ret_error);
-        if (r < 0) {
-                oci_process_free(p);
-                return r;
-        }
-        *ret = p;
-        return 0;
-}
-
 OciResources *oci_resources_free(OciResources *r) {
         oci_resources_done(r);
         free(r);
         return NULL;
-}
-
-int oci_parse_resources(const char *data, size_t size, const char *name, OciResources **ret, char **ret_error) {
-        OciResources *res = calloc(1, sizeof(OciResources));
-        int r;
-
-        if (!res)
-                return -ENOMEM;
-        r = parse_document(data, size, name, &oci_resources_table, res, ret_error);
-        if (r < 0) {
-                oci_resources_free(res);
-                return r;
-        }
-        *ret = res;
-        return 0;
 }
 
 StateData *state_data_free(StateData *s) {
@@ -1326,19 +1281,62 @@ StateData *state_data_free(StateData *s) {
         return NULL;
 }
 
-int oci_parse_state(const char *data, size_t size, StateData **ret, char **ret_error) {
-        StateData *s = calloc(1, sizeof(StateData));
+/* The object each entry point returns: its table, its size, and how to free it. */
+typedef struct OciDocument {
+        const OciTable *table;
+        size_t size;
+        void (*free)(void *object);
+} OciDocument;
+
+static void config_free(void *c) {
+        oci_config_free(c);
+}
+static void process_free(void *p) {
+        oci_process_free(p);
+}
+static void resources_free(void *r) {
+        oci_resources_free(r);
+}
+static void state_free(void *s) {
+        state_data_free(s);
+}
+
+static const OciDocument config_document = { &oci_config_table, sizeof(OciConfig), config_free };
+static const OciDocument process_document = { &oci_process_table, sizeof(OciProcess), process_free };
+static const OciDocument resources_document = { &oci_resources_table, sizeof(OciResources), resources_free };
+static const OciDocument state_document = { &oci_state_table, sizeof(StateData), state_free };
+
+/* A new object of the document's kind, parsed from data. */
+static int parse_new(const OciDocument *d, const char *data, size_t size, const char *name, void **ret,
+                     char **ret_error) {
+        void *o = calloc(1, d->size);
         int r;
 
-        if (!s)
+        if (!o)
                 return -ENOMEM;
-        r = parse_document(data, size, "state.json", &oci_state_table, s, ret_error);
+        r = parse_document(data, size, name, d->table, o, ret_error);
         if (r < 0) {
-                state_data_free(s);
+                d->free(o);
                 return r;
         }
-        *ret = s;
+        *ret = o;
         return 0;
+}
+
+int oci_parse_config(const char *data, size_t size, const char *name, OciConfig **ret, char **ret_error) {
+        return parse_new(&config_document, data, size, name, (void **) ret, ret_error);
+}
+
+int oci_parse_process(const char *data, size_t size, const char *name, OciProcess **ret, char **ret_error) {
+        return parse_new(&process_document, data, size, name, (void **) ret, ret_error);
+}
+
+int oci_parse_resources(const char *data, size_t size, const char *name, OciResources **ret, char **ret_error) {
+        return parse_new(&resources_document, data, size, name, (void **) ret, ret_error);
+}
+
+int oci_parse_state(const char *data, size_t size, StateData **ret, char **ret_error) {
+        return parse_new(&state_document, data, size, "state.json", (void **) ret, ret_error);
 }
 
 /* Reads at most OCI_PARSE_MAX_SIZE + 1 bytes: a larger file is refused without reading it all. */
@@ -1409,7 +1407,8 @@ static int read_limited(const char *path, char **ret, size_t *ret_size, char **r
         return 0;
 }
 
-int oci_parse_config_file(const char *path, OciConfig **ret, char **ret_error) {
+/* A new object of the document's kind, parsed from the file at path. */
+static int parse_file(const OciDocument *d, const char *path, void **ret, char **ret_error) {
         _cleanup_free_ char *data = NULL;
         size_t size;
         int r;
@@ -1417,16 +1416,13 @@ int oci_parse_config_file(const char *path, OciConfig **ret, char **ret_error) {
         r = read_limited(path, &data, &size, ret_error);
         if (r < 0)
                 return r;
-        return oci_parse_config(data, size, path, ret, ret_error);
+        return parse_new(d, data, size, path, ret, ret_error);
+}
+
+int oci_parse_config_file(const char *path, OciConfig **ret, char **ret_error) {
+        return parse_file(&config_document, path, (void **) ret, ret_error);
 }
 
 int oci_parse_process_file(const char *path, OciProcess **ret, char **ret_error) {
-        _cleanup_free_ char *data = NULL;
-        size_t size;
-        int r;
-
-        r = read_limited(path, &data, &size, ret_error);
-        if (r < 0)
-                return r;
-        return oci_parse_process(data, size, path, ret, ret_error);
+        return parse_file(&process_document, path, (void **) ret, ret_error);
 }

@@ -19,10 +19,16 @@ int oci_parse_config_file(const char *path, OciConfig **ret, char **ret_error);
 int oci_parse_process(const char *data, size_t size, const char *name, OciProcess **ret, char **ret_error);
 int oci_parse_process_file(const char *path, OciProcess **ret, char **ret_error);
 OciProcess *oci_process_free(OciProcess *p);
+static inline void oci_process_freep(OciProcess **p) {
+        oci_process_free(*p);
+}
 
 /* A bare linux.resources object (update --resources FILE|-). */
 int oci_parse_resources(const char *data, size_t size, const char *name, OciResources **ret, char **ret_error);
 OciResources *oci_resources_free(OciResources *r);
+static inline void oci_resources_freep(OciResources **r) {
+        oci_resources_free(*r);
+}
 
 /* state.json as written by oci_json_state(). */
 int oci_parse_state(const char *data, size_t size, StateData **ret, char **ret_error);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* linux.seccomp → a BPF program (libseccomp only here), cached by content under the state root.
- * Compiling runs in nspawn-oci before the fork; loading runs in the child, last before exec.
- * (oci_seccomp_program_load, not seccomp_load: that name is libseccomp's.)
- * Loading needs no libseccomp: it is one seccomp(2) call on the exported program. */
+/* The seccomp program of a container: its BPF (from oci-seccomp-cache.c, else oci-seccomp-bpf.c) and
+ * its filter flags, loaded with one seccomp(2) call, its notify listener handed to the agent. Building
+ * runs in nspawn-oci before the fork; loading runs in the child, last before exec.
+ * (oci_seccomp_program_load, not seccomp_load: that name is libseccomp's.) */
 #pragma once
 
 #include <stdbool.h>
@@ -18,15 +18,13 @@ typedef struct SeccompProgram {
         bool notify;             /* a NOTIFY action is present: the listener fd goes to listener_path */
         char *listener_path;
         char *listener_metadata;
-        char hash[65];           /* sha256 of the profile, libseccomp version, arch and kernel */
+        char hash[65];           /* the cache key: oci_seccomp_cache_key() */
         bool from_cache;         /* the BPF came from cache_dir, libseccomp was not used */
 } SeccompProgram;
 
-/* Builds the filter as runc does: a part for every listed architecture besides the native one;
- * conditions on distinct arguments ANDed, several on one argument ORed; syscall names libseccomp
- * does not know are skipped, rules whose action equals the default action are skipped, flags the
- * kernel does not know are dropped (all three logged at debug level). cache_dir may be NULL (no
- * cache); it is created when missing. Logs its errors. */
+/* The program for a profile: its BPF from the cache in cache_dir (NULL: none; created when missing),
+ * else from oci_seccomp_bpf_compile(); its flags as the profile lists them, those the kernel does not
+ * know dropped (logged at debug level). Logs its errors. */
 int oci_seccomp_compile(const OciSeccomp *s, const char *cache_dir, SeccompProgram **ret);
 SeccompProgram *oci_seccomp_program_free(SeccompProgram *p);
 static inline void oci_seccomp_program_freep(SeccompProgram **p) {
@@ -40,16 +38,11 @@ int oci_seccomp_program_load(const SeccompProgram *p);
 /* Hands a notify listener fd to the agent listening on the unix socket listener_path, as the
  * runtime spec says: one message whose payload is the container process state JSON
  * ({"ociVersion", "fds": ["seccompFd"], "pid", "metadata", "state"}, built by the caller) and
- * whose SCM_RIGHTS carry listener_fd. Runs in nspawn-oci (host mount namespace): the child
- * cannot reach a host path. Logs its errors. */
+ * whose SCM_RIGHTS carry listener_fd (send_fd()). Runs in nspawn-oci (host mount namespace): the
+ * child cannot reach a host path. Logs its errors. */
 int oci_seccomp_send_listener(const char *listener_path, int listener_fd, const char *process_state_json);
-
-/* Number of filters compiled with libseccomp by this process (cache misses); for tests and bench. */
-unsigned oci_seccomp_compile_count(void);
 
 /* For the features document. The flag names linux.seccomp.flags takes (NULL-terminated). */
 const char * const *oci_seccomp_known_flags(void);
 /* Whether the running kernel has that filter flag (asked without installing anything). */
 bool oci_seccomp_kernel_has_flag(const char *name);
-/* Whether libseccomp builds filters for an architecture by its OCI name ("SCMP_ARCH_X86_64"). */
-bool oci_seccomp_arch_supported(const char *oci_name);

@@ -31,23 +31,15 @@ static bool endswith_slice(const char *s) {
         return n > strlen(".slice") && streq(s + n - strlen(".slice"), ".slice");
 }
 
-static const char * const fate_table[_PLAN_FATE_MAX] = {
-        [PLAN_FATE_NSPAWN] = "nspawn",
-        [PLAN_FATE_UNIT] = "unit",
-        [PLAN_FATE_PRE] = "pre",
-        [PLAN_FATE_POST] = "post",
-        [PLAN_FATE_PROCESS] = "process",
-        [PLAN_FATE_RUNTIME] = "runtime",
-        [PLAN_FATE_IGNORED] = "ignored",
-        [PLAN_FATE_REJECTED] = "rejected",
-        [PLAN_FATE_UNHANDLED] = "unhandled",
+static const char * const plan_pid_namespace_table[_PLAN_PID_NAMESPACE_MAX] = {
+        [PLAN_PID_HOST] = "host",
+        [PLAN_PID_NEW] = "new",
+        [PLAN_PID_PATH] = "path",
 };
 
-const char *plan_fate_to_string(PlanFate f) {
-        return f >= 0 && f < _PLAN_FATE_MAX ? fate_table[f] : NULL;
-}
+DEFINE_STRING_TABLE_TO_STRING(plan_pid_namespace, PlanPidNamespace)
 
-static const char * const step_table[_PLAN_STEP_TYPE_MAX] = {
+static const char * const plan_step_type_table[_PLAN_STEP_TYPE_MAX] = {
         [PLAN_STEP_SYSCTL] = "sysctl",
         [PLAN_STEP_REMOUNT] = "remount",
         [PLAN_STEP_READONLY] = "readonly",
@@ -60,8 +52,25 @@ static const char * const step_table[_PLAN_STEP_TYPE_MAX] = {
         [PLAN_STEP_MOUNT] = "mount",
 };
 
-const char *plan_step_type_to_string(PlanStepType t) {
-        return t >= 0 && t < _PLAN_STEP_TYPE_MAX ? step_table[t] : NULL;
+DEFINE_STRING_TABLE_TO_STRING(plan_step_type, PlanStepType)
+
+static const struct {
+        unsigned long flag;
+        const char *name;
+} mount_flag_table[] = {
+        { MS_RDONLY, "ro" },         { MS_NOSUID, "nosuid" },   { MS_NODEV, "nodev" },
+        { MS_NOEXEC, "noexec" },     { MS_SHARED, "shared" },   { MS_SLAVE, "slave" },
+        { MS_PRIVATE, "private" },   { MS_UNBINDABLE, "unbindable" }, { MS_REC, "recursive" },
+};
+
+size_t plan_mount_flag_names(unsigned long flags, const char *ret[static PLAN_MOUNT_FLAG_NAMES_MAX]) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(mount_flag_table); i++)
+                if (flags & mount_flag_table[i].flag)
+                        ret[n++] = mount_flag_table[i].name;
+        ret[n] = NULL;
+        return n;
 }
 
 /* The order in which the box is finished, as runc's init does it: the mounts in the config's order,
@@ -83,125 +92,6 @@ static int step_rank(PlanStepType t) {
         return rank[t];
 }
 
-int plan_add_entry(PlanEntry **entries, size_t *n, const char *field, PlanFate fate, const char *fmt, ...) {
-        PlanEntry *a;
-        char *detail = NULL, *f;
-        va_list ap;
-        int r;
-
-        va_start(ap, fmt);
-        r = vasprintf(&detail, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        f = strdup(field);
-        a = realloc(*entries, sizeof(PlanEntry) * (*n + 1));
-        if (!f || !a) {
-                if (a)
-                        *entries = a;
-                free(f);
-                free(detail);
-                return -ENOMEM;
-        }
-        *entries = a;
-        a[(*n)++] = (PlanEntry) { .field = f, .fate = fate, .detail = detail };
-        return 0;
-}
-
-void plan_entries_free(PlanEntry *entries, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                free(entries[i].field);
-                free(entries[i].detail);
-        }
-        free(entries);
-}
-
-void unit_property_done(UnitProperty *p) {
-        if (!p)
-                return;
-        free(p->name);
-        free(p->str);
-        free(p->bytes);
-        for (size_t i = 0; i < p->n_pairs; i++) {
-                if (p->keys)
-                        free(p->keys[i]);
-                if (p->str_values)
-                        free(p->str_values[i]);
-        }
-        free(p->keys);
-        free(p->str_values);
-        free(p->u64_values);
-        *p = (UnitProperty) {};
-}
-
-/* A bit mask back to "0-3,7". */
-static int bytes_to_list(const uint8_t *b, size_t n, char **ret) {
-        _cleanup_free_ char *s = strdup("");
-        size_t bits = n * 8;
-
-        if (!s)
-                return -ENOMEM;
-        for (size_t i = 0; i < bits; i++) {
-                size_t j = i;
-                char *t;
-
-                if (!(b[i / 8] & (1u << (i % 8))))
-                        continue;
-                while (j + 1 < bits && (b[(j + 1) / 8] & (1u << ((j + 1) % 8))))
-                        j++;
-                if ((j == i ? asprintf_safe(&t, "%s%s%zu", s, *s ? "," : "", i) :
-                              asprintf_safe(&t, "%s%s%zu-%zu", s, *s ? "," : "", i, j)) < 0)
-                        return -ENOMEM;
-                free(s);
-                s = t;
-                i = j;
-        }
-        *ret = TAKE_PTR(s);
-        return 0;
-}
-
-int unit_property_to_string(const UnitProperty *p, char **ret) {
-        _cleanup_free_ char *s = NULL, *list = NULL;
-
-        switch (p->type) {
-        case UNIT_PROPERTY_U64:
-                if (p->u64 == UINT64_MAX)
-                        return asprintf_safe(ret, "%s=infinity", p->name) < 0 ? -ENOMEM : 0;
-                return asprintf_safe(ret, "%s=%" PRIu64, p->name, p->u64) < 0 ? -ENOMEM : 0;
-        case UNIT_PROPERTY_BOOL:
-                return asprintf_safe(ret, "%s=%s", p->name, p->b ? "yes" : "no") < 0 ? -ENOMEM : 0;
-        case UNIT_PROPERTY_STRING:
-                return asprintf_safe(ret, "%s=%s", p->name, strna(p->str)) < 0 ? -ENOMEM : 0;
-        case UNIT_PROPERTY_BYTES:
-                if (bytes_to_list(p->bytes, p->n_bytes, &list) < 0)
-                        return -ENOMEM;
-                return asprintf_safe(ret, "%s=%s", p->name, list) < 0 ? -ENOMEM : 0;
-        case UNIT_PROPERTY_PAIRS_SS:
-        case UNIT_PROPERTY_PAIRS_ST:
-                s = strjoin(p->name, "=");
-                if (!s)
-                        return -ENOMEM;
-                for (size_t i = 0; i < p->n_pairs; i++) {
-                        char *t;
-                        int r;
-
-                        if (p->type == UNIT_PROPERTY_PAIRS_SS)
-                                r = asprintf_safe(&t, "%s%s%s %s", s, i ? ", " : "", p->keys[i],
-                                                  p->str_values[i]);
-                        else
-                                r = asprintf_safe(&t, "%s%s%s %" PRIu64, s, i ? ", " : "", p->keys[i],
-                                                  p->u64_values[i]);
-                        if (r < 0)
-                                return -ENOMEM;
-                        free(s);
-                        s = t;
-                }
-                *ret = TAKE_PTR(s);
-                return 0;
-        }
-        return -EINVAL;
-}
-
 Plan *plan_free(Plan *p) {
         if (!p)
                 return NULL;
@@ -219,6 +109,7 @@ Plan *plan_free(Plan *p) {
         for (size_t i = 0; i < p->n_joins; i++)
                 free(p->joins[i].path);
         free(p->joins);
+        free(p->pid_ns_path);
         for (size_t i = 0; i < p->n_steps; i++) {
                 free(p->steps[i].path);
                 free(p->steps[i].value);
@@ -228,10 +119,6 @@ Plan *plan_free(Plan *p) {
         free(p->steps);
         free(p);
         return NULL;
-}
-
-static void plan_freep(Plan **p) {
-        plan_free(*p);
 }
 
 const PlanEntry *plan_first_rejection(const Plan *p) {
@@ -322,18 +209,15 @@ typedef struct Builder {
 
 static int entry(Builder *b, const char *field, PlanFate fate, const char *fmt, ...) _printf_(4, 5);
 static int entry(Builder *b, const char *field, PlanFate fate, const char *fmt, ...) {
-        _cleanup_free_ char *d = NULL;
         va_list ap;
         int r;
 
-        va_start(ap, fmt);
-        r = vasprintf(&d, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
         if (fate == PLAN_FATE_REJECTED)
                 b->p->rejected = true;
-        return plan_add_entry(&b->p->entries, &b->p->n_entries, field, fate, "%s", d);
+        va_start(ap, fmt);
+        r = plan_entry_addv(&b->p->entries, &b->p->n_entries, field, fate, fmt, ap);
+        va_end(ap);
+        return r;
 }
 
 static int step(Builder *b, PlanStep s) {
@@ -531,8 +415,8 @@ static const char *ns_field(OciNamespaceType t) {
         return f[t];
 }
 
-/* pid, ipc, uts: nspawn creates them unless told to share them; one given by path is joined before
- * nspawn runs, and shared by nspawn from there. */
+/* ipc, uts: nspawn creates them unless told to share them; one given by path is joined before nspawn
+ * runs, and shared by nspawn from there. */
 static int plan_shareable_ns(Builder *b, OciNamespaceType t, const char *env) {
         const OciNamespace *ns = &b->c->linux.namespaces[t];
         int r;
@@ -546,13 +430,6 @@ static int plan_shareable_ns(Builder *b, OciNamespaceType t, const char *env) {
         b->p->join_ns[t] = true;
         if (!ns->path)
                 return entry(b, ns_field(t), PLAN_FATE_NSPAWN, "a new namespace (nspawn's)");
-        /* nspawn takes its child's pid, as numbered in the joined namespace, for a host pid: it would
-         * move that host process into the box's cgroup and SIGKILL it. */
-        if (t == OCI_NS_PID)
-                return entry(b, ns_field(t), PLAN_FATE_REJECTED,
-                             "linux.namespaces.pid: joining a pid namespace by path (%s) is not supported yet: "
-                             "systemd-nspawn cannot run in a pid namespace it did not create",
-                             ns->path);
         r = join(b, t, ns->path);
         if (r < 0)
                 return r;
@@ -560,6 +437,40 @@ static int plan_shareable_ns(Builder *b, OciNamespaceType t, const char *env) {
         if (r < 0)
                 return r;
         return entry(b, ns_field(t), PLAN_FATE_PRE, "setns(%s) before nspawn runs, %s=1", ns->path, env);
+}
+
+/* pid: the container process is PID 1 of a pid namespace of its own, nested below the box's, whose
+ * only process is the holder (DESIGN.md, "PID 1"). nspawn is never exec'd from a pid namespace other
+ * than the one its children are born in: it takes its child's pid, as numbered there, for a host pid
+ * (cgroup moves, kill()). So a namespace given by path is joined by the container process alone;
+ * nspawn makes its own as usual (and registers the machine, which it does not in a shared one). */
+static int plan_pid_ns(Builder *b) {
+        const OciNamespace *ns = &b->c->linux.namespaces[OCI_NS_PID];
+        int r;
+
+        if (!ns->present) {
+                b->p->pid_ns = PLAN_PID_HOST;
+                r = strv_extend(&b->p->nspawn_env, "SYSTEMD_NSPAWN_SHARE_NS_PID=1");
+                if (r < 0)
+                        return r;
+                return entry(b, ns_field(OCI_NS_PID), PLAN_FATE_NSPAWN,
+                             "absent: the host's namespace (SYSTEMD_NSPAWN_SHARE_NS_PID=1)");
+        }
+        b->p->join_ns[OCI_NS_PID] = true;
+        if (!ns->path) {
+                b->p->pid_ns = PLAN_PID_NEW;
+                return entry(b, ns_field(OCI_NS_PID), PLAN_FATE_PROCESS,
+                             "a new namespace below the box's (nspawn's holds only the holder): the process "
+                             "is its PID 1, on a procfs of its own");
+        }
+        b->p->pid_ns = PLAN_PID_PATH;
+        b->p->pid_ns_path = strdup(ns->path);
+        if (!b->p->pid_ns_path)
+                return -ENOMEM;
+        return entry(b, ns_field(OCI_NS_PID), PLAN_FATE_PROCESS,
+                     "the process joins %s, on a procfs of that namespace; nspawn's own (holding only the "
+                     "holder) is a new one, as nspawn never runs in a pid namespace it did not create",
+                     ns->path);
 }
 
 static int mapping_problem(const OciLinux *l, char **ret) {
@@ -664,7 +575,7 @@ static int plan_namespaces(Builder *b) {
         _cleanup_free_ char *opt = NULL;
         int r;
 
-        r = plan_shareable_ns(b, OCI_NS_PID, "SYSTEMD_NSPAWN_SHARE_NS_PID");
+        r = plan_pid_ns(b);
         if (r < 0)
                 return r;
 
@@ -985,13 +896,122 @@ static int str_append(char **s, const char *sep, const char *t) {
         return 0;
 }
 
+/* A mount's options, sorted by what becomes of them. */
+typedef struct MountOptions {
+        unsigned long flags;     /* MS_* for a remount after nspawn's mount */
+        char *remount;           /* those flags by name, for the plan */
+        char *data;              /* tmpfs data: size=, mode=, … */
+        char *ignored;
+        char *unhandled;
+        bool ro, has_mode, tmpcopyup;
+} MountOptions;
+
+static void mount_options_done(MountOptions *o) {
+        free(o->remount);
+        free(o->data);
+        free(o->ignored);
+        free(o->unhandled);
+}
+
+static int mount_options_sort(const OciMount *m, bool bind, MountOptions *o) {
+        STRV_FOREACH(opt, m->options) {
+                unsigned long f = option_remount_flag(*opt);
+                int r;
+
+                if (f) {
+                        o->flags |= f;
+                        r = str_append(&o->remount, ",", *opt);
+                } else if (streq(*opt, "ro")) {
+                        o->ro = true;
+                        continue;
+                } else if (STR_IN_SET(*opt, "bind", "rbind", "rw", "suid", "dev", "exec"))
+                        continue;
+                else if (STR_IN_SET(*opt, "private", "rprivate"))
+                        r = str_append(&o->ignored, ", ", *opt);
+                else if (STR_IN_SET(*opt, "shared", "rshared", "slave", "rslave", "unbindable",
+                                    "runbindable"))
+                        r = str_append(&o->unhandled, ", ", *opt);
+                else if (!bind && option_is_tmpfs_data(*opt)) {
+                        o->has_mode = o->has_mode || startswith(*opt, "mode=");
+                        r = str_append(&o->data, ",", *opt);
+                } else if (!bind && streq(*opt, "tmpcopyup")) {
+                        o->tmpcopyup = true;
+                        continue;
+                } else if (STR_IN_SET(*opt, "idmap", "ridmap"))
+                        r = str_append(&o->unhandled, ", ", *opt);
+                else
+                        r = str_append(&o->ignored, ", ", *opt);
+                if (r < 0)
+                        return r;
+        }
+        if (o->ignored && str_append(&o->ignored, "",
+                                     " ignored: nspawn's mounts do not propagate to or from the host") < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* nspawn 252 mounts a tmpfs on /run itself, with /run/host below it; a second mount on /run hides
+ * /run/host and nspawn's own remount of it fails (EINVAL): checked by hand. nspawn's tmpfs stands in
+ * for a tmpfs asked for there. */
+static int plan_mount_on_run(Builder *b, const char *field, const OciMount *m, bool bind, MountOptions *o) {
+        int r;
+
+        if (bind)
+                return entry(b, field, PLAN_FATE_UNHANDLED,
+                             "not handled yet: a bind mount on /run hides nspawn's /run/host");
+        if (o->ro) {
+                o->flags |= MS_RDONLY;
+                if (str_append(&o->remount, ",", "ro") < 0)
+                        return -ENOMEM;
+        }
+        r = step_reattach(b, m->destination);
+        if (r >= 0 && o->flags)
+                r = step_path(b, PLAN_STEP_REMOUNT, m->destination, NULL, o->flags);
+        if (r < 0)
+                return r;
+        return entry(b, field, o->unhandled ? PLAN_FATE_UNHANDLED : PLAN_FATE_NSPAWN,
+                     "nspawn's own tmpfs on /run (mode 0755), as a second one there breaks nspawn"
+                     "%s%s%s%s%s%s%s%s%s%s",
+                     o->remount ? "; remount " : "", strempty(o->remount), o->data ? "; " : "",
+                     strempty(o->data), o->data ? " not applied" : "",
+                     o->tmpcopyup ? "; tmpcopyup ignored: the image's files are not copied up" : "",
+                     o->ignored ? "; " : "", strempty(o->ignored), o->unhandled ? "; not handled yet: " : "",
+                     strempty(o->unhandled));
+}
+
+/* The nspawn option for a bind or tmpfs mount. */
+static int mount_nspawn_option(const OciMount *m, size_t i, bool bind, bool rbind, MountOptions *o,
+                               char **ret, char **ret_rejected) {
+        _cleanup_free_ char *src = NULL, *dst = nspawn_escape(m->destination);
+
+        if (!dst)
+                return -ENOMEM;
+        if (bind) {
+                if (isempty(m->source))
+                        return asprintf_safe(ret_rejected, "mounts[%zu].source: a bind mount needs a source",
+                                             i) < 0 ? -ENOMEM : 0;
+                src = nspawn_escape(m->source);
+                if (!src)
+                        return -ENOMEM;
+                return asprintf_safe(ret, "--bind%s=%s:%s%s", o->ro ? "-ro" : "", src, dst,
+                                     rbind ? "" : ":norbind") < 0 ? -ENOMEM : 0;
+        }
+        if (o->ro)
+                o->flags |= MS_RDONLY;
+        /* nspawn mounts a tmpfs without options with mode 0755; the kernel's (and runc's) default is
+         * 1777 */
+        if (!o->has_mode && str_append(&o->data, ",", "mode=1777") < 0)
+                return -ENOMEM;
+        if (o->ro && str_append(&o->remount, ",", "ro") < 0)
+                return -ENOMEM;
+        return asprintf_safe(ret, "--tmpfs=%s:%s", dst, o->data) < 0 ? -ENOMEM : 0;
+}
+
 static int plan_mount(Builder *b, size_t i) {
         const OciMount *m = b->c->mounts + i;
-        _cleanup_free_ char *field = NULL, *opt = NULL, *ignored = NULL, *unhandled = NULL, *remount = NULL,
-                            *data = NULL, *src = NULL, *dst = NULL;
-        bool bind = m->type && streq(m->type, "bind"), rbind = false, ro = false, has_mode = false,
-             tmpcopyup = false;
-        unsigned long flags = 0;
+        _cleanup_(mount_options_done) MountOptions o = {};
+        _cleanup_free_ char *field = NULL, *opt = NULL, *rejected = NULL;
+        bool bind = m->type && streq(m->type, "bind"), rbind = false;
         int r;
 
         if (asprintf_safe(&field, "mounts[%zu]", i) < 0)
@@ -1001,10 +1021,10 @@ static int plan_mount(Builder *b, size_t i) {
                              "mounts[%zu].destination: \"%s\" must be an absolute path without \"..\"", i,
                              strna(m->destination));
 
-        STRV_FOREACH(o, m->options) {
-                if (streq(*o, "bind"))
+        STRV_FOREACH(opt_name, m->options) {
+                if (streq(*opt_name, "bind"))
                         bind = true;
-                else if (streq(*o, "rbind"))
+                else if (streq(*opt_name, "rbind"))
                         bind = rbind = true;
         }
 
@@ -1029,103 +1049,30 @@ static int plan_mount(Builder *b, size_t i) {
                              "not handled yet: id-mapped mounts (uidMappings/gidMappings) on %s",
                              m->destination);
 
-        STRV_FOREACH(o, m->options) {
-                unsigned long f = option_remount_flag(*o);
+        r = mount_options_sort(m, bind, &o);
+        if (r < 0)
+                return r;
+        if (streq(m->destination, "/run"))
+                return plan_mount_on_run(b, field, m, bind, &o);
 
-                if (f) {
-                        flags |= f;
-                        r = str_append(&remount, ",", *o);
-                } else if (streq(*o, "ro")) {
-                        ro = true;
-                        continue;
-                } else if (STR_IN_SET(*o, "bind", "rbind", "rw", "suid", "dev", "exec"))
-                        continue;
-                else if (STR_IN_SET(*o, "private", "rprivate"))
-                        r = str_append(&ignored, ", ", *o);
-                else if (STR_IN_SET(*o, "shared", "rshared", "slave", "rslave", "unbindable", "runbindable"))
-                        r = str_append(&unhandled, ", ", *o);
-                else if (!bind && option_is_tmpfs_data(*o)) {
-                        has_mode = has_mode || startswith(*o, "mode=");
-                        r = str_append(&data, ",", *o);
-                } else if (!bind && streq(*o, "tmpcopyup")) {
-                        tmpcopyup = true;
-                        continue;
-                } else if (STR_IN_SET(*o, "idmap", "ridmap"))
-                        r = str_append(&unhandled, ", ", *o);
-                else
-                        r = str_append(&ignored, ", ", *o);
-                if (r < 0)
-                        return r;
-        }
-        if (ignored &&
-            str_append(&ignored, "", " ignored: nspawn's mounts do not propagate to or from the host") < 0)
-                return -ENOMEM;
-
-        if (streq(m->destination, "/run")) {
-                /* nspawn 252 mounts a tmpfs on /run itself, with /run/host below it; a second mount on
-                 * /run hides /run/host and nspawn's own remount of it fails (EINVAL): checked by hand.
-                 * nspawn's tmpfs stands in for a tmpfs asked for there. */
-                if (bind)
-                        return entry(b, field, PLAN_FATE_UNHANDLED,
-                                     "not handled yet: a bind mount on /run hides nspawn's /run/host");
-                if (ro) {
-                        flags |= MS_RDONLY;
-                        if (str_append(&remount, ",", "ro") < 0)
-                                return -ENOMEM;
-                }
-                r = step_reattach(b, m->destination);
-                if (r >= 0 && flags)
-                        r = step_path(b, PLAN_STEP_REMOUNT, m->destination, NULL, flags);
-                if (r < 0)
-                        return r;
-                return entry(b, field, unhandled ? PLAN_FATE_UNHANDLED : PLAN_FATE_NSPAWN,
-                             "nspawn's own tmpfs on /run (mode 0755), as a second one there breaks nspawn"
-                             "%s%s%s%s%s%s%s%s%s%s",
-                             remount ? "; remount " : "", strempty(remount), data ? "; " : "",
-                             strempty(data), data ? " not applied" : "",
-                             tmpcopyup ? "; tmpcopyup ignored: the image's files are not copied up" : "",
-                             ignored ? "; " : "", strempty(ignored), unhandled ? "; not handled yet: " : "",
-                             strempty(unhandled));
-        }
-
-        dst = nspawn_escape(m->destination);
-        if (!dst)
-                return -ENOMEM;
-        if (bind) {
-                if (isempty(m->source))
-                        return entry(b, field, PLAN_FATE_REJECTED,
-                                     "mounts[%zu].source: a bind mount needs a source", i);
-                src = nspawn_escape(m->source);
-                if (!src)
-                        return -ENOMEM;
-                if (asprintf_safe(&opt, "--bind%s=%s:%s%s", ro ? "-ro" : "", src, dst,
-                                  rbind ? "" : ":norbind") < 0)
-                        return -ENOMEM;
-        } else {
-                if (ro)
-                        flags |= MS_RDONLY;
-                /* nspawn mounts a tmpfs without options with mode 0755; the kernel's (and runc's)
-                 * default is 1777 */
-                if (!has_mode && str_append(&data, ",", "mode=1777") < 0)
-                        return -ENOMEM;
-                if (ro && str_append(&remount, ",", "ro") < 0)
-                        return -ENOMEM;
-                if (asprintf_safe(&opt, "--tmpfs=%s:%s", dst, data) < 0)
-                        return -ENOMEM;
-        }
+        r = mount_nspawn_option(m, i, bind, rbind, &o, &opt, &rejected);
+        if (r < 0)
+                return r;
+        if (rejected)
+                return entry(b, field, PLAN_FATE_REJECTED, "%s", rejected);
         r = strv_extend(&b->options, opt);
         if (r >= 0)
                 r = step_reattach(b, m->destination);
-        if (r >= 0 && flags)
-                r = step_path(b, PLAN_STEP_REMOUNT, m->destination, NULL, flags);
+        if (r >= 0 && o.flags)
+                r = step_path(b, PLAN_STEP_REMOUNT, m->destination, NULL, o.flags);
         if (r < 0)
                 return r;
-        return entry(b, field, unhandled ? PLAN_FATE_UNHANDLED : PLAN_FATE_NSPAWN, "%s%s%s%s%s%s%s%s%s", opt,
-                     remount ? "; remount " : "", strempty(remount),
-                     tmpcopyup ? "; tmpcopyup ignored: the image's files are not copied up" : "",
-                     ignored ? "; " : "", strempty(ignored),
-                     unhandled ? "; not handled yet: " : "", strempty(unhandled),
-                     unhandled ? " propagation" : "");
+        return entry(b, field, o.unhandled ? PLAN_FATE_UNHANDLED : PLAN_FATE_NSPAWN, "%s%s%s%s%s%s%s%s%s",
+                     opt, o.remount ? "; remount " : "", strempty(o.remount),
+                     o.tmpcopyup ? "; tmpcopyup ignored: the image's files are not copied up" : "",
+                     o.ignored ? "; " : "", strempty(o.ignored),
+                     o.unhandled ? "; not handled yet: " : "", strempty(o.unhandled),
+                     o.unhandled ? " propagation" : "");
 }
 
 static int plan_mounts(Builder *b) {
@@ -1564,6 +1511,9 @@ static int plan_argv(Builder *b) {
         char ***a = &b->p->nspawn_argv;
         int r;
 
+        /* a root.path rejected before: keep the command line complete for explain */
+        if (!b->p->rootfs && !(b->p->rootfs = strdup("")))
+                return -ENOMEM;
         holder = nspawn_escape(ctx->holder);
         if (!holder)
                 return -ENOMEM;
@@ -1614,7 +1564,56 @@ static void steps_sort(PlanStep *s, size_t n) {
         }
 }
 
+/* The environment nspawn runs with. */
+static int plan_nspawn_env(Builder *b) {
+        char ***env = &b->p->nspawn_env;
+        int r;
+
+        /* the process gets config.json's seccomp filter, not nspawn's */
+        r = strv_extend(env, "SYSTEMD_SECCOMP=0");
+        /* nspawn 252 mounts a tmpfs on /tmp unless told not to; a container's /tmp is its image's,
+         * or a mount config.json asks for */
+        if (r >= 0)
+                r = strv_extend(env, "SYSTEMD_NSPAWN_TMPFS_TMP=0");
+        /* nspawn locks the image directory for itself; the engine owns the root file system, and
+         * several containers may share one (runc allows that) */
+        if (r >= 0)
+                r = strv_extend(env, "SYSTEMD_NSPAWN_LOCK=0");
+        /* On a cgroup v2 host nspawn 252 picks the legacy layout for an image without systemd in it,
+         * and mounts a named v1 hierarchy to build it: that adds "name=systemd" to every process of
+         * the host, and leaves the container without cgroup2. The box gets cgroup2, as under runc. */
+        if (r >= 0 && b->ctx->unified_cgroup)
+                r = strv_extend(env, "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1");
+        return r;
+}
+
+static int plan_oci_version(Builder *b) {
+        if (!b->c->oci_version)
+                return 0;
+        return entry(b, "ociVersion", PLAN_FATE_RUNTIME, "%s", b->c->oci_version);
+}
+
+static int plan_root_readonly(Builder *b) {
+        int r;
+
+        if (!b->c->root_readonly)
+                return 0;
+        /* not nspawn's --read-only: nspawn creates the mount points of the engine's binds (/etc/hosts,
+         * …) in the root after making it read-only, and fails; runc too makes / read-only last, once
+         * everything is mounted */
+        r = step_path(b, PLAN_STEP_REMOUNT, "/", NULL, MS_RDONLY);
+        if (r < 0)
+                return r;
+        return entry(b, "root.readonly", PLAN_FATE_POST, "remount / read-only once the box is built");
+}
+
 int plan_build(const OciConfig *c, const PlanContext *ctx, Plan **ret) {
+        /* in the order of their entries; plan_argv() last, with everything the others chose */
+        static int (* const planners[])(Builder *b) = {
+                plan_nspawn_env, plan_oci_version, plan_rootfs, plan_root_readonly, plan_process,
+                plan_namespaces, plan_names, plan_mounts, plan_runtime, plan_cgroup, plan_linux_rest,
+                plan_argv,
+        };
         _cleanup_(plan_freep) Plan *p = NULL;
         Builder b;
         int r;
@@ -1626,93 +1625,16 @@ int plan_build(const OciConfig *c, const PlanContext *ctx, Plan **ret) {
         p->register_machine = ctx->systemd;
 
         r = plan_machine_name(ctx->id, &p->machine);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(planners); i++)
+                r = planners[i](&b);
+        strv_free(b.options);
         if (r < 0)
                 return r;
-        /* the process gets config.json's seccomp filter, not nspawn's */
-        r = strv_extend(&p->nspawn_env, "SYSTEMD_SECCOMP=0");
-        if (r < 0)
-                return r;
-        /* nspawn 252 mounts a tmpfs on /tmp unless told not to; a container's /tmp is its image's,
-         * or a mount config.json asks for */
-        r = strv_extend(&p->nspawn_env, "SYSTEMD_NSPAWN_TMPFS_TMP=0");
-        if (r < 0)
-                return r;
-        /* nspawn locks the image directory for itself; the engine owns the root file system, and
-         * several containers may share one (runc allows that) */
-        r = strv_extend(&p->nspawn_env, "SYSTEMD_NSPAWN_LOCK=0");
-        if (r < 0)
-                return r;
-        /* On a cgroup v2 host nspawn 252 picks the legacy layout for an image without systemd in it,
-         * and mounts a named v1 hierarchy to build it: that adds "name=systemd" to every process of
-         * the host, and leaves the container without cgroup2. The box gets cgroup2, as under runc. */
-        if (ctx->unified_cgroup) {
-                r = strv_extend(&p->nspawn_env, "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1");
-                if (r < 0)
-                        return r;
-        }
-
-        if (c->oci_version) {
-                r = entry(&b, "ociVersion", PLAN_FATE_RUNTIME, "%s", c->oci_version);
-                if (r < 0)
-                        goto fail;
-        }
-        r = plan_rootfs(&b);
-        if (r < 0)
-                goto fail;
-        if (c->root_readonly) {
-                /* not nspawn's --read-only: nspawn creates the mount points of the engine's binds
-                 * (/etc/hosts, …) in the root after making it read-only, and fails; runc too makes /
-                 * read-only last, once everything is mounted */
-                r = step_path(&b, PLAN_STEP_REMOUNT, "/", NULL, MS_RDONLY);
-                if (r >= 0)
-                        r = entry(&b, "root.readonly", PLAN_FATE_POST,
-                                  "remount / read-only once the box is built");
-                if (r < 0)
-                        goto fail;
-        }
-        r = plan_process(&b);
-        if (r < 0)
-                goto fail;
-        r = plan_namespaces(&b);
-        if (r < 0)
-                goto fail;
-        r = plan_names(&b);
-        if (r < 0)
-                goto fail;
-        r = plan_mounts(&b);
-        if (r < 0)
-                goto fail;
-        r = plan_runtime(&b);
-        if (r < 0)
-                goto fail;
-        r = plan_cgroup(&b);
-        if (r < 0)
-                goto fail;
-        r = plan_linux_rest(&b);
-        if (r < 0)
-                goto fail;
-
-        if (!p->rootfs) {
-                /* rejected above; keep the command line complete for explain */
-                p->rootfs = strdup("");
-                if (!p->rootfs) {
-                        r = -ENOMEM;
-                        goto fail;
-                }
-        }
-        r = plan_argv(&b);
-        if (r < 0)
-                goto fail;
 
         steps_sort(p->steps, p->n_steps);
         for (size_t i = 0; i < p->n_entries; i++)
                 if (p->entries[i].fate == PLAN_FATE_REJECTED)
                         p->rejected = true;
-
-        strv_free(b.options);
         *ret = TAKE_PTR(p);
         return 0;
-fail:
-        strv_free(b.options);
-        return r;
 }

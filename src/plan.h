@@ -9,55 +9,24 @@
 #include <sys/types.h>
 
 #include "oci-config.h"
-
-typedef enum PlanFate {
-        PLAN_FATE_NSPAWN,        /* an nspawn option */
-        PLAN_FATE_UNIT,          /* a property of the container's scope */
-        PLAN_FATE_PRE,           /* a native step before nspawn is exec'd */
-        PLAN_FATE_POST,          /* a native step in the box before the process starts */
-        PLAN_FATE_PROCESS,       /* applied when the process is spawned */
-        PLAN_FATE_RUNTIME,       /* handled by nspawn-oci itself (hooks, state, annotations) */
-        PLAN_FATE_IGNORED,       /* with the reason in 'detail' */
-        PLAN_FATE_REJECTED,      /* the container cannot be created; 'detail' says why */
-        PLAN_FATE_UNHANDLED,     /* not handled yet: listed, never silently dropped */
-        _PLAN_FATE_MAX,
-} PlanFate;
-
-const char *plan_fate_to_string(PlanFate f);
-
-typedef struct PlanEntry {
-        char *field;             /* JSON path: "linux.resources.memory.limit", "mounts[3]" */
-        PlanFate fate;
-        char *detail;            /* "--bind=…", "MemoryMax=67108864", the reason, … */
-} PlanEntry;
-
-typedef enum UnitPropertyType {
-        UNIT_PROPERTY_U64,       /* "t" */
-        UNIT_PROPERTY_BOOL,      /* "b" */
-        UNIT_PROPERTY_STRING,    /* "s" */
-        UNIT_PROPERTY_BYTES,     /* "ay" (AllowedCPUs, AllowedMemoryNodes bit masks) */
-        UNIT_PROPERTY_PAIRS_SS,  /* "a(ss)" (DeviceAllow) */
-        UNIT_PROPERTY_PAIRS_ST,  /* "a(st)" (IOReadBandwidthMax, IODeviceWeight, …) */
-} UnitPropertyType;
-
-typedef struct UnitProperty {
-        char *name;
-        UnitPropertyType type;
-        uint64_t u64;
-        bool b;
-        char *str;
-        uint8_t *bytes;
-        size_t n_bytes;
-        char **keys;             /* PAIRS_*: n_pairs keys */
-        char **str_values;       /* PAIRS_SS */
-        uint64_t *u64_values;    /* PAIRS_ST */
-        size_t n_pairs;
-} UnitProperty;
+#include "plan-entry.h"
+#include "unit-property.h"
 
 typedef struct PlanJoin {
         OciNamespaceType type;
         char *path;              /* NULL: the host's (nspawn-oci's own) namespace is kept */
 } PlanJoin;
+
+/* Where the container process's pid namespace comes from. runc's rule: the process is PID 1 of a new
+ * pid namespace, or a later pid of one it joins. */
+typedef enum PlanPidNamespace {
+        PLAN_PID_HOST,           /* none in the config: nspawn-oci's own, shared with the box */
+        PLAN_PID_NEW,            /* PID 1 of a new namespace below the box's (nspawn's holds only the holder) */
+        PLAN_PID_PATH,           /* born in pid_ns_path, outside nspawn's (which holds only the holder) */
+        _PLAN_PID_NAMESPACE_MAX,
+} PlanPidNamespace;
+
+const char *plan_pid_namespace_to_string(PlanPidNamespace p);
 
 typedef enum PlanStepType {
         PLAN_STEP_SYSCTL,        /* path = key (dots), value */
@@ -117,8 +86,11 @@ typedef struct Plan {
         char **nspawn_env;        /* extra environment: SYSTEMD_SECCOMP=0, SYSTEMD_NSPAWN_SHARE_NS_* */
 
         /* namespaces the container process joins from the holder (PID 1 of the box); those not
-         * joined are nspawn-oci's own, i.e. the host's */
+         * joined are nspawn-oci's own, i.e. the host's. join_ns[OCI_NS_PID]: the holder is PID 1 of
+         * a pid namespace of nspawn's; the process's own pid namespace is pid_ns. */
         bool join_ns[_OCI_NS_MAX];
+        PlanPidNamespace pid_ns;
+        char *pid_ns_path;        /* PLAN_PID_PATH */
 
         PlanJoin *joins;          /* setns() before nspawn runs, in this order */
         size_t n_joins;
@@ -133,18 +105,18 @@ typedef struct Plan {
 int plan_build(const OciConfig *c, const PlanContext *ctx, Plan **ret);
 const PlanEntry *plan_first_rejection(const Plan *p);
 Plan *plan_free(Plan *p);
-void unit_property_done(UnitProperty *p);
+static inline void plan_freep(Plan **p) {
+        plan_free(*p);
+}
 
 /* The machined name for a container id: hostname-like, at most 64 characters, deterministic. */
 int plan_machine_name(const char *id, char **ret);
 /* Whether s is usable as a hostname and a machine name (see plan.c). */
 bool plan_hostname_is_valid(const char *s);
 
-/* Appends an entry; 'detail' is printf-style. Used by the plan and by resources.c. */
-int plan_add_entry(PlanEntry **entries, size_t *n, const char *field, PlanFate fate, const char *fmt, ...)
-        __attribute__((format(printf, 5, 6)));
-void plan_entries_free(PlanEntry *entries, size_t n);
-
-/* "MemoryMax=67108864", "DeviceAllow=/dev/char/1:3 rwm, char-136 rwm", "AllowedCPUs=0-3,7". */
-int unit_property_to_string(const UnitProperty *p, char **ret);
 const char *plan_step_type_to_string(PlanStepType t);
+
+/* The names of the MS_* flags of a step ("ro", "nosuid", …, "recursive"), in a fixed order, as explain
+ * and the plan's JSON give them; NULL-terminated. Returns how many. */
+#define PLAN_MOUNT_FLAG_NAMES_MAX 10
+size_t plan_mount_flag_names(unsigned long flags, const char *ret[static PLAN_MOUNT_FLAG_NAMES_MAX]);

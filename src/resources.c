@@ -77,23 +77,41 @@ void cgroup_writes_free(CgroupWrite *w, size_t n) {
         free(w);
 }
 
-static int res_entry(Res *w, const char *field, PlanFate fate, const char *fmt, ...) _printf_(4, 5);
-static int res_entry(Res *w, const char *field, PlanFate fate, const char *fmt, ...) {
-        _cleanup_free_ char *path = NULL, *detail = NULL;
-        va_list ap;
-        int r;
+static int res_entryv(Res *w, const char *field, PlanFate fate, const char *fmt, va_list ap) _printf_(4, 0);
+static int res_entryv(Res *w, const char *field, PlanFate fate, const char *fmt, va_list ap) {
+        _cleanup_free_ char *path = NULL;
 
         if (!w->entries)
                 return 0;
         path = strjoin(w->prefix, ".", field);
         if (!path)
                 return -ENOMEM;
+        return plan_entry_addv(w->entries, w->n_entries, path, fate, fmt, ap);
+}
+
+static int res_entry(Res *w, const char *field, PlanFate fate, const char *fmt, ...) _printf_(4, 5);
+static int res_entry(Res *w, const char *field, PlanFate fate, const char *fmt, ...) {
+        va_list ap;
+        int r;
+
         va_start(ap, fmt);
-        r = vasprintf(&detail, fmt, ap);
+        r = res_entryv(w, field, fate, fmt, ap);
         va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        return plan_add_entry(w->entries, w->n_entries, path, fate, "%s", detail);
+        return r;
+}
+
+/* The entry of devices[i]. */
+static int res_device_entry(Res *w, size_t i, PlanFate fate, const char *fmt, ...) _printf_(4, 5);
+static int res_device_entry(Res *w, size_t i, PlanFate fate, const char *fmt, ...) {
+        char field[64];
+        va_list ap;
+        int r;
+
+        snprintf(field, sizeof(field), "devices[%zu]", i);
+        va_start(ap, fmt);
+        r = res_entryv(w, field, fate, fmt, ap);
+        va_end(ap);
+        return r;
 }
 
 static int res_write(Res *w, const char *controller, const char *file, const char *value) {
@@ -804,39 +822,78 @@ static int res_device_allow(Res *w, char type, int64_t major, int64_t minor, con
         return 0;
 }
 
+/* "/dev/char/1:3 rw", or both of a rule for every type. */
+static int device_allow_names(const OciDeviceRule *d, const char *access, char **ret) {
+        _cleanup_free_ char *c = NULL, *b = NULL;
+
+        if (d->type != 'a') {
+                if (resources_device_allow_name(d->type, rule_major(d), rule_minor(d), &c) < 0)
+                        return -ENOMEM;
+                return asprintf_safe(ret, "%s %s", c, access) < 0 ? -ENOMEM : 0;
+        }
+        if (resources_device_allow_name('c', rule_major(d), rule_minor(d), &c) < 0 ||
+            resources_device_allow_name('b', rule_major(d), rule_minor(d), &b) < 0)
+                return -ENOMEM;
+        return asprintf_safe(ret, "%s %s, %s %s", c, access, b, access) < 0 ? -ENOMEM : 0;
+}
+
+/* Under DevicePolicy=strict, the rule devices[i] of the n in d, the last to deny all being
+ * devices[last_deny_all]. */
+static int res_device_rule_strict(Res *w, const OciDeviceRule *d, size_t i, size_t last_deny_all) {
+        const char *access = d[i].access ?: "rwm";
+        _cleanup_free_ char *names = NULL;
+        int k;
+
+        if (i < last_deny_all)
+                return res_device_entry(w, i, PLAN_FATE_IGNORED,
+                                        "overridden by devices[%zu], which denies all", last_deny_all);
+        if (i == last_deny_all)
+                return res_device_entry(w, i, PLAN_FATE_UNIT,
+                                        "DevicePolicy=strict, DeviceAllow= the defaults: char-* m, "
+                                        "block-* m, /dev/null, /dev/zero, /dev/full, /dev/random, "
+                                        "/dev/urandom, /dev/tty, /dev/ptmx, /dev/pts/*, /dev/net/tun rwm");
+        if (!d[i].allow) {
+                for (size_t j = last_deny_all + 1; j < i; j++)
+                        if (d[j].allow && rules_overlap(d + j, d + i))
+                                return res_device_entry(w, i, PLAN_FATE_UNHANDLED,
+                                                        "not handled yet: a deny rule after allow rules "
+                                                        "cannot be expressed with DeviceAllow=");
+                return res_device_entry(w, i, PLAN_FATE_IGNORED, "already denied by devices[%zu]",
+                                        last_deny_all);
+        }
+        if (isempty(access))
+                return res_device_entry(w, i, PLAN_FATE_IGNORED, "allows no access");
+        if (rule_major(d + i) < 0 && rule_minor(d + i) >= 0)
+                return res_device_entry(w, i, PLAN_FATE_UNHANDLED,
+                                        "not handled yet: systemd cannot express a wildcard major with a "
+                                        "specific minor");
+        k = device_allow_names(d + i, access, &names);
+        if (k >= 0)
+                k = res_device_entry(w, i, PLAN_FATE_UNIT, "DeviceAllow=%s", names);
+        if (k >= 0)
+                k = res_device_allow(w, d[i].type, rule_major(d + i), rule_minor(d + i), access);
+        return k;
+}
+
 static int res_devices_systemd(Res *w, const OciResources *r) {
         const OciDeviceRule *d = r->devices;
         size_t n = r->n_devices, last_deny_all = SIZE_MAX;
         int k;
 
         for (size_t i = 0; i < n; i++)
-                if (!access_valid(d[i].access)) {
-                        _cleanup_free_ char *field = NULL;
-                        if (asprintf_safe(&field, "devices[%zu]", i) < 0)
-                                return -ENOMEM;
-                        return res_entry(w, field, PLAN_FATE_REJECTED,
-                                         "%s.devices[%zu].access: \"%s\" is not a subset of \"rwm\"",
-                                         w->prefix, i, d[i].access);
-                }
+                if (!access_valid(d[i].access))
+                        return res_device_entry(w, i, PLAN_FATE_REJECTED,
+                                                "%s.devices[%zu].access: \"%s\" is not a subset of \"rwm\"",
+                                                w->prefix, i, d[i].access);
 
         if (rules_allow_all(d, n)) {
                 k = res_prop_string(w, "DevicePolicy", "auto");
-                if (k < 0)
-                        return k;
-                for (size_t i = 0; i < n; i++) {
-                        _cleanup_free_ char *field = NULL;
-                        if (asprintf_safe(&field, "devices[%zu]", i) < 0)
-                                return -ENOMEM;
-                        if (i == n - 1)
-                                k = res_entry(w, field, PLAN_FATE_UNIT,
-                                              "DevicePolicy=auto (every device allowed)");
-                        else
-                                k = res_entry(w, field, PLAN_FATE_IGNORED,
-                                              "every device is allowed by the last rules");
-                        if (k < 0)
-                                return k;
-                }
-                return 0;
+                for (size_t i = 0; k >= 0 && i < n; i++)
+                        k = i == n - 1 ? res_device_entry(w, i, PLAN_FATE_UNIT,
+                                                          "DevicePolicy=auto (every device allowed)")
+                                       : res_device_entry(w, i, PLAN_FATE_IGNORED,
+                                                          "every device is allowed by the last rules");
+                return k;
         }
 
         for (size_t i = 0; i < n; i++)
@@ -846,94 +903,24 @@ static int res_devices_systemd(Res *w, const OciResources *r) {
         if (last_deny_all == SIZE_MAX) {
                 /* Without a rule denying everything the rules only deny single devices from an
                  * allow-all start (cgroup v1's default); DeviceAllow= cannot subtract. */
-                for (size_t i = 0; i < n; i++) {
-                        _cleanup_free_ char *field = NULL;
-                        if (asprintf_safe(&field, "devices[%zu]", i) < 0)
-                                return -ENOMEM;
-                        if (d[i].allow)
-                                k = res_entry(w, field, PLAN_FATE_IGNORED,
-                                              "every device is allowed: no rule denies all devices first");
-                        else
-                                k = res_entry(w, field, PLAN_FATE_UNHANDLED,
-                                              "not handled yet: systemd cannot deny single devices "
-                                              "(DeviceAllow= only allows)");
-                        if (k < 0)
-                                return k;
-                }
-                return 0;
+                k = 0;
+                for (size_t i = 0; k >= 0 && i < n; i++)
+                        k = d[i].allow ? res_device_entry(w, i, PLAN_FATE_IGNORED,
+                                                          "every device is allowed: no rule denies all "
+                                                          "devices first")
+                                       : res_device_entry(w, i, PLAN_FATE_UNHANDLED,
+                                                          "not handled yet: systemd cannot deny single "
+                                                          "devices (DeviceAllow= only allows)");
+                return k;
         }
 
         k = res_prop_string(w, "DevicePolicy", "strict");
-        if (k < 0)
-                return k;
-        for (size_t i = 0; i < ELEMENTSOF(default_devices); i++) {
+        for (size_t i = 0; k >= 0 && i < ELEMENTSOF(default_devices); i++)
                 k = res_device_allow(w, default_devices[i].type, default_devices[i].major,
                                      default_devices[i].minor, default_devices[i].access);
-                if (k < 0)
-                        return k;
-        }
-
-        for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *field = NULL, *name = NULL;
-                const char *access = d[i].access ?: "rwm";
-
-                if (asprintf_safe(&field, "devices[%zu]", i) < 0)
-                        return -ENOMEM;
-                if (i < last_deny_all)
-                        k = res_entry(w, field, PLAN_FATE_IGNORED,
-                                      "overridden by devices[%zu], which denies all", last_deny_all);
-                else if (i == last_deny_all)
-                        k = res_entry(
-                                w, field, PLAN_FATE_UNIT,
-                                "DevicePolicy=strict, DeviceAllow= the defaults: char-* m, block-* m, "
-                                "/dev/null, /dev/zero, /dev/full, /dev/random, /dev/urandom, /dev/tty, "
-                                "/dev/ptmx, /dev/pts/*, /dev/net/tun rwm");
-                else if (!d[i].allow) {
-                        bool overlap = false;
-
-                        for (size_t j = last_deny_all + 1; j < i; j++)
-                                if (d[j].allow && rules_overlap(d + j, d + i))
-                                        overlap = true;
-                        if (overlap)
-                                k = res_entry(w, field, PLAN_FATE_UNHANDLED,
-                                              "not handled yet: a deny rule after allow rules cannot be "
-                                              "expressed with DeviceAllow=");
-                        else
-                                k = res_entry(w, field, PLAN_FATE_IGNORED, "already denied by devices[%zu]",
-                                              last_deny_all);
-                } else if (isempty(access))
-                        k = res_entry(w, field, PLAN_FATE_IGNORED, "allows no access");
-                else if (rule_major(d + i) < 0 && rule_minor(d + i) >= 0)
-                        k = res_entry(w, field, PLAN_FATE_UNHANDLED,
-                                      "not handled yet: systemd cannot express a wildcard major with a "
-                                      "specific minor");
-                else {
-                        _cleanup_free_ char *names = NULL;
-
-                        if (d[i].type == 'a') {
-                                _cleanup_free_ char *c = NULL, *b = NULL;
-                                if (resources_device_allow_name('c', rule_major(d + i), rule_minor(d + i),
-                                                                &c) < 0 ||
-                                    resources_device_allow_name('b', rule_major(d + i), rule_minor(d + i),
-                                                                &b) < 0)
-                                        return -ENOMEM;
-                                if (asprintf_safe(&names, "%s %s, %s %s", c, access, b, access) < 0)
-                                        return -ENOMEM;
-                        } else {
-                                if (resources_device_allow_name(d[i].type, rule_major(d + i),
-                                                                rule_minor(d + i), &name) < 0 ||
-                                    asprintf_safe(&names, "%s %s", name, access) < 0)
-                                        return -ENOMEM;
-                        }
-                        k = res_entry(w, field, PLAN_FATE_UNIT, "DeviceAllow=%s", names);
-                        if (k >= 0)
-                                k = res_device_allow(w, d[i].type, rule_major(d + i), rule_minor(d + i),
-                                                     access);
-                }
-                if (k < 0)
-                        return k;
-        }
-        return 0;
+        for (size_t i = 0; k >= 0 && i < n; i++)
+                k = res_device_rule_strict(w, d, i, last_deny_all);
+        return k;
 }
 
 static int res_devices_cgroupfs(Res *w, const OciResources *r) {
@@ -941,19 +928,17 @@ static int res_devices_cgroupfs(Res *w, const OciResources *r) {
 
         for (size_t i = 0; i < r->n_devices; i++) {
                 const OciDeviceRule *d = r->devices + i;
-                _cleanup_free_ char *field = NULL;
                 char rule[96];
 
-                if (asprintf_safe(&field, "devices[%zu]", i) < 0)
-                        return -ENOMEM;
                 if (!access_valid(d->access))
-                        return res_entry(w, field, PLAN_FATE_REJECTED,
-                                         "%s.devices[%zu].access: \"%s\" is not a subset of \"rwm\"",
-                                         w->prefix, i, d->access);
+                        return res_device_entry(w, i, PLAN_FATE_REJECTED,
+                                                "%s.devices[%zu].access: \"%s\" is not a subset of \"rwm\"",
+                                                w->prefix, i, d->access);
                 rule_string(rule, d->type, rule_major(d), rule_minor(d), d->access ?: "rwm");
-                k = res_entry(w, field, PLAN_FATE_POST,
-                              "cgroupfs %s=%s (v1; cgroup v2 needs an eBPF device filter: not built yet)",
-                              d->allow ? "devices.allow" : "devices.deny", rule);
+                k = res_device_entry(w, i, PLAN_FATE_POST,
+                                     "cgroupfs %s=%s (v1; cgroup v2 needs an eBPF device filter: not built "
+                                     "yet)",
+                                     d->allow ? "devices.allow" : "devices.deny", rule);
                 if (k >= 0 && !w->unified)
                         k = res_write(w, "devices", d->allow ? "devices.allow" : "devices.deny", rule);
                 if (k < 0)

@@ -6,7 +6,8 @@
 #include <stdint.h>
 
 #include "oci-config.h"
-#include "plan.h"
+#include "plan-entry.h"
+#include "unit-property.h"
 
 /* Appends the unit properties for 'r' to *props, and one PlanEntry per field to *entries
  * (field names prefixed with 'prefix', e.g. "linux.resources"). */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Forks a process into the box: joins the holder's namespaces and cgroup, then process_exec().
- * Runs as root on the host; the child ends up inside the container. */
+/* Forks a process into the box: joins the holder's namespaces and cgroup, is born in the container's pid
+ * namespace (as its PID 1 when new), then process_exec(). Runs as root on the host; the child ends up
+ * inside the container. */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <sched.h>
@@ -50,12 +51,68 @@ static void close_fds_except(int from, const int *keep, size_t n_keep) {
         }
 }
 
-/* The intermediate child: joins everything, forks the real process as our parent's child
- * (CLONE_PARENT), reports its pid and exits. */
-_noreturn_ static void intermediate(const SpawnOptions *o, int sync_fd, int pid_fd, int console_fd) {
-        _cleanup_close_ int fifo_fd = -1;
+/* The pid channel: datagrams to nspawn-oci, whose end has SO_PASSCRED, so that the kernel attaches each
+ * sender's pid as numbered in nspawn-oci's pid namespace: the container process's host pid, whatever
+ * namespace it is PID 1 of. */
+#define PID_MSG_PROCESS 'P'      /* from the container process itself, no payload */
+#define PID_MSG_SECOND 'I'       /* from the intermediate: the pid of the second one, to reap */
 
-        close_fds_except(3 + (int) o->preserve_fds, (int[]) { sync_fd, pid_fd, console_fd }, 3);
+/* The container process: tells nspawn-oci its pid, mounts its procfs, then process_exec(). */
+_noreturn_ static void container_child(const SpawnOptions *o, int sync_fd, int pid_fd, int console_fd,
+                                       int fifo_fd, int mountinfo_fd) {
+        int console = -1, r;
+
+        if (send(pid_fd, &(char) { PID_MSG_PROCESS }, 1, MSG_NOSIGNAL) != 1)
+                fail_child(sync_fd, "reporting the container process: %m");
+        close(pid_fd);
+        if (o->pidns_fd >= 0)
+                close(o->pidns_fd);
+
+        if (o->mount_proc) {
+                r = box_steps_mount_proc(mountinfo_fd);
+                if (r < 0)
+                        fail_child(sync_fd, "mounting a procfs of the container's pid namespace on /proc: %s",
+                                   strerror(-r));
+        }
+        if (mountinfo_fd >= 0)
+                close(mountinfo_fd);
+
+        if (o->process && o->process->terminal) {
+                int master = -1;
+                r = console_open(&master, &console, (unsigned) o->process->console_height.v,
+                                 (unsigned) o->process->console_width.v);
+                if (r < 0)
+                        fail_child(sync_fd, "allocating a terminal: %s", strerror(-r));
+                r = console_send_fd_over(console_fd, master);
+                if (r < 0)
+                        fail_child(sync_fd, "passing the terminal: %s", strerror(-r));
+                close(master);
+        }
+        close(console_fd);
+        ProcessContext ctx = {
+                .process = o->process,
+                .personality = o->personality,
+                .seccomp = o->seccomp,
+                .console_fd = console,
+                .exec_fifo_fd = fifo_fd,
+                .sync_fd = sync_fd,
+                .preserve_fds = o->preserve_fds,
+                .session_keyring = o->session_keyring,
+                .user_namespace = o->join_ns[OCI_NS_USER],
+                .main_process = o->fifo_path != NULL,
+        };
+        (void) process_exec(&ctx);
+        _exit(127);
+}
+
+/* The intermediate child: joins everything, forks the real process as our parent's child
+ * (CLONE_PARENT) and exits. */
+_noreturn_ static void intermediate(const SpawnOptions *o, int sync_fd, int pid_fd, int console_fd) {
+        _cleanup_close_ int fifo_fd = -1, mountinfo_fd = -1;
+        bool join[_OCI_NS_MAX];
+        pid_t pid;
+
+        close_fds_except(3 + (int) o->preserve_fds, (int[]) { sync_fd, pid_fd, console_fd, o->pidns_fd }, 4);
 
         /* Nothing in the container may ptrace us or read our memory before execve. */
         if (process_make_nondumpable() < 0)
@@ -68,7 +125,14 @@ _noreturn_ static void intermediate(const SpawnOptions *o, int sync_fd, int pid_
                 fail_child(sync_fd, "setting process.oomScoreAdj to %" PRIi64 ": %m",
                            o->process->oom_score_adj.v);
 
-        /* Host paths first: the FIFO. */
+        /* Host paths first: the FIFO, and the box's mount table for the process's own /proc. */
+        if (o->mount_proc) {
+                char path[64];
+                snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int) o->holder);
+                mountinfo_fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (mountinfo_fd < 0)
+                        fail_child(sync_fd, "open %s: %m", path);
+        }
         if (o->fifo_path) {
                 fifo_fd = open(o->fifo_path, O_PATH | O_CLOEXEC);
                 if (fifo_fd < 0)
@@ -80,59 +144,92 @@ _noreturn_ static void intermediate(const SpawnOptions *o, int sync_fd, int pid_
                 fail_child(sync_fd, "joining the container's cgroup: %s", strerror(-r));
 
         const char *what = NULL;
-        r = box_steps_enter(o->holder, o->join_ns, true, &what);
+        memcpy(join, o->join_ns, sizeof(join));
+        join[OCI_NS_PID] = false;
+        r = box_steps_enter(o->holder, join, true, &what);
         if (r < 0)
                 fail_child(sync_fd, "joining the container's %s namespace: %s", what, strerror(-r));
+        /* Safety: the caller opened the namespace, checked it, and pinned it in pidns_fd; this only
+         * chooses where our children are born, after the user namespace that owns it was joined. */
+        if (o->pidns_fd >= 0 && setns(o->pidns_fd, CLONE_NEWPID) < 0)
+                fail_child(sync_fd, "joining the container's pid namespace: %m");
 
         /* CLONE_PARENT: the process becomes the child of nspawn-oci itself, not of this one, and so the
          * child of conmon's subreaper once nspawn-oci exits. It is born in the joined pid namespace. */
-        pid_t pid = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+        pid = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
         if (pid < 0)
                 fail_child(sync_fd, "clone: %m");
+        if (pid == 0 && !o->new_pidns)
+                container_child(o, sync_fd, pid_fd, console_fd, fifo_fd, mountinfo_fd);
         if (pid == 0) {
-                int console = -1;
-                close(pid_fd);
-                if (o->process && o->process->terminal) {
-                        int master = -1;
-                        r = console_open(&master, &console, (unsigned) o->process->console_height.v,
-                                         (unsigned) o->process->console_width.v);
-                        if (r < 0)
-                                fail_child(sync_fd, "allocating a terminal: %s", strerror(-r));
-                        r = console_send_fd_over(console_fd, master);
-                        if (r < 0)
-                                fail_child(sync_fd, "passing the terminal: %s", strerror(-r));
-                        close(master);
-                }
-                close(console_fd);
-                ProcessContext ctx = {
-                        .process = o->process,
-                        .personality = o->personality,
-                        .seccomp = o->seccomp,
-                        .console_fd = console,
-                        .exec_fifo_fd = fifo_fd,
-                        .sync_fd = sync_fd,
-                        .preserve_fds = o->preserve_fds,
-                        .session_keyring = o->session_keyring,
-                        .user_namespace = o->join_ns[OCI_NS_USER],
-                        .main_process = o->fifo_path != NULL,
-                };
-                (void) process_exec(&ctx);
-                _exit(127);
+                /* The kernel makes a new pid namespace only from a process that lives in the one its
+                 * children are born in: this second intermediate, born in the box's. Its child, the
+                 * container process, is PID 1 of a namespace nested in the box's and, again through
+                 * CLONE_PARENT, nspawn-oci's child. */
+                pid_t c = (pid_t) syscall(SYS_clone, CLONE_PARENT | CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL,
+                                          NULL);
+                if (c < 0)
+                        fail_child(sync_fd, "clone(CLONE_NEWPID): %m");
+                if (c == 0)
+                        container_child(o, sync_fd, pid_fd, console_fd, fifo_fd, mountinfo_fd);
+                _exit(0);
         }
-        if (write(pid_fd, &pid, sizeof(pid)) != sizeof(pid))
-                _exit(1);
+        if (o->new_pidns) {
+                char msg[1 + sizeof(pid_t)] = { PID_MSG_SECOND };
+                memcpy(msg + 1, &pid, sizeof(pid));
+                if (send(pid_fd, msg, sizeof(msg), MSG_NOSIGNAL) != (ssize_t) sizeof(msg))
+                        _exit(1);
+        }
         _exit(0);
 }
 
+/* Reads the pid channel until every sender has closed it: the container process's pid (0 if it was
+ * never made) and that of the second intermediate (0 if there is none). */
+static void receive_pids(int fd, pid_t *ret_process, pid_t *ret_second) {
+        *ret_process = *ret_second = 0;
+        for (;;) {
+                union {
+                        struct cmsghdr h;
+                        uint8_t buf[CMSG_SPACE(sizeof(struct ucred))];
+                } control = {};
+                char msg[1 + sizeof(pid_t)];
+                struct iovec iov = { .iov_base = msg, .iov_len = sizeof(msg) };
+                struct msghdr mh = {
+                        .msg_iov = &iov,
+                        .msg_iovlen = 1,
+                        .msg_control = &control,
+                        .msg_controllen = sizeof(control),
+                };
+                ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return;
+                if (msg[0] == PID_MSG_SECOND && n == (ssize_t) sizeof(msg)) {
+                        memcpy(ret_second, msg + 1, sizeof(pid_t));
+                        continue;
+                }
+                for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+                        if (msg[0] == PID_MSG_PROCESS && c->cmsg_level == SOL_SOCKET &&
+                            c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
+                                struct ucred cred;
+                                memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+                                *ret_process = cred.pid;
+                        }
+        }
+}
+
 int spawn_process(const SpawnOptions *o, pid_t *ret_pid, int *ret_master, int *ret_listener) {
-        int sync_pair[2] = { -1, -1 }, pid_pipe[2] = { -1, -1 }, console_pair[2] = { -1, -1 };
+        int sync_pair[2] = { -1, -1 }, pid_pair[2] = { -1, -1 }, console_pair[2] = { -1, -1 };
         _cleanup_free_ char *error = NULL;
-        pid_t child = 0, pid;
+        pid_t child = 0, second = 0, pid;
         int status, r, master = -1, listener = -1;
 
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync_pair) < 0 ||
             socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, console_pair) < 0 ||
-            pipe2(pid_pipe, O_CLOEXEC) < 0) {
+            socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pid_pair) < 0 ||
+            setsockopt(pid_pair[0], SOL_SOCKET, SO_PASSCRED, &(int) { 1 }, sizeof(int)) < 0) {
                 r = log_error_errno(errno, "Failed to create sockets: %m");
                 goto finish;
         }
@@ -144,17 +241,19 @@ int spawn_process(const SpawnOptions *o, pid_t *ret_pid, int *ret_master, int *r
         }
         if (pid == 0) {
                 close(sync_pair[0]);
-                close(pid_pipe[0]);
+                close(pid_pair[0]);
                 close(console_pair[0]);
-                intermediate(o, sync_pair[1], pid_pipe[1], console_pair[1]);
+                intermediate(o, sync_pair[1], pid_pair[1], console_pair[1]);
         }
         sync_pair[1] = safe_close(sync_pair[1]);
-        pid_pipe[1] = safe_close(pid_pipe[1]);
+        pid_pair[1] = safe_close(pid_pair[1]);
         console_pair[1] = safe_close(console_pair[1]);
 
-        ssize_t n = read(pid_pipe[0], &child, sizeof(child));
+        receive_pids(pid_pair[0], &child, &second);
         (void) waitpid(pid, &status, 0);
-        if (n != sizeof(child)) {
+        if (second > 0)
+                (void) waitpid(second, NULL, 0);
+        if (child <= 0) {
                 child = 0;
                 r = process_sync_receive(sync_pair[0], true, &listener, &error);
                 r = log_error_errno(r < 0 ? r : EIO, "%s", error ?: "Failed to enter the container");
@@ -194,8 +293,8 @@ finish:
         safe_close(listener);
         safe_close(sync_pair[0]);
         safe_close(sync_pair[1]);
-        safe_close(pid_pipe[0]);
-        safe_close(pid_pipe[1]);
+        safe_close(pid_pair[0]);
+        safe_close(pid_pair[1]);
         safe_close(console_pair[0]);
         safe_close(console_pair[1]);
         return r;

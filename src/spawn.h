@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Puts a process into a box: joins the holder's namespaces (user first) and cgroup, and becomes the
- * caller's child, so that conmon (or nspawn-oci run) reaps it. Runs as root on the host. */
+/* Puts a process into a box: joins the holder's namespaces (user first) and cgroup, is born in its pid
+ * namespace (PID 1 of a new one, or a later pid of one it joins), and becomes the caller's child, so
+ * that conmon (or nspawn-oci run) reaps it. Runs as root on the host. */
 #pragma once
 
 #include <stdbool.h>
@@ -11,7 +12,12 @@
 
 typedef struct SpawnOptions {
         pid_t holder;                    /* host pid of the box's PID 1 */
-        const bool *join_ns;             /* [_OCI_NS_MAX]: the namespaces to take from the holder */
+        const bool *join_ns;             /* [_OCI_NS_MAX]: the namespaces to take from the holder, but
+                                          * the pid namespace, which pidns_fd gives */
+        int pidns_fd;                    /* setns(CLONE_NEWPID) target (a pidfd or a namespace fd) the
+                                          * process is born in, or below which its new one is; -1: ours */
+        bool new_pidns;                  /* the process is PID 1 of a new pid namespace */
+        bool mount_proc;                 /* it mounts a procfs of its pid namespace over the box's /proc */
         const OciProcess *process;
         const OciPersonality *personality;
         const SeccompProgram *seccomp;

@@ -36,3 +36,6 @@ typedef struct StateData {
 } StateData;
 
 StateData *state_data_free(StateData *s);
+static inline void state_data_freep(StateData **s) {
+        state_data_free(*s);
+}

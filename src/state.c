@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "oci-parse.h"
 #include "cgroup.h"
@@ -12,7 +13,7 @@
 #include "log.h"
 #include "state.h"
 
-static const char * const status_table[_CONTAINER_STATUS_MAX] = {
+static const char * const container_status_table[_CONTAINER_STATUS_MAX] = {
         [CONTAINER_CREATING] = "creating",
         [CONTAINER_CREATED] = "created",
         [CONTAINER_RUNNING] = "running",
@@ -20,9 +21,7 @@ static const char * const status_table[_CONTAINER_STATUS_MAX] = {
         [CONTAINER_STOPPED] = "stopped",
 };
 
-const char *container_status_to_string(ContainerStatus s) {
-        return s < _CONTAINER_STATUS_MAX ? status_table[s] : NULL;
-}
+DEFINE_STRING_TABLE_TO_STRING(container_status, ContainerStatus)
 
 bool state_id_is_valid(const char *id) {
         size_t n;
@@ -56,17 +55,39 @@ static int lock_dir(const char *dir, int flags, int *ret) {
         return 0;
 }
 
-/* A directory that a create killed before it saved any state left: nobody holds its lock, and it has
- * no state.json. Nothing was started for it yet. */
+/* The lock of a new directory: made under another name, locked, then renamed into place, so that the
+ * lock file never exists unlocked while its create lives. */
+static int lock_new_dir(const char *dir, int *ret) {
+        _cleanup_free_ char *tmp = NULL, *p = strjoin(dir, "/lock");
+        _cleanup_close_ int fd = -1;
+
+        if (!p || asprintf_safe(&tmp, "%s/lock.new.%d", dir, (int) getpid()) < 0)
+                return -ENOMEM;
+        fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd < 0)
+                return negative_errno();
+        if (flock(fd, LOCK_EX) < 0 || rename(tmp, p) < 0) {
+                int r = negative_errno();
+                (void) unlink(tmp);
+                return r;
+        }
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+/* A directory that a create killed before it saved any state left: its lock is there and nobody holds
+ * it, and it has no state.json. Nothing was started for it yet. A directory without a lock is a create
+ * on its way, unless it is a minute old (killed between its mkdir() and its lock). */
 static bool dir_is_stale(const char *dir) {
         _cleanup_free_ char *lock = strjoin(dir, "/lock"), *state = strjoin(dir, "/state.json");
         _cleanup_close_ int fd = -1;
+        struct stat st;
 
         if (!lock || !state || access(state, F_OK) == 0)
                 return false;
         fd = open(lock, O_RDWR | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
-                return errno == ENOENT;
+                return errno == ENOENT && stat(dir, &st) == 0 && st.st_mtime + 60 < time(NULL);
         return flock(fd, LOCK_EX | LOCK_NB) == 0 && access(state, F_OK) < 0;
 }
 
@@ -101,7 +122,7 @@ int state_create(const char *root, const char *id, char **ret_dir, int *ret_lock
                 if (mkdir(dir, 0700) < 0)
                         return negative_errno();
         }
-        r = lock_dir(dir, O_CREAT | O_EXCL, ret_lock);
+        r = lock_new_dir(dir, ret_lock);
         if (r < 0) {
                 rmdir(dir);
                 return r;
@@ -142,8 +163,10 @@ int state_load(const char *dir, StateData **ret) {
         if (r < 0)
                 return r;
         r = oci_parse_state(data, size, ret, &error);
-        if (r < 0)
-                return log_error_errno(r, "%s: %s", p, strna(error));
+        if (r < 0) {
+                log_debug("%s: %s", p, strna(error));
+                return r == -ENOMEM ? r : -EBADMSG;
+        }
         return 0;
 }
 

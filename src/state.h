@@ -29,6 +29,8 @@ int state_remove_stale(const char *root, const char *id);
 int state_create(const char *root, const char *id, char **ret_dir, int *ret_lock);
 /* Locks an existing container's directory (blocking). -ENOENT if there is no such container. */
 int state_lock(const char *root, const char *id, char **ret_dir, int *ret_lock);
+/* Reads state.json: -ENOENT without one, -EBADMSG if it does not parse (the parser's words are logged
+ * at debug level). */
 int state_load(const char *dir, StateData **ret);
 int state_save(const char *dir, const StateData *s);
 /* Removes the directory and everything in it (files only, never through mounts). */

@@ -7,8 +7,10 @@
 #include <stdint.h>
 #include <linux/openat2.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -313,6 +315,85 @@ int mkdir_p_in_root(int root, const char *path, mode_t mode) {
                 *slash = '/';
                 s = slash + 1;
         }
+}
+
+int unix_connect(int sock, const char *path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int dfd = -1;
+        const char *base;
+
+        if (strlen(path) < sizeof(sa.sun_path))
+                strcpy(sa.sun_path, path);
+        else {
+                _cleanup_free_ char *dir = NULL;
+                int k;
+
+                base = strrchr(path, '/');
+                if (!base)
+                        return -ENAMETOOLONG;
+                dir = strndup(path, (size_t) (base - path) + 1);
+                if (!dir)
+                        return -ENOMEM;
+                dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (dfd < 0)
+                        return negative_errno();
+                k = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dfd, base + 1);
+                if (k < 0 || (size_t) k >= sizeof(sa.sun_path))
+                        return -ENAMETOOLONG;
+        }
+
+        for (;;) {
+                if (connect(sock, (struct sockaddr *) &sa, sizeof(sa)) >= 0)
+                        return 0;
+                if (errno != EINTR)
+                        return negative_errno();
+        }
+}
+
+int send_fd(int sock, int fd, const void *data, size_t size) {
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct iovec iov = { .iov_base = (void *) data, .iov_len = size };
+        struct msghdr mh = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = control.buf,
+                .msg_controllen = sizeof(control.buf),
+        };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        ssize_t n;
+
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+
+        do
+                n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return negative_errno();
+        return (size_t) n == size ? 0 : -EIO;
+}
+
+int string_table_lookup(const char * const *table, size_t n, const char *s) {
+        if (!s)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++)
+                if (table[i] && streq(table[i], s))
+                        return (int) i;
+        return -EINVAL;
+}
+
+int pidfd_open_safe(pid_t pid) {
+        int fd = (int) syscall(SYS_pidfd_open, pid, 0U);
+        return fd < 0 ? negative_errno() : fd;
+}
+
+int pidfd_send_signal_safe(int pidfd, int sig) {
+        return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0U) < 0 ? negative_errno() : 0;
 }
 
 int safe_atou64(const char *s, uint64_t *ret) {

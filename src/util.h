@@ -92,6 +92,11 @@ static inline void *mfree(void *p) {
         free(p);
         return NULL;
 }
+/* A malloc'ed copy of size bytes at p; NULL when out of memory. */
+static inline void *memdup(const void *p, size_t size) {
+        void *q = malloc(size ?: 1);
+        return q ? memcpy(q, p, size) : NULL;
+}
 
 /* Reads a whole (small) file; ret_size may be NULL. */
 int read_full_file(const char *path, char **ret, size_t *ret_size);
@@ -110,6 +115,18 @@ int open_dir_no_symlinks(const char *path);
 /* The path of the executable 'name' next to our own binary (a build tree), in buf; false if there is
  * none. */
 bool exe_sibling(const char *name, char *buf, size_t size);
+/* connect(2) to the unix socket at path, of any length: a path that does not fit sun_path goes through
+ * /proc/self/fd/ of its directory. */
+int unix_connect(int sock, const char *path);
+/* Sends one message of size bytes at data with fd attached (SCM_RIGHTS) over a connected unix socket.
+ * A stream socket carries the fd only along with at least one byte. -EIO if the message went out
+ * short. */
+int send_fd(int sock, int fd, const void *data, size_t size);
+
+/* pidfd_open(2): a pidfd for pid (close-on-exec, as every pidfd is), or a negative errno. */
+int pidfd_open_safe(pid_t pid);
+/* pidfd_send_signal(2) without a siginfo: 0 or a negative errno. */
+int pidfd_send_signal_safe(int pidfd, int sig);
 int safe_atou64(const char *s, uint64_t *ret);
 int safe_atoi(const char *s, int *ret);
 
@@ -118,6 +135,23 @@ static inline void closedirp(DIR **d) {
         if (*d)
                 closedir(*d);
 }
+
+/* The index of s in a table of n names (NULL entries are holes), or -EINVAL. */
+int string_table_lookup(const char * const *table, size_t n, const char *s);
+
+/* prefix##_to_string() over prefix##_table[], a table of names indexed by the values of type; and
+ * prefix##_from_string() back. */
+#define DEFINE_STRING_TABLE_TO_STRING(prefix, type)                                             \
+        const char *prefix##_to_string(type v) {                                                \
+                if ((int) v < 0 || (size_t) v >= ELEMENTSOF(prefix##_table))                    \
+                        return NULL;                                                            \
+                return prefix##_table[v];                                                       \
+        }
+#define DEFINE_STRING_TABLE(prefix, type)                                                       \
+        DEFINE_STRING_TABLE_TO_STRING(prefix, type)                                             \
+        int prefix##_from_string(const char *s) {                                               \
+                return string_table_lookup(prefix##_table, ELEMENTSOF(prefix##_table), s);      \
+        }
 
 /* x is one of the values that follow */
 #define IN_SET(x, ...)                                                          \

@@ -200,9 +200,9 @@ def test_pid_file_is_container_process(rt, new_id, make_bundle, work):
     assert len(ns) >= 2 and ns[0] == host_pid, ns
     assert rt("start", cid).returncode == 0
     seen = wait_json(out)
-    # the probe sees its pid in its own pid namespace: the last NSpid entry, not the host's pid
+    # the probe sees its pid in its own pid namespace, whose PID 1 it is: the last NSpid entry
     assert seen["pid"] != host_pid
-    assert seen["pid"] == ns[-1]
+    assert seen["pid"] == ns[-1] == 1
     assert seen["ns"]["pid"] != os.stat("/proc/self/ns/pid").st_ino
     assert seen["ns"]["pid"] == os.stat(f"/proc/{host_pid}/ns/pid").st_ino
     assert rt("kill", cid, "KILL").returncode == 0
@@ -223,6 +223,26 @@ def test_delete_force_running(rt, new_id, make_bundle, work):
             break
         threading.Event().wait(0.05)
     assert not pid_alive(pid)
+
+
+@pytest.mark.nspawn_only
+def test_delete_after_nspawn_killed(rt, new_id, make_bundle, work):
+    """systemd-nspawn killed with SIGKILL (as when its unit or cgroup is): delete still removes the
+    box, its cgroups and the propagation directory nspawn would have removed itself."""
+    from pathlib import Path
+    import systemd_util as su
+    cid = new_id()
+    b = make_bundle(args=["sleep", "600"])
+    assert rt.create(cid, b.path, pid_file=work / "pid").returncode == 0
+    assert rt("start", cid).returncode == 0
+    st = json.loads((rt.root / cid / "state.json").read_text())
+    propagate = Path("/run/systemd/nspawn/propagate") / st["machine"]
+    assert propagate.is_dir()
+    os.kill(st["nspawnPid"], signal.SIGKILL)
+    assert rt("delete", "--force", cid).returncode == 0
+    assert not propagate.exists()
+    assert su.cgroup_dirs(cid) == []
+    assert not pid_alive(int((work / "pid").read_text()))
 
 
 @pytest.mark.parametrize("usr", [False, True], ids=["no-usr", "usr"])

@@ -76,8 +76,13 @@ def cgroup_of(pid, controller):
 
 
 def unit_property(pid, prop):
-    # the container's scope: the process may sit in a sub-cgroup of it (nspawn's payload)
-    unit = next(part for part in reversed(cgroup_of(pid, "name=systemd").split("/")) if part.endswith(".scope"))
+    # the container's scope: the process may sit in a sub-cgroup of it (nspawn's payload); the
+    # name=systemd hierarchy on v1 and hybrid hosts, the unified one ("0::") on pure v2 hosts
+    try:
+        path = cgroup_of(pid, "name=systemd")
+    except AssertionError:
+        path = cgroup_of(pid, "")
+    unit = next(part for part in reversed(path.split("/")) if part.endswith(".scope"))
     p = subprocess.run(["systemctl", "show", "-p", prop, "--value", unit], text=True, capture_output=True)
     assert p.returncode == 0, p.stderr
     return p.stdout.strip()
@@ -141,15 +146,77 @@ def mount_flags(out):
     return {line.split()[1]: line.split()[3].split(",") for line in out.strip().splitlines()}
 
 
+def cgroup_mount_flags(out):
+    """The flags of the cgroup file systems: each v1 hierarchy below /sys/fs/cgroup, or the cgroup2 on
+    /sys/fs/cgroup itself (pure v2 hosts)."""
+    fields = [line.split() for line in out.strip().splitlines()]
+    return [f[3].split(",") for f in fields
+            if f[1].startswith("/sys/fs/cgroup/") or (f[1] == "/sys/fs/cgroup" and f[2] == "cgroup2")]
+
+
 def test_podman_mount_flags(podman):
     # podman asks /sys and /sys/fs/cgroup read-only (the cgroup hierarchies below it too), /dev noexec;
     # --privileged asks them writable
-    out = run(podman, cmd="grep -E ' /(dev|sys|sys/fs/cgroup/[^ ]+) ' /proc/mounts")
+    # the cgroup file systems: each v1 hierarchy below /sys/fs/cgroup, or cgroup2 on it (v2 hosts)
+    out = run(podman, cmd="grep -E ' /(dev|sys|sys/fs/cgroup|sys/fs/cgroup/[^ ]+) ' /proc/mounts")
     flags = mount_flags(out)
-    cgroups = [f for m, f in flags.items() if m.startswith("/sys/fs/cgroup/")]
+    cgroups = cgroup_mount_flags(out)
     assert "ro" in flags["/sys"] and cgroups and all("ro" in f for f in cgroups), out
     assert "noexec" in flags["/dev"] and "nosuid" in flags["/dev"], out
-    out = run(podman, "--privileged", cmd="grep -E ' /(sys|sys/fs/cgroup/[^ ]+) ' /proc/mounts")
+    out = run(podman, "--privileged", cmd="grep -E ' /(sys|sys/fs/cgroup|sys/fs/cgroup/[^ ]+) ' /proc/mounts")
     flags = mount_flags(out)
-    cgroups = [f for m, f in flags.items() if m.startswith("/sys/fs/cgroup/")]
+    cgroups = cgroup_mount_flags(out)
     assert "rw" in flags["/sys"] and cgroups and all("rw" in f for f in cgroups), out
+
+
+def test_podman_init_is_pid1(podman):
+    """`podman run --init`: podman's init (catatonit) is PID 1 of the container, the command its child."""
+    if not Path("/usr/libexec/podman/catatonit").exists():
+        pytest.skip("podman's init is not installed (Debian package catatonit)")
+    out = run(podman, "--init", cmd="tr '\\0' ' ' </proc/1/cmdline; echo; echo $$")
+    init, own = out.strip().splitlines()
+    assert init.split()[0] == "/run/podman-init", out
+    assert own != "1"
+
+
+def test_podman_exec_top_stop(podman):
+    """The container's process is PID 1: `podman exec` lands in its pid namespace, `podman top` shows
+    it and nothing of the runtime's, and `podman stop` has to kill it (no SIGTERM handler)."""
+    name = f"pid1-{TAG}"
+    keep = [a for a in podman.run_args() if a != "--rm"]  # the exit code stays to be read
+    p = podman(*keep, "-d", "--name", name, IMAGE, "sleep", "600")
+    assert p.returncode == 0, p.stderr
+    try:
+        e = podman("exec", name, "sh", "-c", "readlink /proc/1/ns/pid; readlink /proc/self/ns/pid; "
+                   "tr '\\0' ' ' </proc/1/cmdline; echo")
+        assert e.returncode == 0, e.stderr
+        ns1, own, cmd = e.stdout.strip().splitlines()
+        assert ns1 == own and cmd.strip() == "sleep 600", e.stdout
+        t = podman("top", name, "pid", "args")
+        assert t.returncode == 0, t.stderr
+        rows = [line.split(None, 1) for line in t.stdout.strip().splitlines()[1:]]
+        assert rows == [["1", "sleep 600"]], t.stdout
+        s = podman("stop", "-t", "1", name)
+        assert s.returncode == 0, s.stderr
+        code = podman("inspect", "-f", "{{.State.ExitCode}}", name).stdout.strip()
+        assert code == "137", f"sleep as PID 1 should ignore SIGTERM and be killed, exit code {code}"
+    finally:
+        podman("rm", "-f", "-t", "0", name)
+
+
+def test_podman_pod_shared_pid(podman):
+    """A pod sharing its pid namespace: the members join the infra container's by path and see its
+    process as PID 1."""
+    pod = f"pidpod-{TAG}"
+    a = podman("pod", "create", "--name", pod, "--network", "none", "--share", "pid,ipc,uts",
+               "--infra-image", IMAGE, "--infra-command", "sleep 1000",
+               *([] if MODE == "systemd" else ["--cgroup-parent", podman.cgroup_parent]))
+    assert a.returncode == 0, a.stderr
+    try:
+        out = podman("run", "--rm", "--pod", pod, IMAGE, "sh", "-c", "tr '\\0' ' ' </proc/1/cmdline; echo; echo $$")
+        assert out.returncode == 0, out.stderr
+        init, own = out.stdout.strip().splitlines()
+        assert init.strip() == "sleep 1000", out.stdout
+        assert own != "1"
+    finally:
+        podman("pod", "rm", "-f", "-t", "0", pod)

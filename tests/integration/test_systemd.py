@@ -7,6 +7,7 @@ import time
 import pytest
 
 import systemd_util as su
+from runtime import wait_file
 
 pytestmark = [pytest.mark.systemd, pytest.mark.nspawn_only, pytest.mark.lifecycle]
 
@@ -89,3 +90,50 @@ def test_crio_systemd_cgroup_manager_path(rt, new_id, make_bundle):
         time.sleep(0.1)
     assert not su.unit_active(scope)
     assert su.machine_name(cid) is None
+
+
+def test_machinectl_poweroff_reaches_the_process(rt, new_id, make_bundle, work):
+    """machinectl poweroff signals the machine's leader, the holder, which forwards it as SIGTERM to
+    the container process, across the pid namespace it is PID 1 of."""
+    cid = new_id()
+    out = work / "out"
+    with open(out, "w") as f:
+        assert rt.create(cid, make_bundle(args=["wait-signal"]).path, stdout=f).returncode == 0
+    assert rt("start", cid).returncode == 0
+    assert wait_file(out).startswith("ready")
+    p = su.sh("machinectl", "poweroff", cid)
+    assert p.returncode == 0, p.stderr
+    rt.wait_status(cid, "stopped")
+    assert '{"signal":15}' in out.read_text()
+    assert rt("delete", cid).returncode == 0
+    assert su.machine_name(cid) is None
+
+
+def test_pid_namespace_by_path_is_a_machine(rt, new_id, make_bundle, work):
+    """A container that joins another's pid namespace by path is a machine too (nspawn makes a pid
+    namespace of its own for the holder, and registers only then), and it ends with its process."""
+    other = new_id()
+    assert rt.create(other, make_bundle(args=["sleep", "600"]).path, pid_file=work / "other").returncode == 0
+    cid = new_id()
+    b = make_bundle(args=["wait-signal"])
+    b.config["linux"]["namespaces"] = [n for n in b.config["linux"]["namespaces"] if n["type"] != "pid"] + \
+        [{"type": "pid", "path": f"/proc/{(work / 'other').read_text()}/ns/pid"}]
+    b.write()
+    out = work / "out"
+    try:
+        with open(out, "w") as f:
+            assert rt.create(cid, b.path, stdout=f).returncode == 0
+        assert rt("start", cid).returncode == 0
+        assert wait_file(out).startswith("ready")
+        assert su.machine_name(cid) == cid, su.machines()
+        assert rt("kill", cid, "TERM").returncode == 0
+        rt.wait_status(cid, "stopped")
+        assert '{"signal":15}' in out.read_text()
+        end = time.monotonic() + 15
+        while su.machine_name(cid) is not None and time.monotonic() < end:
+            time.sleep(0.1)
+        assert su.machine_name(cid) is None, "the box outlived its process"
+        assert rt("delete", cid).returncode == 0
+        assert rt.status(other) == "created"
+    finally:
+        rt.cleanup(other)

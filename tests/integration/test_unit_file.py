@@ -40,13 +40,21 @@ def unit_file(rt):
     su.sh("systemctl", "daemon-reload")
 
 
-def test_bundle_as_a_service(rt, new_id, make_bundle, unit_file):
+@pytest.mark.parametrize("grace", [None, 2], ids=["handles-sigterm", "ignores-sigterm"])
+def test_bundle_as_a_service(rt, new_id, make_bundle, unit_file, grace):
+    """systemctl stop sends SIGTERM to the container process. It is PID 1 of its pid namespace: a
+    process with a handler ends, one without ignores it and is killed when TimeoutStopSec is over."""
     cid = new_id()
-    b = make_bundle(args=["sleep", "600"])
+    b = make_bundle(args=["wait-signal"] if grace is None else ["sleep", "600"])
     BUNDLES.mkdir(parents=True, exist_ok=True)
     link = BUNDLES / cid
     link.symlink_to(b.path)
     service = f"nspawn-oci@{cid}.service"
+    dropin = UNIT_DIR / f"{service}.d"
+    if grace is not None:
+        dropin.mkdir()
+        (dropin / "grace.conf").write_text(f"[Service]\nTimeoutStopSec={grace}\n")
+        su.sh("systemctl", "daemon-reload")
     try:
         p = su.sh("systemctl", "start", service)
         assert p.returncode == 0, p.stderr
@@ -57,10 +65,13 @@ def test_bundle_as_a_service(rt, new_id, make_bundle, unit_file):
         unit = su.unit_of(cid)
         assert unit and unit.endswith(".scope") and su.unit_active(unit), unit
         status = su.sh("systemctl", "status", "--no-pager", unit)
-        assert "sleep 600" in status.stdout, status.stdout
+        assert ("wait-signal" if grace is None else "sleep 600") in status.stdout, status.stdout
 
+        started = time.monotonic()
         p = su.sh("systemctl", "stop", service)
         assert p.returncode == 0, p.stderr
+        if grace is not None:
+            assert time.monotonic() - started >= grace, "the container ignored SIGTERM: stop waits"
         assert wait_for(lambda: su.machine_name(cid) is None), su.machines()
         assert not su.unit_active(service)
         assert wait_for(lambda: not su.unit_active(unit))
@@ -68,6 +79,10 @@ def test_bundle_as_a_service(rt, new_id, make_bundle, unit_file):
     finally:
         su.sh("systemctl", "stop", service)
         su.sh("systemctl", "reset-failed", service)
+        if dropin.exists():
+            (dropin / "grace.conf").unlink()
+            dropin.rmdir()
+            su.sh("systemctl", "daemon-reload")
         link.unlink()
         for d in (BUNDLES, BUNDLES.parent):
             try:

@@ -220,8 +220,9 @@ static void test_exec(CliCommand *c) {
         tap_is_int(r, 0, "exec with a command");
         tap_ok(strv_length(c->exec.env) == 2 && streq(c->exec.env[0], "A=1") && streq(c->exec.env[1], "B=2"),
                "--env is repeatable");
-        tap_is_str(c->exec.user, "1000:1001", "--user UID:GID");
-        tap_ok(strv_length(c->exec.additional_gids) == 2 && streq(c->exec.additional_gids[1], "6"),
+        tap_ok(c->exec.user_set && c->exec.uid == 1000 && c->exec.gid == 1001, "--user UID:GID");
+        tap_ok(c->exec.n_additional_gids == 2 && c->exec.additional_gids[0] == 5 &&
+                       c->exec.additional_gids[1] == 6,
                "--additional-gids is repeatable");
         tap_ok(strv_length(c->exec.caps) == 2 && streq(c->exec.caps[1], "CAP_NET_ADMIN"),
                "--cap is repeatable");
@@ -246,6 +247,11 @@ static void test_exec(CliCommand *c) {
         tap_ok(r < 0 && error_has(c, "CAP_FLY"), "exec --cap with an unknown name");
         r = PARSE(c, "exec", "--user", "root", "ctr", "ls");
         tap_ok(r < 0 && error_has(c, "--user") && error_has(c, "'root'"), "exec --user needs numbers");
+        r = PARSE(c, "exec", "--user", "1000", "ctr", "ls");
+        tap_ok(r == 0 && c->exec.user_set && c->exec.uid == 1000 && c->exec.gid == 0,
+               "exec --user UID: group 0, as runc");
+        r = PARSE(c, "exec", "--user", "0:4294967295", "ctr", "ls");
+        tap_ok(r < 0 && error_has(c, "--user"), "exec --user: (gid_t) -1 is no group id");
         r = PARSE(c, "exec", "--env", "NOEQUALS", "ctr", "ls");
         tap_ok(r < 0 && error_has(c, "NOEQUALS"), "exec --env without =");
         r = PARSE(c, "exec", "-g", "staff", "ctr", "ls");

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The holder as PID 1 of a new pid namespace: readiness, adoption and its checks, signal forwarding,
- * orphan reaping, exit. Runs as root; the holder binary comes from $NSPAWN_OCI_HOLDER. */
+/* The holder as PID 1 of a new pid namespace (and in the caller's own): readiness, adoption and its checks,
+ * signal forwarding, orphan reaping, exit; a container process nested one pid namespace below. Runs as
+ * root; the holder binary comes from $NSPAWN_OCI_HOLDER. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -14,6 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "console.h"
 #include "init/holder-protocol.h"
 #include "tap.h"
 #include "util.h"
@@ -67,8 +69,9 @@ static void signal_child(pid_t pid, int sig) {
                 kill(pid, sig);
 }
 
-/* Starts the holder as PID 1 of a new pid namespace, with NOTIFY_SOCKET pointing to a socket of ours. */
-static int box_start(Box *b, bool abstract, const char *name) {
+/* Starts the holder, with NOTIFY_SOCKET pointing to a socket of ours, and clone flags (CLONE_NEWPID: PID 1
+ * of a new pid namespace). */
+static int box_start_full(Box *b, bool abstract, const char *name, unsigned long flags, int control_fd) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         char env[sizeof(sa.sun_path) + 16];
         socklen_t len;
@@ -89,15 +92,32 @@ static int box_start(Box *b, bool abstract, const char *name) {
                 return -errno;
 
         /* clone() without a stack works like fork(): the child is PID 1 of the new namespace. */
-        b->holder = (pid_t) syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+        b->holder = (pid_t) syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
         if (b->holder < 0)
                 return -errno;
         if (b->holder == 0) {
                 setenv("NOTIFY_SOCKET", env, 1);
+                /* nspawn passes the control socket as socket activation: fd 3 for our pid */
+                if (control_fd >= 0) {
+                        char pid[32];
+                        if (dup2(control_fd, HOLDER_CONTROL_FD) < 0)
+                                _exit(126);
+                        snprintf(pid, sizeof(pid), "%d", (int) getpid());
+                        setenv("LISTEN_FDS", "1", 1);
+                        setenv("LISTEN_PID", pid, 1);
+                }
                 execl(holder_bin, "nspawn-oci-init", (char *) NULL);
                 _exit(127);
         }
         return 0;
+}
+
+static int box_start(Box *b, bool abstract, const char *name) {
+        return box_start_full(b, abstract, name, CLONE_NEWPID, -1);
+}
+
+static int box_start_flags(Box *b, const char *name, unsigned long flags) {
+        return box_start_full(b, false, name, flags, -1);
 }
 
 static int box_ready(Box *b, char *buf, size_t size) {
@@ -390,6 +410,128 @@ static void test_adopt_gone(void) {
         box_cleanup(&b);
 }
 
+/* The holder as nspawn runs it when the box shares nspawn-oci's pid namespace (none in the config): not
+ * PID 1, so an adoption sent from the same namespace carries our pid. */
+static void test_shared_namespace(void) {
+        Box b = { .notify_fd = -1 };
+        char buf[64] = "";
+        pid_t c, c_seen;
+
+        if (box_start_flags(&b, "g", 0) < 0 || box_ready(&b, buf, sizeof(buf)) < 0) {
+                tap_ok(false, "holder started in our own pid namespace");
+                box_cleanup(&b);
+                return;
+        }
+        c = fork();
+        if (c == 0) {
+                execl("/bin/sleep", "sleep", "1000", (char *) NULL);
+                _exit(127);
+        }
+        tap_ok(holder_pid_of(b.holder, c, &c_seen) == 0 && c_seen == c,
+               "holder_pid_of(): the holder numbers the process as we do");
+        tap_is_int(holder_adopt(b.holder, c_seen), 0, "holder_adopt() from the holder's own pid namespace");
+        sleep_ms(100);
+        signal_child(b.holder, SIGUSR1);
+        check_killed(c, SIGUSR1, "SIGUSR1 to a holder that is not PID 1");
+        check_exit(&b, "shared namespace, process gone");
+        box_cleanup(&b);
+}
+
+/* The host pid of the process that the box numbers 'seen' and that lives one pid namespace below it. */
+static pid_t nested_host_pid(Box *b, pid_t seen) {
+        _cleanup_(closedirp) DIR *d = opendir("/proc");
+        pid_t h[32], p[32];
+        struct dirent *de;
+        int nh = holder_nspids(b->holder, h, 32);
+
+        while (d && nh > 0 && (de = readdir(d))) {
+                int pid;
+
+                if (safe_atoi(de->d_name, &pid) < 0 || pid <= 0)
+                        continue;
+                if (holder_nspids(pid, p, 32) == nh + 1 && p[nh - 1] == seen)
+                        return pid;
+        }
+        return -1;
+}
+
+/* The container process as PID 1 of a pid namespace nested in the holder's: the holder watches it by
+ * the pid its own namespace gives it, not 1. */
+static void test_nested_namespace(void) {
+        Box b = { .notify_fd = -1 };
+        char buf[64] = "";
+        pid_t mid, c = -1, c_seen = 0, inner = 0;
+        int pipefd[2];
+
+        if (box_start(&b, false, "h") < 0 || box_ready(&b, buf, sizeof(buf)) < 0 || pipe2(pipefd, O_CLOEXEC) < 0) {
+                tap_ok(false, "holder started");
+                box_cleanup(&b);
+                return;
+        }
+        mid = box_fork(&b);
+        if (mid == 0) {
+                /* in the box: the next child is PID 1 of a namespace below the box's */
+                pid_t g = (pid_t) syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+                if (g == 0) {
+                        execl("/bin/sleep", "sleep", "1000", (char *) NULL);
+                        _exit(127);
+                }
+                (void) write(pipefd[1], &g, sizeof(g));
+                _exit(g < 0);
+        }
+        safe_close(pipefd[1]);
+        if (read(pipefd[0], &c_seen, sizeof(c_seen)) == sizeof(c_seen))
+                c = nested_host_pid(&b, c_seen);
+        safe_close(pipefd[0]);
+        if (mid > 0 && wait_exit(mid, 5000, NULL) < 0)
+                kill_and_reap(mid);
+        tap_ok(c > 0 && holder_inner_pid(c, &inner) == 0 && inner == 1, "the process is PID 1 of its namespace");
+        pid_t seen = 0;
+        int r = c > 0 ? holder_pid_of(b.holder, c, &seen) : -ESRCH;
+        tap_ok(r == 0 && seen == c_seen && seen > 1, "holder_pid_of(): its pid in the box's namespace (%d)",
+               (int) seen);
+        tap_is_int(holder_adopt(b.holder, seen), 0, "holder_adopt() of the nested PID 1");
+        sleep_ms(100);
+        /* an orphan of the box now, reparented to the holder: SIGKILL it and wait for the holder */
+        if (c > 0)
+                kill(c, SIGKILL);
+        check_exit(&b, "nested PID 1 gone");
+        box_cleanup(&b);
+}
+
+/* A container process the holder cannot see (in a pid namespace joined by path, here our own): adopted
+ * as a pidfd over the control socket, its end ends the holder. */
+static void test_control_socket(void) {
+        Box b = { .notify_fd = -1 };
+        char buf[64] = "";
+        int pair[2] = { -1, -1 };
+        _cleanup_close_ int pidfd = -1;
+        pid_t c;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0 ||
+            box_start_full(&b, false, "i", CLONE_NEWPID, pair[1]) < 0 || box_ready(&b, buf, sizeof(buf)) < 0) {
+                tap_ok(false, "holder started with a control socket");
+                safe_close(pair[0]);
+                safe_close(pair[1]);
+                box_cleanup(&b);
+                return;
+        }
+        safe_close(pair[1]);
+        c = fork();
+        if (c == 0) {
+                execl("/bin/sleep", "sleep", "1000", (char *) NULL);
+                _exit(127);
+        }
+        pidfd = (int) syscall(SYS_pidfd_open, c, 0U);
+        tap_is_int(console_send_fd_over(pair[0], pidfd), 0, "a pidfd over the control socket");
+        safe_close(pair[0]);
+        sleep_ms(200);
+        tap_ok(still_running(b.holder), "the holder watches a process it cannot see");
+        kill_and_reap(c);
+        check_exit(&b, "adopted by pidfd, process gone");
+        box_cleanup(&b);
+}
+
 int main(void) {
         holder_bin = getenv("NSPAWN_OCI_HOLDER");
         if (!holder_bin) {
@@ -412,11 +554,14 @@ int main(void) {
         test_exits_with_process();
         test_before_adoption();
         test_adopt_gone();
+        test_shared_namespace();
+        test_nested_namespace();
+        test_control_socket();
 
         char path[sizeof(tmpdir) + 8];
         snprintf(path, sizeof(path), "%s/a", tmpdir);
         unlink(path);
-        for (const char *n = "cdef"; *n; n++) {
+        for (const char *n = "cdefghi"; *n; n++) {
                 snprintf(path, sizeof(path), "%s/%c", tmpdir, *n);
                 unlink(path);
         }

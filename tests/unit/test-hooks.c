@@ -65,6 +65,16 @@ static bool log_has(const char *needle) {
         return found;
 }
 
+/* How many lines of the log contain needle. */
+static unsigned log_count(const char *needle) {
+        _cleanup_free_ char *s = slurp(logpath);
+        unsigned n = 0;
+
+        for (char *p = s; p && (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        return n;
+}
+
 static uint64_t now_ms(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -89,7 +99,7 @@ static void test_state_env_args(void) {
         snprintf(env_a, sizeof(env_a), "TEST_HOOK_OUT=%s", out_a);
         snprintf(env_b, sizeof(env_b), "TEST_HOOK_OUT=%s", out_b);
 
-        tap_is_int(hooks_run(h, 2, state, "prestart"), 0, "two hooks succeed");
+        tap_is_int(hooks_run(h, 2, state, "prestart", true), 0, "two hooks succeed");
         a = slurp(out_a);
         b = slurp(out_b);
         snprintf(want, sizeof(want), "argv: custom-argv0\nargv: second\nenv: %s\nenv: FOO=bar baz\nstdin: %s\n",
@@ -108,7 +118,7 @@ static void test_no_env(void) {
         snprintf(out, sizeof(out), "%s/noenv", tmpdir);
         asprintf_safe(&cmd, "/usr/bin/env > %s", out);
         args[2] = cmd;
-        tap_is_int(hooks_run(&h, 1, "{}", "poststop"), 0, "a hook without env runs");
+        tap_is_int(hooks_run(&h, 1, "{}", "poststop", true), 0, "a hook without env runs");
         got = slurp(out);
         /* /bin/sh may add PWD (dash does); nothing of ours may be there. */
         tap_ok(got && !strstr(got, "PATH=") && !strstr(got, "HOME="), "without env, the environment is empty");
@@ -133,16 +143,43 @@ static void test_failures(void) {
         snprintf(out, sizeof(out), "%s/not-run", tmpdir);
         snprintf(env, sizeof(env), "TEST_HOOK_OUT=%s", out);
 
-        tap_ok(hooks_run(h, 2, "{}", "prestart") < 0, "a failing hook fails the run");
+        tap_ok(hooks_run(h, 2, "{}", "prestart", true) < 0, "a failing hook fails the run");
         tap_ok(log_has("prestart hook #0 (/bin/sh): exit status 3"), "the error names the hook and the status");
+        tap_is_int(log_count("prestart hook"), 1, "and is logged once");
         tap_ok(access(out, F_OK) < 0, "the hooks after a failing one do not run");
 
-        tap_ok(hooks_run(&killed, 1, "{}", "poststart") < 0, "a hook killed by a signal fails");
+        tap_ok(hooks_run(&killed, 1, "{}", "poststart", true) < 0, "a hook killed by a signal fails");
         tap_ok(log_has("poststart hook #0 (/bin/sh): killed by signal 9"), "the error names the signal");
 
-        tap_is_int(hooks_run(&missing, 1, "{}", "createRuntime"), -ENOENT, "a missing hook fails with ENOENT");
+        tap_is_int(hooks_run(&missing, 1, "{}", "createRuntime", true), -ENOENT,
+                   "a missing hook fails with ENOENT");
         tap_ok(log_has("createRuntime hook #0 (/nonexistent/hook): exec failed: No such file or directory"),
                "the error says exec failed and why");
+}
+
+/* poststart and poststop: a failure is one warning that says it is ignored, and the rest run. */
+static void test_ignored_failures(void) {
+        char *exit3[] = { (char *) "sh", (char *) "-c", (char *) "exit 3", NULL };
+        char out[300], env[320];
+        char *envs[] = { env, NULL };
+        OciHook h[3] = {
+                { .path = (char *) "/bin/sh", .args = exit3 },
+                { .path = (char *) "/bin/sh", .args = exit3 },
+                { .path = self, .env = envs },
+        };
+
+        snprintf(out, sizeof(out), "%s/after-failure", tmpdir);
+        snprintf(env, sizeof(env), "TEST_HOOK_OUT=%s", out);
+
+        tap_is_int(hooks_run(h, 3, "{}", "poststop", false), 0, "ignored failures do not fail the run");
+        tap_ok(access(out, F_OK) == 0, "the hooks after an ignored failure still run");
+        tap_is_int(log_count("poststop hook #0 (/bin/sh): exit status 3, ignoring"), 1,
+                   "the first failure: one line, hook #0");
+        tap_is_int(log_count("poststop hook #1 (/bin/sh): exit status 3, ignoring"), 1,
+                   "the second: one line, with its own index #1");
+        tap_is_int(log_count("poststop hook"), 2, "nothing else is logged about them");
+        tap_ok(log_has("warning: poststop hook #1"), "the last line is the warning");
+        unlink(out);
 }
 
 static void test_timeout(void) {
@@ -158,7 +195,7 @@ static void test_timeout(void) {
         snprintf(script, sizeof(script), "sleep 30 & echo $! > %s; wait", pidfile);
 
         t0 = now_ms();
-        r = hooks_run(&h, 1, "{}", "prestart");
+        r = hooks_run(&h, 1, "{}", "prestart", true);
         t0 = now_ms() - t0;
         tap_is_int(r, -ETIME, "a hook over its timeout fails");
         tap_ok(t0 >= 900 && t0 < 3000, "it is killed at the timeout (%llu ms)", (unsigned long long) t0);
@@ -194,7 +231,8 @@ static void test_stdin_not_read(void) {
         memset(big, 'x', size);
         big[size] = 0;
         t0 = now_ms();
-        tap_is_int(hooks_run(h, 2, big, "poststart"), 0, "hooks that do not read a 4 MiB state succeed");
+        tap_is_int(hooks_run(h, 2, big, "poststart", true), 0,
+                   "hooks that do not read a 4 MiB state succeed");
         tap_ok(now_ms() - t0 < 5000, "and do not block us");
 }
 
@@ -218,11 +256,12 @@ int main(int argc, char **argv) {
         test_state_env_args();
         test_no_env();
         test_failures();
+        test_ignored_failures();
         test_timeout();
         test_stdin_not_read();
 
         log_close();
-        const char *files[] = { "a", "b", "noenv", "not-run", "bg.pid", "log" };
+        const char *files[] = { "a", "b", "noenv", "not-run", "after-failure", "bg.pid", "log" };
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
                 char p[300];
                 snprintf(p, sizeof(p), "%s/%s", tmpdir, files[i]);

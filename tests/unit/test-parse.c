@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The parser's model values, its limits (size, depth, NUL bytes, duplicate keys, unknown keys) and the
- * state.json round trip. No privilege needed; writes only a sparse file in $TMPDIR. */
+/* The parser's model values, its limits (size, depth, NUL bytes, duplicate keys, unknown keys), the
+ * state.json round trip, and the model's namespace names as the kernel knows them. No privilege needed;
+ * writes only a sparse file in $TMPDIR. */
 #include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include "../tap.h"
@@ -302,6 +305,27 @@ static void test_escape(void) {
         tap_is_str(e, "a\\\"b\\\\c\\n\\t\\u0001/é", "oci_json_escape");
 }
 
+/* Each type's /proc/self/ns/ file is a namespace of the type its clone flag names, as the kernel
+ * says (NS_GET_NSTYPE). */
+static void test_namespace_kernel_names(void) {
+        for (OciNamespaceType t = 0; t < _OCI_NS_MAX; t++) {
+                const char *name = oci_namespace_type_proc_name(t);
+                _cleanup_close_ int fd = -1;
+                char path[64];
+
+                snprintf(path, sizeof(path), "/proc/self/ns/%s", strna(name));
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0 && errno == ENOENT && t == OCI_NS_TIME) {
+                        tap_skip("the kernel has no time namespaces");
+                        continue;
+                }
+                tap_is_int(fd >= 0 ? ioctl(fd, NS_GET_NSTYPE) : -errno, oci_namespace_type_clone_flag(t),
+                           "%s: %s is a namespace of the type of its clone flag",
+                           oci_namespace_type_to_string(t), path);
+        }
+        tap_is_int(oci_namespace_type_clone_flag(_OCI_NS_MAX), 0, "no flag for an unknown type");
+}
+
 int main(void) {
         test_model_values();
         test_duplicates_and_null();
@@ -310,5 +334,6 @@ int main(void) {
         test_process_file();
         test_state();
         test_escape();
+        test_namespace_kernel_names();
         return tap_done(0);
 }

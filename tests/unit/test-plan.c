@@ -193,7 +193,8 @@ static void test_namespaces(void) {
         c.linux.namespaces[OCI_NS_PID].present = false;
         c.linux.namespaces[OCI_NS_NETWORK].present = false;
         p = build(&c, &ctx_systemd);
-        tap_ok(p && has(p->nspawn_env, "SYSTEMD_NSPAWN_SHARE_NS_PID=1") && !p->join_ns[OCI_NS_PID],
+        tap_ok(p && has(p->nspawn_env, "SYSTEMD_NSPAWN_SHARE_NS_PID=1") && !p->join_ns[OCI_NS_PID] &&
+                       p->pid_ns == PLAN_PID_HOST,
                "pid absent: the host's, not joined");
         tap_ok(p && !has(p->nspawn_argv, "--private-network") && !p->join_ns[OCI_NS_NETWORK],
                "network absent: nspawn's default, the host's");
@@ -214,17 +215,27 @@ static void test_namespaces(void) {
                "and shared by nspawn");
         tap_ok(p && p->join_ns[OCI_NS_PID] && p->join_ns[OCI_NS_IPC],
                "the process joins them through the holder");
+        tap_ok(p && p->pid_ns == PLAN_PID_NEW && !p->pid_ns_path,
+               "pid: the process is PID 1 of a new namespace below the box's");
+        is_entry(p, "linux.namespaces.pid", PLAN_FATE_PROCESS,
+                 "a new namespace below the box's (nspawn's holds only the holder): the process is its PID 1, "
+                 "on a procfs of its own");
         tap_ok(p && has(p->nspawn_argv, "--network-namespace-path=/var/run/netns/x"), "network by path");
         plan_free(p);
 
-        /* nspawn would take pids of the joined namespace for host pids: refused, before anything runs */
+        /* nspawn would take pids of the joined namespace for host pids: nspawn keeps ours, only the
+         * container process joins it */
         c = base();
         c.linux.namespaces[OCI_NS_PID].path = (char *) "/proc/15005/ns/pid";
         p = build(&c, &ctx_systemd);
-        tap_ok(p && p->rejected && p->n_joins == 0, "pid by path: rejected, nothing joined");
-        is_entry(p, "linux.namespaces.pid", PLAN_FATE_REJECTED,
-                 "linux.namespaces.pid: joining a pid namespace by path (/proc/15005/ns/pid) is not supported "
-                 "yet: systemd-nspawn cannot run in a pid namespace it did not create");
+        tap_ok(p && !p->rejected && p->n_joins == 0 && p->join_ns[OCI_NS_PID] && p->pid_ns == PLAN_PID_PATH &&
+                       streq(p->pid_ns_path, "/proc/15005/ns/pid"),
+               "pid by path: nothing joined before nspawn, the process joins it");
+        tap_ok(p && !has(p->nspawn_env, "SYSTEMD_NSPAWN_SHARE_NS_PID=1"),
+               "pid by path: nspawn makes a pid namespace of its own for the holder");
+        is_entry(p, "linux.namespaces.pid", PLAN_FATE_PROCESS,
+                 "the process joins /proc/15005/ns/pid, on a procfs of that namespace; nspawn's own (holding "
+                 "only the holder) is a new one, as nspawn never runs in a pid namespace it did not create");
         plan_free(p);
 
         c = base();

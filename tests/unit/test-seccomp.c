@@ -22,6 +22,7 @@
 #include "log.h"
 #include "oci-parse.h"
 #include "oci-seccomp.h"
+#include "oci-seccomp-bpf.h"
 #include "util.h"
 
 static char tmpdir[] = "/tmp/test-seccomp-XXXXXX";
@@ -375,6 +376,19 @@ static void test_listener_handover(void) {
                "the agent receives the listener fd with SCM_RIGHTS");
         tap_ok(oci_seccomp_send_listener("/nonexistent/agent.sock", pfd[1], state) < 0,
                "a missing agent socket is an error");
+
+        /* a listenerPath longer than sun_path: the socket made at a short path, then moved */
+        char deep[512], moved[600];
+        int c2 = -1;
+        snprintf(deep, sizeof(deep), "%s/%0120d", tmpdir, 0);
+        snprintf(moved, sizeof(moved), "%s/agent.sock", deep);
+        r = mkdir(deep, 0700) >= 0 && rename(sa.sun_path, moved) >= 0;
+        tap_ok(r && strlen(moved) >= sizeof(sa.sun_path) &&
+                       oci_seccomp_send_listener(moved, pfd[1], state) == 0,
+               "an agent socket path longer than sun_path is reached");
+        if (r)
+                c2 = accept4(srv, NULL, NULL, SOCK_CLOEXEC);
+        safe_close(c2);
         safe_close(got);
         safe_close(c);
         safe_close(srv);
@@ -473,11 +487,11 @@ int main(int argc, char *argv[]) {
         char cache[256], path[512];
         struct stat st;
         snprintf(cache, sizeof(cache), "%s/cache", tmpdir);
-        unsigned before = oci_seccomp_compile_count();
+        unsigned before = oci_seccomp_bpf_compile_count();
         SeccompProgram *cold = compile(&s3, cache), *warm = compile(&s3, cache);
         tap_ok(cold && !cold->from_cache, "first compile is a miss");
         tap_ok(warm && warm->from_cache, "second compile is a cache hit");
-        tap_is_int(oci_seccomp_compile_count() - before, 1, "libseccomp ran once for the two compiles");
+        tap_is_int(oci_seccomp_bpf_compile_count() - before, 1, "libseccomp ran once for the two compiles");
         tap_ok(cold && warm && cold->n_insns == warm->n_insns &&
                        memcmp(cold->bpf, warm->bpf, cold->n_insns * sizeof(struct sock_filter)) == 0 &&
                        streq(cold->hash, warm->hash),

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* mkdir_p_in_root(): directories made below a root only, whatever links the image holds;
- * open_dir_no_symlinks(): no link followed on the way. Needs no privilege: works in a scratch
- * directory. */
+ * open_dir_no_symlinks(): no link followed on the way; the pidfd helpers. Needs no privilege: works
+ * in a scratch directory and on a child of its own. */
 #include <fcntl.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -13,6 +15,25 @@
 static bool is_dir(const char *path) {
         struct stat st;
         return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void test_pidfd(void) {
+        _cleanup_close_ int fd = -1;
+        int status = 0;
+        pid_t pid;
+
+        tap_is_int(pidfd_open_safe(-1), -EINVAL, "pidfd_open_safe(): a negative errno for a bad pid");
+        pid = fork();
+        if (pid == 0) {
+                pause();
+                _exit(0);
+        }
+        fd = pidfd_open_safe(pid);
+        tap_ok(fd >= 0 && (fcntl(fd, F_GETFD) & FD_CLOEXEC), "a pidfd for a child, close-on-exec");
+        tap_is_int(pidfd_send_signal_safe(fd, SIGTERM), 0, "pidfd_send_signal_safe() signals it");
+        tap_ok(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
+               "the child dies of that signal");
+        tap_is_int(pidfd_send_signal_safe(fd, 0), -ESRCH, "a reaped process: -ESRCH through the pidfd");
 }
 
 int main(void) {
@@ -78,6 +99,7 @@ int main(void) {
         tap_is_int(open_dir_no_symlinks(path), -ENOTDIR, "a file is not a directory");
 
         close(root);
+        test_pidfd();
         char cmd[PATH_MAX + 16];
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
         (void) system(cmd);
