@@ -13,7 +13,7 @@ import pytest
 
 import systemd_util as su
 from conftest import MODE
-from runtime import pid_alive
+from runtime import pid_alive, processes_with
 
 pytestmark = [pytest.mark.bare, pytest.mark.systemd, pytest.mark.lifecycle, pytest.mark.nspawn_only]
 
@@ -22,19 +22,9 @@ POINTS = ["create:claimed", "create:saved", "create:nspawn-started", "create:box
 
 
 def nspawn_processes(cid):
-    """Processes of this container's box still running: nspawn with -M ID, and whatever is in its
-    cgroups."""
-    found = []
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            argv = (d / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if argv and argv[0].endswith(b"systemd-nspawn") and cid.encode() in argv:
-            found.append(int(d.name))
-    return found
+    """Processes of this container's box still running: nspawn with -M ID (whatever is in its cgroups
+    shows in leftovers' cgroups)."""
+    return processes_with("systemd-nspawn", cid)
 
 
 def leftovers(rt, cid):
