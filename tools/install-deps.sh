@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="gcc meson ninja-build pkg-config libsystemd-dev libjson-c-dev libseccomp-dev scdoc
           systemd systemd-container dbus busybox-static python3 python3-pytest
-          runc crun conmon podman golang-go iproute2 util-linux"
+          runc crun conmon podman containerd golang-go iproute2 util-linux"
 
 missing=""
 for p in $PACKAGES; do

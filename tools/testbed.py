@@ -31,9 +31,10 @@ MASK = [
     "apt-daily.timer", "apt-daily-upgrade.timer", "dpkg-db-backup.timer", "e2scrub_all.timer",
     "e2scrub_reap.service", "fstrim.timer", "man-db.timer", "systemd-tmpfiles-clean.timer",
     "podman.service", "podman.socket", "podman-auto-update.service", "podman-auto-update.timer",
-    "podman-restart.service", "postgresql.service", "cron.service", "ssh.service", "sshd.service",
-    "rsyslog.service", "exim4.service", "postfix.service", "remote-fs.target", "networking.service",
-    "ifupdown-pre.service", "systemd-logind.service", "user@.service", "unattended-upgrades.service",
+    "podman-restart.service", "containerd.service", "postgresql.service", "cron.service", "ssh.service",
+    "sshd.service", "rsyslog.service", "exim4.service", "postfix.service", "remote-fs.target",
+    "networking.service", "ifupdown-pre.service", "systemd-logind.service", "user@.service",
+    "unattended-upgrades.service",
 ]
 
 # The environment a command inside gets: a clean one plus the variables asked for.

@@ -39,7 +39,8 @@ def pytest_configure(config):
                     ("nspawn_only", "checks nspawn-oci's own behaviour; skipped for other runtimes"),
                     ("lifecycle", "needs the create/start/state/kill/delete/run verbs"),
                     ("conmon", "drives the runtime through conmon"),
-                    ("podman", "drives the runtime through podman")):
+                    ("podman", "drives the runtime through podman"),
+                    ("containerd", "drives the runtime through containerd's runc shim")):
         config.addinivalue_line("markers", f"{m}: {what}")
 
 
