@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="gcc meson ninja-build pkg-config libsystemd-dev libjson-c-dev libseccomp-dev scdoc
-          systemd systemd-container dbus busybox-static python3 python3-pytest
+          systemd systemd-container dbus busybox-static python3 python3-pytest python3-yaml
           runc crun conmon podman containerd golang-go iproute2 util-linux"
 
 missing=""

@@ -97,14 +97,13 @@ def shim_processes(address):
 
 class Containerd:
     """containerd with everything below `d`: config.toml, root/, state/, the gRPC and ttrpc sockets,
-    its log, and the FIFOs ctr makes for the containers' stdio. `extra_config` is TOML appended to the
-    config file (the CRI tests add their runtime table)."""
+    its log, and the FIFOs ctr makes for the containers' stdio. `cri` keeps the CRI plugin (off
+    otherwise), `tail` is TOML appended to the config file (plugin tables)."""
 
-    def __init__(self, d, namespace, snapshotter="native", cri=False, extra_config=""):
+    def __init__(self, d, namespace, cri=False, tail=""):
         self.dir = Path(d)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.namespace = namespace
-        self.snapshotter = snapshotter
         self.address = self.dir / "containerd.sock"
         self.fifo_dir = self.dir / "fifo"
         self.fifo_dir.mkdir(exist_ok=True)
@@ -121,7 +120,7 @@ class Containerd:
             f'  address = "{self.address}"\n'
             "[ttrpc]\n"
             f'  address = "{self.address}.ttrpc"\n'
-            + extra_config)
+            + tail)
         self.reaper = None
         self._created = [p for p in DEFAULT_PLACES + [SHIM_SOCKET_DIR] if not p.exists()]
 
