@@ -10,18 +10,10 @@ import re
 import sys
 from pathlib import Path
 
+from tap import done, ok
+
 top = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[2])
 FATES = {"nspawn", "unit", "pre", "post", "process", "runtime", "ignored", "rejected", "unhandled"}
-n = 0
-failed = 0
-
-
-def ok(cond, what):
-    global n, failed
-    n += 1
-    if not cond:
-        failed += 1
-    print(f"{'ok' if cond else 'not ok'} {n} - {what}")
 
 
 def normalize(field):
@@ -70,5 +62,4 @@ ok("FNV-1a" in names and "47" in names and "16" in names and "64" in names,
    "MACHINE NAMES states the rule: 47 characters, '-', 16 hex digits of FNV-1a, 64 at most")
 ok("n > 47" in code and '"-%016" PRIx64' in code, "… as the code does it")
 
-print(f"1..{n}")
-sys.exit(1 if failed else 0)
+done()
