@@ -207,9 +207,11 @@ class Testbed:
             return ""
 
     def exec(self, argv, env=None, cwd=None, capture=False):
-        """Runs argv inside the container (all its namespaces) with a clean environment."""
+        """Runs argv inside the container (all its namespaces) with a clean environment, in which
+        NSPAWN_OCI_TESTBED=1 says that / is a throwaway overlay (a test may install packages)."""
         full = ["nsenter", "-t", str(self.leader), "-a", "-r", "-w", "--"]
-        inner = ["env", "-i"] + [f"{k}={v}" for k, v in {**BASE_ENV, **(env or {})}.items()]
+        env = {**BASE_ENV, "NSPAWN_OCI_TESTBED": "1", **(env or {})}
+        inner = ["env", "-i"] + [f"{k}={v}" for k, v in env.items()]
         if cwd:
             inner = ["sh", "-c", 'cd "$1" && shift && exec "$@"', "sh", str(cwd)] + inner
         return subprocess.run(full + inner + list(argv), text=True, stdin=subprocess.DEVNULL,
