@@ -19,6 +19,9 @@ BUILD=${NSPAWN_OCI_BUILD_DIR:-$TOP/build}
 # what podman writes outside the private storage the tests give it, unless told otherwise
 PODMAN_PATHS=(/var/lib/containers /run/containers /run/libpod /dev/shm/libpod_lock /etc/cni/net.d/cni.lock
 	"${HOME:-/root}"/.config/containers "${HOME:-/root}"/.local/share/containers)
+# what containerd and its shims write outside the private root, state and sockets the tests give them:
+# its defaults, and the shims' socket directory (always /run/containerd/s in containerd 1.6)
+CONTAINERD_PATHS=(/run/containerd /var/lib/containerd /run/containerd-shim* /tmp/containerd*)
 # systemd-nspawn's sub-cgroups of the cgroup it starts in, in the root of a hierarchy
 NSPAWN_ROOT_CGROUP='^cgroup (/sys/fs/cgroup(/[^/]+)?/(payload|supervisor))(/|$)'
 
@@ -33,7 +36,7 @@ state() {
 		r=$(readlink "$p/root" 2>/dev/null)
 		# the runtimes' own processes, and any process in a cgroup named after one of our containers
 		case $c in
-		systemd-nspawn | conmon | nspawn-oci* | runc* | crun* | probe) ;;
+		systemd-nspawn | conmon | nspawn-oci* | runc* | crun* | probe | containerd* | ctr) ;;
 		*)
 			[ -n "$TAG" ] && grep -q -- "$TAG" "$p/cgroup" 2>/dev/null || continue
 			r="$r cgroup=$(grep -m1 -- "$TAG" "$p/cgroup")"
@@ -44,7 +47,7 @@ state() {
 		echo "process ${p#/proc/} $c $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null | cut -c1-300) root=$r"
 	done
 	ls -d /run/nspawn-oci/* /run/systemd/transient/* /run/noci-* /var/lib/nspawn-oci-tests \
-		"${PODMAN_PATHS[@]}" /tmp/oci-validation.* "$BUILD"/itest "$BUILD"/.noci-testbed-* \
+		"${PODMAN_PATHS[@]}" "${CONTAINERD_PATHS[@]}" /tmp/oci-validation.* "$BUILD"/itest "$BUILD"/.noci-testbed-* \
 		/run/systemd/nspawn/propagate/* /run/systemd/nspawn/locks/* 2>/dev/null |
 		sed 's/^/path /'
 	if [ -S /run/systemd/private ] || [ "$(cat /proc/1/comm)" = systemd ]; then
@@ -75,7 +78,7 @@ while IFS= read -r line; do
 	# (*noci-* takes the testbed's "$BUILD"/.noci-testbed too)
 	*"$TAG"* | *noci-* | *nspawn-oci-tests* | *"$BUILD"/itest*) ours=1 ;;
 	esac
-	for p in "${PODMAN_PATHS[@]}"; do [ "$line" = "path $p" ] && ours=1; done
+	for p in "${PODMAN_PATHS[@]}" "${CONTAINERD_PATHS[@]}"; do [ "$line" = "path $p" ] && ours=1; done
 	# a root-level payload or supervisor cgroup: an nspawn that did not start in a cgroup of its own
 	# left it; one that still holds processes belongs to an nspawn that is running
 	if [[ $line =~ $NSPAWN_ROOT_CGROUP ]]; then

@@ -4,8 +4,8 @@
 set -eu
 
 PACKAGES="gcc meson ninja-build pkg-config libsystemd-dev libjson-c-dev libseccomp-dev scdoc
-          systemd systemd-container dbus busybox-static python3 python3-pytest shellcheck
-          runc crun conmon podman catatonit golang-go iproute2 util-linux"
+          systemd systemd-container dbus busybox-static python3 python3-pytest python3-yaml shellcheck
+          runc crun conmon podman catatonit containerd golang-go iproute2 util-linux"
 
 missing=""
 for p in $PACKAGES; do

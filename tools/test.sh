@@ -15,6 +15,9 @@
 #                           cgroups, devices, lifecycle, verbs, pause/resume, update, events, podman),
 #                           "all" (every integration test), "0" (none)
 #      PYTEST_ARGS          extra pytest arguments for every integration run (e.g. "-k lifecycle")
+#
+# With the build tree's nspawn-oci it also builds the Debian package (tools/build-deb.sh, into
+# build/deb) and hands it to the integration tests as NSPAWN_OCI_DEB.
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 2
@@ -123,6 +126,24 @@ else
 fi
 took "meson test (sanitizers)" "$t"
 
+# ---- the Debian package -------------------------------------------------------------------------
+# Built once per run for test_deb.py, which installs it inside the booted systemd's throwaway overlay
+# (its build's own meson tests are the ones above: nocheck). lintian's errors fail it.
+if [ "$(basename "$RUNTIME")" = nspawn-oci ]; then
+	t=$(now)
+	if deb=$(DEB_BUILD_OPTIONS=nocheck tools/build-deb.sh "$BUILD/deb" 2>"$LOGS/build-deb.log" | tail -n 1) &&
+		[ -f "$deb" ]; then
+		say "Debian package: $deb (lintian: $LOGS/build-deb.log)"
+		export NSPAWN_OCI_DEB=$deb
+		passed=$((passed + 1))
+	else
+		tail -n 30 "$LOGS/build-deb.log" >&2
+		say "building the Debian package failed (log: $LOGS/build-deb.log)"
+		failed=$((failed + 1))
+	fi
+	took "debian package" "$t"
+fi
+
 # ---- integration tests --------------------------------------------------------------------------
 # Adds the counts of one pytest run (from its JUnit XML) and its skip reasons.
 count_pytest() { # NAME RC XML
@@ -201,6 +222,7 @@ else
 		--setenv "RUNTIME=$RUNTIME" --setenv "NSPAWN_OCI_BUILD_DIR=$BUILD" \
 		--setenv "NSPAWN_OCI_TEST_TAG=$NSPAWN_OCI_TEST_TAG" --setenv "PYTHONDONTWRITEBYTECODE=1" \
 		--setenv "NSPAWN_OCI_TEST_DIR=/var/lib/nspawn-oci-tests" \
+		--setenv "NSPAWN_OCI_DEB=${NSPAWN_OCI_DEB:-}" \
 		-- "$PYTEST" tests/integration "${PYARGS[@]}" --junitxml="$LOGS/pytest-systemd.xml" </dev/null
 	count_pytest "integration (systemd)" $? "$LOGS/pytest-systemd.xml"
 	took "integration (systemd, booted)" "$t"

@@ -31,9 +31,10 @@ MASK = [
     "apt-daily.timer", "apt-daily-upgrade.timer", "dpkg-db-backup.timer", "e2scrub_all.timer",
     "e2scrub_reap.service", "fstrim.timer", "man-db.timer", "systemd-tmpfiles-clean.timer",
     "podman.service", "podman.socket", "podman-auto-update.service", "podman-auto-update.timer",
-    "podman-restart.service", "postgresql.service", "cron.service", "ssh.service", "sshd.service",
-    "rsyslog.service", "exim4.service", "postfix.service", "remote-fs.target", "networking.service",
-    "ifupdown-pre.service", "systemd-logind.service", "user@.service", "unattended-upgrades.service",
+    "podman-restart.service", "containerd.service", "postgresql.service", "cron.service", "ssh.service",
+    "sshd.service", "rsyslog.service", "exim4.service", "postfix.service", "remote-fs.target",
+    "networking.service", "ifupdown-pre.service", "systemd-logind.service", "user@.service",
+    "unattended-upgrades.service",
 ]
 
 # The environment a command inside gets: a clean one plus the variables asked for.
@@ -206,9 +207,11 @@ class Testbed:
             return ""
 
     def exec(self, argv, env=None, cwd=None, capture=False):
-        """Runs argv inside the container (all its namespaces) with a clean environment."""
+        """Runs argv inside the container (all its namespaces) with a clean environment, in which
+        NSPAWN_OCI_TESTBED=1 says that / is a throwaway overlay (a test may install packages)."""
         full = ["nsenter", "-t", str(self.leader), "-a", "-r", "-w", "--"]
-        inner = ["env", "-i"] + [f"{k}={v}" for k, v in {**BASE_ENV, **(env or {})}.items()]
+        env = {**BASE_ENV, "NSPAWN_OCI_TESTBED": "1", **(env or {})}
+        inner = ["env", "-i"] + [f"{k}={v}" for k, v in env.items()]
         if cwd:
             inner = ["sh", "-c", 'cd "$1" && shift && exec "$@"', "sh", str(cwd)] + inner
         return subprocess.run(full + inner + list(argv), text=True, stdin=subprocess.DEVNULL,

@@ -40,7 +40,8 @@ def pytest_configure(config):
                     ("lifecycle", "needs the create/start/state/kill/delete/run verbs"),
                     ("conmon", "drives the runtime through conmon"),
                     ("podman", "drives the runtime through podman"),
-                    ("soak", "many containers in a row and at once; long form: tools/soak.sh")):
+                    ("soak", "many containers in a row and at once; long form: tools/soak.sh"),
+                    ("containerd", "drives the runtime through containerd's runc shim")):
         config.addinivalue_line("markers", f"{m}: {what}")
 
 
@@ -79,6 +80,31 @@ def safe_rmtree(d):
     shutil.rmtree(d, ignore_errors=True)
 
 
+def ids_removed_by(remove, default_prefix):
+    """The body of an id fixture: yields make(prefix), which gives a fresh container id (a valid host
+    name that carries the run's tag); after the test, remove(id) is called for every id handed out."""
+    ids = []
+
+    def make(prefix=default_prefix):
+        ids.append(f"{prefix}-{TAG}-{secrets.token_hex(4)}")
+        return ids[-1]
+
+    yield make
+    for cid in ids:
+        remove(cid)
+
+
+def remove_cgroup_tree(rel):
+    """Removes the cgroup `rel` (relative to each hierarchy's root) and the empty cgroups below it, in
+    every hierarchy: the parent cgroups that engines using cgroupfs leave behind."""
+    for top in Path("/sys/fs/cgroup").iterdir():
+        d = top / rel.lstrip("/")
+        if d.is_dir():
+            for sub in sorted((p for p in d.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+                sub.rmdir()
+            d.rmdir()
+
+
 @pytest.fixture(scope="session")
 def base():
     """The directory for bundles, state and logs of this run: $NSPAWN_OCI_TEST_DIR, else under the
@@ -103,16 +129,7 @@ def rt(base):
 def new_id(rt):
     """new_id() gives a fresh container id (a valid host name); every id handed out is killed and
     deleted after the test if it still exists."""
-    ids = []
-
-    def make(prefix="t"):
-        cid = f"{prefix}-{TAG}-{secrets.token_hex(4)}"
-        ids.append(cid)
-        return cid
-
-    yield make
-    for cid in ids:
-        rt.cleanup(cid)
+    yield from ids_removed_by(rt.cleanup, "t")
 
 
 @pytest.fixture

@@ -121,6 +121,22 @@ def pid_alive(pid):
         return False
 
 
+def processes_with(program, arg):
+    """Pids of the processes whose program (argv[0]) contains `program` and whose arguments include
+    `arg` (a whole argument)."""
+    found = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            argv = (d / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and program.encode() in argv[0] and str(arg).encode() in argv[1:]:
+            found.append(int(d.name))
+    return found
+
+
 def nspids(pid):
     """The NSpid line of /proc/PID/status as ints (host pid first)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

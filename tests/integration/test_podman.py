@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bundle import make_rootfs
-from conftest import MODE, TAG, safe_rmtree
+from conftest import MODE, TAG, remove_cgroup_tree, safe_rmtree
 from test_verbs import cgroup_file
 import systemd_util as su
 
@@ -77,14 +77,8 @@ class Podman:
 
     def remove_cgroups(self):
         """cgroupfs: podman leaves the parent cgroup (and conmon's) behind; remove what is empty."""
-        if MODE == "systemd":
-            return
-        for top in Path("/sys/fs/cgroup").iterdir():
-            d = top / self.cgroup_parent.lstrip("/")
-            if d.is_dir():
-                for sub in sorted((p for p in d.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
-                    sub.rmdir()
-                d.rmdir()
+        if MODE != "systemd":
+            remove_cgroup_tree(self.cgroup_parent)
 
 
 @pytest.fixture(scope="module")

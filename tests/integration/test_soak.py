@@ -20,7 +20,7 @@ import pytest
 
 import paths
 from bundle import make_config
-from test_kill_steps import leftovers
+from leftovers import leftovers
 
 pytestmark = [pytest.mark.bare, pytest.mark.systemd, pytest.mark.lifecycle, pytest.mark.soak]
 
