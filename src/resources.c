@@ -5,29 +5,9 @@
 #include <inttypes.h>
 #include <stdarg.h>
 
+#include "default-devices.h"
 #include "resources.h"
 #include "util.h"
-
-/* The devices every container may use whatever its rules say, appended after them as runc 1.1 does
- * (libcontainer/specconv AllowedDevices): mknod of anything, the standard pseudo devices, the ptys,
- * /dev/net/tun. nspawn needs the mknod right and /dev/null, /dev/zero, /dev/ptmx … to build /dev. */
-static const struct {
-        char type;
-        int64_t major, minor;
-        const char *access;
-} default_devices[] = {
-        { 'c', -1, -1, "m" },
-        { 'b', -1, -1, "m" },
-        { 'c', 1, 3, "rwm" },     /* /dev/null */
-        { 'c', 1, 5, "rwm" },     /* /dev/zero */
-        { 'c', 1, 7, "rwm" },     /* /dev/full */
-        { 'c', 1, 8, "rwm" },     /* /dev/random */
-        { 'c', 1, 9, "rwm" },     /* /dev/urandom */
-        { 'c', 5, 0, "rwm" },     /* /dev/tty */
-        { 'c', 5, 2, "rwm" },     /* /dev/ptmx */
-        { 'c', 136, -1, "rwm" },  /* the ptys below /dev/pts */
-        { 'c', 10, 200, "rwm" },  /* /dev/net/tun */
-};
 
 /* CPU numbers accepted in cpu.cpus / cpu.mems; systemd's own limit is far above any real machine. */
 #define CPU_LIST_MAX 8192
@@ -877,7 +857,8 @@ static int res_device_rule_strict(Res *w, const OciDeviceRule *d, size_t i, size
 
 static int res_devices_systemd(Res *w, const OciResources *r) {
         const OciDeviceRule *d = r->devices;
-        size_t n = r->n_devices, last_deny_all = SIZE_MAX;
+        const DefaultDevice *defaults;
+        size_t n = r->n_devices, last_deny_all = SIZE_MAX, n_defaults;
         int k;
 
         for (size_t i = 0; i < n; i++)
@@ -915,15 +896,18 @@ static int res_devices_systemd(Res *w, const OciResources *r) {
         }
 
         k = res_prop_string(w, "DevicePolicy", "strict");
-        for (size_t i = 0; k >= 0 && i < ELEMENTSOF(default_devices); i++)
-                k = res_device_allow(w, default_devices[i].type, default_devices[i].major,
-                                     default_devices[i].minor, default_devices[i].access);
+        defaults = default_devices_get(&n_defaults);
+        for (size_t i = 0; k >= 0 && i < n_defaults; i++)
+                k = res_device_allow(w, defaults[i].type, defaults[i].major, defaults[i].minor,
+                                     defaults[i].access);
         for (size_t i = 0; k >= 0 && i < n; i++)
                 k = res_device_rule_strict(w, d, i, last_deny_all);
         return k;
 }
 
 static int res_devices_cgroupfs(Res *w, const OciResources *r) {
+        size_t n_defaults;
+        const DefaultDevice *defaults = default_devices_get(&n_defaults);
         int k;
 
         for (size_t i = 0; i < r->n_devices; i++) {
@@ -946,11 +930,11 @@ static int res_devices_cgroupfs(Res *w, const OciResources *r) {
         }
         /* runc appends its defaults after the container's rules */
         if (r->n_devices > 0 && !w->unified)
-                for (size_t i = 0; i < ELEMENTSOF(default_devices); i++) {
+                for (size_t i = 0; i < n_defaults; i++) {
                         char rule[96];
 
-                        rule_string(rule, default_devices[i].type, default_devices[i].major,
-                                    default_devices[i].minor, default_devices[i].access);
+                        rule_string(rule, defaults[i].type, defaults[i].major, defaults[i].minor,
+                                    defaults[i].access);
                         k = res_write(w, "devices", "devices.allow", rule);
                         if (k < 0)
                                 return k;
