@@ -15,7 +15,9 @@
 
 #include "box-nspawn.h"
 #include "box-steps.h"
+#include "bpf-devices.h"
 #include "bus.h"
+#include "cgroup-bpf.h"
 #include "cgroup.h"
 #include "console.h"
 #include "hooks.h"
@@ -383,6 +385,22 @@ static int apply_v1_device_rules(const OciConfig *c, const StateData *s) {
         return r;
 }
 
+/* cgroup v2 has no devices controller, and without systemd no DeviceAllow= either: the rules become a
+ * BPF program on the holder's cgroup (nspawn's payload/), where every process of the container is and
+ * nspawn itself is not. It stays there until that cgroup is removed. */
+static int apply_v2_device_program(const OciConfig *c, const StateData *s) {
+        const OciResources *res = &c->linux.resources;
+        int r;
+
+        if (bpf_devices_allow_all(res->devices, res->n_devices))
+                return 0;
+        r = cgroup_bpf_attach_devices(s->holder_pid, s->cgroup, res->devices, res->n_devices);
+        if (r < 0)
+                return log_error_errno(r, "linux.resources.devices: Failed to attach the device program to "
+                                       "the container's cgroup: %m");
+        return 0;
+}
+
 /* What the unit cannot do, and everything without systemd: cgroupfs writes into the box's cgroups. */
 static int apply_cgroup_writes(const OciConfig *c, const Plan *plan, StateData *s) {
         CgroupWrite *w = NULL;
@@ -400,6 +418,8 @@ static int apply_cgroup_writes(const OciConfig *c, const Plan *plan, StateData *
         cgroup_writes_free(w, n);
         if (r >= 0)
                 r = apply_v1_device_rules(c, s);
+        if (r >= 0 && !plan->unit && unified)
+                r = apply_v2_device_program(c, s);
         /* systemd puts the limits on the scope; the container's cgroup namespace is rooted at nspawn's
          * payload/ below it, where it would read "max". runc's rule is that the namespace's root shows
          * the container's limits: the same values go there too (the scope's still bind). */

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 
+#include "bpf-devices.h"
 #include "default-devices.h"
 #include "resources.h"
 #include "util.h"
@@ -905,26 +906,56 @@ static int res_devices_systemd(Res *w, const OciResources *r) {
         return k;
 }
 
+/* What rule i becomes on cgroup v2 without systemd: part of a BPF program (bpf-devices.h), in which a
+ * rule for all devices sets the starting point and the rules before it are forgotten. */
+static void device_rule_v2(const OciResources *r, size_t i, size_t last_all, bool allow_all,
+                           char buf[static 256]) {
+        const char *program = "the BPF device program on the container's cgroup";
+
+        if (allow_all)
+                snprintf(buf, 256, "; every device allowed, no BPF device program (v2)");
+        else if (last_all == SIZE_MAX)
+                snprintf(buf, 256,
+                         ", a rule of %s (v2; no rule denies all devices first: every device no rule "
+                         "denies is allowed)",
+                         program);
+        else if (i < last_all)
+                snprintf(buf, 256, "; overridden by devices[%zu] on cgroup v2", last_all);
+        else if (i > last_all)
+                snprintf(buf, 256, ", a rule of %s (v2)", program);
+        else if (r->devices[i].allow)
+                snprintf(buf, 256, ", %s (v2): every device allowed but those denied after it", program);
+        else
+                snprintf(buf, 256,
+                         ", %s (v2): every device denied but the default devices and those allowed after it",
+                         program);
+}
+
 static int res_devices_cgroupfs(Res *w, const OciResources *r) {
-        size_t n_defaults;
+        bool allow_all = bpf_devices_allow_all(r->devices, r->n_devices);
+        size_t last_all = SIZE_MAX, n_defaults;
         const DefaultDevice *defaults = default_devices_get(&n_defaults);
         int k;
 
+        for (size_t i = 0; i < r->n_devices; i++)
+                if (rule_is_all(r->devices + i))
+                        last_all = i;
+
         for (size_t i = 0; i < r->n_devices; i++) {
                 const OciDeviceRule *d = r->devices + i;
-                char rule[96];
+                const char *verb;
+                char rule[96], v2[256];
 
                 if (!access_valid(d->access))
                         return res_device_entry(w, i, PLAN_FATE_REJECTED,
                                                 "%s.devices[%zu].access: \"%s\" is not a subset of \"rwm\"",
                                                 w->prefix, i, d->access);
                 rule_string(rule, d->type, rule_major(d), rule_minor(d), d->access ?: "rwm");
-                k = res_device_entry(w, i, PLAN_FATE_POST,
-                                     "cgroupfs %s=%s (v1; cgroup v2 needs an eBPF device filter: not built "
-                                     "yet)",
-                                     d->allow ? "devices.allow" : "devices.deny", rule);
+                verb = d->allow ? "devices.allow" : "devices.deny";
+                device_rule_v2(r, i, last_all, allow_all, v2);
+                k = res_device_entry(w, i, PLAN_FATE_POST, "cgroupfs %s=%s (v1)%s", verb, rule, v2);
                 if (k >= 0 && !w->unified)
-                        k = res_write(w, "devices", d->allow ? "devices.allow" : "devices.deny", rule);
+                        k = res_write(w, "devices", verb, rule);
                 if (k < 0)
                         return k;
         }

@@ -1,7 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The device program of bpf-devices.c: run in a small interpreter against the rules read plainly, on
- * chosen and on random rule sets. Pure; no privilege. */
+ * chosen and on random rule sets; then, as root where BPF programs may be loaded, attached to cgroups
+ * of the unified hierarchy made for the test, where the kernel must answer as the rules say. */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+
 #include "bpf-devices.h"
+#include "cgroup-bpf.h"
 #include "default-devices.h"
 #include "tap.h"
 #include "util.h"
@@ -291,9 +299,228 @@ static void test_random(void) {
         tap_ok(failures == 0, "%d random rule sets: every request answered as the rules say", rounds);
 }
 
+/* ---- the kernel ---- */
+
+typedef struct Probe {
+        const char *what;
+        char type;
+        uint32_t major, minor;
+        uint32_t access;
+} Probe;
+
+/* Devices whose open() does nothing but answer: /dev/null, /dev/kmsg, a loop device (ENXIO when it is
+ * not set up, after the device check). A probe of M makes the node; the others open a node made first. */
+static const Probe probes[] = {
+        { "/dev/null rw", 'c', 1, 3, R | W },
+        { "/dev/kmsg r", 'c', 1, 11, R },
+        { "/dev/kmsg w", 'c', 1, 11, W },
+        { "/dev/kmsg rw", 'c', 1, 11, R | W },
+        { "loop0 r", 'b', 7, 0, R },
+        { "mknod c 1:11", 'c', 1, 11, M },
+        { "mknod b 7:0", 'b', 7, 0, M },
+};
+
+static int bpf(int cmd, union bpf_attr *attr) {
+        return (int) syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+}
+
+static char *node_path(const char *dir, size_t i) {
+        char *p = NULL;
+        return asprintf(&p, "%s/node%zu", dir, i) < 0 ? NULL : p;
+}
+
+static int make_node(const char *dir, size_t i) {
+        _cleanup_free_ char *node = node_path(dir, i);
+        const Probe *pr = probes + i;
+
+        if (!node)
+                return -ENOMEM;
+        return mknod(node, (pr->type == 'b' ? S_IFBLK : S_IFCHR) | 0600, makedev(pr->major, pr->minor)) < 0
+                       ? -errno
+                       : 0;
+}
+
+static int open_node(const char *dir, size_t i) {
+        _cleanup_free_ char *node = node_path(dir, i);
+        uint32_t a = probes[i].access;
+        int fd;
+
+        if (!node)
+                return -ENOMEM;
+        fd = open(node, (a == (R | W) ? O_RDWR : a == W ? O_WRONLY : O_RDONLY) | O_CLOEXEC | O_NOCTTY |
+                                O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        close(fd);
+        return 0;
+}
+
+/* In a child moved into 'cgroup': for each probe, whether the kernel's device check let it through
+ * (an error other than EPERM is the device's own answer, after the check). */
+static int probe_in_cgroup(const char *cgroup, const char *dir, bool ret[static ELEMENTSOF(probes)]) {
+        int fds[2], status;
+        size_t k = 0;
+        pid_t pid;
+
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                _cleanup_free_ char *procs = strjoin(cgroup, "/cgroup.procs");
+                int fd = procs ? open(procs, O_WRONLY | O_CLOEXEC) : -1;
+
+                if (fd < 0 || write(fd, "0\n", 2) != 2)
+                        _exit(2);
+                for (size_t i = 0; i < ELEMENTSOF(probes); i++) {
+                        int r = probes[i].access == M ? make_node(dir, i) : open_node(dir, i);
+                        char c = r != -EPERM;
+                        if (write(fds[1], &c, 1) != 1)
+                                _exit(2);
+                }
+                _exit(0);
+        }
+        close(fds[1]);
+        for (char c; k < ELEMENTSOF(probes) && read(fds[0], &c, 1) == 1; k++)
+                ret[k] = c;
+        close(fds[0]);
+        if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+            k != ELEMENTSOF(probes))
+                return -EIO;
+        return 0;
+}
+
+/* The id of the one device program attached to 'cgroup', or a negative errno. */
+static int attached_program(const char *cgroup, uint32_t *ret) {
+        _cleanup_close_ int fd = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        uint32_t ids[4];
+        union bpf_attr attr = {
+                .query.target_fd = (uint32_t) fd,
+                .query.attach_type = BPF_CGROUP_DEVICE,
+                .query.prog_ids = (uintptr_t) ids,
+                .query.prog_cnt = ELEMENTSOF(ids),
+        };
+
+        if (fd < 0 || bpf(BPF_PROG_QUERY, &attr) < 0)
+                return -errno;
+        if (attr.query.prog_cnt != 1)
+                return -EBADSLT;
+        *ret = ids[0];
+        return 0;
+}
+
+/* The kernel frees a program shortly after the cgroup it was attached to is gone. */
+static bool program_freed(uint32_t id) {
+        for (int i = 0; i < 500; i++) {
+                union bpf_attr attr = { .prog_id = id };
+                int fd = bpf(BPF_PROG_GET_FD_BY_ID, &attr);
+
+                if (fd < 0 && errno == ENOENT)
+                        return true;
+                safe_close(fd);
+                usleep(10000);
+        }
+        return false;
+}
+
+/* One rule set in a cgroup of its own below 'cgroup'. */
+static void kernel_check(const char *cgroup, const char *dir, size_t s, const OciDeviceRule *rules,
+                         size_t n) {
+        _cleanup_free_ char *sub = NULL;
+        bool got[ELEMENTSOF(probes)], same;
+        uint32_t id = 0;
+        int r;
+
+        if (asprintf(&sub, "%s/s%zu", cgroup, s) < 0 || mkdir(sub, 0755) < 0)
+                return tap_skip("cannot make a cgroup for the test");
+        r = cgroup_bpf_attach_devices_at(sub, rules, n);
+        if (r == -EPERM || r == -EOPNOTSUPP || r == -ENOSYS) {
+                (void) rmdir(sub);
+                return tap_skip("this process may not load BPF programs");
+        }
+        if (!tap_ok(r >= 0, "rule set %zu: the kernel takes the program", s)) {
+                tap_diag("%s", strerror(-r));
+                (void) rmdir(sub);
+                return;
+        }
+        tap_ok(attached_program(sub, &id) >= 0, "rule set %zu: attached to its cgroup", s);
+
+        r = probe_in_cgroup(sub, dir, got);
+        if (r < 0)
+                tap_diag("rule set %zu: probing failed: %s", s, strerror(-r));
+        same = r >= 0;
+        for (size_t i = 0; same && i < ELEMENTSOF(probes); i++) {
+                const Probe *pr = probes + i;
+                if (got[i] == reference(rules, n, pr->type, pr->major, pr->minor, pr->access))
+                        continue;
+                tap_diag("rule set %zu, %s: the kernel says %s", s, pr->what, got[i] ? "allowed" : "denied");
+                same = false;
+        }
+        tap_ok(same, "rule set %zu: the kernel answers as the rules say", s);
+
+        /* the nodes mknod made: the next mknod would fail with EEXIST before the device check */
+        for (size_t i = 0; i < ELEMENTSOF(probes); i++)
+                if (probes[i].access == M) {
+                        _cleanup_free_ char *node = node_path(dir, i);
+                        if (node)
+                                (void) unlink(node);
+                }
+        tap_ok(rmdir(sub) == 0 && id > 0 && program_freed(id),
+               "rule set %zu: the program goes with the cgroup", s);
+}
+
+static void test_kernel(void) {
+        static const OciDeviceRule sets[][3] = {
+                { DENY_ALL },
+                { DENY_ALL, RULE(true, 'c', 1, 11, "r") },
+                { DENY_ALL, RULE(true, 'c', 1, 11, "w") },
+                { DENY_ALL, RULE(true, 'c', 1, ANY, "rw"), RULE(false, 'c', 1, 11, "w") },
+                { DENY_ALL, RULE(true, 'b', 7, ANY, "r"), RULE(false, 'a', ANY, 0, "m") },
+                { RULE(false, 'c', 1, 11, "w") },
+        };
+        static const size_t lengths[] = { 1, 2, 2, 3, 3, 1 };
+        _cleanup_free_ char *cgroup = NULL;
+        char dir[] = "/tmp/test-bpf-devices-XXXXXX";
+        const char *root = NULL, *skip = NULL;
+
+        if (access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) == 0)
+                root = "/sys/fs/cgroup/unified";
+        else if (access("/sys/fs/cgroup/cgroup.procs", F_OK) == 0)
+                root = "/sys/fs/cgroup";
+        if (geteuid() != 0)
+                skip = "not root";
+        else if (!root)
+                skip = "no cgroup v2 hierarchy";
+        else if (asprintf(&cgroup, "%s/test-bpf-devices-%d", root, (int) getpid()) < 0 || !mkdtemp(dir))
+                skip = "cannot make a directory for the test";
+        else if (mkdir(cgroup, 0755) < 0) {
+                skip = "cannot make a cgroup for the test";
+                (void) rmdir(dir);
+        }
+        if (skip)
+                return tap_skip(skip);
+
+        for (size_t i = 0; i < ELEMENTSOF(probes); i++)
+                if (probes[i].access != M)
+                        (void) make_node(dir, i);
+        _Static_assert(ELEMENTSOF(sets) == ELEMENTSOF(lengths), "a length for every rule set");
+        for (size_t s = 0; s < ELEMENTSOF(sets); s++)
+                kernel_check(cgroup, dir, s, sets[s], lengths[s]);
+
+        tap_ok(rmdir(cgroup) == 0, "the test's cgroup is gone");
+        for (size_t i = 0; i < ELEMENTSOF(probes); i++) {
+                _cleanup_free_ char *node = node_path(dir, i);
+                if (node)
+                        (void) unlink(node);
+        }
+        (void) rmdir(dir);
+}
+
 int main(void) {
         test_chosen();
         test_random();
+        test_kernel();
         printf("1..%d\n", tap_n);
         return tap_failed ? 1 : 0;
 }

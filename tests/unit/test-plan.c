@@ -552,8 +552,8 @@ static void test_paths_sysctl_devices(void) {
         is_entry(p, "linux.devices[0]", PLAN_FATE_POST,
                  "mknod /dev/e2ekmsg c 1:11 0666 1000:1000");
         is_entry(p, "linux.resources.devices[0]", PLAN_FATE_POST,
-                 "cgroupfs devices.deny=a *:* rwm (v1; cgroup v2 needs an eBPF device filter: not built "
-                 "yet)");
+                 "cgroupfs devices.deny=a *:* rwm (v1), the BPF device program on the container's cgroup "
+                 "(v2): every device denied but the default devices and those allowed after it");
         plan_free(p);
 
         c = base();

@@ -344,6 +344,44 @@ static void test_cgroupfs(void) {
         cgroup_writes_free(w, n);
 }
 
+/* Without systemd: what each rule becomes, on v1 and on v2 (the BPF device program). */
+static void test_devices_cgroupfs(void) {
+        OciDeviceRule allow_kmsg = { .allow = true, .type = 'c', .major = { true, 1 }, .minor = { true, 11 },
+                                     .access = (char *) "r" };
+        OciDeviceRule deny_all = { .allow = false, .type = 'a', .access = (char *) "rwm" };
+        OciDeviceRule allow_all = { .allow = true, .type = 'a', .access = (char *) "rwm" };
+        OciDeviceRule deny_kmsg = { .allow = false, .type = 'c', .major = { true, 1 }, .minor = { true, 11 },
+                                    .access = (char *) "w" };
+        OciDeviceRule rules[3] = { allow_kmsg, deny_all, allow_kmsg };
+        OciResources r = { .devices = rules, .n_devices = 3 };
+        Out o = {};
+
+        tap_ok(resources_to_cgroup_entries(&r, "linux.resources", &o.entries, &o.n_entries) == 0, "entries");
+        is_entry(&o, "linux.resources.devices[0]", PLAN_FATE_POST,
+                 "cgroupfs devices.allow=c 1:11 r (v1); overridden by devices[1] on cgroup v2");
+        is_entry(&o, "linux.resources.devices[1]", PLAN_FATE_POST,
+                 "cgroupfs devices.deny=a *:* rwm (v1), the BPF device program on the container's cgroup "
+                 "(v2): every device denied but the default devices and those allowed after it");
+        is_entry(&o, "linux.resources.devices[2]", PLAN_FATE_POST,
+                 "cgroupfs devices.allow=c 1:11 r (v1), a rule of the BPF device program on the container's "
+                 "cgroup (v2)");
+        out_done(&o);
+
+        rules[0] = deny_kmsg;
+        r.n_devices = 1;
+        tap_ok(resources_to_cgroup_entries(&r, "linux.resources", &o.entries, &o.n_entries) == 0, "entries");
+        is_entry(&o, "linux.resources.devices[0]", PLAN_FATE_POST,
+                 "cgroupfs devices.deny=c 1:11 w (v1), a rule of the BPF device program on the container's "
+                 "cgroup (v2; no rule denies all devices first: every device no rule denies is allowed)");
+        out_done(&o);
+
+        rules[0] = allow_all;
+        tap_ok(resources_to_cgroup_entries(&r, "linux.resources", &o.entries, &o.n_entries) == 0, "entries");
+        is_entry(&o, "linux.resources.devices[0]", PLAN_FATE_POST,
+                 "cgroupfs devices.allow=a *:* rwm (v1); every device allowed, no BPF device program (v2)");
+        out_done(&o);
+}
+
 static void test_no_property(void) {
         OciKeyValue unified = { (char *) "memory.high", (char *) "1000000" };
         OciHugepageLimit huge = { (char *) "2MB", 4194304 };
@@ -376,6 +414,7 @@ int main(void) {
         test_block_io();
         test_devices();
         test_cgroupfs();
+        test_devices_cgroupfs();
         test_no_property();
         return tap_done(0);
 }
