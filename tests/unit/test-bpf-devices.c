@@ -470,6 +470,30 @@ static void kernel_check(const char *cgroup, const char *dir, size_t s, const Oc
                "rule set %zu: the program goes with the cgroup", s);
 }
 
+/* A new directory in which device nodes open (not on a nodev mount: /tmp in a container often is), in
+ * 'ret', made from the template "<parent>/test-bpf-devices-XXXXXX". */
+static bool make_node_dir(char ret[static 4096]) {
+        const char *parents[] = { "/tmp", "/var/tmp", "." };
+
+        for (size_t i = 0; i < ELEMENTSOF(parents); i++) {
+                _cleanup_free_ char *null = NULL;
+                _cleanup_close_ int fd = -1;
+
+                snprintf(ret, 4096, "%s/test-bpf-devices-XXXXXX", parents[i]);
+                if (!mkdtemp(ret))
+                        continue;
+                null = strjoin(ret, "/null");
+                if (null && mknod(null, S_IFCHR | 0600, makedev(1, 3)) >= 0) {
+                        fd = open(null, O_RDWR | O_CLOEXEC);
+                        (void) unlink(null);
+                }
+                if (fd >= 0)
+                        return true;
+                (void) rmdir(ret);
+        }
+        return false;
+}
+
 static void test_kernel(void) {
         static const OciDeviceRule sets[][3] = {
                 { DENY_ALL },
@@ -481,7 +505,7 @@ static void test_kernel(void) {
         };
         static const size_t lengths[] = { 1, 2, 2, 3, 3, 1 };
         _cleanup_free_ char *cgroup = NULL;
-        char dir[] = "/tmp/test-bpf-devices-XXXXXX";
+        char dir[4096];
         const char *root = NULL, *skip = NULL;
 
         if (access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) == 0)
@@ -492,8 +516,10 @@ static void test_kernel(void) {
                 skip = "not root";
         else if (!root)
                 skip = "no cgroup v2 hierarchy";
-        else if (asprintf(&cgroup, "%s/test-bpf-devices-%d", root, (int) getpid()) < 0 || !mkdtemp(dir))
-                skip = "cannot make a directory for the test";
+        else if (asprintf(&cgroup, "%s/test-bpf-devices-%d", root, (int) getpid()) < 0)
+                skip = "out of memory";
+        else if (!make_node_dir(dir))
+                skip = "no directory in which device nodes can be made and opened";
         else if (mkdir(cgroup, 0755) < 0) {
                 skip = "cannot make a cgroup for the test";
                 (void) rmdir(dir);
