@@ -5,6 +5,12 @@
 # systemd is not PID 1 (see DESIGN.md section 8).
 #
 #   tools/testbed.py run [--keep-env VAR]... [--setenv VAR=VALUE]... [--bind DIR]... [--cd DIR] -- COMMAND...
+#   tools/testbed.py run --unified ... -- COMMAND...
+#
+# --unified boots nothing: a plain container on the unified cgroup hierarchy alone, without systemd,
+# with every capability and no seccomp filter (BPF programs may be loaded). It is a cgroup v2 host
+# without systemd for the runtime's bare mode (DESIGN.md section 8, item 5), also on a hybrid machine
+# whose cgroup2 has no controllers: the device policy of cgroup v2 needs none, it is a BPF program.
 #
 # The overlay's upper and work directories live on a tmpfs mounted in the build tree, so that
 # everything written inside vanishes with one unmount. The checkout and the build tree are seen inside
@@ -86,11 +92,16 @@ def cgroups_below_ours(name):
 
 
 class Testbed:
-    def __init__(self, build_dir, binds=(), writable_cgroups=True):
+    def __init__(self, build_dir, binds=(), writable_cgroups=True, unified=False):
         self.build_dir = Path(build_dir).resolve()
         self.binds = list(binds)
         self.writable_cgroups = writable_cgroups
+        self.unified = unified
         self.nspawn_env = {k: v for k, v in os.environ.items() if k.startswith("SYSTEMD_NSPAWN_")}
+        if unified:
+            # nspawn's own seccomp filter refuses bpf(); without it and with every capability the
+            # container may load and attach BPF programs
+            self.nspawn_env.update(SYSTEMD_NSPAWN_UNIFIED_HIERARCHY="1", SYSTEMD_SECCOMP="0")
         self.name = f"noci-testbed-{secrets.token_hex(4)}"
         self.dir = self.build_dir / f".{self.name}"
         self.root = self.dir / "root"
@@ -137,16 +148,28 @@ class Testbed:
                     f.write("0\n")
 
         binds = [f"--bind={nspawn_path(b)}" for b in self.binds]
+        # booted: the machine's systemd; unified: nspawn's stub init (it reaps what the tests orphan)
+        # over a process that only waits, whose namespaces the commands join
+        what = ["--as-pid2", "--capability=all", "sleep", "infinity"] if self.unified else ["-b"]
         self.nspawn = subprocess.Popen(
-            ["systemd-nspawn", "-q", "-b", "-D", self.root, "--register=no", "--keep-unit",
+            ["systemd-nspawn", "-q", "-D", self.root, "--register=no", "--keep-unit",
              "-M", self.name, "--console=passive", "--link-journal=no", "--resolv-conf=off",
-             "--timezone=off", *self.checkout_overlays(), *binds],
+             "--timezone=off", *self.checkout_overlays(), *binds, *what],
             stdin=subprocess.DEVNULL, stdout=self.console, stderr=subprocess.STDOUT,
             preexec_fn=enter_cgroups, env={**BASE_ENV, "SYSTEMD_NSPAWN_LOCK": "0", **self.nspawn_env})
         end = t0 + timeout
         while time.monotonic() < end:
             if self.nspawn.poll() is not None:
                 raise RuntimeError(f"systemd-nspawn exited {self.nspawn.returncode}: {self.tail()}")
+            if self.unified:
+                self.leader = self.find_sleeper()
+                if self.leader is not None and self.exec(["true"]).returncode == 0:
+                    log(f"{self.name}: plain container on cgroup2 alone after {time.monotonic() - t0:.1f}s")
+                    if self.writable_cgroups:
+                        self.make_cgroups_writable()
+                    return
+                time.sleep(0.1)
+                continue
             if self.leader is None:
                 # nspawn's child is the container's PID 1 before it execs systemd
                 for c in children(self.nspawn.pid):
@@ -169,6 +192,16 @@ class Testbed:
                     return
             time.sleep(0.3)
         raise RuntimeError(f"systemd did not come up within {timeout}s: {self.tail()}")
+
+    def find_sleeper(self):
+        """The unified container's waiting process: below nspawn, under the stub init."""
+        todo = children(self.nspawn.pid)
+        while todo:
+            pid = todo.pop()
+            if comm(pid) == "sleep":
+                return pid
+            todo.extend(children(pid))
+        return None
 
     def checkout_overlays(self):
         """The checkout and the build tree, at their own paths: the overlay of / shows neither where
@@ -195,8 +228,12 @@ class Testbed:
         a real systemd host. Inside the container's cgroup namespace each hierarchy's root is the
         container's own cgroup, so this opens only the container's subtree of the host's
         hierarchies."""
-        p = self.exec(["sh", "-c", 'for c in /sys/fs/cgroup/*/ /proc/sys; do '
-                       'mount -o remount,bind,rw "$c" || exit 1; done'], capture=True)
+        if self.unified:
+            # one cgroup2 mount there, the container's own subtree of the host's unified hierarchy
+            script = 'for c in /sys/fs/cgroup /proc/sys; do mount -o remount,bind,rw "$c" || exit 1; done'
+        else:
+            script = 'for c in /sys/fs/cgroup/*/ /proc/sys; do mount -o remount,bind,rw "$c" || exit 1; done'
+        p = self.exec(["sh", "-c", script], capture=True)
         if p.returncode != 0:
             raise RuntimeError(f"cannot make the cgroup controllers writable: {p.stderr}")
 
@@ -215,7 +252,21 @@ class Testbed:
         if cwd:
             inner = ["sh", "-c", 'cd "$1" && shift && exec "$@"', "sh", str(cwd)] + inner
         return subprocess.run(full + inner + list(argv), text=True, stdin=subprocess.DEVNULL,
-                              capture_output=capture)
+                              capture_output=capture, preexec_fn=self.join_leader_cgroup)
+
+    def join_leader_cgroup(self):
+        """Unified: the command joins the waiting process's cgroup, the root of the container's cgroup
+        namespace, as a process started inside would be; nsenter joins the namespace alone. A booted
+        systemd puts what it starts into units of its own."""
+        if not self.unified:
+            return
+        for line in Path(f"/proc/{self.leader}/cgroup").read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            if controllers == "":
+                mount = Path("/sys/fs/cgroup/unified")
+                if not (mount / "cgroup.procs").exists():
+                    mount = Path("/sys/fs/cgroup")
+                (mount / path.lstrip("/") / "cgroup.procs").write_text("0\n")
 
     def cgroup_pids(self):
         pids = set()
@@ -245,7 +296,8 @@ class Testbed:
     def stop(self, timeout=60):
         t0 = time.monotonic()
         if self.nspawn and self.nspawn.poll() is None:
-            # SIGTERM makes nspawn ask the container's systemd to power off
+            # SIGTERM makes nspawn ask the container's systemd to power off (the stub init of a
+            # unified test bed ends its process and exits)
             self.nspawn.send_signal(signal.SIGTERM)
             try:
                 self.nspawn.wait(timeout=timeout)
@@ -286,6 +338,9 @@ def main():
                    help="a host directory seen at the same path inside, writable (results, logs)")
     r.add_argument("--read-only-cgroups", action="store_true",
                    help="leave the cgroup v1 controllers and /proc/sys read-only, as nspawn mounts them")
+    r.add_argument("--unified", action="store_true",
+                   help="no systemd: a plain container on the unified cgroup hierarchy alone, which "
+                   "may load BPF programs")
     r.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -297,7 +352,8 @@ def main():
     env = {k: os.environ[k] for k in args.keep_env if k in os.environ}
     env.update(dict(s.split("=", 1) for s in args.setenv))
 
-    tb = Testbed(args.build_dir, args.bind, writable_cgroups=not args.read_only_cgroups)
+    tb = Testbed(args.build_dir, args.bind, writable_cgroups=not args.read_only_cgroups,
+                 unified=args.unified)
     # stop cleanly on SIGINT/SIGTERM too
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rc = 1
