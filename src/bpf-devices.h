@@ -11,11 +11,13 @@
 
 /* The program the kernel runs at every open() and mknod() of a device node by a process of the cgroup
  * it is attached to, for 'rules' followed by the default devices (default-devices.h). It
- * returns 1 to allow and 0 to deny. The rules decide as on cgroup v1 and under runc:
+ * returns 1 to allow and 0 to deny. The rules decide as in a v1 devices cgroup, as the v1 writes and
+ * DeviceAllow= of resources.c read them:
  *
  * - They apply in order, later ones over earlier ones. A rule of type "a" with no major and no minor
  *   (whatever its access) starts over: every device allowed or denied, earlier rules forgotten.
- * - Before any such rule every device is allowed, as in a new v1 devices cgroup.
+ * - Before any such rule every device is allowed, as in a new v1 devices cgroup (runc starts from
+ *   none instead; engines begin with a rule that denies all, where the two agree).
  * - Each access the kernel asks about (r, w, m: an open for reading and writing asks for r and w at
  *   once) is decided by the last rule that matches the device (type 'c' or 'b', or "a" for both; major
  *   and minor, a wildcard when absent or -1) and names that access. The request is allowed when every
