@@ -84,17 +84,15 @@ int cgroup_bpf_attach_devices(pid_t like, const char *container, const OciDevice
         size_t k;
         int r;
 
-        r = cgroup_controller_path(like, "", &path);
+        /* the hierarchy's root would be the whole machine (refused below); another cgroup someone
+         * else's */
+        if (isempty(container) || streq(container, "/"))
+                return -EPERM;
+        r = cgroup_unified_dir(like, &path, &dir);
         if (r < 0)
                 return r;
-        /* the hierarchy's root would be the whole machine; another cgroup someone else's */
-        if (isempty(container) || streq(container, "/") || streq(path, "/"))
-                return -EPERM;
         k = strlen(container);
         if (!startswith(path, container) || (path[k] != '\0' && path[k] != '/'))
                 return -EPERM;
-        dir = strjoin(cgroup_unified() ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified", path);
-        if (!dir)
-                return -ENOMEM;
         return cgroup_bpf_attach_devices_at(dir, rules, n_rules);
 }

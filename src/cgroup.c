@@ -324,11 +324,10 @@ static void enable_controllers_above(const char *dir) {
         }
 }
 
-int cgroup_v2_mirror_limits(pid_t like, const OciResources *res) {
-        _cleanup_free_ char *path = NULL, *top = NULL, *dir = NULL;
-        CgroupWrite *w = NULL;
-        size_t n = 0;
-        int r, ret = 0;
+int cgroup_unified_dir(pid_t like, char **ret_path, char **ret_dir) {
+        _cleanup_free_ char *path = NULL, *top = NULL;
+        char *dir;
+        int r;
 
         r = cgroup_controller_path(like, "", &path);
         if (r < 0)
@@ -341,6 +340,21 @@ int cgroup_v2_mirror_limits(pid_t like, const OciResources *res) {
         dir = strjoin(top, path);
         if (!dir)
                 return -ENOMEM;
+        *ret_dir = dir;
+        if (ret_path)
+                *ret_path = TAKE_PTR(path);
+        return 0;
+}
+
+int cgroup_v2_mirror_limits(pid_t like, const OciResources *res) {
+        _cleanup_free_ char *dir = NULL;
+        CgroupWrite *w = NULL;
+        size_t n = 0;
+        int r, ret = 0;
+
+        r = cgroup_unified_dir(like, NULL, &dir);
+        if (r < 0)
+                return r;
         r = resources_to_cgroup_writes(res, true, &w, &n);
         if (r < 0)
                 return r;
@@ -362,20 +376,15 @@ int cgroup_v2_mirror_limits(pid_t like, const OciResources *res) {
 }
 
 int cgroup_v2_kill(pid_t like) {
-        _cleanup_free_ char *path = NULL, *top = NULL, *file = NULL;
+        _cleanup_free_ char *dir = NULL, *file = NULL;
         int r;
 
         if (!cgroup_unified())
                 return -EOPNOTSUPP;
-        r = cgroup_controller_path(like, "", &path);
+        r = cgroup_unified_dir(like, NULL, &dir);
         if (r < 0)
                 return r;
-        if (streq(path, "/"))
-                return -EPERM; /* never the machine's root */
-        r = hierarchy_dir("", &top);
-        if (r < 0)
-                return r;
-        file = strjoin(top, path, "/cgroup.kill");
+        file = strjoin(dir, "/cgroup.kill");
         if (!file)
                 return -ENOMEM;
         /* Safety: the cgroup of the box's holder (nspawn's payload/ or the container's own cgroup):

@@ -27,6 +27,10 @@ int cgroup_v1_at_root(pid_t pid, const char *controller);
 int cgroup_v1_enter_own(pid_t pid, const char *controller, const char *path);
 /* rmdir()s 'path' in the v1 hierarchy of 'controller', and its parents while they are empty. */
 int cgroup_v1_remove(const char *controller, const char *path);
+/* The directory of the cgroup of 'like' in the unified hierarchy (/sys/fs/cgroup, or its unified/ on a
+ * hybrid host), and its path there if ret_path is not NULL. -EPERM for the hierarchy's root, which is
+ * the whole machine's. */
+int cgroup_unified_dir(pid_t like, char **ret_path, char **ret_dir);
 /* cgroup v2: writes the limits of 'res' into the cgroup of 'like' (the holder), the root of the
  * container's cgroup namespace, enabling the controllers there first. Every write is tried; the
  * first error is returned. */
