@@ -212,7 +212,7 @@ static int wait_ready(int notify_fd, int pidfd, pid_t nspawn, pid_t *ret_holder)
         return 0;
 }
 
-/* The first number after 'key' in /proc/PID/status. */
+/* The rest of the line of /proc/PID/status that starts with 'key'. */
 static int proc_status_line(pid_t pid, const char *key, char **ret_line) {
         _cleanup_free_ char *data = NULL;
         char path[64];
@@ -238,11 +238,12 @@ static int proc_status_line(pid_t pid, const char *key, char **ret_line) {
  * and PID 1 of a new pid namespace unless the host's is kept. Checked through a pidfd opened first,
  * so that a pid reused meanwhile is noticed. */
 int box_nspawn_check_leader(pid_t nspawn, pid_t holder, const char *holder_binary, bool new_pidns) {
-        _cleanup_free_ char *ppid = NULL, *nspid = NULL;
+        _cleanup_free_ char *ppid = NULL;
         _cleanup_close_ int fd = -1;
         struct stat want, got;
+        pid_t pids[32];
         char path[64];
-        int r, p;
+        int r, p, levels;
 
         if (holder <= 1 || holder == nspawn)
                 return -ESRCH;
@@ -254,17 +255,13 @@ int box_nspawn_check_leader(pid_t nspawn, pid_t holder, const char *holder_binar
                 return r;
         if (safe_atoi(ppid + strspn(ppid, " \t"), &p) < 0 || p != nspawn)
                 return -EPERM;
-        r = proc_status_line(holder, "NSpid:", &nspid);
-        if (r < 0)
-                return r;
-        /* "NSpid:\t<pid>\t1": one pid per level, PID 1 in the innermost one */
-        size_t levels = 0;
-        const char *last = NULL;
-        for (char *t = strtok(nspid, " \t"); t; t = strtok(NULL, " \t")) {
-                levels++;
-                last = t;
-        }
-        if (new_pidns != (levels >= 2 && streq(last, "1")))
+        /* one pid per pid namespace level, PID 1 in the innermost one */
+        levels = holder_nspids(holder, pids, ELEMENTSOF(pids));
+        if (levels < 0)
+                return levels;
+        if (levels > (int) ELEMENTSOF(pids))
+                return -E2BIG;
+        if (new_pidns != (levels >= 2 && pids[levels - 1] == 1))
                 return -EPERM;
         snprintf(path, sizeof(path), "/proc/%d/exe", (int) holder);
         if (stat(holder_binary, &want) < 0 || stat(path, &got) < 0)
