@@ -8,22 +8,13 @@ from pathlib import Path
 
 import systemd_util as su
 from conftest import MODE
+from runtime import processes_with
 
 
 def nspawn_processes(cid):
-    """Processes of this container's box still running: nspawn with -M ID, and whatever is in its
-    cgroups."""
-    found = []
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            argv = (d / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if argv and argv[0].endswith(b"systemd-nspawn") and cid.encode() in argv:
-            found.append(int(d.name))
-    return found
+    """Processes of this container's box still running: nspawn with -M ID (whatever else is in its
+    cgroups shows in the cgroups)."""
+    return processes_with("systemd-nspawn", cid)
 
 
 def leftovers(rt, cid):

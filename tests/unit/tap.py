@@ -13,6 +13,7 @@ def ok(cond, what):
     if not cond:
         _failed += 1
     print(f"{'ok' if cond else 'not ok'} {_n} - {what}")
+    return cond
 
 
 def done():

@@ -19,20 +19,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tap import done, ok
+
 top = Path(sys.argv[1])
 nspawn_oci = sys.argv[2]
 FATES = {"nspawn", "unit", "pre", "post", "process", "runtime", "ignored", "rejected", "unhandled"}
-n = 0
-failed = 0
-
-
-def ok(cond, what):
-    global n, failed
-    n += 1
-    if not cond:
-        failed += 1
-    print(f"{'ok' if cond else 'not ok'} {n} - {what}")
-    return cond
 
 
 def normalize(field):
@@ -144,5 +135,4 @@ with tempfile.TemporaryDirectory(prefix="test-man-fields-") as tmp:
            f"MACHINE NAMES: {ident!r} is machine {machine_name(ident)!r}" + ("" if got == machine_name(ident)
                                                                                  else f" (explain: {got!r})"))
 
-print(f"1..{n}")
-sys.exit(1 if failed else 0)
+done()
