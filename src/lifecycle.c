@@ -336,8 +336,13 @@ static int ensure_mount_points(const OciConfig *c, const char *rootfs) {
                                                "root.path: %s is on a read-only file system without /%s, "
                                                "where systemd-nspawn mounts: the image needs that directory",
                                                rootfs, needed[i]);
-                if (mkdirat(fd, needed[i], 0755) < 0)
-                        return log_error_errno(errno, "Failed to create %s/%s as a mount point: %m", rootfs,
+                /* another create of the same bundle (the same id or not) may make it at the same time:
+                 * a directory there is what is needed, whoever made it */
+                if (mkdirat(fd, needed[i], 0755) < 0 &&
+                    !(errno == EEXIST && fstatat(fd, needed[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                      S_ISDIR(st.st_mode)))
+                        return log_error_errno(errno == EEXIST ? ENOTDIR : errno,
+                                               "Failed to create %s/%s as a mount point: %m", rootfs,
                                                needed[i]);
                 log_debug("Created %s/%s as a mount point for systemd-nspawn", rootfs, needed[i]);
         }
