@@ -4,8 +4,8 @@
  * Unprivileged; reads FILE once. */
 #include <time.h>
 
-#include "oci-parse.h"
-#include "util.h"
+#include "oci/oci-parse.h"
+#include "base/util.h"
 
 #ifndef BENCH_DEFAULT_INPUT
 #define BENCH_DEFAULT_INPUT "tests/fixtures/oci/podman-run-default.json"

@@ -3,10 +3,10 @@
  * from the filter cache (warm). No privilege needed; the cache lives in a temporary directory. */
 #include <time.h>
 
-#include "log.h"
+#include "base/log.h"
 #include "podman-default-seccomp.h"
-#include "oci-seccomp.h"
-#include "util.h"
+#include "box/oci-seccomp.h"
+#include "base/util.h"
 
 static double now_us(void) {
         struct timespec ts;

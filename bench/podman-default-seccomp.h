@@ -3,7 +3,7 @@
  * initializer, so that the benchmark needs no parser. Regenerate when the fixture changes. */
 #pragma once
 
-#include "oci-config.h"
+#include "oci/oci-config.h"
 
 static OciSeccompArg podman_args_2[] = {
         { .index = 0, .value = 0ULL, .value_two = 0ULL, .op = OCI_SECCOMP_OP_EQ },

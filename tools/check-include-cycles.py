@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Fails when the modules of src/ include each other in a circle. A module is a source file with its
-# header (plan.c and plan.h are "plan"); an arrow A -> B is an #include "B.h" in A.c or A.h. The arrows
-# must point one way, from the verbs down to util, so that each layer can be read and tested without
-# the ones above it.
+# Fails when the modules of src/ include each other in a circle, or when a module includes one of a
+# layer above its own. A module is a source file with its header (plan/plan.c and plan/plan.h are
+# "plan/plan"); an arrow A -> B is an #include "B.h" in A.c or A.h. The layers are the folders of src/,
+# from the bottom: LAYERS below. The arrows must point one way, from the verbs down to util, so that
+# each layer can be read and tested without the ones above it.
 #
 # usage: check-include-cycles.py [SRC-DIR]     (default: src/ next to this script's folder)
 
@@ -11,6 +12,7 @@ import re
 import sys
 from pathlib import Path
 
+LAYERS = ["base", "oci", "plan", "host", "box", "cmd"]
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
@@ -35,6 +37,26 @@ def read_graph(src):
                         edges.add(dep)
                     break
     return graph
+
+
+def layer_of(mod):
+    top = mod.split("/")[0]
+    return LAYERS.index(top) if top in LAYERS else None
+
+
+def upward(graph):
+    """Arrows into a higher layer, and modules outside every layer."""
+    found = []
+    for a in sorted(graph):
+        la = layer_of(a)
+        if la is None:
+            found.append(f"{a}: in no layer (the folders of src/ are {', '.join(LAYERS)})")
+            continue
+        for b in sorted(graph[a]):
+            lb = layer_of(b)
+            if lb is not None and lb > la:
+                found.append(f"{a} includes {b}, a layer above ({LAYERS[la]} < {LAYERS[lb]})")
+    return found
 
 
 def circles(graph):
@@ -84,9 +106,12 @@ def main():
         for a in comp:
             for b in sorted(graph[a] & members):
                 print(f"  {a} includes {b}")
-    if found:
+    wrong = upward(graph)
+    for line in wrong:
+        print(line)
+    if found or wrong:
         return 1
-    print(f"check-include-cycles: {len(graph)} modules, no circle")
+    print(f"check-include-cycles: {len(graph)} modules in {len(LAYERS)} layers, no circle, none includes a layer above")
     return 0
 
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Fuzz target: the command line, cli_parse() only (it reads argv and fills a CliCommand; nothing runs).
  * The input is the arguments after argv[0], separated by NUL bytes. Unprivileged; memory only. */
-#include "cli.h"
+#include "cmd/cli.h"
 #include "fuzz.h"
 
 #define FUZZ_MAX_ARGS 64

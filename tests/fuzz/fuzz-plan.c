@@ -3,7 +3,7 @@
  * parses must plan; a plan that is not rejected only names paths inside the container's root.
  * Unprivileged; memory only (the plan is pure). */
 #include "fuzz.h"
-#include "plan.h"
+#include "plan/plan.h"
 
 /* The steps done in the box name absolute paths in the container's root, never with "..". */
 static bool step_path_is_contained(const PlanStep *s) {

@@ -6,7 +6,7 @@
 #include <linux/seccomp.h>
 
 #include "fuzz.h"
-#include "oci-seccomp.h"
+#include "box/oci-seccomp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         static const char head[] = "{\"ociVersion\":\"1.2.0\",\"linux\":{\"seccomp\":", tail[] = "}}";

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "log.h"
-#include "oci-json.h"
-#include "oci-parse.h"
-#include "util.h"
+#include "base/log.h"
+#include "oci/oci-json.h"
+#include "oci/oci-parse.h"
+#include "base/util.h"
 
 /* Larger inputs only cost time: the parser's own size limit is tested in test-parse. */
 #define FUZZ_MAX_SIZE (1024u * 1024u)

@@ -8,11 +8,11 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 
-#include "bpf-devices.h"
-#include "cgroup-bpf.h"
-#include "default-devices.h"
+#include "plan/bpf-devices.h"
+#include "host/cgroup-bpf.h"
+#include "oci/default-devices.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 #define R BPF_DEVCG_ACC_READ
 #define W BPF_DEVCG_ACC_WRITE

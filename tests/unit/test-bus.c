@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bus.h"
+#include "host/bus.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 #define MANAGER "org.freedesktop.systemd1.Manager"
 #define JOB "/org/freedesktop/systemd1/job/7"

@@ -7,10 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "log.h"
+#include "host/cgroup.h"
+#include "base/log.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static char top[] = "/tmp/test-cgroup-XXXXXX";
 static char fs[PATH_MAX], proc[PATH_MAX];

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The man page documents the command line that cli.c parses: every verb has its section and every
  * option of every verb and every global option appears. No privilege. */
-#include "cli.h"
+#include "cmd/cli.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 /* A "## " heading line that names verb, alone or in a list ("## checkpoint, restore"). */
 static bool has_section(const char *man, const char *verb) {

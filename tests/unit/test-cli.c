@@ -3,9 +3,9 @@
 #include <assert.h>
 #include <signal.h>
 
-#include "cli.h"
+#include "cmd/cli.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 #define ARGV(...) ((char *[]){"nspawn-oci", __VA_ARGS__, NULL})
 

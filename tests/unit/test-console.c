@@ -11,9 +11,9 @@
 #include <termios.h>
 #include <time.h>
 
-#include "console.h"
+#include "box/console.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static char tmpdir[] = "/tmp/test-console.XXXXXX";
 

@@ -10,9 +10,9 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "exe-clone.h"
+#include "box/exe-clone.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static char tmpdir[] = "/tmp/test-exe-clone.XXXXXX";
 static char bin[PATH_MAX];

@@ -3,9 +3,9 @@
  * Needs no privilege. */
 #include <stdlib.h>
 
-#include "explain.h"
+#include "cmd/explain.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static char *explain(const char *bundle, bool json, int *ret) {
         char *text = NULL;

@@ -8,12 +8,12 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "oci-json.h"
-#include "oci-features.h"
-#include "plan.h"
-#include "oci-seccomp.h"
+#include "oci/oci-json.h"
+#include "cmd/oci-features.h"
+#include "plan/plan.h"
+#include "box/oci-seccomp.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static json_object *get(json_object *o, const char *key1, const char *key2) {
         json_object *v = NULL;

@@ -15,10 +15,10 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "console.h"
-#include "init/holder-protocol.h"
+#include "box/console.h"
+#include "box/init/holder-protocol.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static const char *holder_bin;
 static int own_pidns_fd = -1;

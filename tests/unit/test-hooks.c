@@ -7,10 +7,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "hooks.h"
-#include "log.h"
+#include "box/hooks.h"
+#include "base/log.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 extern char **environ;
 

@@ -3,9 +3,9 @@
  * privilege. */
 #include <syslog.h>
 
-#include "journal.h"
+#include "base/journal.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static char *joined(char **l) {
         char *s = strdup("");

@@ -7,9 +7,9 @@
 #include <dirent.h>
 
 #include "../tap.h"
-#include "oci-json.h"
-#include "oci-parse.h"
-#include "util.h"
+#include "oci/oci-json.h"
+#include "oci/oci-parse.h"
+#include "base/util.h"
 
 typedef enum Kind { KIND_CONFIG, KIND_PROCESS, KIND_RESOURCES } Kind;
 

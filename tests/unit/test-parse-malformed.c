@@ -2,8 +2,8 @@
 /* Malformed config.json, process.json and resources documents: each is refused with the exact message
  * that names the JSON path. No privilege needed. */
 #include "../tap.h"
-#include "oci-parse.h"
-#include "util.h"
+#include "oci/oci-parse.h"
+#include "base/util.h"
 
 typedef enum Kind { CONFIG, PROCESS, RESOURCES, STATE } Kind;
 

@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 
 #include "../tap.h"
-#include "oci-json.h"
-#include "oci-parse.h"
-#include "util.h"
+#include "oci/oci-json.h"
+#include "oci/oci-parse.h"
+#include "base/util.h"
 
 static void test_model_values(void) {
         static const char doc[] =

@@ -4,11 +4,11 @@
  * without systemd too). UPDATE_GOLDEN=1 rewrites the expected files. Reads files only. */
 #include <dirent.h>
 
-#include "oci-json.h"
-#include "oci-parse.h"
-#include "plan.h"
+#include "oci/oci-json.h"
+#include "oci/oci-parse.h"
+#include "plan/plan.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 /* Also planned as without systemd: cgroupfs paths and writes instead of a unit. */
 static const char *const without_systemd[] = {

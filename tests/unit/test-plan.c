@@ -5,9 +5,9 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "plan.h"
+#include "plan/plan.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static char *args_true[] = { (char *) "/bin/true", NULL };
 

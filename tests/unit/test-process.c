@@ -9,10 +9,10 @@
 #include <sys/wait.h>
 
 #include "../tap.h"
-#include "log.h"
-#include "process.h"
-#include "oci-seccomp.h"
-#include "util.h"
+#include "base/log.h"
+#include "box/process.h"
+#include "box/oci-seccomp.h"
+#include "base/util.h"
 
 static char tmpdir[] = "/tmp/test-process-XXXXXX";
 

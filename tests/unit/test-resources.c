@@ -2,9 +2,9 @@
 /* linux.resources → unit properties and cgroupfs writes, with exact numbers. Pure; no privilege. */
 #include <inttypes.h>
 
-#include "resources.h"
+#include "plan/resources.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 typedef struct Out {
         UnitProperty *props;

@@ -19,11 +19,11 @@
 
 #include "../helpers/syscall-i386.h"
 #include "../tap.h"
-#include "log.h"
-#include "oci-parse.h"
-#include "oci-seccomp.h"
-#include "oci-seccomp-bpf.h"
-#include "util.h"
+#include "base/log.h"
+#include "oci/oci-parse.h"
+#include "box/oci-seccomp.h"
+#include "plan/oci-seccomp-bpf.h"
+#include "base/util.h"
 
 static char tmpdir[] = "/tmp/test-seccomp-XXXXXX";
 

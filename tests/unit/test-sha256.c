@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* SHA-256 against the FIPS 180-4 / NIST example vectors. No privilege needed. */
 #include "../tap.h"
-#include "sha256.h"
-#include "util.h"
+#include "base/sha256.h"
+#include "base/util.h"
 
 static void check(const char *data, size_t size, const char *want, const char *what) {
         char hex[SHA256_DIGEST_SIZE * 2 + 1];

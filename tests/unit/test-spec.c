@@ -3,10 +3,10 @@
  * accepts. No privilege. */
 #include <json-c/json.h>
 
-#include "oci-parse.h"
-#include "spec.h"
+#include "oci/oci-parse.h"
+#include "oci/spec.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static json_object *get(json_object *o, const char *path) {
         _cleanup_free_ char *copy = strdup(path);

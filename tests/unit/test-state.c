@@ -9,9 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "state.h"
+#include "host/state.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static void test_ids(void) {
         char long_id[1026];

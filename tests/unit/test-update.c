@@ -3,9 +3,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "oci-parse.h"
+#include "oci/oci-parse.h"
 #include "tap.h"
-#include "update.h"
+#include "cmd/update.h"
 
 static void test_bytes(void) {
         static const struct {

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static bool is_dir(const char *path) {
         struct stat st;

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* CVE-2019-5736: re-executes the verbs that enter a container from a sealed memfd copy of this binary.
+ * Runs as root in the host namespaces, first thing in main(), before anything is parsed or opened. */
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+
+#include "box/exe-clone.h"
+#include "base/log.h"
+#include "base/util.h"
+
+/*
+ * The threat. create, run and exec fork a child that joins the container's namespaces and applies the
+ * process settings before it execs the container's program; run stays alive as the process's parent.
+ * A process inside the container that sees such a pid can open /proc/PID/exe: the magic link reaches
+ * the executed file itself, outside the container's root. Holding it (O_PATH) until the runtime has
+ * exited, it can reopen it for writing and replace the host's nspawn-oci, which root runs next.
+ *
+ * The defence. Those verbs run from a memfd copy that carries every seal: no write, no change of size,
+ * no change of the seals. /proc/PID/exe then leads to the copy, which is no file on the host, and which
+ * nobody can alter either; the children forked before exec share it. Other verbs never enter a
+ * container and run from the host's file as they are.
+ *
+ * The holder, nspawn-oci-init, needs no copy: it runs inside the box from a read-only bind mount of the
+ * host's file (DESIGN.md §1), so /proc/1/exe leads to that mount, and opening it for writing fails with
+ * EROFS. Making that mount writable takes CAP_SYS_ADMIN over the box's mounts: a container that holds
+ * it in the host's user namespace is privileged, and no runtime protects the host from it.
+ */
+
+/* cli_parse() takes the verb verbatim from argv, so "one argument is one of these words" holds whenever
+ * it picks one of them, whatever getopt makes of abbreviated options and their values: the scan never
+ * misses, and a false hit (a container id "run") costs only one copy. */
+static bool argv_enters_container(int argc, char *argv[]) {
+        for (int i = 1; i < argc; i++)
+                if (streq(argv[i], "create") || streq(argv[i], "run") || streq(argv[i], "exec"))
+                        return true;
+        return false;
+}
+
+/* > 0 if fd is a memfd with every seal of EXE_CLONE_SEALS, 0 if not. F_GET_SEALS fails with EINVAL on
+ * anything but shmem files, such as the host's binary. */
+static int exe_clone_is_sealed(int fd) {
+        int seals = fcntl(fd, F_GET_SEALS);
+
+        if (seals < 0)
+                return errno == EINVAL ? 0 : -errno;
+        return (seals & EXE_CLONE_SEALS) == EXE_CLONE_SEALS;
+}
+
+/* Copies the running binary into a new memfd and seals it. exe_fd is /proc/self/exe: the very file the
+ * kernel executed for us, not a path that someone could have replaced since, so the copy is the same
+ * program. The memfd is close-on-exec and exists nowhere on the host's file systems. */
+static int exe_clone_copy(int exe_fd, int *ret) {
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+
+        if (fstat(exe_fd, &st) < 0)
+                return -errno;
+
+        fd = memfd_create("nspawn-oci", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0)
+                return -errno;
+
+        for (off_t done = 0; done < st.st_size;) {
+                ssize_t n = sendfile(fd, exe_fd, NULL, st.st_size - done);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return -EIO; /* the file is shorter than it was a moment ago */
+                done += n;
+        }
+
+        /* Sealed before it runs, so that nothing can change the text we execute, and so that the
+         * re-executed process recognises itself by its seals and does not copy again. */
+        if (fcntl(fd, F_ADD_SEALS, EXE_CLONE_SEALS) < 0)
+                return -errno;
+
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+int exe_clone_ensure(int argc, char *argv[]) {
+        _cleanup_close_ int exe_fd = -1, fd = -1;
+        bool report = streq(getenv("NSPAWN_OCI_EXE_CLONE_REPORT") ?: "", "1");
+        bool wanted = argv_enters_container(argc, argv) && !streq(getenv("NSPAWN_OCI_NO_CLONE") ?: "", "1");
+        int r;
+
+        if (!wanted && !report)
+                return 0;
+
+        exe_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+        if (exe_fd < 0)
+                return log_error_errno(errno, "Failed to open /proc/self/exe: %m");
+        r = exe_clone_is_sealed(exe_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the seals of /proc/self/exe: %m");
+
+        if (wanted && r == 0) {
+                r = exe_clone_copy(exe_fd, &fd);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to copy this binary into a sealed memfd: %m");
+
+                /* After the re-exec /proc/self/exe names the memfd: keep telling where the holder next to
+                 * this binary (a build tree) is. */
+                char holder[PATH_MAX];
+                if (!getenv("NSPAWN_OCI_HOLDER") && exe_sibling("nspawn-oci-init", holder, sizeof(holder)))
+                        (void) setenv("NSPAWN_OCI_HOLDER", holder, 1);
+
+                /* Runs the copy just made and sealed: the same program with the same argv, environment
+                 * and privilege; only /proc/self/exe changes. Both descriptors are close-on-exec, so
+                 * neither reaches the new image, nor later the container. */
+                fexecve(fd, argv, environ);
+                return log_error_errno(errno, "Failed to execute the sealed copy of this binary: %m");
+        }
+
+        if (report)
+                fprintf(stderr, "exe-clone: %s\n", r > 0 ? "sealed" : "not sealed");
+        return 0;
+}

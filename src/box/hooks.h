@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Runs OCI hooks: the state JSON on stdin, their env and args, their timeout. Runs as root on the host
+ * (createRuntime, prestart, poststart, poststop) or inside the container (createContainer, startContainer). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "oci/oci-config.h"
+
+/* Runs hooks[0..n-1] in order and logs each failure once, naming the hook by its kind ('what', e.g.
+ * "prestart") and its index. fatal: the failure is an error, the hooks after it do not run, and its
+ * error is returned. Otherwise (poststart, poststop: the runtime spec) it is a warning that says it is
+ * ignored, the others still run, and the return value is 0. */
+int hooks_run(const OciHook *hooks, size_t n, const char *state_json, const char *what, bool fatal);

@@ -1,0 +1,1450 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The verbs: the one place that combines parse, plan, state, bus, box and spawn.
+ * Runs as root in the host namespaces. */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "box/box-nspawn.h"
+#include "box/box-steps.h"
+#include "plan/bpf-devices.h"
+#include "host/bus.h"
+#include "host/cgroup-bpf.h"
+#include "host/cgroup.h"
+#include "box/console.h"
+#include "box/hooks.h"
+#include "box/init/holder-protocol.h"
+#include "oci/oci-json.h"
+#include "cmd/lifecycle.h"
+#include "base/log.h"
+#include "oci/oci-parse.h"
+#include "plan/plan.h"
+#include "plan/resources.h"
+#include "box/oci-seccomp.h"
+#include "box/spawn.h"
+#include "host/state.h"
+
+#define START_TIMEOUT_MS 10000
+
+/* The holder next to our own binary (a build tree), else the installed one. */
+static const char *holder_path(void) {
+        static char path[PATH_MAX];
+        const char *e = getenv("NSPAWN_OCI_HOLDER");
+
+        if (e)
+                return e;
+        if (exe_sibling("nspawn-oci-init", path, sizeof(path)))
+                return path;
+        return NSPAWN_OCI_HOLDER_PATH;
+}
+
+static int now_rfc3339(char **ret) {
+        struct timespec ts;
+        struct tm tm;
+        char buf[64];
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+        return asprintf_safe(ret, "%s.%09ldZ", buf, ts.tv_nsec) < 0 ? -ENOMEM : 0;
+}
+
+static int log_no_such_container(int r, const char *id) {
+        if (r == -ENOENT)
+                return log_error_errno(ENOENT, "container %s does not exist", id);
+        return log_error_errno(r, "Failed to open the state of container %s: %m", id);
+}
+
+/* Opens and locks a container, and loads its state. */
+static int container_open(const Runtime *rt, const char *id, char **ret_dir, int *ret_lock, StateData **ret) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int lock = -1;
+        int r;
+
+        r = state_lock(rt->root, id, &dir, &lock);
+        if (r < 0)
+                return log_no_such_container(r, id);
+        r = state_load(dir, ret);
+        if (r < 0)
+                return log_no_such_container(r, id);
+        log_set_container((*ret)->id, (*ret)->machine, (*ret)->bundle, (*ret)->unit);
+        *ret_dir = TAKE_PTR(dir);
+        *ret_lock = TAKE_FD(lock);
+        return 0;
+}
+
+/* The container's story in the journal (log_event()): created, started, exited, OOM kills, paused,
+ * resumed, deleted. */
+static void event(const StateData *s, const char *what) {
+        log_event(LOG_INFO, what, NULL, "Container %s %s.", s->id, what);
+}
+
+/* The OOM killer's kills in the container's cgroup, while the cgroup is there to tell: nspawn-oci's own
+ * until delete without systemd, the scope until systemd removes it after the box ends. */
+static void event_oom(const StateData *s) {
+        _cleanup_free_ char *cgroup = NULL;
+        _cleanup_strv_free_ char **fields = NULL;
+        uint64_t n;
+
+        if (state_container_cgroup(s, &cgroup) < 0 || cgroup_oom_kills(cgroup, &n) < 0 || n == 0)
+                return;
+        if (strv_extendf(&fields, "OOM_KILLS=%" PRIu64, n) < 0)
+                return;
+        log_event(LOG_WARNING, "oom", fields,
+                  "Container %s: the OOM killer killed %" PRIu64 " of its processes.", s->id, n);
+}
+
+/* Notes the exit of the container's process, once: with its wait status where the runtime learns it
+ * (status >= 0: `run` is the process's parent), without where its parent, the engine, reaped it and
+ * only the end is seen (status < 0). A process that was never started ran nothing of the image. */
+static void note_exit(const char *dir, StateData *s, int status) {
+        _cleanup_strv_free_ char **fields = NULL;
+
+        if (s->exit_noted || !s->started)
+                return;
+        if (status < 0)
+                event(s, "exited");
+        else if (WIFEXITED(status)) {
+                if (strv_extend(&fields, "EXIT_CODE=exited") >= 0 &&
+                    strv_extendf(&fields, "EXIT_STATUS=%d", WEXITSTATUS(status)) >= 0)
+                        log_event(WEXITSTATUS(status) == 0 ? LOG_INFO : LOG_NOTICE, "exited", fields,
+                                  "Container %s exited with status %d.", s->id, WEXITSTATUS(status));
+        } else if (WIFSIGNALED(status)) {
+                int sig = WTERMSIG(status);
+                const char *name = sigabbrev_np(sig);
+                if (strv_extendf(&fields, "EXIT_CODE=%s", WCOREDUMP(status) ? "dumped" : "killed") >= 0 &&
+                    strv_extendf(&fields, "EXIT_STATUS=%d", sig) >= 0)
+                        log_event(LOG_NOTICE, "exited", fields, "Container %s was killed by signal %d/%s%s.",
+                                  s->id, sig, strna(name), WCOREDUMP(status) ? " (core dumped)" : "");
+        }
+        event_oom(s);
+        s->exit_noted = true;
+        if (dir)
+                (void) state_save(dir, s);
+}
+
+static int state_json_for_hooks(const StateData *s, ContainerStatus status, char **ret) {
+        return oci_json_oci_state(s, container_status_to_string(status), ret);
+}
+
+/* linux.seccomp.listenerPath: the notify listener goes to the agent with the container process state
+ * (runtime spec, config-linux "listenerPath"): pid is the process the filter belongs to. */
+static int send_seccomp_listener(const SeccompProgram *seccomp, int listener, const StateData *s, pid_t pid,
+                                 ContainerStatus status) {
+        _cleanup_free_ char *state = NULL, *metadata = NULL, *msg = NULL;
+        int r;
+
+        if (listener < 0)
+                return 0;
+        if (!seccomp->listener_path)
+                return log_error_errno(EINVAL, "linux.seccomp: SCMP_ACT_NOTIFY needs listenerPath");
+        r = oci_json_oci_state(s, container_status_to_string(status), &state);
+        if (r < 0)
+                return log_oom();
+        metadata = oci_json_escape(seccomp->listener_metadata ?: "");
+        if (!metadata)
+                return log_oom();
+        r = asprintf_safe(&msg, "{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],\"pid\":%d,"
+                          "\"metadata\":\"%s\",\"state\":%s}", s->oci_version ?: "1.2.0", (int) pid, metadata,
+                          state);
+        if (r < 0)
+                return log_oom();
+        return oci_seccomp_send_listener(seccomp->listener_path, listener, msg);
+}
+
+/* A setns(CLONE_NEWPID) target for the container process's pid namespace, where exec'd processes and the
+ * hooks that run in the box are born: a pidfd of the process (the holder's when there is none), checked
+ * against its start time after it was opened, so that a reused pid leads nowhere. -1 when the
+ * container shares nspawn-oci's. */
+static int container_pidns_fd(const Plan *plan, const StateData *s, int *ret) {
+        _cleanup_close_ int fd = -1;
+
+        if (plan->pid_ns == PLAN_PID_HOST) {
+                *ret = -1;
+                return 0;
+        }
+        fd = pidfd_open_safe(s->pid);
+        if (fd < 0 || !proc_alive(s->pid, s->pid_start_time))
+                return -ESRCH;
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+/* Runs hooks inside the box: in a child that joins the holder's namespaces and root, and the container
+ * process's pid namespace, and logs what fails there itself. */
+static int hooks_run_in_box(const OciHook *hooks, size_t n, const char *state, const char *what,
+                            const StateData *s, const Plan *plan) {
+        _cleanup_close_ int pidns = -1;
+        int status, r;
+        pid_t pid;
+
+        if (n == 0)
+                return 0;
+        r = container_pidns_fd(plan, s, &pidns);
+        if (r < 0)
+                return log_error_errno(r, "%s hooks: the container process is gone", what);
+        pid = fork();
+        if (pid < 0)
+                return log_error_errno(errno, "%s hooks: Failed to fork: %m", what);
+        if (pid == 0) {
+                bool join[_OCI_NS_MAX];
+                const char *step = NULL;
+
+                memcpy(join, plan->join_ns, sizeof(join));
+                join[OCI_NS_PID] = false;
+                r = box_steps_enter(s->holder_pid, join, true, &step);
+                if (r < 0) {
+                        log_error_errno(r, "%s hooks: joining the container's %s namespace: %m", what, step);
+                        _exit(1);
+                }
+                /* Safety: pidns pins the container's own process; the hooks are born in its namespace. */
+                if (pidns >= 0 && setns(pidns, CLONE_NEWPID) < 0) {
+                        log_error_errno(errno, "%s hooks: joining the container's pid namespace: %m", what);
+                        _exit(1);
+                }
+                _exit(hooks_run(hooks, n, state, what, true) < 0 ? 1 : 0);
+        }
+        if (waitpid(pid, &status, 0) < 0)
+                return log_error_errno(errno, "%s hooks: Failed to wait for them: %m", what);
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status) == 0 ? 0 : -EIO; /* logged by the child */
+        return log_error_errno(EIO, "%s hooks: the process running them died of signal %d", what,
+                               WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+/* Runs hooks of one kind. Each failure is logged once, where it happens: an error, or only a warning for
+ * poststart and poststop, whose failures the runtime spec ignores. plan may be NULL for the kinds that
+ * run in the runtime's namespaces. */
+static int run_hooks(const OciConfig *c, OciHookKind kind, const StateData *s, ContainerStatus status,
+                     const Plan *plan) {
+        _cleanup_free_ char *state = NULL;
+        const char *what = oci_hook_kind_to_string(kind);
+        int r;
+
+        if (c->n_hooks[kind] == 0)
+                return 0;
+        r = state_json_for_hooks(s, status, &state);
+        if (r < 0)
+                return log_oom();
+        if (kind == OCI_HOOK_CREATE_CONTAINER || kind == OCI_HOOK_START_CONTAINER)
+                return hooks_run_in_box(c->hooks[kind], c->n_hooks[kind], state, what, s, plan);
+        return hooks_run(c->hooks[kind], c->n_hooks[kind], state, what,
+                         kind != OCI_HOOK_POSTSTART && kind != OCI_HOOK_POSTSTOP);
+}
+
+static int load_config(const char *path, OciConfig **ret) {
+        _cleanup_free_ char *error = NULL;
+        int r = oci_parse_config_file(path, ret, &error);
+        if (r < 0)
+                return log_error_errno(r, "%s", error ?: "Failed to parse config.json");
+        return 0;
+}
+
+/* The config the container was planned from, kept for the verbs that follow. Written from the model
+ * rather than copied from the bundle: the file there may have changed since it was read (into a FIFO,
+ * or a huge one). */
+static int keep_config(const OciConfig *c, const char *path) {
+        _cleanup_free_ char *json = NULL;
+        int r = oci_json_config(c, &json);
+        if (r < 0)
+                return r;
+        return write_file_atomic(path, json, strlen(json), 0600);
+}
+
+static int write_pid_file(const char *path, pid_t pid) {
+        char buf[32];
+        int n = snprintf(buf, sizeof(buf), "%d", (int) pid);
+        int r = write_file_atomic(path, buf, (size_t) n, 0644);
+        if (r < 0)
+                return log_error_errno(r, "Failed to write pid file %s: %m", path);
+        return 0;
+}
+
+static void plan_context(PlanContext *ctx, const char *id, const char *bundle, bool systemd) {
+        *ctx = (PlanContext) {
+                .id = id,
+                .bundle = bundle,
+                .holder = holder_path(),
+                .nspawn = SYSTEMD_NSPAWN_PATH,
+                .systemd = systemd,
+                .unified_cgroup = cgroup_unified(),
+        };
+}
+
+/* nspawn refuses a root without /usr (images like pause have none), and with a read-only root it
+ * cannot create the mount points it needs: create those empty directories, as other runtimes create
+ * /proc or /dev, and the mount points of config.json's own mounts. */
+static int ensure_mount_points(const OciConfig *c, const char *rootfs) {
+        static const char * const needed[] = { "usr", "proc", "sys", "dev", "run", "tmp", "etc", "var", "root" };
+        static const char * const api_dirs[] = { "proc", "sys", "dev" };
+        _cleanup_close_ int fd = -1;
+        struct statvfs sv;
+        struct stat st;
+        bool fs_readonly;
+
+        /* As runc: a root reached through a symlink is refused, not followed. What the checks below
+         * see is then what nspawn is given; they look through this one fd. */
+        fd = open_dir_no_symlinks(rootfs);
+        if (fd == -ELOOP)
+                return log_error_errno(fd, "root.path: %s is a symlink, or one of the directories above it is: "
+                                       "give the path it leads to", rootfs);
+        if (fd == -ENOTDIR)
+                return log_error_errno(fd, "root.path: %s is not a directory", rootfs);
+        if (fd < 0)
+                return log_error_errno(fd, "root.path: %s: %m", rootfs);
+
+        /* The API file systems go on plain directories: nspawn follows a symlink there, and the box's
+         * procfs (where the process's settings are written) or the /dev that masks and terminals use
+         * would then sit wherever the image, or a volume it points into, says (CVE-2023-28642,
+         * CVE-2019-19921). runc refuses the same. */
+        for (size_t i = 0; i < ELEMENTSOF(api_dirs); i++) {
+                if (fstatat(fd, api_dirs[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return log_error_errno(errno, "root.path: %s/%s: %m", rootfs, api_dirs[i]);
+                }
+                if (!S_ISDIR(st.st_mode))
+                        return log_error_errno(ENOTDIR,
+                                               "root.path: /%s in the image is not a directory (%s): "
+                                               "the box's /%s must be mounted on a plain directory",
+                                               api_dirs[i], S_ISLNK(st.st_mode) ? "a symlink" : "a file",
+                                               api_dirs[i]);
+        }
+
+        /* A root on a read-only file system is read-only whatever root.readonly says: nspawn cannot
+         * create its mount points there either. */
+        if (fstatvfs(fd, &sv) < 0)
+                return log_error_errno(errno, "root.path: %s: %m", rootfs);
+        fs_readonly = sv.f_flag & ST_RDONLY;
+
+        for (size_t i = 0; i < ELEMENTSOF(needed); i++) {
+                if (!streq(needed[i], "usr") && !c->root_readonly && !fs_readonly)
+                        continue;
+                if (fstatat(fd, needed[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
+                        continue;
+                /* runc, which mounts only what config.json lists, needs fewer */
+                if (fs_readonly)
+                        return log_error_errno(EROFS,
+                                               "root.path: %s is on a read-only file system without /%s, "
+                                               "where systemd-nspawn mounts: the image needs that directory",
+                                               rootfs, needed[i]);
+                /* another create of the same bundle (the same id or not) may make it at the same time:
+                 * a directory there is what is needed, whoever made it */
+                if (mkdirat(fd, needed[i], 0755) < 0 &&
+                    !(errno == EEXIST && fstatat(fd, needed[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                      S_ISDIR(st.st_mode)))
+                        return log_error_errno(errno == EEXIST ? ENOTDIR : errno,
+                                               "Failed to create %s/%s as a mount point: %m", rootfs,
+                                               needed[i]);
+                log_debug("Created %s/%s as a mount point for systemd-nspawn", rootfs, needed[i]);
+        }
+        return 0;
+}
+
+/* A unit on cgroup v1 whose devices cgroup systemd does not manage (the controller is not systemd's
+ * to use) would run with every device allowed: the rules go into a devices cgroup of the container's
+ * own, at its unit's path, as runc's systemd driver does. Decided, and kept in the state for delete,
+ * before the cgroup is made: a create killed in between leaves nothing delete does not know of. */
+static int plan_v1_devices_cgroup(const OciConfig *c, const Plan *plan, StateData *s) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (!plan->unit || cgroup_unified() || c->linux.resources.n_devices == 0 || !s->cgroup)
+                return 0;
+        r = cgroup_v1_at_root(s->holder_pid, "devices");
+        if (r == -ENOENT || r == 0)
+                return 0; /* no devices hierarchy, or systemd's own cgroup with DeviceAllow= */
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the devices cgroup of the box: %m");
+        /* the scope: nspawn keeps the holder in its payload/ below it */
+        r = state_container_cgroup(s, &path);
+        if (r < 0)
+                return log_oom();
+        s->devices_cgroup = TAKE_PTR(path);
+        return 0;
+}
+
+static int apply_v1_device_rules(const OciConfig *c, const StateData *s) {
+        CgroupWrite *w = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!s->devices_cgroup)
+                return 0;
+        r = cgroup_v1_enter_own(s->holder_pid, "devices", s->devices_cgroup);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the devices cgroup %s: %m", s->devices_cgroup);
+        r = resources_to_device_cgroup_writes(&c->linux.resources, &w, &n);
+        if (r < 0)
+                return log_error_errno(r, "linux.resources.devices: %m");
+        r = cgroup_apply_writes(s->holder_pid, w, n);
+        cgroup_writes_free(w, n);
+        return r;
+}
+
+/* cgroup v2 has no devices controller, and without systemd no DeviceAllow= either: the rules become a
+ * BPF program on the holder's cgroup (nspawn's payload/), where every process of the container is and
+ * nspawn itself is not. It stays there until that cgroup is removed. */
+static int apply_v2_device_program(const OciConfig *c, const StateData *s) {
+        const OciResources *res = &c->linux.resources;
+        int r;
+
+        if (bpf_devices_allow_all(res->devices, res->n_devices))
+                return 0;
+        r = cgroup_bpf_attach_devices(s->holder_pid, s->cgroup, res->devices, res->n_devices);
+        if (r < 0)
+                return log_error_errno(r, "linux.resources.devices: Failed to attach the device program to "
+                                       "the container's cgroup: %m");
+        return 0;
+}
+
+/* What the unit cannot do, and everything without systemd: cgroupfs writes into the box's cgroups. */
+static int apply_cgroup_writes(const OciConfig *c, const Plan *plan, StateData *s) {
+        CgroupWrite *w = NULL;
+        size_t n = 0;
+        bool unified = cgroup_unified();
+        int r;
+
+        if (plan->unit)
+                r = resources_to_post_cgroup_writes(&c->linux.resources, unified, &w, &n);
+        else
+                r = resources_to_cgroup_writes(&c->linux.resources, unified, &w, &n);
+        if (r < 0)
+                return log_error_errno(r, "linux.resources: %m");
+        r = cgroup_apply_writes(s->holder_pid, w, n);
+        cgroup_writes_free(w, n);
+        if (r >= 0)
+                r = apply_v1_device_rules(c, s);
+        if (r >= 0 && !plan->unit && unified)
+                r = apply_v2_device_program(c, s);
+        /* systemd puts the limits on the scope; the container's cgroup namespace is rooted at nspawn's
+         * payload/ below it, where it would read "max". runc's rule is that the namespace's root shows
+         * the container's limits: the same values go there too (the scope's still bind). */
+        if (r >= 0 && plan->unit && unified && c->linux.has_resources) {
+                int k = cgroup_v2_mirror_limits(s->holder_pid, &c->linux.resources);
+                if (k < 0)
+                        log_warning_errno(k, "The container's cgroup namespace does not show all of its "
+                                          "limits: %m");
+        }
+        return r;
+}
+
+typedef struct Created {
+        pid_t pid;
+        int master;
+        char *dir;
+        int lock;
+} Created;
+
+static void created_done(Created *c) {
+        safe_close(c->master);
+        safe_close(c->lock);
+        free(c->dir);
+}
+
+/* Kills what create made and removes its state. */
+static void create_rollback(Bus *bus, const char *dir, StateData *s, pid_t pid) {
+        if (pid > 0) {
+                kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+        }
+        if (s->nspawn_pid > 0 || s->unit)
+                (void) box_nspawn_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->nspawn_pid,
+                                       s->nspawn_start_time);
+        if (s->nspawn_pid > 0) {
+                (void) waitpid(s->nspawn_pid, NULL, 0);
+                if (s->machine)
+                        (void) box_nspawn_remove_leftovers(s->machine);
+        }
+        if (s->devices_cgroup)
+                (void) cgroup_v1_remove("devices", s->devices_cgroup);
+        (void) state_remove(dir);
+}
+
+static int save_state(const char *dir, const StateData *s) {
+        int r = state_save(dir, s);
+        if (r < 0)
+                log_error_errno(r, "Failed to save the state: %m");
+        return r;
+}
+
+#ifndef NS_GET_NSTYPE
+#define NS_GET_NSTYPE _IO(0xb7, 0x3)
+#endif
+
+/* The pid namespace the container process is born in (PLAN_PID_PATH) or below which its own is
+ * (PLAN_PID_NEW: the box's, through a pidfd of the holder checked against its start time), as an fd
+ * that pins it. -1 for nspawn-oci's own. Logs its errors. */
+static int box_pidns_fd(const Plan *plan, const Box *box, uint64_t holder_start_time, int *ret) {
+        _cleanup_close_ int fd = -1;
+
+        switch (plan->pid_ns) {
+        case PLAN_PID_NEW:
+                fd = pidfd_open_safe(box->holder_pid);
+                if (fd < 0 || !proc_alive(box->holder_pid, holder_start_time))
+                        return log_error_errno(ESRCH, "The box's holder is gone");
+                break;
+        case PLAN_PID_PATH:
+                fd = open(plan->pid_ns_path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return log_error_errno(errno, "linux.namespaces.pid: Failed to open %s: %m",
+                                               plan->pid_ns_path);
+                /* the kind of what was opened, not what the path named when it was checked */
+                if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWPID)
+                        return log_error_errno(EINVAL, "linux.namespaces.pid: %s is not a pid namespace",
+                                               plan->pid_ns_path);
+                break;
+        default:
+                break;
+        }
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+static void box_control_closep(Box *b) {
+        b->control_fd = safe_close(b->control_fd);
+}
+
+/* Hands the container process (host pid) to the holder. A process in the box's pid namespace, or below
+ * it, goes by the pid the holder sees (holder_adopt()); one in a namespace joined by path, which the
+ * holder cannot see, as a pidfd over the control socket. */
+static int adopt(const Plan *plan, Box *box, pid_t pid) {
+        _cleanup_close_ int pidfd = -1;
+        pid_t inner = 0;
+        int r;
+
+        if (plan->pid_ns == PLAN_PID_PATH) {
+                pidfd = pidfd_open_safe(pid);
+                if (pidfd < 0)
+                        return negative_errno();
+                r = console_send_fd_over(box->control_fd, pidfd);
+        } else {
+                r = holder_pid_of(box->holder_pid, pid, &inner);
+                if (r >= 0)
+                        r = holder_adopt(box->holder_pid, inner);
+        }
+        /* the adoption is done: nothing more goes to the holder */
+        box->control_fd = safe_close(box->control_fd);
+        return r;
+}
+
+static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master, Created *ret) {
+        _cleanup_(oci_config_freep) OciConfig *c = NULL;
+        _cleanup_(plan_freep) Plan *plan = NULL;
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_(oci_seccomp_program_freep) SeccompProgram *seccomp = NULL;
+        _cleanup_free_ char *bundle = NULL, *config_path = NULL, *dir = NULL, *fifo = NULL, *cache = NULL,
+                            *keyring = NULL;
+        _cleanup_close_ int lock = -1, master = -1, listener = -1, pidns = -1;
+        _cleanup_bus_ Bus *bus = NULL;
+        PlanContext ctx;
+        _cleanup_(box_control_closep) Box box = { .control_fd = -1 };
+        pid_t pid = 0;
+        int r;
+
+        if (!state_id_is_valid(o->id))
+                return log_error_errno(EINVAL, "invalid container id \"%s\": only letters, digits, '_', '+', '-' "
+                                       "and '.' are allowed", o->id);
+
+        bundle = realpath(o->bundle ?: ".", NULL);
+        if (!bundle)
+                return log_error_errno(errno, "bundle %s: %m", o->bundle ?: ".");
+        config_path = strjoin(bundle, "/config.json");
+        if (!config_path)
+                return log_oom();
+        r = load_config(config_path, &c);
+        if (r < 0)
+                return r;
+
+        bool systemd = bus_systemd_running();
+        if (systemd) {
+                r = bus_open(&bus);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to connect to the system bus: %m");
+        } else if (rt->systemd_cgroup)
+                log_notice("systemd is not running: --systemd-cgroup has no effect");
+
+        plan_context(&ctx, o->id, bundle, systemd);
+        r = plan_build(c, &ctx, &plan);
+        if (r < 0)
+                return log_error_errno(r, "Failed to plan the container: %m");
+        log_set_container(o->id, plan->machine, bundle, plan->unit);
+        const PlanEntry *rejected = plan_first_rejection(plan);
+        if (rejected)
+                return log_error_errno(EINVAL, "config.json: %s: %s", rejected->field, rejected->detail);
+        for (size_t i = 0; i < plan->n_entries; i++)
+                if (plan->entries[i].fate == PLAN_FATE_UNHANDLED)
+                        log_warning("config.json: %s: not handled yet, ignoring", plan->entries[i].field);
+        r = box_nspawn_check_namespace_paths(c);
+        if (r < 0)
+                return r;
+
+        r = ensure_mount_points(c, plan->rootfs);
+        if (r < 0)
+                return r;
+
+        if (c->has_process && c->linux.seccomp.present) {
+                cache = strjoin(rt->root, "/seccomp-cache");
+                if (!cache)
+                        return log_oom();
+                (void) mkdir_p(cache, 0700);
+                r = oci_seccomp_compile(&c->linux.seccomp, cache, &seccomp);
+                if (r < 0)
+                        return r; /* logged with the profile's JSON path */
+        }
+
+        r = state_create(rt->root, o->id, &dir, &lock);
+        if (r >= 0)
+                fault_point("create:claimed");
+        if (r == -EEXIST)
+                return log_error_errno(r, "container with id %s already exists", o->id);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the state of %s under %s: %m", o->id, rt->root);
+
+        s = calloc(1, sizeof(StateData));
+        if (!s) {
+                r = log_oom();
+                goto fail;
+        }
+        s->oci_version = strdup(c->oci_version ?: "1.2.0");
+        s->id = strdup(o->id);
+        s->bundle = strdup(bundle);
+        s->rootfs = strdup(plan->rootfs);
+        s->machine = strdup(plan->machine);
+        s->unit = plan->unit ? strdup(plan->unit) : NULL;
+        s->config_path = strjoin(dir, "/config.json");
+        r = now_rfc3339(&s->created);
+        if (r < 0 || !s->oci_version || !s->id || !s->bundle || !s->rootfs || !s->machine || !s->config_path ||
+            (plan->unit && !s->unit)) {
+                r = log_oom();
+                goto fail;
+        }
+        if (c->n_annotations > 0) {
+                s->annotations = calloc(c->n_annotations, sizeof(OciKeyValue));
+                if (!s->annotations) {
+                        r = log_oom();
+                        goto fail;
+                }
+                for (size_t i = 0; i < c->n_annotations; i++) {
+                        s->annotations[i].key = strdup(c->annotations[i].key);
+                        s->annotations[i].value = strdup(c->annotations[i].value);
+                        s->n_annotations++;
+                        if (!s->annotations[i].key || !s->annotations[i].value) {
+                                r = log_oom();
+                                goto fail;
+                        }
+                }
+        }
+        s->registered = plan->register_machine;
+        s->no_new_keyring = o->no_new_keyring;
+
+        r = keep_config(c, s->config_path);
+        if (r < 0) {
+                log_error_errno(r, "Failed to keep a copy of config.json: %m");
+                goto fail;
+        }
+        if (c->has_process) {
+                r = state_fifo_path(dir, &fifo);
+                if (r < 0)
+                        goto fail;
+                /* Writable by all: the process opens it after switching to its own uid. The state
+                 * directory (0700) keeps everyone else on the host away from it. */
+                if (mkfifo(fifo, 0622) < 0 || chmod(fifo, 0622) < 0) {
+                        r = log_error_errno(errno, "Failed to create %s: %m", fifo);
+                        goto fail;
+                }
+        }
+
+        /* Saved before anything runs and again once the box stands: a create killed at any point (an
+         * engine's timeout) leaves a state that says where its unit or cgroup is, so that delete
+         * --force finds and removes all of it. Until the process is saved, the state says stopped. */
+        if (!plan->unit && plan->cgroup) {
+                s->cgroup = strdup(plan->cgroup);
+                if (!s->cgroup) {
+                        r = log_oom();
+                        goto fail;
+                }
+        }
+        r = save_state(dir, s);
+        if (r < 0)
+                goto fail;
+        fault_point("create:saved");
+
+        r = box_nspawn_start(plan, ctx.holder, dir, bus, &box);
+        if (r < 0)
+                goto fail;
+        s->nspawn_pid = box.nspawn_pid;
+        s->holder_pid = box.holder_pid;
+        (void) proc_start_time(box.nspawn_pid, &s->nspawn_start_time);
+        (void) proc_start_time(box.holder_pid, &s->holder_start_time);
+        if (plan->unit || !plan->cgroup) {
+                s->cgroup = mfree(s->cgroup);
+                (void) cgroup_of(box.holder_pid, &s->cgroup);
+        }
+        r = plan_v1_devices_cgroup(c, plan, s);
+        if (r < 0)
+                goto fail;
+        r = save_state(dir, s);
+        if (r < 0)
+                goto fail;
+        fault_point("create:box-ready");
+        r = box_steps_check_proc(box.holder_pid);
+        if (r < 0)
+                goto fail;
+        r = apply_cgroup_writes(c, plan, s);
+        if (r < 0)
+                goto fail;
+        r = box_steps_run(box.holder_pid, plan->join_ns, plan->steps, plan->n_steps);
+        if (r < 0)
+                goto fail;
+        fault_point("create:steps-done");
+
+        /* Said at every create without systemd, and nothing the caller could change: a debug line,
+         * not a warning in the container's log (conmon hands our stderr to the container). */
+        if (!plan->register_machine)
+                log_debug("systemd is not running: container %s is not registered with systemd-machined",
+                          o->id);
+
+        if (c->has_process) {
+                /* runc's name: exec joins the same keyring */
+                keyring = o->no_new_keyring ? NULL : strjoin("_ses.", o->id);
+                if (!o->no_new_keyring && !keyring) {
+                        r = log_oom();
+                        goto fail;
+                }
+                r = box_pidns_fd(plan, &box, s->holder_start_time, &pidns);
+                if (r < 0)
+                        goto fail;
+                SpawnOptions so = {
+                        .holder = box.holder_pid,
+                        .join_ns = plan->join_ns,
+                        .pidns_fd = pidns,
+                        .new_pidns = plan->pid_ns == PLAN_PID_NEW,
+                        .mount_proc = plan->pid_ns != PLAN_PID_HOST,
+                        .process = &c->process,
+                        .personality = c->linux.personality.present ? &c->linux.personality : NULL,
+                        .seccomp = seccomp,
+                        .fifo_path = fifo,
+                        .preserve_fds = o->preserve_fds,
+                        .session_keyring = keyring,
+                };
+                r = spawn_process(&so, &pid, &master, &listener);
+                if (r < 0)
+                        goto fail;
+                pidns = safe_close(pidns);
+                fault_point("create:spawned");
+
+                r = adopt(plan, &box, pid);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to hand the container process to the holder: %m");
+                        goto fail;
+                }
+                s->pid = pid;
+                r = proc_start_time(pid, &s->pid_start_time);
+                if (r < 0) {
+                        log_error_errno(r, "The container process exited during create");
+                        goto fail;
+                }
+                r = send_seccomp_listener(seccomp, listener, s, pid, CONTAINER_CREATING);
+                if (r < 0)
+                        goto fail;
+                listener = safe_close(listener);
+        } else {
+                /* Without a process the box alone stands for the container; start will refuse. */
+                s->pid = box.holder_pid;
+                s->pid_start_time = s->holder_start_time;
+        }
+
+        r = save_state(dir, s);
+        if (r < 0)
+                goto fail;
+        fault_point("create:process-saved");
+
+        /* prestart (deprecated) and createRuntime: in the runtime's namespaces, the box exists. */
+        r = run_hooks(c, OCI_HOOK_PRESTART, s, CONTAINER_CREATED, plan);
+        if (r >= 0)
+                r = run_hooks(c, OCI_HOOK_CREATE_RUNTIME, s, CONTAINER_CREATED, plan);
+        if (r >= 0)
+                r = run_hooks(c, OCI_HOOK_CREATE_CONTAINER, s, CONTAINER_CREATED, plan);
+        if (r < 0)
+                goto fail;
+
+        if (master >= 0 && o->console_socket) {
+                r = console_send_fd(o->console_socket, master);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to send the terminal to %s: %m", o->console_socket);
+                        goto fail;
+                }
+                master = safe_close(master);
+        } else if (master >= 0 && !keep_master) {
+                r = log_error_errno(EINVAL, "process.terminal is true but no --console-socket was given");
+                goto fail;
+        }
+
+        fault_point("create:hooks-done");
+        if (o->pid_file) {
+                r = write_pid_file(o->pid_file, s->pid);
+                if (r < 0)
+                        goto fail;
+        }
+
+        event(s, "created");
+        if (ret) {
+                *ret = (Created) { .pid = pid, .master = TAKE_FD(master), .dir = TAKE_PTR(dir),
+                                   .lock = TAKE_FD(lock) };
+        }
+        return 0;
+
+fail:
+        create_rollback(bus, dir, s ?: &(StateData) {}, pid);
+        return r;
+}
+
+int lifecycle_create(const Runtime *rt, const CreateOptions *o) {
+        return do_create(rt, o, false, NULL);
+}
+
+/* Opens the exec FIFO and reads the byte the waiting process writes: that releases it. */
+static int release_fifo(const char *fifo, const StateData *s) {
+        _cleanup_close_ int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        int waited = 0;
+        char c;
+
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to open %s: %m", fifo);
+        for (;;) {
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                int r = poll(&p, 1, 100);
+                if (r > 0 && read(fd, &c, 1) == 1)
+                        break;
+                if (!proc_alive(s->pid, s->pid_start_time))
+                        return log_error_errno(ESRCH, "container process exited before it was started");
+                waited += 100;
+                if (waited >= START_TIMEOUT_MS)
+                        return log_error_errno(ETIMEDOUT, "container process did not start");
+        }
+        (void) unlink(fifo);
+        return 0;
+}
+
+/* The image the process runs, as /proc shows it; NULL once it is gone. */
+static char *process_exe(pid_t pid) {
+        char path[64], target[PATH_MAX];
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "/proc/%d/exe", (int) pid);
+        n = readlink(path, target, sizeof(target) - 1);
+        if (n < 0)
+                return NULL;
+        target[n] = 0;
+        return strdup(target);
+}
+
+/* Poststart hooks run once the process is executed (runtime-spec), not merely released: waits until
+ * its image is no longer ours, a second at most. */
+static void wait_exec(pid_t pid, const char *before) {
+        for (int i = 0; before && i < 1000; i++) {
+                _cleanup_free_ char *now = process_exe(pid);
+
+                if (!now || !streq(now, before))
+                        return;
+                (void) nanosleep(&(struct timespec) { .tv_nsec = 1000 * 1000 }, NULL);
+        }
+}
+
+static int do_start(const Runtime *rt, const char *id) {
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_(oci_config_freep) OciConfig *c = NULL;
+        _cleanup_(plan_freep) Plan *plan = NULL;
+        _cleanup_free_ char *dir = NULL, *fifo = NULL;
+        _cleanup_close_ int lock = -1;
+        PlanContext ctx;
+        int r;
+
+        r = container_open(rt, id, &dir, &lock, &s);
+        if (r < 0)
+                return r;
+        ContainerStatus status = state_status(dir, s);
+        if (status != CONTAINER_CREATED)
+                return log_error_errno(EINVAL, "cannot start container %s: it is %s, not created", id,
+                                       container_status_to_string(status));
+        r = load_config(s->config_path, &c);
+        if (r < 0)
+                return r;
+        if (!c->has_process)
+                return log_error_errno(EINVAL, "cannot start container %s: config.json has no process", id);
+
+        /* The plan tells which namespaces the startContainer hooks join. */
+        plan_context(&ctx, id, s->bundle, s->unit != NULL);
+        r = plan_build(c, &ctx, &plan);
+        if (r < 0)
+                return log_oom();
+        r = run_hooks(c, OCI_HOOK_START_CONTAINER, s, CONTAINER_CREATED, plan);
+        if (r < 0)
+                return r;
+
+        r = state_fifo_path(dir, &fifo);
+        if (r < 0)
+                return log_oom();
+        _cleanup_free_ char *exe = process_exe(s->pid);
+        r = release_fifo(fifo, s);
+        if (r < 0)
+                return r;
+        s->started = true;
+        (void) state_save(dir, s);
+        event(s, "started");
+        if (c->n_hooks[OCI_HOOK_POSTSTART] > 0)
+                wait_exec(s->pid, exe);
+
+        (void) run_hooks(c, OCI_HOOK_POSTSTART, s, CONTAINER_RUNNING, plan);
+        return 0;
+}
+
+int lifecycle_start(const Runtime *rt, const char *id) {
+        return do_start(rt, id);
+}
+
+int lifecycle_state(const Runtime *rt, const char *id) {
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_free_ char *dir = NULL, *json = NULL;
+        _cleanup_close_ int lock = -1;
+        int r;
+
+        r = container_open(rt, id, &dir, &lock, &s);
+        if (r < 0)
+                return r;
+        ContainerStatus status = state_status(dir, s);
+        if (status == CONTAINER_STOPPED) {
+                note_exit(dir, s, -1);
+                s->pid = 0;
+        }
+        r = oci_json_oci_state(s, container_status_to_string(status), &json);
+        if (r < 0)
+                return log_oom();
+        fputs(json, stdout);
+        fputc('\n', stdout);
+        return 0;
+}
+
+static int signal_process(pid_t pid, uint64_t start_time, int sig) {
+        _cleanup_close_ int fd = pidfd_open_safe(pid);
+
+        /* The pidfd pins the process: check its start time after opening it, then signal through it. */
+        if (fd < 0 || !proc_alive(pid, start_time))
+                return -ESRCH;
+        return pidfd_send_signal_safe(fd, sig);
+}
+
+static int signal_all(const StateData *s, int sig) {
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        int r;
+
+        /* the holder goes last, on its own, when the container process ends */
+        r = state_container_pids(s, &pids, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                (void) kill(pids[i], sig);
+        return 0;
+}
+
+int lifecycle_kill(const Runtime *rt, const char *id, int sig, bool all) {
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int lock = -1;
+        int r;
+
+        r = container_open(rt, id, &dir, &lock, &s);
+        if (r < 0)
+                return r;
+        ContainerStatus status = state_status(dir, s);
+        if (status == CONTAINER_STOPPED && !all)
+                return log_error_errno(ESRCH, "container %s: container not running", id);
+        if (all) {
+                r = signal_all(s, sig);
+                if (r < 0 && status != CONTAINER_STOPPED)
+                        r = signal_process(s->pid, s->pid_start_time, sig);
+                return r < 0 && status != CONTAINER_STOPPED ?
+                        log_error_errno(r, "Failed to signal container %s: %m", id) : 0;
+        }
+        r = signal_process(s->pid, s->pid_start_time, sig);
+        if (r == -ESRCH)
+                return log_error_errno(r, "container %s: container not running", id);
+        if (r < 0)
+                return log_error_errno(r, "Failed to signal container %s: %m", id);
+        return 0;
+}
+
+/* FreezeUnit/ThawUnit where systemd can (cgroup v2), else the kernel's freezer directly. */
+static int freeze_box(const StateData *s, bool on) {
+        _cleanup_bus_ Bus *bus = NULL;
+        int r;
+
+        if (s->unit && bus_systemd_running() && bus_open(&bus) >= 0) {
+                r = bus_freeze_unit(bus, s->unit, on);
+                if (r >= 0)
+                        return 0;
+                /* systemd 252 freezes units only on a pure cgroup v2 host */
+                log_debug_errno(r, "%s of %s failed, using the cgroup freezer: %m", on ? "FreezeUnit" : "ThawUnit",
+                                s->unit);
+        }
+        return cgroup_freeze(s->holder_pid, on);
+}
+
+/* Waits (bounded) until the process is gone or a zombie. */
+static bool wait_gone(pid_t pid, uint64_t start_time, int timeout_ms) {
+        for (int waited = 0; waited < timeout_ms; waited += 20) {
+                if (!proc_alive(pid, start_time))
+                        return true;
+                usleep(20000);
+        }
+        return !proc_alive(pid, start_time);
+}
+
+int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_(oci_config_freep) OciConfig *c = NULL;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int lock = -1;
+        _cleanup_bus_ Bus *bus = NULL;
+        int r;
+
+        /* a create killed before it saved anything left a directory and no container */
+        r = state_remove_stale(rt->root, id);
+        if (r < 0)
+                log_warning_errno(r, "Failed to remove what a killed create of %s left: %m", id);
+        if (force && state_id_is_valid(id)) {
+                /* As runc: --force deletes what is there, and a container that is not there is deleted
+                 * already, without a word. The engines call it after every task, gone or not. */
+                r = state_lock(rt->root, id, &dir, &lock);
+                if (r == -ENOENT)
+                        return 0;
+                if (r < 0)
+                        return log_no_such_container(r, id);
+                r = state_load(dir, &s);
+                if (r == -ENOENT) {
+                        /* A directory without state.json under our lock is what a create that was
+                         * killed midway left: runc removes it too. */
+                        r = state_remove(dir);
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to remove %s: %m", dir);
+                        return 0;
+                }
+                if (r < 0)
+                        return log_no_such_container(r, id);
+                log_set_container(s->id, s->machine, s->bundle, s->unit);
+        } else {
+                r = container_open(rt, id, &dir, &lock, &s);
+                if (r < 0)
+                        return r;
+        }
+        ContainerStatus status = state_status(dir, s);
+        if (status != CONTAINER_STOPPED) {
+                if (!force)
+                        return log_error_errno(EBUSY, "cannot delete container %s that is not stopped: %s", id,
+                                               container_status_to_string(status));
+                (void) signal_process(s->pid, s->pid_start_time, SIGKILL);
+                (void) signal_all(s, SIGKILL);
+                /* a frozen process dies of the pending SIGKILL only once thawed */
+                if (status == CONTAINER_PAUSED && freeze_box(s, false) < 0)
+                        log_warning("container %s: Failed to thaw it, the processes may stay", id);
+                if (!wait_gone(s->pid, s->pid_start_time, 5000))
+                        log_warning("container %s: the process did not exit after SIGKILL", id);
+        }
+        /* before the box and its cgroup go: they tell of OOM kills */
+        note_exit(NULL, s, -1);
+
+        if (s->unit && bus_systemd_running()) {
+                r = bus_open(&bus);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to connect to the system bus: %m");
+        }
+        r = box_nspawn_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->nspawn_pid, s->nspawn_start_time);
+        if (r < 0)
+                log_warning_errno(r, "Failed to end the box of %s: %m", id);
+        if (s->machine && !proc_alive(s->nspawn_pid, s->nspawn_start_time)) {
+                r = box_nspawn_remove_leftovers(s->machine);
+                if (r < 0)
+                        log_warning_errno(r, "container %s: Failed to remove what systemd-nspawn left behind: %m",
+                                          id);
+        }
+        if (s->devices_cgroup) {
+                r = cgroup_v1_remove("devices", s->devices_cgroup);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to remove the devices cgroup %s: %m", s->devices_cgroup);
+        }
+
+        if (s->config_path && oci_parse_config_file(s->config_path, &c, &(char *) { NULL }) >= 0)
+                (void) run_hooks(c, OCI_HOOK_POSTSTOP, s, CONTAINER_STOPPED, NULL);
+
+        r = state_remove(dir);
+        if (r < 0)
+                return log_error_errno(r, "Failed to remove %s: %m", dir);
+        event(s, "deleted");
+        return 0;
+}
+
+static volatile pid_t forward_pid = 0;
+
+static void forward_signal(int sig) {
+        if (forward_pid > 0)
+                kill(forward_pid, sig);
+}
+
+static void forward_signals(pid_t pid) {
+        static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+        struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+
+        forward_pid = pid;
+        sigemptyset(&sa.sa_mask);
+        for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
+                sigaction(sigs[i], &sa, NULL);
+}
+
+static int exit_code(int status) {
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+        if (WIFSIGNALED(status))
+                return 128 + WTERMSIG(status);
+        return 255;
+}
+
+/* Waits for our child 'pid' (relaying the terminal if there is one) and returns its exit code. */
+static int wait_child(pid_t pid, int master, int *ret_status) {
+        int status = 0, r;
+
+        forward_signals(pid);
+        if (master >= 0) {
+                r = console_relay(master, pid, &status);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to relay the terminal: %m");
+        } else
+                while (waitpid(pid, &status, 0) < 0)
+                        if (errno != EINTR)
+                                return log_error_errno(errno, "Failed to wait for the process: %m");
+        if (ret_status)
+                *ret_status = status;
+        return exit_code(status);
+}
+
+/* `run` waited for the container's process: the journal gets its exit status. */
+static void note_run_exit(const Runtime *rt, const char *id, int status) {
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int lock = -1;
+
+        if (container_open(rt, id, &dir, &lock, &s) >= 0)
+                note_exit(dir, s, status);
+}
+
+int lifecycle_run(const Runtime *rt, const CreateOptions *o) {
+        Created created = { .master = -1, .lock = -1 };
+        int r, code, status = 0;
+
+        r = do_create(rt, o, !o->detach && !o->console_socket, &created);
+        if (r < 0)
+                return r;
+        /* start takes the lock itself */
+        created.lock = safe_close(created.lock);
+        r = do_start(rt, o->id);
+        if (r < 0) {
+                created_done(&created);
+                (void) lifecycle_delete(rt, o->id, true);
+                return r;
+        }
+        if (o->detach) {
+                created_done(&created);
+                return 0;
+        }
+        code = wait_child(created.pid, created.master, &status);
+        created_done(&created);
+        if (code >= 0)
+                note_run_exit(rt, o->id, status);
+        if (!o->keep)
+                (void) lifecycle_delete(rt, o->id, true);
+        return code;
+}
+
+static int print_state_row(const Runtime *rt, const char *id, bool json, bool first) {
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_free_ char *dir = strjoin(rt->root, "/", id), *out = NULL;
+
+        if (!dir || state_load(dir, &s) < 0)
+                return 0;
+        ContainerStatus status = state_status(dir, s);
+        if (json) {
+                if (oci_json_oci_state(s, container_status_to_string(status), &out) < 0)
+                        return log_oom();
+                printf("%s%s", first ? "" : ",", out);
+        } else
+                printf("%-40s %-8d %-10s %-50s %s\n", id, status == CONTAINER_STOPPED ? 0 : (int) s->pid,
+                       container_status_to_string(status), strna(s->bundle), strna(s->created));
+        return 1;
+}
+
+int lifecycle_list(const Runtime *rt, bool json, bool quiet) {
+        _cleanup_strv_free_ char **ids = NULL;
+        bool first = true;
+        int r;
+
+        r = state_list(rt->root, &ids);
+        if (r < 0)
+                return log_error_errno(r, "Failed to list %s: %m", rt->root);
+        if (quiet) {
+                STRV_FOREACH(id, ids)
+                        puts(*id);
+                return 0;
+        }
+        if (json)
+                fputs("[", stdout);
+        else
+                printf("%-40s %-8s %-10s %-50s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED");
+        STRV_FOREACH(id, ids)
+                if (print_state_row(rt, *id, json, first) > 0)
+                        first = false;
+        if (json)
+                fputs("]\n", stdout);
+        return 0;
+}
+
+int lifecycle_ps(const Runtime *rt, const char *id, bool json) {
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_free_ pid_t *pids = NULL;
+        _cleanup_close_ int lock = -1;
+        size_t n = 0;
+        int r;
+
+        r = container_open(rt, id, &dir, &lock, &s);
+        if (r < 0)
+                return r;
+        if (state_status(dir, s) == CONTAINER_STOPPED)
+                return log_error_errno(ESRCH, "container %s: container not running", id);
+        r = state_container_pids(s, &pids, &n);
+        if (r < 0)
+                return log_error_errno(r, "Failed to list the processes of %s: %m", id);
+        if (json) {
+                fputs("[", stdout);
+                for (size_t i = 0; i < n; i++)
+                        printf("%s%d", i > 0 ? "," : "", (int) pids[i]);
+                fputs("]\n", stdout);
+                return 0;
+        }
+        printf("%-8s %s\n", "PID", "CMD");
+        for (size_t i = 0; i < n; i++) {
+                char path[64];
+                _cleanup_free_ char *cmd = NULL;
+                size_t len = 0;
+                snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pids[i]);
+                if (read_full_file(path, &cmd, &len) < 0)
+                        continue;
+                for (size_t k = 0; k + 1 < len; k++)
+                        if (cmd[k] == 0)
+                                cmd[k] = ' ';
+                printf("%-8d %s\n", (int) pids[i], cmd);
+        }
+        return 0;
+}
+
+/* Builds exec's process from the container's own process and the command line's options, as runc. */
+static int exec_process_from_options(const OciConfig *c, const ExecOptions *o, OciProcess **ret) {
+        _cleanup_(oci_process_freep) OciProcess *p = calloc(1, sizeof(OciProcess));
+        const OciProcess *base = &c->process;
+
+        if (!p)
+                return log_oom();
+        p->args = strv_copy(o->args);
+        p->env = strv_copy(base->env);
+        p->cwd = strdup(o->cwd ?: base->cwd ?: "/");
+        if (!p->args || !p->cwd || (base->env && !p->env))
+                return log_oom();
+        STRV_FOREACH(e, o->env)
+                if (strv_extend(&p->env, *e) < 0)
+                        return log_oom();
+        p->terminal = o->tty;
+        p->uid = base->uid;
+        p->gid = base->gid;
+        p->umask = base->umask;
+        if (o->user_set) {
+                p->uid = o->uid;
+                p->gid = o->gid;
+        }
+        if (o->n_additional_gids > 0) {
+                p->additional_gids = memdup(o->additional_gids, sizeof(gid_t) * o->n_additional_gids);
+                if (!p->additional_gids)
+                        return log_oom();
+                p->n_additional_gids = o->n_additional_gids;
+        }
+        p->has_capabilities = base->has_capabilities;
+        memcpy(p->cap_set_present, base->cap_set_present, sizeof(p->cap_set_present));
+        memcpy(p->caps, base->caps, sizeof(p->caps));
+        STRV_FOREACH(cap, o->caps) {
+                int v = oci_capability_from_string(*cap);
+                if (v < 0)
+                        return log_error_errno(EINVAL, "--cap: unknown capability \"%s\"", *cap);
+                for (int set = 0; set < _OCI_CAP_SET_MAX; set++)
+                        if (set != OCI_CAP_AMBIENT) {
+                                p->caps[set] |= UINT64_C(1) << v;
+                                p->cap_set_present[set] = true;
+                        }
+                p->has_capabilities = true;
+        }
+        if (base->n_rlimits > 0) {
+                p->rlimits = memdup(base->rlimits, sizeof(OciRlimit) * base->n_rlimits);
+                if (!p->rlimits)
+                        return log_oom();
+                p->n_rlimits = base->n_rlimits;
+        }
+        p->no_new_privileges = o->no_new_privs || base->no_new_privileges;
+        p->apparmor_profile = o->apparmor ? strdup(o->apparmor) :
+                              base->apparmor_profile ? strdup(base->apparmor_profile) : NULL;
+        p->selinux_label = o->process_label ? strdup(o->process_label) :
+                           base->selinux_label ? strdup(base->selinux_label) : NULL;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_(oci_config_freep) OciConfig *c = NULL;
+        _cleanup_(oci_process_freep) OciProcess *p = NULL;
+        _cleanup_(plan_freep) Plan *plan = NULL;
+        _cleanup_(oci_seccomp_program_freep) SeccompProgram *seccomp = NULL;
+        _cleanup_free_ char *dir = NULL, *error = NULL, *cache = NULL;
+        _cleanup_close_ int lock = -1, master = -1, listener = -1, pidns = -1;
+        PlanContext ctx;
+        pid_t pid;
+        int r;
+
+        r = container_open(rt, o->id, &dir, &lock, &s);
+        if (r < 0)
+                return r;
+        ContainerStatus status = state_status(dir, s);
+        if (status != CONTAINER_RUNNING && status != CONTAINER_CREATED)
+                return log_error_errno(ESRCH, "cannot exec in container %s: container not running (%s)", o->id,
+                                       container_status_to_string(status));
+        /* exec does not change the container: others may use it meanwhile */
+        lock = safe_close(lock);
+
+        r = load_config(s->config_path, &c);
+        if (r < 0)
+                return r;
+        if (o->process_file) {
+                r = oci_parse_process_file(o->process_file, &p, &error);
+                if (r < 0)
+                        return log_error_errno(r, "%s", error ?: "Failed to parse the process file");
+        } else {
+                if (strv_length(o->args) == 0)
+                        return log_error_errno(EINVAL, "exec: no command given");
+                r = exec_process_from_options(c, o, &p);
+                if (r < 0)
+                        return r;
+        }
+        if (o->tty)
+                p->terminal = true;
+
+        plan_context(&ctx, o->id, s->bundle, s->unit != NULL);
+        r = plan_build(c, &ctx, &plan);
+        if (r < 0)
+                return log_oom();
+        if (c->linux.seccomp.present) {
+                cache = strjoin(rt->root, "/seccomp-cache");
+                if (!cache)
+                        return log_oom();
+                r = oci_seccomp_compile(&c->linux.seccomp, cache, &seccomp);
+                if (r < 0)
+                        return r; /* logged with the profile's JSON path */
+        }
+
+        _cleanup_free_ char *keyring = s->no_new_keyring ? NULL : strjoin("_ses.", o->id);
+        if (!s->no_new_keyring && !keyring)
+                return log_oom();
+        r = container_pidns_fd(plan, s, &pidns);
+        if (r < 0)
+                return log_error_errno(r, "cannot exec in container %s: container not running", o->id);
+        SpawnOptions so = {
+                .holder = s->holder_pid,
+                .join_ns = plan->join_ns,
+                .pidns_fd = pidns,
+                .process = p,
+                .personality = c->linux.personality.present ? &c->linux.personality : NULL,
+                .seccomp = seccomp,
+                .preserve_fds = o->preserve_fds,
+                .session_keyring = keyring,
+        };
+        r = spawn_process(&so, &pid, &master, &listener);
+        if (r < 0)
+                return r;
+        r = send_seccomp_listener(seccomp, listener, s, pid, status);
+        if (r < 0) {
+                kill(pid, SIGKILL);
+                return r;
+        }
+        listener = safe_close(listener);
+
+        if (master >= 0 && o->console_socket) {
+                r = console_send_fd(o->console_socket, master);
+                if (r < 0) {
+                        kill(pid, SIGKILL);
+                        return log_error_errno(r, "Failed to send the terminal to %s: %m", o->console_socket);
+                }
+                master = safe_close(master);
+        }
+        if (o->pid_file) {
+                r = write_pid_file(o->pid_file, pid);
+                if (r < 0) {
+                        kill(pid, SIGKILL);
+                        return r;
+                }
+        }
+        if (o->detach) {
+                if (master >= 0) {
+                        kill(pid, SIGKILL);
+                        return log_error_errno(EINVAL, "exec --detach with a terminal needs --console-socket");
+                }
+                return 0;
+        }
+        return wait_child(pid, master, NULL);
+}
+
+static int freeze(const Runtime *rt, const char *id, bool on) {
+        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int lock = -1;
+        int r;
+
+        r = container_open(rt, id, &dir, &lock, &s);
+        if (r < 0)
+                return r;
+        ContainerStatus status = state_status(dir, s);
+        if (on && status != CONTAINER_RUNNING)
+                return log_error_errno(status == CONTAINER_PAUSED ? EALREADY : ESRCH,
+                                       "cannot pause container %s: container not running (%s)", id,
+                                       container_status_to_string(status));
+        if (!on && status != CONTAINER_PAUSED)
+                return log_error_errno(status == CONTAINER_STOPPED ? ESRCH : EINVAL,
+                                       "cannot resume container %s: container not paused (%s)", id,
+                                       container_status_to_string(status));
+        r = freeze_box(s, on);
+        if (r < 0)
+                return log_error_errno(r, "Failed to %s container %s: %m", on ? "pause" : "resume", id);
+        event(s, on ? "paused" : "resumed");
+        return 0;
+}
+
+int lifecycle_pause(const Runtime *rt, const char *id) {
+        return freeze(rt, id, true);
+}
+
+int lifecycle_resume(const Runtime *rt, const char *id) {
+        return freeze(rt, id, false);
+}
