@@ -357,7 +357,7 @@ static int plan_v1_devices_cgroup(const OciConfig *c, const Plan *plan, StateDat
         _cleanup_free_ char *path = NULL;
         int r;
 
-        if (!plan->unit || cgroup_unified() || c->linux.resources.n_devices == 0 || !s->cgroup)
+        if (!plan->unit || cgroup_unified() || !s->cgroup)
                 return 0;
         r = cgroup_v1_at_root(s->holder_pid, "devices");
         if (r == -ENOENT || r == 0)

@@ -222,6 +222,7 @@ int update_merge_resources(OciResources *into, const OciResources *from) {
 }
 
 bool update_drop_unchangeable(OciResources *r) {
+        r->devices_unchanged = true;
         if (r->n_devices == 0)
                 return false;
         for (size_t i = 0; i < r->n_devices; i++)

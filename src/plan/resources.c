@@ -818,27 +818,33 @@ static int device_allow_names(const OciDeviceRule *d, const char *access, char *
         return asprintf_safe(ret, "%s %s, %s %s", c, access, b, access) < 0 ? -ENOMEM : 0;
 }
 
+#define DEFAULTS_ALLOWED                                                                                \
+        "DeviceAllow= the defaults: char-* m, block-* m, /dev/null, /dev/zero, /dev/full, /dev/random, " \
+        "/dev/urandom, /dev/tty, /dev/ptmx, /dev/pts/*, /dev/net/tun rwm"
+
 /* Under DevicePolicy=strict, the rule devices[i] of the n in d, the last to deny all being
- * devices[last_deny_all]. */
+ * devices[last_deny_all], or SIZE_MAX when none does: then every device is denied before the first rule,
+ * as runc starts. */
 static int res_device_rule_strict(Res *w, const OciDeviceRule *d, size_t i, size_t last_deny_all) {
         const char *access = d[i].access ?: "rwm";
+        size_t first = last_deny_all == SIZE_MAX ? 0 : last_deny_all + 1;
         _cleanup_free_ char *names = NULL;
         int k;
 
-        if (i < last_deny_all)
+        if (last_deny_all != SIZE_MAX && i < last_deny_all)
                 return res_device_entry(w, i, PLAN_FATE_IGNORED,
                                         "overridden by devices[%zu], which denies all", last_deny_all);
         if (i == last_deny_all)
-                return res_device_entry(w, i, PLAN_FATE_UNIT,
-                                        "DevicePolicy=strict, DeviceAllow= the defaults: char-* m, "
-                                        "block-* m, /dev/null, /dev/zero, /dev/full, /dev/random, "
-                                        "/dev/urandom, /dev/tty, /dev/ptmx, /dev/pts/*, /dev/net/tun rwm");
+                return res_device_entry(w, i, PLAN_FATE_UNIT, "DevicePolicy=strict, " DEFAULTS_ALLOWED);
         if (!d[i].allow) {
-                for (size_t j = last_deny_all + 1; j < i; j++)
+                for (size_t j = first; j < i; j++)
                         if (d[j].allow && rules_overlap(d + j, d + i))
                                 return res_device_entry(w, i, PLAN_FATE_UNHANDLED,
                                                         "not handled yet: a deny rule after allow rules "
                                                         "cannot be expressed with DeviceAllow=");
+                if (last_deny_all == SIZE_MAX)
+                        return res_device_entry(w, i, PLAN_FATE_IGNORED,
+                                                "already denied: no rule allows every device first");
                 return res_device_entry(w, i, PLAN_FATE_IGNORED, "already denied by devices[%zu]",
                                         last_deny_all);
         }
@@ -882,21 +888,14 @@ static int res_devices_systemd(Res *w, const OciResources *r) {
                 if (!d[i].allow && rule_is_all(d + i))
                         last_deny_all = i;
 
-        if (last_deny_all == SIZE_MAX) {
-                /* Without a rule denying everything the rules only deny single devices from an
-                 * allow-all start (cgroup v1's default); DeviceAllow= cannot subtract. */
-                k = 0;
-                for (size_t i = 0; k >= 0 && i < n; i++)
-                        k = d[i].allow ? res_device_entry(w, i, PLAN_FATE_IGNORED,
-                                                          "every device is allowed: no rule denies all "
-                                                          "devices first")
-                                       : res_device_entry(w, i, PLAN_FATE_UNHANDLED,
-                                                          "not handled yet: systemd cannot deny single "
-                                                          "devices (DeviceAllow= only allows)");
-                return k;
-        }
-
+        /* Without a rule that denies all, every device is denied before the first rule, as runc's
+         * rules start (and crun's): a bundle that says nothing of devices gets the defaults only. */
         k = res_prop_string(w, "DevicePolicy", "strict");
+        if (k >= 0 && last_deny_all == SIZE_MAX)
+                k = res_entry(w, "devices", PLAN_FATE_UNIT,
+                              "%s: DevicePolicy=strict, no rule denies all devices first: every device "
+                              "is denied but the defaults and those the rules allow (as runc), %s",
+                              n == 0 ? "absent" : "present", DEFAULTS_ALLOWED);
         defaults = default_devices_get(&n_defaults);
         for (size_t i = 0; k >= 0 && i < n_defaults; i++)
                 k = res_device_allow(w, defaults[i].type, defaults[i].major, defaults[i].minor,
@@ -916,9 +915,7 @@ static void device_rule_v2(const OciResources *r, size_t i, size_t last_all, boo
                 snprintf(buf, 256, "; every device allowed, no BPF device program (v2)");
         else if (last_all == SIZE_MAX)
                 snprintf(buf, 256,
-                         ", a rule of %s (v2; no rule denies all devices first: every device no rule "
-                         "denies is allowed)",
-                         program);
+                         ", a rule of %s (v2; every device is denied before the first rule)", program);
         else if (i < last_all)
                 snprintf(buf, 256, "; overridden by devices[%zu] on cgroup v2", last_all);
         else if (i > last_all)
@@ -941,6 +938,20 @@ static int res_devices_cgroupfs(Res *w, const OciResources *r) {
                 if (rule_is_all(r->devices + i))
                         last_all = i;
 
+        /* No rule for all devices: every device is denied before the first rule, as runc's rules
+         * start (cgroup v1's own start is the opposite) */
+        if (last_all == SIZE_MAX) {
+                k = res_entry(w, "devices", PLAN_FATE_POST,
+                              "%s: no rule is for all devices: cgroupfs devices.deny=a *:* rwm (v1), the "
+                              "BPF device program (v2): every device is denied but the defaults and "
+                              "those the rules allow (as runc)",
+                              r->n_devices == 0 ? "absent" : "present");
+                if (k >= 0 && !w->unified)
+                        k = res_write(w, "devices", "devices.deny", "a *:* rwm");
+                if (k < 0)
+                        return k;
+        }
+
         for (size_t i = 0; i < r->n_devices; i++) {
                 const OciDeviceRule *d = r->devices + i;
                 const char *verb;
@@ -960,7 +971,7 @@ static int res_devices_cgroupfs(Res *w, const OciResources *r) {
                         return k;
         }
         /* runc appends its defaults after the container's rules */
-        if (r->n_devices > 0 && !w->unified)
+        if (!w->unified)
                 for (size_t i = 0; i < n_defaults; i++) {
                         char rule[96];
 
@@ -1061,9 +1072,11 @@ static int res_other(Res *w, const OciResources *r) {
 static int res_walk(Res *w, const OciResources *r) {
         int k;
 
-        k = w->mode == RES_SYSTEMD ? res_devices_systemd(w, r) : res_devices_cgroupfs(w, r);
-        if (k < 0)
-                return k;
+        if (!r->devices_unchanged) {
+                k = w->mode == RES_SYSTEMD ? res_devices_systemd(w, r) : res_devices_cgroupfs(w, r);
+                if (k < 0)
+                        return k;
+        }
         k = res_memory(w, r);
         if (k < 0)
                 return k;
