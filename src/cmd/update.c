@@ -114,7 +114,8 @@ static int option_set(OptionKind kind, const char *value, void *dest) {
         switch (kind) {
         case OPTION_SIZE:
         case OPTION_INTEGER:
-                r = kind == OPTION_SIZE ? update_parse_bytes(value, &opt_int->v) : parse_i64(value, &opt_int->v);
+                r = kind == OPTION_SIZE ? update_parse_bytes(value, &opt_int->v) :
+                                          parse_i64(value, &opt_int->v);
                 if (r < 0)
                         return -EINVAL;
                 opt_int->set = true;

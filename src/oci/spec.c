@@ -207,8 +207,8 @@ static char *namespaces_json(const char * const *types) {
         for (const char * const *t = types; list && *t; t++) {
                 char *more = NULL;
 
-                (void) asprintf_safe(&more, "%s            {\n                'type': '%s'\n            }%s\n", list,
-                                     *t, t[1] ? "," : "");
+                (void) asprintf_safe(&more, "%s            {\n                'type': '%s'\n            }%s\n",
+                                     list, *t, t[1] ? "," : "");
                 free(list);
                 list = more;
         }
