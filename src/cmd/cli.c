@@ -412,10 +412,10 @@ static int parse_error(CliCommand *c, const char *fmt, ...) {
         int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&msg, fmt, ap);
+        r = vasprintf_safe(&msg, fmt, ap);
         va_end(ap);
         if (r < 0)
-                return -ENOMEM;
+                return r;
 
         free(c->error);
         if (c->verb != CLI_VERB_NONE)
