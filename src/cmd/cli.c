@@ -426,13 +426,11 @@ static int parse_error(CliCommand *c, const char *fmt, ...) {
         return r < 0 ? -ENOMEM : -EINVAL;
 }
 
-static int parse_format(CliCommand *c, const char *value) {
-        if (streq(value, "json"))
-                c->json = true;
-        else if (streq(value, "table"))
-                c->json = false;
-        else
-                return parse_error(c, "--format: expected table or json, got '%s'", value);
+/* --format and --log-format: json, or the plain form named 'plain' (table, text). */
+static int parse_json_or(CliCommand *c, const char *option, const char *plain, const char *value, bool *ret) {
+        if (!streq(value, "json") && !streq(value, plain))
+                return parse_error(c, "--%s: expected %s or json, got '%s'", option, plain, value);
+        *ret = streq(value, "json");
         return 0;
 }
 
@@ -506,102 +504,97 @@ static int push_string(char ***l, const char *value) {
         return strv_extend(l, value) < 0 ? -ENOMEM : 0;
 }
 
-/* Where update keeps an option: as text, for update.c to read with its units ("64m", "max"). */
-static const char **update_option_value(CliCommand *c, int opt) {
-        switch (opt) {
-        case 'r':
-                return &c->update.resources_file;
-        case ARG_MEMORY:
-                return &c->update.memory;
-        case ARG_MEMORY_SWAP:
-                return &c->update.memory_swap;
-        case ARG_MEMORY_RESERVATION:
-                return &c->update.memory_reservation;
-        case ARG_CPU_SHARES:
-                return &c->update.cpu_shares;
-        case ARG_CPU_QUOTA:
-                return &c->update.cpu_quota;
-        case ARG_CPU_PERIOD:
-                return &c->update.cpu_period;
-        case ARG_CPUSET_CPUS:
-                return &c->update.cpuset_cpus;
-        case ARG_CPUSET_MEMS:
-                return &c->update.cpuset_mems;
-        case ARG_PIDS_LIMIT:
-                return &c->update.pids_limit;
-        case ARG_BLKIO_WEIGHT:
-                return &c->update.blkio_weight;
-        default:
-                return NULL;
+/* The options that set a flag or keep their argument as it is, and where. exec keeps its own copy of
+ * the options it shares with create, hence a second place. */
+typedef struct OptionPlace {
+        int opt;
+        bool flag;              /* a bool set to true; otherwise a const char * set to the argument */
+        size_t offset;          /* in CliCommand */
+        size_t exec_offset;     /* the same, for exec */
+} OptionPlace;
+
+#define FLAG(o, m) { o, true, offsetof(CliCommand, m), offsetof(CliCommand, m) }
+#define VALUE(o, m) { o, false, offsetof(CliCommand, m), offsetof(CliCommand, m) }
+#define FLAG_EXEC(o, m, e) { o, true, offsetof(CliCommand, m), offsetof(CliCommand, e) }
+#define VALUE_EXEC(o, m, e) { o, false, offsetof(CliCommand, m), offsetof(CliCommand, e) }
+
+static const OptionPlace option_places[] = {
+        FLAG('h', help),
+        FLAG('v', version),
+        VALUE(ARG_LOG, log_path),
+        FLAG(ARG_SYSTEMD_CGROUP, systemd_cgroup),
+        FLAG(ARG_DEBUG, debug),
+        FLAG_EXEC('d', create.detach, exec.detach),
+        VALUE_EXEC(ARG_PID_FILE, create.pid_file, exec.pid_file),
+        VALUE_EXEC(ARG_CONSOLE_SOCKET, create.console_socket, exec.console_socket),
+        FLAG(ARG_NO_PIVOT, create.no_pivot),
+        FLAG(ARG_NO_NEW_KEYRING, create.no_new_keyring),
+        FLAG(ARG_KEEP, create.keep),
+        VALUE('p', exec.process_file),
+        FLAG('t', exec.tty),
+        VALUE(ARG_CWD, exec.cwd),
+        FLAG(ARG_NO_NEW_PRIVS, exec.no_new_privs),
+        VALUE(ARG_APPARMOR, exec.apparmor),
+        VALUE(ARG_PROCESS_LABEL, exec.process_label),
+        FLAG('q', quiet),
+        FLAG('a', all),
+        FLAG(ARG_STATS, stats),
+        FLAG(ARG_ROOTLESS, rootless),
+        /* update keeps its values as text, for update.c to read with their units ("64m", "max") */
+        VALUE('r', update.resources_file),
+        VALUE(ARG_MEMORY, update.memory),
+        VALUE(ARG_MEMORY_SWAP, update.memory_swap),
+        VALUE(ARG_MEMORY_RESERVATION, update.memory_reservation),
+        VALUE(ARG_CPU_SHARES, update.cpu_shares),
+        VALUE(ARG_CPU_QUOTA, update.cpu_quota),
+        VALUE(ARG_CPU_PERIOD, update.cpu_period),
+        VALUE(ARG_CPUSET_CPUS, update.cpuset_cpus),
+        VALUE(ARG_CPUSET_MEMS, update.cpuset_mems),
+        VALUE(ARG_PIDS_LIMIT, update.pids_limit),
+        VALUE(ARG_BLKIO_WEIGHT, update.blkio_weight),
+};
+
+/* Sets the place of opt, if it has one. */
+static bool set_option_place(CliCommand *c, int opt, const char *arg) {
+        for (const OptionPlace *p = option_places; p < option_places + ELEMENTSOF(option_places); p++) {
+                uint8_t *at;
+
+                if (p->opt != opt)
+                        continue;
+                at = (uint8_t *) c + (c->verb == CLI_VERB_EXEC ? p->exec_offset : p->offset);
+                if (p->flag)
+                        *(bool *) at = true;
+                else
+                        *(const char **) at = arg;
+                return true;
         }
+        return false;
 }
 
-/* One option of a verb. Short letters mean different things for different verbs (-f is --force for
- * delete and --format for list), hence the verb in the switch. */
+/* One option of a verb that needs more than a place. Short letters mean different things for different
+ * verbs (-f is --force for delete and --format for list), hence the verb in the switch. */
 static int parse_verb_option(CliCommand *c, int opt, const char *arg) {
         bool exec = c->verb == CLI_VERB_EXEC;
 
-        switch (opt) {
-        case 'h':
-                c->help = true;
+        if (set_option_place(c, opt, arg))
                 return 0;
+
+        switch (opt) {
         case 'b':
                 if (c->verb == CLI_VERB_CREATE || c->verb == CLI_VERB_RUN)
                         c->create.bundle = arg;
                 else
                         c->bundle = arg;
                 return 0;
-        case 'd':
-                if (exec)
-                        c->exec.detach = true;
-                else
-                        c->create.detach = true;
-                return 0;
         case 'f':
                 if (c->verb == CLI_VERB_DELETE) {
                         c->force = true;
                         return 0;
                 }
-                return parse_format(c, arg);
-        case 'q':
-                c->quiet = true;
-                return 0;
-        case 'a':
-                c->all = true;
-                return 0;
-        case ARG_PID_FILE:
-                if (exec)
-                        c->exec.pid_file = arg;
-                else
-                        c->create.pid_file = arg;
-                return 0;
-        case ARG_CONSOLE_SOCKET:
-                if (exec)
-                        c->exec.console_socket = arg;
-                else
-                        c->create.console_socket = arg;
-                return 0;
+                return parse_json_or(c, "format", "table", arg, &c->json);
         case ARG_PRESERVE_FDS:
                 return parse_unsigned(c, "preserve-fds", arg,
                                       exec ? &c->exec.preserve_fds : &c->create.preserve_fds);
-        case ARG_NO_PIVOT:
-                c->create.no_pivot = true;
-                return 0;
-        case ARG_NO_NEW_KEYRING:
-                c->create.no_new_keyring = true;
-                return 0;
-        case ARG_KEEP:
-                c->create.keep = true;
-                return 0;
-        case 'p':
-                c->exec.process_file = arg;
-                return 0;
-        case 't':
-                c->exec.tty = true;
-                return 0;
-        case ARG_CWD:
-                c->exec.cwd = arg;
-                return 0;
         case 'e':
                 if (!strchr(arg, '=') || arg[0] == '=')
                         return parse_error(c, "--env: expected VAR=VALUE, got '%s'", arg);
@@ -614,36 +607,20 @@ static int parse_verb_option(CliCommand *c, int opt, const char *arg) {
                 if (oci_capability_from_string(arg) < 0)
                         return parse_error(c, "--cap: unknown capability '%s'", arg);
                 return push_string(&c->exec.caps, arg);
-        case ARG_NO_NEW_PRIVS:
-                c->exec.no_new_privs = true;
-                return 0;
-        case ARG_APPARMOR:
-                c->exec.apparmor = arg;
-                return 0;
-        case ARG_PROCESS_LABEL:
-                c->exec.process_label = arg;
-                return 0;
-        case ARG_STATS:
-                c->stats = true;
-                return 0;
         case ARG_INTERVAL:
                 return parse_interval(c, arg);
-        case ARG_ROOTLESS:
-                c->rootless = true;
-                return 0;
-        default: {
-                const char **value = update_option_value(c, opt);
-
-                if (!value)
-                        return parse_error(c, "unexpected option %d", opt);
-                *value = arg;
-                return 0;
-        }
+        default:
+                return parse_error(c, "unexpected option %d", opt);
         }
 }
 
 static int parse_global_option(CliCommand *c, int opt, const char *arg) {
         const char *ignored;
+        bool json = false;
+        int r;
+
+        if (set_option_place(c, opt, arg))
+                return 0;
 
         switch (opt) {
         case ARG_ROOT:
@@ -651,28 +628,11 @@ static int parse_global_option(CliCommand *c, int opt, const char *arg) {
                         return parse_error(c, "--root: expected a directory");
                 c->root = arg;
                 return 0;
-        case ARG_LOG:
-                c->log_path = arg;
-                return 0;
         case ARG_LOG_FORMAT:
-                if (streq(arg, "json"))
-                        c->log_format = LOG_FORMAT_JSON;
-                else if (streq(arg, "text"))
-                        c->log_format = LOG_FORMAT_TEXT;
-                else
-                        return parse_error(c, "--log-format: expected text or json, got '%s'", arg);
-                return 0;
-        case ARG_SYSTEMD_CGROUP:
-                c->systemd_cgroup = true;
-                return 0;
-        case ARG_DEBUG:
-                c->debug = true;
-                return 0;
-        case 'v':
-                c->version = true;
-                return 0;
-        case 'h':
-                c->help = true;
+                r = parse_json_or(c, "log-format", "text", arg, &json);
+                if (r < 0)
+                        return r;
+                c->log_format = json ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT;
                 return 0;
         case ARG_CRIU:
                 ignored = "criu";
@@ -721,35 +681,40 @@ static int parse_options(CliCommand *c, int argc, char *argv[], const struct opt
         return optind;
 }
 
+/* How many positional arguments each kind of verb takes, and what the first one too many follows. */
+static const struct {
+        int max;
+        const char *after;
+} verb_args_table[] = {
+        [VERB_ARGS_NONE] = { 0, "" },
+        [VERB_ARGS_ID] = { 1, " after the container id" },
+        [VERB_ARGS_ID_SIGNAL] = { 2, " after the signal" },
+        [VERB_ARGS_ID_REST] = { INT_MAX, "" },
+        [VERB_ARGS_BUNDLE] = { 1, "" },
+};
+
 static int parse_positional(CliCommand *c, int n, char *args[]) {
-        switch (verb_table[c->verb].args) {
+        VerbArgs kind = verb_table[c->verb].args;
+
+        if (kind == VERB_ARGS_BUNDLE && n == 0)
+                return parse_error(c, "bundle directory missing");
+        if (kind != VERB_ARGS_NONE && kind != VERB_ARGS_BUNDLE && (n == 0 || isempty(args[0])))
+                return parse_error(c, "container id missing");
+        if (n > verb_args_table[kind].max)
+                return parse_error(c, "unexpected argument '%s'%s", args[verb_args_table[kind].max],
+                                   verb_args_table[kind].after);
+
+        switch (kind) {
         case VERB_ARGS_NONE:
-                if (n > 0)
-                        return parse_error(c, "unexpected argument '%s'", args[0]);
                 return 0;
         case VERB_ARGS_BUNDLE:
-                if (n == 0)
-                        return parse_error(c, "bundle directory missing");
-                if (n > 1)
-                        return parse_error(c, "unexpected argument '%s'", args[1]);
                 c->bundle = args[0];
                 return 0;
-        default:
-                break;
-        }
-
-        if (n == 0 || isempty(args[0]))
-                return parse_error(c, "container id missing");
-        c->id = args[0];
-
-        switch (verb_table[c->verb].args) {
         case VERB_ARGS_ID:
-                if (n > 1)
-                        return parse_error(c, "unexpected argument '%s' after the container id", args[1]);
+                c->id = args[0];
                 return 0;
         case VERB_ARGS_ID_SIGNAL:
-                if (n > 2)
-                        return parse_error(c, "unexpected argument '%s' after the signal", args[2]);
+                c->id = args[0];
                 if (n == 2) {
                         int sig = cli_parse_signal(args[1]);
                         if (sig < 0)
@@ -758,6 +723,7 @@ static int parse_positional(CliCommand *c, int n, char *args[]) {
                 }
                 return 0;
         case VERB_ARGS_ID_REST:
+                c->id = args[0];
                 if (c->verb == CLI_VERB_PS) {
                         c->ps_args = n > 1 ? args + 1 : NULL;
                         return 0;
