@@ -8,6 +8,7 @@
 #include "oci/oci-json.h"
 #include "oci/oci-json-util.h"
 #include "plan/plan.h"
+#include "plan/unit-property.h"
 #include "base/util.h"
 
 static int add_string(json_object *o, const char *key, const char *s) {
@@ -19,14 +20,6 @@ static int add_string(json_object *o, const char *key, const char *s) {
 static json_object *property_to_json(const void *item) {
         const UnitProperty *p = item;
         _cleanup_json_ json_object *o = json_object_new_object(), *v = NULL;
-        static const char * const types[] = {
-                [UNIT_PROPERTY_U64] = "t",
-                [UNIT_PROPERTY_BOOL] = "b",
-                [UNIT_PROPERTY_STRING] = "s",
-                [UNIT_PROPERTY_BYTES] = "ay",
-                [UNIT_PROPERTY_PAIRS_SS] = "a(ss)",
-                [UNIT_PROPERTY_PAIRS_ST] = "a(st)",
-        };
 
         if (!o)
                 return NULL;
@@ -63,7 +56,7 @@ static json_object *property_to_json(const void *item) {
         }
         if (!v)
                 return NULL;
-        if (add_string(o, "name", p->name) < 0 || add_string(o, "type", types[p->type]) < 0 ||
+        if (add_string(o, "name", p->name) < 0 || add_string(o, "type", unit_property_type_signature(p->type)) < 0 ||
             oci_json_add(o, "value", TAKE_PTR(v)) < 0)
                 return NULL;
         return TAKE_PTR(o);

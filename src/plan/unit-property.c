@@ -23,6 +23,24 @@ void unit_property_done(UnitProperty *p) {
         *p = (UnitProperty) {};
 }
 
+const char *unit_property_type_signature(UnitPropertyType t) {
+        switch (t) {
+        case UNIT_PROPERTY_U64:
+                return "t";
+        case UNIT_PROPERTY_BOOL:
+                return "b";
+        case UNIT_PROPERTY_STRING:
+                return "s";
+        case UNIT_PROPERTY_BYTES:
+                return "ay";
+        case UNIT_PROPERTY_PAIRS_SS:
+                return "a(ss)";
+        case UNIT_PROPERTY_PAIRS_ST:
+                return "a(st)";
+        }
+        return NULL;
+}
+
 /* A bit mask back to "0-3,7". */
 static int bytes_to_list(const uint8_t *b, size_t n, char **ret) {
         _cleanup_free_ char *s = strdup("");

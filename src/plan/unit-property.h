@@ -31,5 +31,8 @@ typedef struct UnitProperty {
 
 void unit_property_done(UnitProperty *p);
 
+/* The D-Bus signature of a property's value: "t", "b", "s", "ay", "a(ss)", "a(st)". */
+const char *unit_property_type_signature(UnitPropertyType t);
+
 /* "MemoryMax=67108864", "DeviceAllow=/dev/char/1:3 rwm, char-136 rwm", "AllowedCPUs=0-3,7". */
 int unit_property_to_string(const UnitProperty *p, char **ret);
