@@ -488,7 +488,24 @@ static void test_shared_namespace(void) {
 }
 
 /* The host pid of the process that the box numbers 'seen' and that lives one pid namespace below it. */
-static pid_t nested_host_pid(Box *b, pid_t seen) {
+/* The parent's host pid, from /proc/<pid>/stat (after the command, which may hold spaces). */
+static pid_t parent_of(pid_t pid) {
+        char path[64], line[512];
+        _cleanup_fclose_ FILE *f = NULL;
+        const char *e;
+        int ppid;
+
+        snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+        f = fopen(path, "re");
+        if (!f || !fgets(line, sizeof line, f) || !(e = strrchr(line, ')')))
+                return -1;
+        return sscanf(e + 1, " %*c %d", &ppid) == 1 ? ppid : -1;
+}
+
+/* The host pid of the process 'mid' made, PID 1 of a namespace below the box's that the box numbers
+ * 'seen': a child of mid, or of the holder once mid is gone (other boxes on the machine, another run
+ * of this test among them, have processes numbered alike). */
+static pid_t nested_host_pid(Box *b, pid_t mid, pid_t seen) {
         _cleanup_(closedirp) DIR *d = opendir("/proc");
         pid_t h[32], p[32];
         struct dirent *de;
@@ -496,10 +513,14 @@ static pid_t nested_host_pid(Box *b, pid_t seen) {
 
         while (d && nh > 0 && (de = readdir(d))) {
                 int pid;
+                pid_t parent;
 
                 if (safe_atoi(de->d_name, &pid) < 0 || pid <= 0)
                         continue;
-                if (holder_nspids(pid, p, 32) == nh + 1 && p[nh - 1] == seen)
+                if (holder_nspids(pid, p, 32) != nh + 1 || p[nh - 1] != seen)
+                        continue;
+                parent = parent_of(pid);
+                if (parent == mid || parent == b->holder)
                         return pid;
         }
         return -1;
@@ -531,7 +552,7 @@ static void test_nested_namespace(void) {
         }
         safe_close(pipefd[1]);
         if (read(pipefd[0], &c_seen, sizeof(c_seen)) == sizeof(c_seen))
-                c = nested_host_pid(&b, c_seen);
+                c = nested_host_pid(&b, mid, c_seen);
         safe_close(pipefd[0]);
         if (mid > 0 && wait_exit(mid, 5000, NULL) < 0)
                 kill_and_reap(mid);
