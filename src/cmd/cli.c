@@ -53,6 +53,7 @@ enum {
         ARG_STATS,
         ARG_INTERVAL,
         ARG_ROOTLESS,
+        ARG_ID,
 };
 
 #define OPTION_HELP { "help", no_argument, NULL, 'h' }
@@ -142,6 +143,13 @@ static const struct option list_options[] = {
 
 static const struct option format_options[] = {
         { "format", required_argument, NULL, 'f' },
+        OPTION_HELP,
+        {}
+};
+
+static const struct option explain_options[] = {
+        { "format", required_argument, NULL, 'f' },
+        { "id", required_argument, NULL, ARG_ID },
         OPTION_HELP,
         {}
 };
@@ -309,10 +317,13 @@ static const VerbInfo verb_table[_CLI_VERB_MAX] = {
                 "features\nPrint the OCI runtime features document as JSON.\n",
         },
         [CLI_VERB_EXPLAIN] = {
-                "explain", format_options, "f:h", VERB_ARGS_BUNDLE,
+                "explain", explain_options, "f:h", VERB_ARGS_BUNDLE,
                 "explain [OPTIONS] BUNDLE\n"
-                "Print where every field of the bundle's config.json goes.\n\n"
-                "  -f, --format table|json   output format (default: table)\n",
+                "explain [OPTIONS] --id ID\n"
+                "Print where every field of the bundle's config.json goes, or the plan a container was\n"
+                "created with, which start, exec and delete follow.\n\n"
+                "  -f, --format table|json   output format (default: table)\n"
+                "      --id ID               the saved plan of container ID\n",
         },
         [CLI_VERB_CHECKPOINT] = { "checkpoint", NULL, NULL, VERB_ARGS_UNSUPPORTED, NULL },
         [CLI_VERB_RESTORE] = { "restore", NULL, NULL, VERB_ARGS_UNSUPPORTED, NULL },
@@ -566,6 +577,11 @@ static int parse_verb_option(CliCommand *c, int opt, const char *arg) {
         case 'q':
                 c->quiet = true;
                 return 0;
+        case ARG_ID:
+                if (isempty(arg))
+                        return parse_error(c, "--id needs a container id");
+                c->id = arg;
+                return 0;
         case 'a':
                 c->all = true;
                 return 0;
@@ -728,6 +744,10 @@ static int parse_positional(CliCommand *c, int n, char *args[]) {
                         return parse_error(c, "unexpected argument '%s'", args[0]);
                 return 0;
         case VERB_ARGS_BUNDLE:
+                if (c->id && n > 0)
+                        return parse_error(c, "unexpected argument '%s' with --id", args[0]);
+                if (c->id)
+                        return 0;
                 if (n == 0)
                         return parse_error(c, "bundle directory missing");
                 if (n > 1)
@@ -959,6 +979,8 @@ int cli_dispatch(const CliCommand *c) {
         case CLI_VERB_FEATURES:
                 return exit_code(verb_features());
         case CLI_VERB_EXPLAIN:
+                if (c->id)
+                        return exit_code(explain_container(&rt, c->id, c->json, stdout));
                 return exit_code(explain_bundle(c->bundle, c->json, stdout));
         default:
                 log_error("command missing (see 'nspawn-oci --help')");

@@ -18,14 +18,6 @@ static int add_string(json_object *o, const char *key, const char *s) {
 
 static json_object *property_to_json(const UnitProperty *p) {
         _cleanup_json_ json_object *o = json_object_new_object(), *v = NULL;
-        static const char * const types[] = {
-                [UNIT_PROPERTY_U64] = "t",
-                [UNIT_PROPERTY_BOOL] = "b",
-                [UNIT_PROPERTY_STRING] = "s",
-                [UNIT_PROPERTY_BYTES] = "ay",
-                [UNIT_PROPERTY_PAIRS_SS] = "a(ss)",
-                [UNIT_PROPERTY_PAIRS_ST] = "a(st)",
-        };
 
         if (!o)
                 return NULL;
@@ -62,7 +54,7 @@ static json_object *property_to_json(const UnitProperty *p) {
         }
         if (!v)
                 return NULL;
-        if (add_string(o, "name", p->name) < 0 || add_string(o, "type", types[p->type]) < 0 ||
+        if (add_string(o, "name", p->name) < 0 || add_string(o, "type", unit_property_type_to_string(p->type)) < 0 ||
             oci_json_add(o, "value", TAKE_PTR(v)) < 0)
                 return NULL;
         return TAKE_PTR(o);
@@ -138,6 +130,49 @@ static json_object *step_to_json(const PlanStep *s) {
         return r < 0 ? NULL : TAKE_PTR(o);
 }
 
+/* What the verbs after create read back (plan-saved.h). */
+static int saved_to_json(json_object *o, const Plan *p) {
+        _cleanup_free_ char *config = NULL;
+        json_object *a, *v;
+        int r;
+
+        if ((r = oci_json_add(o, "mountPoints", oci_json_strv((const char * const *) p->mount_points))) < 0)
+                return r;
+        a = json_object_new_array();
+        if ((r = oci_json_add(o, "cgroupWrites", a)) < 0)
+                return r;
+        for (size_t i = 0; i < p->n_cgroup_writes; i++) {
+                json_object *w = json_object_new_object();
+                if ((r = oci_json_append(a, w)) < 0 ||
+                    (r = add_string(w, "controller", p->cgroup_writes[i].controller)) < 0 ||
+                    (r = add_string(w, "file", p->cgroup_writes[i].file)) < 0 ||
+                    (r = add_string(w, "value", p->cgroup_writes[i].value)) < 0)
+                        return r;
+        }
+        if ((r = add_string(o, "execFifo", p->exec_fifo)) < 0)
+                return r;
+        if (!p->seccomp.present)
+                r = json_object_object_add(o, "seccomp", NULL) < 0 ? -ENOMEM : 0;
+        else {
+                v = json_object_new_object();
+                if ((r = oci_json_add(o, "seccomp", v)) < 0 || (r = add_string(v, "key", p->seccomp.key)) < 0 ||
+                    (r = oci_json_add(v, "flags", json_object_new_int64(p->seccomp.flags))) < 0 ||
+                    (r = oci_json_add(v, "notify", json_object_new_boolean(p->seccomp.notify))) < 0 ||
+                    (r = add_string(v, "listenerPath", p->seccomp.listener_path)) < 0 ||
+                    (r = add_string(v, "listenerMetadata", p->seccomp.listener_metadata)) < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        if (!p->config)
+                return json_object_object_add(o, "config", NULL) < 0 ? -ENOMEM : 0;
+        r = oci_json_config(p->config, &config);
+        if (r < 0)
+                return r;
+        v = json_tokener_parse(config);
+        return oci_json_add(o, "config", v);
+}
+
 int oci_json_plan(const struct Plan *p, char **ret) {
         _cleanup_json_ json_object *o = json_object_new_object();
         json_object *a;
@@ -210,5 +245,8 @@ int oci_json_plan(const struct Plan *p, char **ret) {
                         return r;
         }
 
+        r = saved_to_json(o, p);
+        if (r < 0)
+                return r;
         return oci_json_to_text(o, true, ret);
 }

@@ -5,6 +5,17 @@
 #include "plan/unit-property.h"
 #include "base/util.h"
 
+static const char * const unit_property_type_table[] = {
+        [UNIT_PROPERTY_U64] = "t",
+        [UNIT_PROPERTY_BOOL] = "b",
+        [UNIT_PROPERTY_STRING] = "s",
+        [UNIT_PROPERTY_BYTES] = "ay",
+        [UNIT_PROPERTY_PAIRS_SS] = "a(ss)",
+        [UNIT_PROPERTY_PAIRS_ST] = "a(st)",
+};
+
+DEFINE_STRING_TABLE(unit_property_type, UnitPropertyType)
+
 void unit_property_done(UnitProperty *p) {
         if (!p)
                 return;
