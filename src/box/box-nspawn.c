@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "box/box-nspawn.h"
+#include "box/box-steps.h"
 #include "host/cgroup.h"
 #include "box/init/holder-protocol.h"
 #include "base/log.h"
@@ -91,13 +92,12 @@ _noreturn_ static void exec_nspawn(const Plan *plan, int go_fd, int log_fd, int 
                 const PlanJoin *j = &plan->joins[i];
                 if (!j->path)
                         continue;
-                int fd = open(j->path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0 || setns(fd, oci_namespace_type_clone_flag(j->type)) < 0) {
-                        dprintf(log_fd, "Failed to join %s namespace %s: %m\n",
-                                oci_namespace_type_to_string(j->type), j->path);
+                int r = box_steps_join_path(j->type, j->path);
+                if (r < 0) {
+                        dprintf(log_fd, "Failed to join %s namespace %s: %s\n",
+                                oci_namespace_type_to_string(j->type), j->path, strerror(-r));
                         _exit(125);
                 }
-                close(fd);
         }
 
         null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);

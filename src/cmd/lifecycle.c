@@ -179,48 +179,6 @@ static int container_pidns_fd(const Plan *plan, const StateData *s, int *ret) {
         return 0;
 }
 
-/* Runs hooks inside the box: in a child that joins the holder's namespaces and root, and the container
- * process's pid namespace, and logs what fails there itself. */
-static int hooks_run_in_box(const OciHook *hooks, size_t n, const char *state, const char *what,
-                            const StateData *s, const Plan *plan) {
-        _cleanup_close_ int pidns = -1;
-        int status, r;
-        pid_t pid;
-
-        if (n == 0)
-                return 0;
-        r = container_pidns_fd(plan, s, &pidns);
-        if (r < 0)
-                return log_error_errno(r, "%s hooks: the container process is gone", what);
-        pid = fork();
-        if (pid < 0)
-                return log_error_errno(errno, "%s hooks: Failed to fork: %m", what);
-        if (pid == 0) {
-                bool join[_OCI_NS_MAX];
-                const char *step = NULL;
-
-                memcpy(join, plan->join_ns, sizeof(join));
-                join[OCI_NS_PID] = false;
-                r = box_steps_enter(s->holder_pid, join, true, &step);
-                if (r < 0) {
-                        log_error_errno(r, "%s hooks: joining the container's %s namespace: %m", what, step);
-                        _exit(1);
-                }
-                /* Safety: pidns pins the container's own process; the hooks are born in its namespace. */
-                if (pidns >= 0 && setns(pidns, CLONE_NEWPID) < 0) {
-                        log_error_errno(errno, "%s hooks: joining the container's pid namespace: %m", what);
-                        _exit(1);
-                }
-                _exit(hooks_run(hooks, n, state, what, true) < 0 ? 1 : 0);
-        }
-        if (waitpid(pid, &status, 0) < 0)
-                return log_error_errno(errno, "%s hooks: Failed to wait for them: %m", what);
-        if (WIFEXITED(status))
-                return WEXITSTATUS(status) == 0 ? 0 : -EIO; /* logged by the child */
-        return log_error_errno(EIO, "%s hooks: the process running them died of signal %d", what,
-                               WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
-
 /* Runs the plan's hooks of one kind. Each failure is logged once, where it happens: an error, or only a
  * warning for poststart and poststop, whose failures the runtime spec ignores. */
 static int run_hooks(const Plan *plan, OciHookKind kind, const StateData *s, ContainerStatus status) {
@@ -234,8 +192,15 @@ static int run_hooks(const Plan *plan, OciHookKind kind, const StateData *s, Con
         r = state_json_for_hooks(s, status, &state);
         if (r < 0)
                 return log_oom();
-        if (kind == OCI_HOOK_CREATE_CONTAINER || kind == OCI_HOOK_START_CONTAINER)
-                return hooks_run_in_box(c->hooks[kind], c->n_hooks[kind], state, what, s, plan);
+        if (kind == OCI_HOOK_CREATE_CONTAINER || kind == OCI_HOOK_START_CONTAINER) {
+                _cleanup_close_ int pidns = -1;
+
+                r = container_pidns_fd(plan, s, &pidns);
+                if (r < 0)
+                        return log_error_errno(r, "%s hooks: the container process is gone", what);
+                return hooks_run_in_box(c->hooks[kind], c->n_hooks[kind], state, what, s->holder_pid,
+                                        plan->join_ns, pidns);
+        }
         return hooks_run(c->hooks[kind], c->n_hooks[kind], state, what,
                          kind != OCI_HOOK_POSTSTART && kind != OCI_HOOK_POSTSTOP);
 }
