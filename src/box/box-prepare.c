@@ -16,8 +16,10 @@ static int open_rootfs(const char *rootfs) {
         int fd = open_dir_no_symlinks(rootfs);
 
         if (fd == -ELOOP)
-                return log_error_errno(fd, "root.path: %s is a symlink, or one of the directories above it is: "
-                                       "give the path it leads to", rootfs);
+                return log_error_errno(fd,
+                                       "root.path: %s is a symlink, or one of the directories above it is: "
+                                       "give the path it leads to",
+                                       rootfs);
         if (fd == -ENOTDIR)
                 return log_error_errno(fd, "root.path: %s is not a directory", rootfs);
         if (fd < 0)
@@ -30,8 +32,8 @@ void box_prepare_look_done(PlanRootfsLook *look) {
 }
 
 int box_prepare_look_rootfs(const char *rootfs, PlanRootfsLook *ret) {
-        static const char * const points[] = { PLAN_MOUNT_POINTS };
-        static const char * const api_dirs[] = { "proc", "sys", "dev" };
+        static const char *const points[] = {PLAN_MOUNT_POINTS};
+        static const char *const api_dirs[] = {"proc", "sys", "dev"};
         _cleanup_strv_free_ char **missing = NULL;
         _cleanup_close_ int fd = -1;
         struct statvfs sv;
@@ -60,9 +62,10 @@ int box_prepare_look_rootfs(const char *rootfs, PlanRootfsLook *ret) {
         if (fstatvfs(fd, &sv) < 0)
                 return log_error_errno(errno, "root.path: %s: %m", rootfs);
         for (size_t i = 0; i < ELEMENTSOF(points); i++)
-                if (fstatat(fd, points[i], &st, AT_SYMLINK_NOFOLLOW) < 0 && strv_extend(&missing, points[i]) < 0)
+                if (fstatat(fd, points[i], &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+                    strv_extend(&missing, points[i]) < 0)
                         return log_oom();
-        *ret = (PlanRootfsLook) {
+        *ret = (PlanRootfsLook){
                 .looked = true,
                 .fs_readonly = sv.f_flag & ST_RDONLY,
                 .missing = TAKE_PTR(missing),
@@ -85,7 +88,8 @@ int box_prepare_mount_points(const Plan *p) {
                  * same id or not) may make it at the same time: a directory there is what is needed,
                  * whoever made it. */
                 if (mkdirat(fd, *m, 0755) < 0 &&
-                    !(errno == EEXIST && fstatat(fd, *m, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)))
+                    !(errno == EEXIST && fstatat(fd, *m, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                      S_ISDIR(st.st_mode)))
                         return log_error_errno(errno == EEXIST ? ENOTDIR : errno,
                                                "Failed to create %s/%s as a mount point: %m", p->rootfs, *m);
                 log_debug("Created %s/%s as a mount point for systemd-nspawn", p->rootfs, *m);

@@ -849,7 +849,8 @@ int box_steps_run(pid_t holder, const bool *join_ns, const PlanStep *steps, size
                                         continue;
                                 r = do_step(&steps[i]);
                                 if (r < 0) {
-                                        log_error_errno(r, "%s %s%s%s: %m", plan_step_type_to_string(steps[i].type),
+                                        log_error_errno(r, "%s %s%s%s: %m",
+                                                        strna(plan_step_type_to_string(steps[i].type)),
                                                         strempty(steps[i].path), steps[i].value ? "=" : "",
                                                         strempty(steps[i].value));
                                         _exit(1);

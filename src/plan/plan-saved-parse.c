@@ -33,8 +33,8 @@ static int fail(Reader *rd, const char *key, const char *fmt, ...) {
         va_end(ap);
         if (r < 0)
                 return -ENOMEM;
-        if (asprintf(&rd->error, "%s: %s%s%s: %s", rd->name, rd->at, rd->at[0] && key ? "." : "", strempty(key),
-                     msg) < 0) {
+        if (asprintf(&rd->error, "%s: %s%s%s: %s", rd->name, rd->at, rd->at[0] && key ? "." : "",
+                     strempty(key), msg) < 0) {
                 rd->error = NULL;
                 return -ENOMEM;
         }
@@ -59,12 +59,12 @@ static const char *type_name(json_type t) {
 }
 
 /* Only the keys listed (NULL-terminated) are allowed in o. */
-static int only_keys(Reader *rd, json_object *o, const char * const *keys) {
+static int only_keys(Reader *rd, json_object *o, const char *const *keys) {
         json_object_object_foreach(o, k, v) {
                 bool known = false;
 
                 (void) v;
-                for (const char * const *x = keys; *x; x++)
+                for (const char *const *x = keys; *x; x++)
                         known = known || streq(*x, k);
                 if (!known)
                         return fail(rd, k, "unknown field");
@@ -174,8 +174,8 @@ static void leave(Reader *rd, size_t saved) {
 
 /* Reads the array o[key] of objects into *items (n of them, size bytes each, zeroed first), with one()
  * for each. *items and *ret_n are set before the first is read: the caller frees what is there. */
-static int each(Reader *rd, json_object *o, const char *key, size_t size, int (*one)(Reader *, json_object *, void *),
-                void **items, size_t *ret_n) {
+static int each(Reader *rd, json_object *o, const char *key, size_t size,
+                int (*one)(Reader *, json_object *, void *), void **items, size_t *ret_n) {
         json_object *a;
         size_t n;
         int r = get(rd, o, key, json_type_array, false, &a);
@@ -191,7 +191,7 @@ static int each(Reader *rd, json_object *o, const char *key, size_t size, int (*
                 size_t saved = enter(rd, key, i);
 
                 r = json_object_is_type(v, json_type_object) ? one(rd, v, (char *) *items + i * size)
-                                                               : fail(rd, NULL, "expected an object");
+                                                             : fail(rd, NULL, "expected an object");
                 if (r < 0)
                         return r;
                 leave(rd, saved);
@@ -204,8 +204,10 @@ static int pair_item(Reader *rd, json_object *pair, size_t i, bool u64, UnitProp
 
         if (!json_object_is_type(pair, json_type_array) || json_object_array_length(pair) != 2 ||
             !json_object_is_type(k, json_type_string) ||
-            !json_object_is_type(v, u64 ? json_type_int : json_type_string) || (u64 && json_object_get_int64(v) < 0))
-                return fail(rd, "value", "item %zu: expected [string, %s]", i, u64 ? "unsigned integer" : "string");
+            !json_object_is_type(v, u64 ? json_type_int : json_type_string) ||
+            (u64 && json_object_get_int64(v) < 0))
+                return fail(rd, "value", "item %zu: expected [string, %s]", i,
+                            u64 ? "unsigned integer" : "string");
         if (!(p->keys[i] = strdup(json_object_get_string(k))))
                 return -ENOMEM;
         if (u64)
@@ -250,7 +252,7 @@ static int property_value(Reader *rd, json_object *o, UnitProperty *p) {
         if (!(p->keys = calloc(n + 1, sizeof(char *))))
                 return -ENOMEM;
         if (p->type == UNIT_PROPERTY_PAIRS_SS ? !(p->str_values = calloc(n + 1, sizeof(char *)))
-                                               : n > 0 && !(p->u64_values = calloc(n, sizeof(uint64_t))))
+                                              : n > 0 && !(p->u64_values = calloc(n, sizeof(uint64_t))))
                 return -ENOMEM;
         p->n_pairs = n;
         for (size_t i = 0; i < n; i++) {
@@ -262,7 +264,7 @@ static int property_value(Reader *rd, json_object *o, UnitProperty *p) {
 }
 
 static int property_one(Reader *rd, json_object *o, void *item) {
-        static const char * const keys[] = { "name", "type", "value", NULL };
+        static const char *const keys[] = {"name", "type", "value", NULL};
         UnitProperty *p = item;
         int t = 0, r;
 
@@ -278,7 +280,7 @@ static int property_one(Reader *rd, json_object *o, void *item) {
 }
 
 static int join_one(Reader *rd, json_object *o, void *item) {
-        static const char * const keys[] = { "setns", "path", NULL };
+        static const char *const keys[] = {"setns", "path", NULL};
         PlanJoin *j = item;
         int t = 0, r;
 
@@ -292,7 +294,7 @@ static int join_one(Reader *rd, json_object *o, void *item) {
 }
 
 static int entry_one(Reader *rd, json_object *o, void *item) {
-        static const char * const keys[] = { "field", "fate", "detail", NULL };
+        static const char *const keys[] = {"field", "fate", "detail", NULL};
         PlanEntry *e = item;
         int f = 0, r;
 
@@ -308,13 +310,16 @@ static int entry_one(Reader *rd, json_object *o, void *item) {
 }
 
 static int cgroup_write_one(Reader *rd, json_object *o, void *item) {
-        static const char * const keys[] = { "controller", "file", "value", NULL };
+        static const char *const keys[] = {"controller", "file", "value", NULL};
         CgroupWrite *w = item;
         int r;
 
         r = only_keys(rd, o, keys);
         for (size_t i = 0; r >= 0 && keys[i]; i++)
-                r = get_string(rd, o, keys[i], false, i == 0 ? &w->controller : i == 1 ? &w->file : &w->value);
+                r = get_string(rd, o, keys[i], false,
+                               i == 0   ? &w->controller
+                               : i == 1 ? &w->file
+                                        : &w->value);
         if (r < 0)
                 return r;
         /* a file name in the container's cgroup directory, nothing else */
@@ -354,7 +359,8 @@ static int get_flags(Reader *rd, json_object *o, const char *key, bool optional,
 }
 
 static int step_mknod(Reader *rd, json_object *o, PlanStep *s) {
-        static const char * const keys[] = { "type", "path", "node", "major", "minor", "mode", "uid", "gid", NULL };
+        static const char *const keys[] = {"type", "path", "node", "major", "minor",
+                                           "mode", "uid",  "gid",  NULL};
         _cleanup_free_ char *node = NULL, *mode = NULL;
         uint64_t major = 0, minor = 0, uid = 0, gid = 0;
         char *end;
@@ -390,11 +396,11 @@ static int step_mknod(Reader *rd, json_object *o, PlanStep *s) {
 }
 
 static int step_one(Reader *rd, json_object *o, void *item) {
-        static const char * const path_keys[] = { "type", "path", NULL };
-        static const char * const value_keys[] = { "type", "value", NULL };
-        static const char * const sysctl_keys[] = { "type", "key", "value", NULL };
-        static const char * const remount_keys[] = { "type", "path", "flags", "clear", NULL };
-        static const char * const mount_keys[] = { "type", "path", "fstype", "source", "data", "flags", NULL };
+        static const char *const path_keys[] = {"type", "path", NULL};
+        static const char *const value_keys[] = {"type", "value", NULL};
+        static const char *const sysctl_keys[] = {"type", "key", "value", NULL};
+        static const char *const remount_keys[] = {"type", "path", "flags", "clear", NULL};
+        static const char *const mount_keys[] = {"type", "path", "fstype", "source", "data", "flags", NULL};
         PlanStep *s = item;
         int t = 0, r;
 
@@ -460,7 +466,8 @@ static int step_one(Reader *rd, json_object *o, void *item) {
 }
 
 static int seccomp_part(Reader *rd, json_object *o, PlanSeccomp *s) {
-        static const char * const keys[] = { "key", "flags", "notify", "listenerPath", "listenerMetadata", NULL };
+        static const char *const keys[] = {"key", "flags", "notify", "listenerPath", "listenerMetadata",
+                                           NULL};
         json_object *v = NULL;
         uint64_t flags = 0;
         int r;
@@ -493,7 +500,7 @@ static int seccomp_part(Reader *rd, json_object *o, PlanSeccomp *s) {
 
 /* The parts for the verbs after create (plan-saved.h). */
 static int saved_part(Reader *rd, json_object *o, Plan *p) {
-        static const char * const points[] = { PLAN_MOUNT_POINTS };
+        static const char *const points[] = {PLAN_MOUNT_POINTS};
         _cleanup_free_ char *config_name = NULL;
         json_object *config;
         const char *text;
@@ -503,8 +510,8 @@ static int saved_part(Reader *rd, json_object *o, Plan *p) {
         if (r < 0)
                 return r;
         STRV_FOREACH(m, p->mount_points)
-                if (string_table_lookup(points, ELEMENTSOF(points), *m) < 0)
-                        return fail(rd, "mountPoints", "\"%s\" is not a mount point systemd-nspawn needs", *m);
+        if (string_table_lookup(points, ELEMENTSOF(points), *m) < 0)
+                return fail(rd, "mountPoints", "\"%s\" is not a mount point systemd-nspawn needs", *m);
         if (p->rootfs_needs_usr != strv_contains(p->mount_points, "usr"))
                 return fail(rd, "rootfsNeedsUsr", "disagrees with mountPoints");
         r = each(rd, o, "cgroupWrites", sizeof(CgroupWrite), cgroup_write_one, (void **) &p->cgroup_writes,
@@ -514,13 +521,15 @@ static int saved_part(Reader *rd, json_object *o, Plan *p) {
         if (r < 0)
                 return r;
         if (p->exec_fifo && !streq(p->exec_fifo, PLAN_EXEC_FIFO))
-                return fail(rd, "execFifo", "expected \"%s\" or null, got \"%s\"", PLAN_EXEC_FIFO, p->exec_fifo);
+                return fail(rd, "execFifo", "expected \"%s\" or null, got \"%s\"", PLAN_EXEC_FIFO,
+                            p->exec_fifo);
         r = seccomp_part(rd, o, &p->seccomp);
         if (r >= 0)
                 r = get(rd, o, "config", json_type_object, false, &config);
         if (r < 0)
                 return r;
-        text = json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        text = json_object_to_json_string_ext(config,
+                                              JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         if (!text || asprintf_safe(&config_name, "%s: config", rd->name) < 0)
                 return -ENOMEM;
         r = oci_parse_config(text, strlen(text), config_name, &p->config, &rd->error);
@@ -556,10 +565,30 @@ static int namespaces_part(Reader *rd, json_object *o, Plan *p) {
 }
 
 static int plan_part(Reader *rd, json_object *o, Plan *p) {
-        static const char * const keys[] = {
-                "machine", "rootfs", "rootfsNeedsUsr", "register", "slice", "unit", "cgroup", "properties",
-                "nspawnArgv", "nspawnEnv", "joinNamespaces", "pidNamespace", "pidNamespacePath", "pre", "post",
-                "rejected", "entries", "mountPoints", "cgroupWrites", "execFifo", "seccomp", "config", NULL,
+        static const char *const keys[] = {
+                "machine",
+                "rootfs",
+                "rootfsNeedsUsr",
+                "register",
+                "slice",
+                "unit",
+                "cgroup",
+                "properties",
+                "nspawnArgv",
+                "nspawnEnv",
+                "joinNamespaces",
+                "pidNamespace",
+                "pidNamespacePath",
+                "pre",
+                "post",
+                "rejected",
+                "entries",
+                "mountPoints",
+                "cgroupWrites",
+                "execFifo",
+                "seccomp",
+                "config",
+                NULL,
         };
         int r;
 
@@ -592,7 +621,8 @@ static int plan_part(Reader *rd, json_object *o, Plan *p) {
         if (r >= 0)
                 r = get_bool(rd, o, "rejected", &p->rejected);
         if (r >= 0)
-                r = each(rd, o, "entries", sizeof(PlanEntry), entry_one, (void **) &p->entries, &p->n_entries);
+                r = each(rd, o, "entries", sizeof(PlanEntry), entry_one, (void **) &p->entries,
+                         &p->n_entries);
         if (r >= 0)
                 r = saved_part(rd, o, p);
         return r;
@@ -602,7 +632,7 @@ int plan_saved_parse(const char *data, size_t size, const char *name, Plan **ret
         _cleanup_(plan_freep) Plan *p = NULL;
         _cleanup_json_ json_object *o = NULL;
         json_tokener *tok;
-        Reader rd = { .name = name };
+        Reader rd = {.name = name};
         int r;
 
         tok = json_tokener_new();
@@ -610,7 +640,8 @@ int plan_saved_parse(const char *data, size_t size, const char *name, Plan **ret
                 return -ENOMEM;
         if (size <= INT_MAX)
                 o = json_tokener_parse_ex(tok, data, (int) size);
-        if (!o || json_tokener_get_error(tok) != json_tokener_success || !json_object_is_type(o, json_type_object))
+        if (!o || json_tokener_get_error(tok) != json_tokener_success ||
+            !json_object_is_type(o, json_type_object))
                 r = fail(&rd, NULL, "not a JSON object");
         else if (!(p = calloc(1, sizeof(Plan))))
                 r = -ENOMEM;

@@ -12,7 +12,7 @@
  * runtimes create /proc or /dev. A root on a read-only file system is read-only whatever root.readonly
  * says, and nothing can be created there. */
 static int plan_mount_points(const OciConfig *c, const PlanContext *ctx, Plan *p) {
-        static const char * const needed[] = { PLAN_MOUNT_POINTS };
+        static const char *const needed[] = {PLAN_MOUNT_POINTS};
         const PlanRootfsLook *look = ctx->rootfs_look;
         char list[64] = "";
 
@@ -25,10 +25,11 @@ static int plan_mount_points(const OciConfig *c, const PlanContext *ctx, Plan *p
                         continue;
                 /* runc, which mounts only what config.json lists, needs fewer */
                 if (look->fs_readonly)
-                        return plan_entry_add(&p->entries, &p->n_entries, "root.path", PLAN_FATE_REJECTED,
-                                              "root.path: %s is on a read-only file system without /%s, where "
-                                              "systemd-nspawn mounts: the image needs that directory",
-                                              p->rootfs, needed[i]);
+                        return plan_entry_add(
+                                &p->entries, &p->n_entries, "root.path", PLAN_FATE_REJECTED,
+                                "root.path: %s is on a read-only file system without /%s, where "
+                                "systemd-nspawn mounts: the image needs that directory",
+                                p->rootfs, needed[i]);
                 if (strv_extend(&p->mount_points, needed[i]) < 0)
                         return -ENOMEM;
                 strcat(strcat(list, " /"), needed[i]); /* at most " /usr /proc … /root" */

@@ -38,8 +38,10 @@ static char *damaged(const char *golden, const char *path, const char *key, cons
         return oci_json_to_text(o, false, &text) < 0 ? NULL : text;
 }
 
-static void refused(const char *golden, const char *path, const char *key, const char *value, const char *want) {
-        _cleanup_free_ char *text = damaged(golden, path, key, value), *error = text ? read_plan(text) : NULL;
+static void refused(const char *golden, const char *path, const char *key, const char *value,
+                    const char *want) {
+        _cleanup_free_ char *text = damaged(golden, path, key, value),
+                            *error = text ? read_plan(text) : NULL;
 
         if (!tap_ok(error && strstr(error, want), "%s%s%s = %s: \"%s\"", path, path[0] ? "." : "", key,
                     strna(value), want))
@@ -62,7 +64,8 @@ int main(int argc, char *argv[]) {
         refused(golden, "", "surprise", "1", "plan.json: surprise: unknown field");
         refused(golden, "", "machine", NULL, "plan.json: machine: required field is missing");
         refused(golden, "", "machine", "7", "plan.json: machine: expected a string");
-        refused(golden, "", "rootfsNeedsUsr", "false", "plan.json: rootfsNeedsUsr: disagrees with mountPoints");
+        refused(golden, "", "rootfsNeedsUsr", "false",
+                "plan.json: rootfsNeedsUsr: disagrees with mountPoints");
         refused(golden, "", "mountPoints", "[\"usr\",\"../etc\"]",
                 "plan.json: mountPoints: \"../etc\" is not a mount point");
         refused(golden, "", "pidNamespace", "\"other\"", "plan.json: pidNamespace: unknown value \"other\"");
@@ -70,13 +73,18 @@ int main(int argc, char *argv[]) {
                 "plan.json: pidNamespacePath: only with pidNamespace \"path\"");
         refused(golden, "", "joinNamespaces", "[\"pid\",\"spacetime\"]",
                 "plan.json: joinNamespaces: unknown namespace \"spacetime\"");
-        refused(golden, "", "execFifo", "\"../../etc/shadow\"", "plan.json: execFifo: expected \"exec.fifo\"");
-        refused(golden, "", "seccomp", "{\"key\":\"../x\",\"flags\":0,\"notify\":false,\"listenerPath\":null,"
-                "\"listenerMetadata\":null}", "plan.json: seccomp.key: expected 64 hexadecimal digits");
+        refused(golden, "", "execFifo", "\"../../etc/shadow\"",
+                "plan.json: execFifo: expected \"exec.fifo\"");
+        refused(golden, "", "seccomp",
+                "{\"key\":\"../x\",\"flags\":0,\"notify\":false,\"listenerPath\":null,"
+                "\"listenerMetadata\":null}",
+                "plan.json: seccomp.key: expected 64 hexadecimal digits");
         refused(golden, "", "config", "{\"ociVersion\":\"1.0.0\",\"process\":{\"cwd\":7}}",
                 "plan.json: config: process.cwd: expected a string");
-        refused(golden, "post[0]", "type", "\"chroot\"", "plan.json: post[0].type: unknown step kind \"chroot\"");
-        refused(golden, "post[0]", "path", "\"relative\"", "plan.json: post[0].path: expected an absolute path");
+        refused(golden, "post[0]", "type", "\"chroot\"",
+                "plan.json: post[0].type: unknown step kind \"chroot\"");
+        refused(golden, "post[0]", "path", "\"relative\"",
+                "plan.json: post[0].path: expected an absolute path");
         refused(golden, "", "post", "[{\"type\":\"remount\",\"path\":\"/\",\"flags\":[\"ro\",\"bind\"]}]",
                 "plan.json: post[0].flags: unknown mount flag \"bind\"");
         refused(golden, "cgroupWrites[0]", "file", "\"../../cgroup.procs\"",
