@@ -439,6 +439,30 @@ static int adopt(const Plan *plan, Box *box, pid_t pid) {
         return r;
 }
 
+/* The plan's seccomp program, compiled into the cache, and what of it depends on the kernel noted in the
+ * plan, for exec to load the same program. */
+static int compile_seccomp(const Runtime *rt, const OciConfig *c, Plan *plan, SeccompProgram **ret) {
+        _cleanup_free_ char *cache = NULL;
+        int r;
+
+        *ret = NULL;
+        if (!plan->seccomp.present)
+                return 0;
+        cache = strjoin(rt->root, "/seccomp-cache");
+        if (!cache)
+                return log_oom();
+        (void) mkdir_p(cache, 0700);
+        r = oci_seccomp_compile(&c->linux.seccomp, cache, ret);
+        if (r < 0)
+                return r; /* logged with the profile's JSON path */
+        plan->seccomp.key = strdup((*ret)->hash);
+        if (!plan->seccomp.key)
+                return log_oom();
+        plan->seccomp.flags = (*ret)->flags;
+        plan->seccomp.notify = (*ret)->notify;
+        return 0;
+}
+
 /* What the plan needs to know of the image; a config without root.path is rejected by the plan. */
 static int look_rootfs(const OciConfig *c, const char *bundle, PlanRootfsLook *ret) {
         _cleanup_free_ char *rootfs = NULL;
@@ -456,8 +480,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_(state_data_freep) StateData *s = NULL;
         _cleanup_(oci_seccomp_program_freep) SeccompProgram *seccomp = NULL;
-        _cleanup_free_ char *bundle = NULL, *config_path = NULL, *dir = NULL, *fifo = NULL, *cache = NULL,
-                            *keyring = NULL;
+        _cleanup_free_ char *bundle = NULL, *config_path = NULL, *dir = NULL, *fifo = NULL, *keyring = NULL;
         _cleanup_close_ int lock = -1, master = -1, listener = -1, pidns = -1;
         _cleanup_bus_ Bus *bus = NULL;
         _cleanup_(box_prepare_look_done) PlanRootfsLook look = {};
@@ -511,21 +534,9 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         if (r < 0)
                 return r;
 
-        if (plan->seccomp.present) {
-                cache = strjoin(rt->root, "/seccomp-cache");
-                if (!cache)
-                        return log_oom();
-                (void) mkdir_p(cache, 0700);
-                r = oci_seccomp_compile(&c->linux.seccomp, cache, &seccomp);
-                if (r < 0)
-                        return r; /* logged with the profile's JSON path */
-                /* what depends on the kernel, for exec to load the same program */
-                plan->seccomp.key = strdup(seccomp->hash);
-                if (!plan->seccomp.key)
-                        return log_oom();
-                plan->seccomp.flags = seccomp->flags;
-                plan->seccomp.notify = seccomp->notify;
-        }
+        r = compile_seccomp(rt, c, plan, &seccomp);
+        if (r < 0)
+                return r;
 
         r = state_create(rt->root, o->id, &dir, &lock);
         if (r >= 0)

@@ -262,7 +262,7 @@ int state_list(const char *root, char ***ret) {
 }
 
 int state_fifo_path(const char *dir, char **ret) {
-        char *p = strjoin(dir, "/exec.fifo");
+        char *p = strjoin(dir, "/" PLAN_EXEC_FIFO);
         if (!p)
                 return -ENOMEM;
         *ret = p;
