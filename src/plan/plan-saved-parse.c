@@ -58,20 +58,6 @@ static const char *type_name(json_type t) {
         }
 }
 
-/* Only the keys listed (NULL-terminated) are allowed in o. */
-static int only_keys(Reader *rd, json_object *o, const char *const *keys) {
-        json_object_object_foreach(o, k, v) {
-                bool known = false;
-
-                (void) v;
-                for (const char *const *x = keys; *x; x++)
-                        known = known || streq(*x, k);
-                if (!known)
-                        return fail(rd, k, "unknown field");
-        }
-        return 0;
-}
-
 /* o[key], of type t; null only where nullable (then *ret = NULL). */
 static int get(Reader *rd, json_object *o, const char *key, json_type t, bool nullable, json_object **ret) {
         json_object *v = NULL;
@@ -121,15 +107,23 @@ static int get_u64(Reader *rd, json_object *o, const char *key, uint64_t max, ui
         return 0;
 }
 
+/* The array o[key] and its length. */
+static int get_array(Reader *rd, json_object *o, const char *key, json_object **ret, size_t *ret_n) {
+        int r = get(rd, o, key, json_type_array, false, ret);
+
+        if (r >= 0)
+                *ret_n = json_object_array_length(*ret);
+        return r;
+}
+
 static int get_strv(Reader *rd, json_object *o, const char *key, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
         json_object *a;
         size_t n;
-        int r = get(rd, o, key, json_type_array, false, &a);
+        int r = get_array(rd, o, key, &a, &n);
 
         if (r < 0)
                 return r;
-        n = json_object_array_length(a);
         l = calloc(n + 1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
@@ -172,33 +166,6 @@ static void leave(Reader *rd, size_t saved) {
         rd->at[saved] = 0;
 }
 
-/* Reads the array o[key] of objects into *items (n of them, size bytes each, zeroed first), with one()
- * for each. *items and *ret_n are set before the first is read: the caller frees what is there. */
-static int each(Reader *rd, json_object *o, const char *key, size_t size,
-                int (*one)(Reader *, json_object *, void *), void **items, size_t *ret_n) {
-        json_object *a;
-        size_t n;
-        int r = get(rd, o, key, json_type_array, false, &a);
-
-        if (r < 0)
-                return r;
-        n = json_object_array_length(a);
-        if (n > 0 && !(*items = calloc(n, size)))
-                return -ENOMEM;
-        *ret_n = n;
-        for (size_t i = 0; i < n; i++) {
-                json_object *v = json_object_array_get_idx(a, i);
-                size_t saved = enter(rd, key, i);
-
-                r = json_object_is_type(v, json_type_object) ? one(rd, v, (char *) *items + i * size)
-                                                             : fail(rd, NULL, "expected an object");
-                if (r < 0)
-                        return r;
-                leave(rd, saved);
-        }
-        return 0;
-}
-
 static int pair_item(Reader *rd, json_object *pair, size_t i, bool u64, UnitProperty *p) {
         json_object *k = json_object_array_get_idx(pair, 0), *v = json_object_array_get_idx(pair, 1);
 
@@ -217,7 +184,9 @@ static int pair_item(Reader *rd, json_object *pair, size_t i, bool u64, UnitProp
         return 0;
 }
 
-static int property_value(Reader *rd, json_object *o, UnitProperty *p) {
+/* The value of a unit property, of the type read before. */
+static int property_value(Reader *rd, json_object *o, void *item) {
+        UnitProperty *p = item;
         json_object *a;
         size_t n;
         int r;
@@ -232,10 +201,9 @@ static int property_value(Reader *rd, json_object *o, UnitProperty *p) {
         default:
                 break;
         }
-        r = get(rd, o, "value", json_type_array, false, &a);
+        r = get_array(rd, o, "value", &a, &n);
         if (r < 0)
                 return r;
-        n = json_object_array_length(a);
         if (p->type == UNIT_PROPERTY_BYTES) {
                 if (n > 0 && !(p->bytes = calloc(n, 1)))
                         return -ENOMEM;
@@ -260,72 +228,6 @@ static int property_value(Reader *rd, json_object *o, UnitProperty *p) {
                 if (r < 0)
                         return r;
         }
-        return 0;
-}
-
-static int property_one(Reader *rd, json_object *o, void *item) {
-        static const char *const keys[] = {"name", "type", "value", NULL};
-        UnitProperty *p = item;
-        int t = 0, r;
-
-        r = only_keys(rd, o, keys);
-        if (r >= 0)
-                r = get_string(rd, o, "name", false, &p->name);
-        if (r >= 0)
-                r = get_enum(rd, o, "type", unit_property_type_from_string, "D-Bus type", &t);
-        if (r < 0)
-                return r;
-        p->type = (UnitPropertyType) t;
-        return property_value(rd, o, p);
-}
-
-static int join_one(Reader *rd, json_object *o, void *item) {
-        static const char *const keys[] = {"setns", "path", NULL};
-        PlanJoin *j = item;
-        int t = 0, r;
-
-        r = only_keys(rd, o, keys);
-        if (r >= 0)
-                r = get_enum(rd, o, "setns", oci_namespace_type_from_string, "namespace", &t);
-        if (r >= 0)
-                r = get_string(rd, o, "path", true, &j->path);
-        j->type = (OciNamespaceType) t;
-        return r;
-}
-
-static int entry_one(Reader *rd, json_object *o, void *item) {
-        static const char *const keys[] = {"field", "fate", "detail", NULL};
-        PlanEntry *e = item;
-        int f = 0, r;
-
-        r = only_keys(rd, o, keys);
-        if (r >= 0)
-                r = get_string(rd, o, "field", false, &e->field);
-        if (r >= 0)
-                r = get_enum(rd, o, "fate", plan_fate_from_string, "fate", &f);
-        if (r >= 0)
-                r = get_string(rd, o, "detail", true, &e->detail);
-        e->fate = (PlanFate) f;
-        return r;
-}
-
-static int cgroup_write_one(Reader *rd, json_object *o, void *item) {
-        static const char *const keys[] = {"controller", "file", "value", NULL};
-        CgroupWrite *w = item;
-        int r;
-
-        r = only_keys(rd, o, keys);
-        for (size_t i = 0; r >= 0 && keys[i]; i++)
-                r = get_string(rd, o, keys[i], false,
-                               i == 0   ? &w->controller
-                               : i == 1 ? &w->file
-                                        : &w->value);
-        if (r < 0)
-                return r;
-        /* a file name in the container's cgroup directory, nothing else */
-        if (!w->file[0] || strchr(w->file, '/') || streq(w->file, "..") || strchr(w->controller, '/') ||
-            streq(w->controller, ".."))
-                return fail(rd, "file", "\"%s/%s\" is not a cgroup file name", w->controller, w->file);
         return 0;
 }
 
@@ -358,28 +260,196 @@ static int get_flags(Reader *rd, json_object *o, const char *key, bool optional,
         return 0;
 }
 
+/* How one field of an object is read (read_fields()). */
+typedef enum FieldKind {
+        FIELD_STRING,
+        FIELD_STRING_OR_NULL,
+        FIELD_STRING_OPTIONAL, /* may be absent */
+        FIELD_BOOL,
+        FIELD_U32, /* into an unsigned int (uid_t, gid_t, unsigned) */
+        FIELD_STRV,
+        FIELD_ENUM,  /* a name that from() knows, into an int-sized enum */
+        FIELD_FLAGS, /* MS_* flag names, into an unsigned long */
+        FIELD_FLAGS_OPTIONAL,
+        FIELD_OTHER, /* allowed here, read by the caller */
+} FieldKind;
+
+typedef struct Field {
+        const char *key;
+        FieldKind kind;
+        size_t offset;
+        int (*from)(const char *);
+        const char *what; /* FIELD_ENUM: the set, for the error */
+} Field;
+
+/* FIELD_ENUM writes an int */
+_Static_assert(sizeof(PlanFate) == sizeof(int) && sizeof(PlanPidNamespace) == sizeof(int) &&
+                       sizeof(PlanStepType) == sizeof(int) && sizeof(OciNamespaceType) == sizeof(int) &&
+                       sizeof(UnitPropertyType) == sizeof(int),
+               "an enum of the plan is not int-sized");
+_Static_assert(sizeof(uid_t) == sizeof(unsigned) && sizeof(gid_t) == sizeof(unsigned), "FIELD_U32");
+
+#define FIELD(k, kind, T, m)                                                                                \
+        { k, FIELD_##kind, offsetof(T, m), NULL, NULL }
+#define ENUM_FIELD(k, T, m, f, w)                                                                           \
+        { k, FIELD_ENUM, offsetof(T, m), f, w }
+#define OTHER_FIELD(k)                                                                                      \
+        { k, FIELD_OTHER, 0, NULL, NULL }
+
+/* Reads the fields of o into the struct at base: each one listed must be there (but the optional ones),
+ * and no other may be. */
+static int read_fields(Reader *rd, json_object *o, const Field *fields, size_t n, void *base) {
+        uint64_t u = 0;
+        int r = 0, e = 0;
+
+        json_object_object_foreach(o, k, v) {
+                size_t i = 0;
+
+                (void) v;
+                while (i < n && !streq(fields[i].key, k))
+                        i++;
+                if (i == n)
+                        return fail(rd, k, "unknown field");
+        }
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const Field *f = fields + i;
+                void *at = (uint8_t *) base + f->offset;
+
+                switch (f->kind) {
+                case FIELD_STRING:
+                case FIELD_STRING_OR_NULL:
+                        r = get_string(rd, o, f->key, f->kind == FIELD_STRING_OR_NULL, at);
+                        break;
+                case FIELD_STRING_OPTIONAL:
+                        if (json_object_object_get_ex(o, f->key, NULL))
+                                r = get_string(rd, o, f->key, false, at);
+                        break;
+                case FIELD_BOOL:
+                        r = get_bool(rd, o, f->key, at);
+                        break;
+                case FIELD_U32:
+                        r = get_u64(rd, o, f->key, UINT32_MAX, &u);
+                        *(unsigned *) at = (unsigned) u;
+                        break;
+                case FIELD_STRV:
+                        r = get_strv(rd, o, f->key, at);
+                        break;
+                case FIELD_ENUM:
+                        r = get_enum(rd, o, f->key, f->from, f->what, &e);
+                        *(int *) at = e;
+                        break;
+                case FIELD_FLAGS:
+                case FIELD_FLAGS_OPTIONAL:
+                        r = get_flags(rd, o, f->key, f->kind == FIELD_FLAGS_OPTIONAL, at);
+                        break;
+                case FIELD_OTHER:
+                        break;
+                }
+        }
+        return r;
+}
+
+/* How the items of an array of objects are read: their size, their fields, and what is checked or read
+ * after the fields (NULL: nothing). */
+typedef struct ItemReader {
+        size_t size;
+        const Field *fields;
+        size_t n_fields;
+        int (*then)(Reader *rd, json_object *o, void *item);
+} ItemReader;
+
+/* Reads the array o[key] of objects into *items (zeroed first). *items and *ret_n are set before the
+ * first is read: the caller frees what is there. */
+static int each(Reader *rd, json_object *o, const char *key, const ItemReader *ir, void **items,
+                size_t *ret_n) {
+        json_object *a;
+        size_t n;
+        int r = get_array(rd, o, key, &a, &n);
+
+        if (r < 0)
+                return r;
+        if (n > 0 && !(*items = calloc(n, ir->size)))
+                return -ENOMEM;
+        *ret_n = n;
+        for (size_t i = 0; i < n; i++) {
+                json_object *v = json_object_array_get_idx(a, i);
+                void *item = (uint8_t *) *items + i * ir->size;
+                size_t saved = enter(rd, key, i);
+
+                r = json_object_is_type(v, json_type_object) ? 0 : fail(rd, NULL, "expected an object");
+                if (r >= 0 && ir->fields)
+                        r = read_fields(rd, v, ir->fields, ir->n_fields, item);
+                if (r >= 0 && ir->then)
+                        r = ir->then(rd, v, item);
+                if (r < 0)
+                        return r;
+                leave(rd, saved);
+        }
+        return 0;
+}
+
+static const Field property_fields[] = {
+        FIELD("name", STRING, UnitProperty, name),
+        ENUM_FIELD("type", UnitProperty, type, unit_property_type_from_string, "D-Bus type"),
+        OTHER_FIELD("value"),
+};
+static const ItemReader property_reader = {
+        sizeof(UnitProperty),
+        property_fields,
+        ELEMENTSOF(property_fields),
+        property_value,
+};
+
+static const Field join_fields[] = {
+        ENUM_FIELD("setns", PlanJoin, type, oci_namespace_type_from_string, "namespace"),
+        FIELD("path", STRING_OR_NULL, PlanJoin, path),
+};
+static const ItemReader join_reader = {sizeof(PlanJoin), join_fields, ELEMENTSOF(join_fields), NULL};
+
+static const Field entry_fields[] = {
+        FIELD("field", STRING, PlanEntry, field),
+        ENUM_FIELD("fate", PlanEntry, fate, plan_fate_from_string, "fate"),
+        FIELD("detail", STRING_OR_NULL, PlanEntry, detail),
+};
+static const ItemReader entry_reader = {sizeof(PlanEntry), entry_fields, ELEMENTSOF(entry_fields), NULL};
+
+static int cgroup_write_check(Reader *rd, json_object *o, void *item) {
+        CgroupWrite *w = item;
+
+        /* a file name in the container's cgroup directory, nothing else */
+        if (!w->file[0] || strchr(w->file, '/') || streq(w->file, "..") || strchr(w->controller, '/') ||
+            streq(w->controller, ".."))
+                return fail(rd, "file", "\"%s/%s\" is not a cgroup file name", w->controller, w->file);
+        return 0;
+}
+
+static const Field cgroup_write_fields[] = {
+        FIELD("controller", STRING, CgroupWrite, controller),
+        FIELD("file", STRING, CgroupWrite, file),
+        FIELD("value", STRING, CgroupWrite, value),
+};
+static const ItemReader cgroup_write_reader = {
+        sizeof(CgroupWrite),
+        cgroup_write_fields,
+        ELEMENTSOF(cgroup_write_fields),
+        cgroup_write_check,
+};
+
+/* The device node of a mknod step: its kind, numbers and mode, as oci_json_plan() writes them. */
 static int step_mknod(Reader *rd, json_object *o, PlanStep *s) {
-        static const char *const keys[] = {"type", "path", "node", "major", "minor",
-                                           "mode", "uid",  "gid",  NULL};
         _cleanup_free_ char *node = NULL, *mode = NULL;
-        uint64_t major = 0, minor = 0, uid = 0, gid = 0;
+        uint64_t major = 0, minor = 0;
         char *end;
         unsigned long m;
         int r;
 
-        r = only_keys(rd, o, keys);
-        if (r >= 0)
-                r = get_string(rd, o, "node", false, &node);
+        r = get_string(rd, o, "node", false, &node);
         if (r >= 0)
                 r = get_string(rd, o, "mode", false, &mode);
         if (r >= 0)
                 r = get_u64(rd, o, "major", UINT32_MAX, &major);
         if (r >= 0)
                 r = get_u64(rd, o, "minor", UINT32_MAX, &minor);
-        if (r >= 0)
-                r = get_u64(rd, o, "uid", UINT32_MAX - 1, &uid);
-        if (r >= 0)
-                r = get_u64(rd, o, "gid", UINT32_MAX - 1, &gid);
         if (r < 0)
                 return r;
         if (!streq(node, "c") && !streq(node, "b") && !streq(node, "p"))
@@ -390,86 +460,86 @@ static int step_mknod(Reader *rd, json_object *o, PlanStep *s) {
                 return fail(rd, "mode", "expected an octal mode up to 7777, got \"%s\"", mode);
         s->mode = (mode_t) m | (node[0] == 'c' ? S_IFCHR : node[0] == 'b' ? S_IFBLK : S_IFIFO);
         s->dev = makedev(major, minor);
-        s->uid = (uid_t) uid;
-        s->gid = (gid_t) gid;
         return 0;
 }
 
+static const Field step_sysctl[] = {
+        OTHER_FIELD("type"),
+        FIELD("key", STRING, PlanStep, path),
+        FIELD("value", STRING, PlanStep, value),
+};
+static const Field step_remount[] = {
+        OTHER_FIELD("type"),
+        FIELD("path", STRING_OR_NULL, PlanStep, path),
+        FIELD("flags", FLAGS, PlanStep, flags),
+        FIELD("clear", FLAGS_OPTIONAL, PlanStep, clear_flags),
+};
+static const Field step_path[] = {OTHER_FIELD("type"), FIELD("path", STRING, PlanStep, path)};
+static const Field step_mount[] = {
+        OTHER_FIELD("type"),
+        FIELD("path", STRING, PlanStep, path),
+        FIELD("fstype", STRING, PlanStep, value),
+        FIELD("source", STRING, PlanStep, source),
+        FIELD("data", STRING_OPTIONAL, PlanStep, data),
+        FIELD("flags", FLAGS, PlanStep, flags),
+};
+static const Field step_node[] = {
+        OTHER_FIELD("type"),
+        FIELD("path", STRING, PlanStep, path),
+        OTHER_FIELD("node"),
+        OTHER_FIELD("major"),
+        OTHER_FIELD("minor"),
+        OTHER_FIELD("mode"),
+        FIELD("uid", U32, PlanStep, uid),
+        FIELD("gid", U32, PlanStep, gid),
+};
+static const Field step_value[] = {OTHER_FIELD("type"), FIELD("value", STRING, PlanStep, value)};
+
+static const struct {
+        const Field *fields;
+        size_t n;
+} step_fields[_PLAN_STEP_TYPE_MAX] = {
+        [PLAN_STEP_SYSCTL] = {step_sysctl, ELEMENTSOF(step_sysctl)},
+        [PLAN_STEP_REMOUNT] = {step_remount, ELEMENTSOF(step_remount)},
+        [PLAN_STEP_PROPAGATION] = {step_remount, ELEMENTSOF(step_remount)},
+        [PLAN_STEP_READONLY] = {step_path, ELEMENTSOF(step_path)},
+        [PLAN_STEP_MASK] = {step_path, ELEMENTSOF(step_path)},
+        [PLAN_STEP_REATTACH] = {step_path, ELEMENTSOF(step_path)},
+        [PLAN_STEP_MOUNT] = {step_mount, ELEMENTSOF(step_mount)},
+        [PLAN_STEP_MKNOD] = {step_node, ELEMENTSOF(step_node)},
+        [PLAN_STEP_HOSTNAME] = {step_value, ELEMENTSOF(step_value)},
+        [PLAN_STEP_DOMAINNAME] = {step_value, ELEMENTSOF(step_value)},
+};
+
 static int step_one(Reader *rd, json_object *o, void *item) {
-        static const char *const path_keys[] = {"type", "path", NULL};
-        static const char *const value_keys[] = {"type", "value", NULL};
-        static const char *const sysctl_keys[] = {"type", "key", "value", NULL};
-        static const char *const remount_keys[] = {"type", "path", "flags", "clear", NULL};
-        static const char *const mount_keys[] = {"type", "path", "fstype", "source", "data", "flags", NULL};
         PlanStep *s = item;
         int t = 0, r;
 
         r = get_enum(rd, o, "type", plan_step_type_from_string, "step kind", &t);
         if (r < 0)
                 return r;
-        s->type = (PlanStepType) t;
-        switch (s->type) {
-        case PLAN_STEP_SYSCTL:
-                r = only_keys(rd, o, sysctl_keys);
-                if (r >= 0)
-                        r = get_string(rd, o, "key", false, &s->path);
-                if (r >= 0)
-                        r = get_string(rd, o, "value", false, &s->value);
-                return r;
-        case PLAN_STEP_REMOUNT:
-        case PLAN_STEP_PROPAGATION:
-                r = only_keys(rd, o, remount_keys);
-                if (r >= 0)
-                        r = get_string(rd, o, "path", true, &s->path);
-                if (r >= 0)
-                        r = get_flags(rd, o, "flags", false, &s->flags);
-                if (r >= 0)
-                        r = get_flags(rd, o, "clear", true, &s->clear_flags);
-                break;
-        case PLAN_STEP_READONLY:
-        case PLAN_STEP_MASK:
-        case PLAN_STEP_REATTACH:
-                r = only_keys(rd, o, path_keys);
-                if (r >= 0)
-                        r = get_string(rd, o, "path", false, &s->path);
-                break;
-        case PLAN_STEP_MOUNT:
-                r = only_keys(rd, o, mount_keys);
-                if (r >= 0)
-                        r = get_string(rd, o, "path", false, &s->path);
-                if (r >= 0)
-                        r = get_string(rd, o, "fstype", false, &s->value);
-                if (r >= 0)
-                        r = get_string(rd, o, "source", false, &s->source);
-                if (r >= 0 && json_object_object_get_ex(o, "data", NULL))
-                        r = get_string(rd, o, "data", false, &s->data);
-                if (r >= 0)
-                        r = get_flags(rd, o, "flags", false, &s->flags);
-                break;
-        case PLAN_STEP_MKNOD:
-                r = get_string(rd, o, "path", false, &s->path);
-                if (r >= 0)
-                        r = step_mknod(rd, o, s);
-                break;
-        case PLAN_STEP_HOSTNAME:
-        case PLAN_STEP_DOMAINNAME:
-                r = only_keys(rd, o, value_keys);
-                if (r >= 0)
-                        r = get_string(rd, o, "value", false, &s->value);
-                return r;
-        default:
+        if (t >= _PLAN_STEP_TYPE_MAX || !step_fields[t].fields)
                 return fail(rd, "type", "unknown step kind %d", t);
-        }
-        if (r >= 0 && s->path && s->path[0] != '/')
+        s->type = (PlanStepType) t;
+        r = read_fields(rd, o, step_fields[t].fields, step_fields[t].n, s);
+        if (r >= 0 && s->type == PLAN_STEP_MKNOD)
+                r = step_mknod(rd, o, s);
+        if (r >= 0 && s->type != PLAN_STEP_SYSCTL && s->path && s->path[0] != '/')
                 return fail(rd, "path", "expected an absolute path, got \"%s\"", s->path);
         return r;
 }
 
+static const ItemReader step_reader = {sizeof(PlanStep), NULL, 0, step_one};
+
 static int seccomp_part(Reader *rd, json_object *o, PlanSeccomp *s) {
-        static const char *const keys[] = {"key", "flags", "notify", "listenerPath", "listenerMetadata",
-                                           NULL};
-        json_object *v = NULL;
-        uint64_t flags = 0;
+        static const Field fields[] = {
+                FIELD("key", STRING_OR_NULL, PlanSeccomp, key),
+                FIELD("flags", U32, PlanSeccomp, flags),
+                FIELD("notify", BOOL, PlanSeccomp, notify),
+                FIELD("listenerPath", STRING_OR_NULL, PlanSeccomp, listener_path),
+                FIELD("listenerMetadata", STRING_OR_NULL, PlanSeccomp, listener_metadata),
+        };
+        json_object *v;
         int r;
 
         r = get(rd, o, "seccomp", json_type_object, true, &v);
@@ -477,20 +547,9 @@ static int seccomp_part(Reader *rd, json_object *o, PlanSeccomp *s) {
                 return r;
         s->present = true;
         strcpy(rd->at, "seccomp");
-        r = only_keys(rd, v, keys);
-        if (r >= 0)
-                r = get_string(rd, v, "key", true, &s->key);
-        if (r >= 0)
-                r = get_u64(rd, v, "flags", UINT32_MAX, &flags);
-        if (r >= 0)
-                r = get_bool(rd, v, "notify", &s->notify);
-        if (r >= 0)
-                r = get_string(rd, v, "listenerPath", true, &s->listener_path);
-        if (r >= 0)
-                r = get_string(rd, v, "listenerMetadata", true, &s->listener_metadata);
+        r = read_fields(rd, v, fields, ELEMENTSOF(fields), s);
         if (r < 0)
                 return r;
-        s->flags = (unsigned) flags;
         /* a file name in the cache directory: sha256 in hex */
         if (s->key && (strlen(s->key) != 64 || strspn(s->key, "0123456789abcdef") != 64))
                 return fail(rd, "key", "expected 64 hexadecimal digits, got \"%s\"", s->key);
@@ -506,24 +565,18 @@ static int saved_part(Reader *rd, json_object *o, Plan *p) {
         const char *text;
         int r;
 
-        r = get_strv(rd, o, "mountPoints", &p->mount_points);
-        if (r < 0)
-                return r;
         STRV_FOREACH(m, p->mount_points)
         if (string_table_lookup(points, ELEMENTSOF(points), *m) < 0)
                 return fail(rd, "mountPoints", "\"%s\" is not a mount point systemd-nspawn needs", *m);
         if (p->rootfs_needs_usr != strv_contains(p->mount_points, "usr"))
                 return fail(rd, "rootfsNeedsUsr", "disagrees with mountPoints");
-        r = each(rd, o, "cgroupWrites", sizeof(CgroupWrite), cgroup_write_one, (void **) &p->cgroup_writes,
-                 &p->n_cgroup_writes);
-        if (r >= 0)
-                r = get_string(rd, o, "execFifo", true, &p->exec_fifo);
-        if (r < 0)
-                return r;
         if (p->exec_fifo && !streq(p->exec_fifo, PLAN_EXEC_FIFO))
                 return fail(rd, "execFifo", "expected \"%s\" or null, got \"%s\"", PLAN_EXEC_FIFO,
                             p->exec_fifo);
-        r = seccomp_part(rd, o, &p->seccomp);
+        r = each(rd, o, "cgroupWrites", &cgroup_write_reader, (void **) &p->cgroup_writes,
+                 &p->n_cgroup_writes);
+        if (r >= 0)
+                r = seccomp_part(rd, o, &p->seccomp);
         if (r >= 0)
                 r = get(rd, o, "config", json_type_object, false, &config);
         if (r < 0)
@@ -538,7 +591,7 @@ static int saved_part(Reader *rd, json_object *o, Plan *p) {
 
 static int namespaces_part(Reader *rd, json_object *o, Plan *p) {
         _cleanup_strv_free_ char **join = NULL;
-        int t = 0, r;
+        int t, r;
 
         r = get_strv(rd, o, "joinNamespaces", &join);
         if (r < 0)
@@ -549,10 +602,6 @@ static int namespaces_part(Reader *rd, json_object *o, Plan *p) {
                         return fail(rd, "joinNamespaces", "unknown namespace \"%s\"", *n);
                 p->join_ns[t] = true;
         }
-        r = get_enum(rd, o, "pidNamespace", plan_pid_namespace_from_string, "value", &t);
-        if (r < 0)
-                return r;
-        p->pid_ns = (PlanPidNamespace) t;
         if (p->pid_ns == PLAN_PID_PATH)
                 r = get_string(rd, o, "pidNamespacePath", false, &p->pid_ns_path);
         else if (json_object_object_get_ex(o, "pidNamespacePath", NULL))
@@ -561,68 +610,45 @@ static int namespaces_part(Reader *rd, json_object *o, Plan *p) {
                 return r;
         if (p->pid_ns_path && p->pid_ns_path[0] != '/')
                 return fail(rd, "pidNamespacePath", "expected an absolute path");
-        return each(rd, o, "pre", sizeof(PlanJoin), join_one, (void **) &p->joins, &p->n_joins);
+        return each(rd, o, "pre", &join_reader, (void **) &p->joins, &p->n_joins);
 }
 
 static int plan_part(Reader *rd, json_object *o, Plan *p) {
-        static const char *const keys[] = {
-                "machine",
-                "rootfs",
-                "rootfsNeedsUsr",
-                "register",
-                "slice",
-                "unit",
-                "cgroup",
-                "properties",
-                "nspawnArgv",
-                "nspawnEnv",
-                "joinNamespaces",
-                "pidNamespace",
-                "pidNamespacePath",
-                "pre",
-                "post",
-                "rejected",
-                "entries",
-                "mountPoints",
-                "cgroupWrites",
-                "execFifo",
-                "seccomp",
-                "config",
-                NULL,
+        static const Field fields[] = {
+                FIELD("machine", STRING, Plan, machine),
+                FIELD("rootfs", STRING, Plan, rootfs),
+                FIELD("rootfsNeedsUsr", BOOL, Plan, rootfs_needs_usr),
+                FIELD("register", BOOL, Plan, register_machine),
+                FIELD("slice", STRING_OR_NULL, Plan, slice),
+                FIELD("unit", STRING_OR_NULL, Plan, unit),
+                FIELD("cgroup", STRING_OR_NULL, Plan, cgroup),
+                OTHER_FIELD("properties"),
+                FIELD("nspawnArgv", STRV, Plan, nspawn_argv),
+                FIELD("nspawnEnv", STRV, Plan, nspawn_env),
+                OTHER_FIELD("joinNamespaces"),
+                ENUM_FIELD("pidNamespace", Plan, pid_ns, plan_pid_namespace_from_string, "value"),
+                OTHER_FIELD("pidNamespacePath"),
+                OTHER_FIELD("pre"),
+                OTHER_FIELD("post"),
+                FIELD("rejected", BOOL, Plan, rejected),
+                OTHER_FIELD("entries"),
+                FIELD("mountPoints", STRV, Plan, mount_points),
+                OTHER_FIELD("cgroupWrites"),
+                FIELD("execFifo", STRING_OR_NULL, Plan, exec_fifo),
+                OTHER_FIELD("seccomp"),
+                OTHER_FIELD("config"),
         };
         int r;
 
-        r = only_keys(rd, o, keys);
+        r = read_fields(rd, o, fields, ELEMENTSOF(fields), p);
         if (r >= 0)
-                r = get_string(rd, o, "machine", false, &p->machine);
-        if (r >= 0)
-                r = get_string(rd, o, "rootfs", false, &p->rootfs);
-        if (r >= 0)
-                r = get_bool(rd, o, "rootfsNeedsUsr", &p->rootfs_needs_usr);
-        if (r >= 0)
-                r = get_bool(rd, o, "register", &p->register_machine);
-        if (r >= 0)
-                r = get_string(rd, o, "slice", true, &p->slice);
-        if (r >= 0)
-                r = get_string(rd, o, "unit", true, &p->unit);
-        if (r >= 0)
-                r = get_string(rd, o, "cgroup", true, &p->cgroup);
-        if (r >= 0)
-                r = each(rd, o, "properties", sizeof(UnitProperty), property_one, (void **) &p->properties,
-                         &p->n_properties);
-        if (r >= 0)
-                r = get_strv(rd, o, "nspawnArgv", &p->nspawn_argv);
-        if (r >= 0)
-                r = get_strv(rd, o, "nspawnEnv", &p->nspawn_env);
+                r = each(rd, o, "properties", &property_reader, (void **) &p->properties, &p->n_properties);
         if (r >= 0)
                 r = namespaces_part(rd, o, p);
         if (r >= 0)
-                r = each(rd, o, "post", sizeof(PlanStep), step_one, (void **) &p->steps, &p->n_steps);
+                r = each(rd, o, "post", &step_reader, (void **) &p->steps, &p->n_steps);
         if (r >= 0)
-                r = get_bool(rd, o, "rejected", &p->rejected);
-        if (r >= 0)
-                r = each(rd, o, "entries", sizeof(PlanEntry), entry_one, (void **) &p->entries,
-                         &p->n_entries);
+                r = each(rd, o, "entries", &entry_reader, (void **) &p->entries, &p->n_entries);
         if (r >= 0)
                 r = saved_part(rd, o, p);
         return r;
