@@ -265,11 +265,11 @@ static void plan_context(PlanContext *ctx, const char *id, const char *bundle, b
  * to use) would run with every device allowed: the rules go into a devices cgroup of the container's
  * own, at its unit's path, as runc's systemd driver does. Decided, and kept in the state for delete,
  * before the cgroup is made: a create killed in between leaves nothing delete does not know of. */
-static int plan_v1_devices_cgroup(const OciConfig *c, const Plan *plan, StateData *s) {
+static int plan_v1_devices_cgroup(const Plan *plan, StateData *s) {
         _cleanup_free_ char *path = NULL;
         int r;
 
-        if (!plan->unit || cgroup_unified() || c->linux.resources.n_devices == 0 || !s->cgroup)
+        if (plan->n_device_cgroup_writes == 0 || !s->cgroup)
                 return 0;
         r = cgroup_v1_at_root(s->holder_pid, "devices");
         if (r == -ENOENT || r == 0)
@@ -284,9 +284,7 @@ static int plan_v1_devices_cgroup(const OciConfig *c, const Plan *plan, StateDat
         return 0;
 }
 
-static int apply_v1_device_rules(const OciConfig *c, const StateData *s) {
-        CgroupWrite *w = NULL;
-        size_t n = 0;
+static int apply_v1_device_rules(const Plan *plan, const StateData *s) {
         int r;
 
         if (!s->devices_cgroup)
@@ -294,12 +292,7 @@ static int apply_v1_device_rules(const OciConfig *c, const StateData *s) {
         r = cgroup_v1_enter_own(s->holder_pid, "devices", s->devices_cgroup);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the devices cgroup %s: %m", s->devices_cgroup);
-        r = resources_to_device_cgroup_writes(&c->linux.resources, &w, &n);
-        if (r < 0)
-                return log_error_errno(r, "linux.resources.devices: %m");
-        r = cgroup_apply_writes(s->holder_pid, w, n);
-        cgroup_writes_free(w, n);
-        return r;
+        return cgroup_apply_writes(s->holder_pid, plan->device_cgroup_writes, plan->n_device_cgroup_writes);
 }
 
 /* cgroup v2 has no devices controller, and without systemd no DeviceAllow= either: the rules become a
@@ -325,7 +318,7 @@ static int apply_cgroup_writes(const OciConfig *c, const Plan *plan, StateData *
 
         r = cgroup_apply_writes(s->holder_pid, plan->cgroup_writes, plan->n_cgroup_writes);
         if (r >= 0)
-                r = apply_v1_device_rules(c, s);
+                r = apply_v1_device_rules(plan, s);
         if (r >= 0 && !plan->unit && unified)
                 r = apply_v2_device_program(c, s);
         /* systemd puts the limits on the scope; the container's cgroup namespace is rooted at nspawn's
@@ -623,7 +616,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 s->cgroup = mfree(s->cgroup);
                 (void) cgroup_of(box.holder_pid, &s->cgroup);
         }
-        r = plan_v1_devices_cgroup(c, plan, s);
+        r = plan_v1_devices_cgroup(plan, s);
         if (r < 0)
                 goto fail;
         r = save_state(dir, s);

@@ -130,25 +130,29 @@ static json_object *step_to_json(const PlanStep *s) {
         return r < 0 ? NULL : TAKE_PTR(o);
 }
 
+static json_object *writes_to_json(const CgroupWrite *w, size_t n) {
+        _cleanup_json_ json_object *a = json_object_new_array();
+
+        for (size_t i = 0; a && i < n; i++) {
+                json_object *o = json_object_new_object();
+                if (oci_json_append(a, o) < 0 || add_string(o, "controller", w[i].controller) < 0 ||
+                    add_string(o, "file", w[i].file) < 0 || add_string(o, "value", w[i].value) < 0)
+                        return NULL;
+        }
+        return TAKE_PTR(a);
+}
+
 /* What the verbs after create read back (plan-saved.h). */
 static int saved_to_json(json_object *o, const Plan *p) {
         _cleanup_free_ char *config = NULL;
-        json_object *a, *v;
+        json_object *v;
         int r;
 
-        if ((r = oci_json_add(o, "mountPoints", oci_json_strv((const char * const *) p->mount_points))) < 0)
+        if ((r = oci_json_add(o, "mountPoints", oci_json_strv((const char * const *) p->mount_points))) < 0 ||
+            (r = oci_json_add(o, "cgroupWrites", writes_to_json(p->cgroup_writes, p->n_cgroup_writes))) < 0 ||
+            (r = oci_json_add(o, "deviceCgroupWrites",
+                              writes_to_json(p->device_cgroup_writes, p->n_device_cgroup_writes))) < 0)
                 return r;
-        a = json_object_new_array();
-        if ((r = oci_json_add(o, "cgroupWrites", a)) < 0)
-                return r;
-        for (size_t i = 0; i < p->n_cgroup_writes; i++) {
-                json_object *w = json_object_new_object();
-                if ((r = oci_json_append(a, w)) < 0 ||
-                    (r = add_string(w, "controller", p->cgroup_writes[i].controller)) < 0 ||
-                    (r = add_string(w, "file", p->cgroup_writes[i].file)) < 0 ||
-                    (r = add_string(w, "value", p->cgroup_writes[i].value)) < 0)
-                        return r;
-        }
         if ((r = add_string(o, "execFifo", p->exec_fifo)) < 0)
                 return r;
         if (!p->seccomp.present)

@@ -576,6 +576,9 @@ static int saved_part(Reader *rd, json_object *o, Plan *p) {
         r = each(rd, o, "cgroupWrites", &cgroup_write_reader, (void **) &p->cgroup_writes,
                  &p->n_cgroup_writes);
         if (r >= 0)
+                r = each(rd, o, "deviceCgroupWrites", &cgroup_write_reader, (void **) &p->device_cgroup_writes,
+                         &p->n_device_cgroup_writes);
+        if (r >= 0)
                 r = seccomp_part(rd, o, &p->seccomp);
         if (r >= 0)
                 r = get(rd, o, "config", json_type_object, false, &config);
@@ -634,6 +637,7 @@ static int plan_part(Reader *rd, json_object *o, Plan *p) {
                 OTHER_FIELD("entries"),
                 FIELD("mountPoints", STRV, Plan, mount_points),
                 OTHER_FIELD("cgroupWrites"),
+                OTHER_FIELD("deviceCgroupWrites"),
                 FIELD("execFifo", STRING_OR_NULL, Plan, exec_fifo),
                 OTHER_FIELD("seccomp"),
                 OTHER_FIELD("config"),

@@ -41,8 +41,17 @@ static int plan_mount_points(const OciConfig *c, const PlanContext *ctx, Plan *p
                               "mkdir%s in the image, as mount points for systemd-nspawn", list);
 }
 
-/* With a unit, what it cannot do; without systemd, all of linux.resources. */
+/* With a unit, what it cannot do (and on cgroup v1 the device rules apart); without systemd, all of
+ * linux.resources. */
 static int plan_cgroup_writes(const OciConfig *c, const PlanContext *ctx, Plan *p) {
+        int r;
+
+        if (p->unit && !ctx->unified_cgroup && c->linux.resources.n_devices > 0) {
+                r = resources_to_device_cgroup_writes(&c->linux.resources, &p->device_cgroup_writes,
+                                                      &p->n_device_cgroup_writes);
+                if (r < 0)
+                        return r;
+        }
         if (p->unit)
                 return resources_to_post_cgroup_writes(&c->linux.resources, ctx->unified_cgroup,
                                                        &p->cgroup_writes, &p->n_cgroup_writes);
@@ -98,6 +107,7 @@ int plan_saved_fill(const OciConfig *c, const PlanContext *ctx, Plan *p) {
 void plan_saved_done(Plan *p) {
         strv_free(p->mount_points);
         cgroup_writes_free(p->cgroup_writes, p->n_cgroup_writes);
+        cgroup_writes_free(p->device_cgroup_writes, p->n_device_cgroup_writes);
         free(p->exec_fifo);
         free(p->seccomp.key);
         free(p->seccomp.listener_path);

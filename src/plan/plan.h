@@ -131,6 +131,10 @@ typedef struct Plan {
         char **mount_points;      /* of PLAN_MOUNT_POINTS: created as empty directories in the image */
         CgroupWrite *cgroup_writes; /* into the box's cgroups once it stands (what the unit cannot do) */
         size_t n_cgroup_writes;
+        /* cgroup v1 with a unit: the device rules, for a devices cgroup of the container's own where
+         * systemd manages none (create looks) */
+        CgroupWrite *device_cgroup_writes;
+        size_t n_device_cgroup_writes;
         char *exec_fifo;          /* PLAN_EXEC_FIFO; NULL without a process */
         PlanSeccomp seccomp;
         /* process, hooks and linux.personality in their OCI form: the process and exec's processes
