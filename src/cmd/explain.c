@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "box/box-prepare.h"
 #include "host/bus.h"
 #include "host/cgroup.h"
 #include "host/state.h"
@@ -111,7 +112,8 @@ static void print_table(const Plan *p, FILE *f) {
 int explain_bundle(const char *bundle, bool json, FILE *f) {
         _cleanup_(oci_config_freep) OciConfig *c = NULL;
         _cleanup_(plan_freep) Plan *p = NULL;
-        _cleanup_free_ char *abs = NULL, *config = NULL, *error = NULL, *id = NULL;
+        _cleanup_free_ char *abs = NULL, *config = NULL, *error = NULL, *id = NULL, *rootfs = NULL;
+        _cleanup_(box_prepare_look_done) PlanRootfsLook look = {};
         PlanContext ctx;
         size_t n;
         int r;
@@ -143,6 +145,11 @@ int explain_bundle(const char *bundle, bool json, FILE *f) {
                 .systemd = bus_systemd_running(),
                 .unified_cgroup = cgroup_unified(),
         };
+        /* the mount points create would make, where the image is there to look at (a look create
+         * would refuse is said, and the plan printed without it) */
+        if (plan_rootfs_path(c, abs, &rootfs) >= 0 && access(rootfs, F_OK) >= 0 &&
+            box_prepare_look_rootfs(rootfs, &look) >= 0)
+                ctx.rootfs_look = &look;
         r = plan_build(c, &ctx, &p);
         if (r < 0)
                 return log_error_errno(r, "Failed to plan %s: %m", config);
