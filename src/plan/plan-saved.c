@@ -74,6 +74,7 @@ static int plan_config(const OciConfig *c, Plan *p) {
         memcpy(part.hooks, c->hooks, sizeof(part.hooks));
         memcpy(part.n_hooks, c->n_hooks, sizeof(part.n_hooks));
         part.linux.personality = c->linux.personality;
+        part.linux.present = c->linux.personality.present; /* the writer skips an absent linux */
         r = oci_json_config(&part, &json);
         if (r < 0)
                 return r;
