@@ -134,7 +134,8 @@ int oci_seccomp_program_from_plan(const PlanSeccomp *s, const char *cache_dir, S
         int r;
 
         if (!s->key)
-                return log_error_errno(EINVAL, "plan.json: seccomp.key: missing, the program was not compiled");
+                return log_error_errno(EINVAL,
+                                       "plan.json: seccomp.key: missing, the program was not compiled");
         p = calloc(1, sizeof(*p));
         if (!p)
                 return log_oom();
@@ -147,7 +148,8 @@ int oci_seccomp_program_from_plan(const PlanSeccomp *s, const char *cache_dir, S
         snprintf(p->hash, sizeof(p->hash), "%s", s->key);
         r = oci_seccomp_cache_load(cache_dir, s->key, &p->bpf, &p->n_insns);
         if (r < 0)
-                return log_error_errno(r, "plan.json: seccomp.key: Failed to load the program %s from %s: %m",
+                return log_error_errno(r,
+                                       "plan.json: seccomp.key: Failed to load the program %s from %s: %m",
                                        s->key, cache_dir);
         *ret = TAKE_PTR(p);
         return 0;

@@ -37,7 +37,8 @@ static void print_saved(const Plan *p, FILE *f) {
                 fprintf(f, "seccomp: %s\n", p->seccomp.key ?: "compiled at create");
         for (OciHookKind k = 0; p->config && k < _OCI_HOOK_KIND_MAX; k++)
                 for (size_t i = 0; i < p->config->n_hooks[k]; i++)
-                        fprintf(f, "hook: %s #%zu %s\n", oci_hook_kind_to_string(k), i, p->config->hooks[k][i].path);
+                        fprintf(f, "hook: %s #%zu %s\n", oci_hook_kind_to_string(k), i,
+                                p->config->hooks[k][i].path);
 }
 
 static void print_table(const Plan *p, FILE *f) {

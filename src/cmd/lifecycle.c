@@ -230,9 +230,9 @@ static int load_plan(const char *dir, Plan **ret) {
         return 0;
 }
 
-/* The config the container was planned from, kept for update (the resources set before). Written from the model
- * rather than copied from the bundle: the file there may have changed since it was read (into a FIFO,
- * or a huge one). */
+/* The config the container was planned from, kept for update (the resources set before). Written from
+ * the model rather than copied from the bundle: the file there may have changed since it was read (into
+ * a FIFO, or a huge one). */
 static int keep_config(const OciConfig *c, const char *path) {
         _cleanup_free_ char *json = NULL;
         int r = oci_json_config(c, &json);
@@ -1010,7 +1010,8 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
         if (r >= 0 && plan->config)
                 (void) run_hooks(plan, OCI_HOOK_POSTSTOP, s, CONTAINER_STOPPED);
         else if (r != -ENOENT)
-                log_warning_errno(r, "%s, the poststop hooks are not run", error ?: "Failed to read the plan: %m");
+                log_warning_errno(r, "%s, the poststop hooks are not run",
+                                  error ?: "Failed to read the plan: %m");
 
         r = state_remove(dir);
         if (r < 0)

@@ -54,7 +54,8 @@ static json_object *property_to_json(const UnitProperty *p) {
         }
         if (!v)
                 return NULL;
-        if (add_string(o, "name", p->name) < 0 || add_string(o, "type", unit_property_type_to_string(p->type)) < 0 ||
+        if (add_string(o, "name", p->name) < 0 ||
+            add_string(o, "type", unit_property_type_to_string(p->type)) < 0 ||
             oci_json_add(o, "value", TAKE_PTR(v)) < 0)
                 return NULL;
         return TAKE_PTR(o);
@@ -148,9 +149,11 @@ static int saved_to_json(json_object *o, const Plan *p) {
         json_object *v;
         int r;
 
-        if ((r = oci_json_add(o, "mountPoints", oci_json_strv((const char * const *) p->mount_points))) < 0 ||
-            (r = oci_json_add(o, "cgroupWrites", writes_to_json(p->cgroup_writes, p->n_cgroup_writes))) < 0 ||
-            (r = oci_json_add(o, "deviceCgroupWrites",
+        if ((r = oci_json_add(o, "mountPoints", oci_json_strv((const char * const *) p->mount_points))) < 0)
+                return r;
+        if ((r = oci_json_add(o, "cgroupWrites", writes_to_json(p->cgroup_writes, p->n_cgroup_writes))) < 0)
+                return r;
+        if ((r = oci_json_add(o, "deviceCgroupWrites",
                               writes_to_json(p->device_cgroup_writes, p->n_device_cgroup_writes))) < 0)
                 return r;
         if ((r = add_string(o, "execFifo", p->exec_fifo)) < 0)
@@ -159,7 +162,8 @@ static int saved_to_json(json_object *o, const Plan *p) {
                 r = json_object_object_add(o, "seccomp", NULL) < 0 ? -ENOMEM : 0;
         else {
                 v = json_object_new_object();
-                if ((r = oci_json_add(o, "seccomp", v)) < 0 || (r = add_string(v, "key", p->seccomp.key)) < 0 ||
+                if ((r = oci_json_add(o, "seccomp", v)) < 0 ||
+                    (r = add_string(v, "key", p->seccomp.key)) < 0 ||
                     (r = oci_json_add(v, "flags", json_object_new_int64(p->seccomp.flags))) < 0 ||
                     (r = oci_json_add(v, "notify", json_object_new_boolean(p->seccomp.notify))) < 0 ||
                     (r = add_string(v, "listenerPath", p->seccomp.listener_path)) < 0 ||

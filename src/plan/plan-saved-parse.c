@@ -576,8 +576,8 @@ static int saved_part(Reader *rd, json_object *o, Plan *p) {
         r = each(rd, o, "cgroupWrites", &cgroup_write_reader, (void **) &p->cgroup_writes,
                  &p->n_cgroup_writes);
         if (r >= 0)
-                r = each(rd, o, "deviceCgroupWrites", &cgroup_write_reader, (void **) &p->device_cgroup_writes,
-                         &p->n_device_cgroup_writes);
+                r = each(rd, o, "deviceCgroupWrites", &cgroup_write_reader,
+                         (void **) &p->device_cgroup_writes, &p->n_device_cgroup_writes);
         if (r >= 0)
                 r = seccomp_part(rd, o, &p->seccomp);
         if (r >= 0)
