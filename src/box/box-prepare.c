@@ -32,8 +32,8 @@ void box_prepare_look_done(PlanRootfsLook *look) {
 }
 
 int box_prepare_look_rootfs(const char *rootfs, PlanRootfsLook *ret) {
-        static const char *const points[] = {PLAN_MOUNT_POINTS};
-        static const char *const api_dirs[] = {"proc", "sys", "dev"};
+        static const char *const points[] = { PLAN_MOUNT_POINTS };
+        static const char *const api_dirs[] = { "proc", "sys", "dev" };
         _cleanup_strv_free_ char **missing = NULL;
         _cleanup_close_ int fd = -1;
         struct statvfs sv;

@@ -264,14 +264,14 @@ static int get_flags(Reader *rd, json_object *o, const char *key, bool optional,
 typedef enum FieldKind {
         FIELD_STRING,
         FIELD_STRING_OR_NULL,
-        FIELD_STRING_OPTIONAL, /* may be absent */
+        FIELD_STRING_OPTIONAL,   /* may be absent */
         FIELD_BOOL,
-        FIELD_U32, /* into an unsigned int (uid_t, gid_t, unsigned) */
+        FIELD_U32,               /* into an unsigned int (uid_t, gid_t, unsigned) */
         FIELD_STRV,
-        FIELD_ENUM,  /* a name that from() knows, into an int-sized enum */
-        FIELD_FLAGS, /* MS_* flag names, into an unsigned long */
+        FIELD_ENUM,              /* a name that from() knows, into an int-sized enum */
+        FIELD_FLAGS,             /* MS_* flag names, into an unsigned long */
         FIELD_FLAGS_OPTIONAL,
-        FIELD_OTHER, /* allowed here, read by the caller */
+        FIELD_OTHER,             /* allowed here, read by the caller */
 } FieldKind;
 
 typedef struct Field {
@@ -279,7 +279,7 @@ typedef struct Field {
         FieldKind kind;
         size_t offset;
         int (*from)(const char *);
-        const char *what; /* FIELD_ENUM: the set, for the error */
+        const char *what;        /* FIELD_ENUM: the set, for the error */
 } Field;
 
 /* FIELD_ENUM writes an int */
@@ -289,12 +289,9 @@ _Static_assert(sizeof(PlanFate) == sizeof(int) && sizeof(PlanPidNamespace) == si
                "an enum of the plan is not int-sized");
 _Static_assert(sizeof(uid_t) == sizeof(unsigned) && sizeof(gid_t) == sizeof(unsigned), "FIELD_U32");
 
-#define FIELD(k, kind, T, m)                                                                                \
-        { k, FIELD_##kind, offsetof(T, m), NULL, NULL }
-#define ENUM_FIELD(k, T, m, f, w)                                                                           \
-        { k, FIELD_ENUM, offsetof(T, m), f, w }
-#define OTHER_FIELD(k)                                                                                      \
-        { k, FIELD_OTHER, 0, NULL, NULL }
+#define FIELD(k, kind, T, m) { k, FIELD_##kind, offsetof(T, m), NULL, NULL }
+#define ENUM_FIELD(k, T, m, f, w) { k, FIELD_ENUM, offsetof(T, m), f, w }
+#define OTHER_FIELD(k) { k, FIELD_OTHER, 0, NULL, NULL }
 
 /* Reads the fields of o into the struct at base: each one listed must be there (but the optional ones),
  * and no other may be. */
@@ -404,14 +401,14 @@ static const Field join_fields[] = {
         ENUM_FIELD("setns", PlanJoin, type, oci_namespace_type_from_string, "namespace"),
         FIELD("path", STRING_OR_NULL, PlanJoin, path),
 };
-static const ItemReader join_reader = {sizeof(PlanJoin), join_fields, ELEMENTSOF(join_fields), NULL};
+static const ItemReader join_reader = { sizeof(PlanJoin), join_fields, ELEMENTSOF(join_fields), NULL };
 
 static const Field entry_fields[] = {
         FIELD("field", STRING, PlanEntry, field),
         ENUM_FIELD("fate", PlanEntry, fate, plan_fate_from_string, "fate"),
         FIELD("detail", STRING_OR_NULL, PlanEntry, detail),
 };
-static const ItemReader entry_reader = {sizeof(PlanEntry), entry_fields, ELEMENTSOF(entry_fields), NULL};
+static const ItemReader entry_reader = { sizeof(PlanEntry), entry_fields, ELEMENTSOF(entry_fields), NULL };
 
 static int cgroup_write_check(Reader *rd, json_object *o, void *item) {
         CgroupWrite *w = item;
@@ -474,7 +471,7 @@ static const Field step_remount[] = {
         FIELD("flags", FLAGS, PlanStep, flags),
         FIELD("clear", FLAGS_OPTIONAL, PlanStep, clear_flags),
 };
-static const Field step_path[] = {OTHER_FIELD("type"), FIELD("path", STRING, PlanStep, path)};
+static const Field step_path[] = { OTHER_FIELD("type"), FIELD("path", STRING, PlanStep, path) };
 static const Field step_mount[] = {
         OTHER_FIELD("type"),
         FIELD("path", STRING, PlanStep, path),
@@ -493,22 +490,22 @@ static const Field step_node[] = {
         FIELD("uid", U32, PlanStep, uid),
         FIELD("gid", U32, PlanStep, gid),
 };
-static const Field step_value[] = {OTHER_FIELD("type"), FIELD("value", STRING, PlanStep, value)};
+static const Field step_value[] = { OTHER_FIELD("type"), FIELD("value", STRING, PlanStep, value) };
 
 static const struct {
         const Field *fields;
         size_t n;
 } step_fields[_PLAN_STEP_TYPE_MAX] = {
-        [PLAN_STEP_SYSCTL] = {step_sysctl, ELEMENTSOF(step_sysctl)},
-        [PLAN_STEP_REMOUNT] = {step_remount, ELEMENTSOF(step_remount)},
-        [PLAN_STEP_PROPAGATION] = {step_remount, ELEMENTSOF(step_remount)},
-        [PLAN_STEP_READONLY] = {step_path, ELEMENTSOF(step_path)},
-        [PLAN_STEP_MASK] = {step_path, ELEMENTSOF(step_path)},
-        [PLAN_STEP_REATTACH] = {step_path, ELEMENTSOF(step_path)},
-        [PLAN_STEP_MOUNT] = {step_mount, ELEMENTSOF(step_mount)},
-        [PLAN_STEP_MKNOD] = {step_node, ELEMENTSOF(step_node)},
-        [PLAN_STEP_HOSTNAME] = {step_value, ELEMENTSOF(step_value)},
-        [PLAN_STEP_DOMAINNAME] = {step_value, ELEMENTSOF(step_value)},
+        [PLAN_STEP_SYSCTL] = { step_sysctl, ELEMENTSOF(step_sysctl) },
+        [PLAN_STEP_REMOUNT] = { step_remount, ELEMENTSOF(step_remount) },
+        [PLAN_STEP_PROPAGATION] = { step_remount, ELEMENTSOF(step_remount) },
+        [PLAN_STEP_READONLY] = { step_path, ELEMENTSOF(step_path) },
+        [PLAN_STEP_MASK] = { step_path, ELEMENTSOF(step_path) },
+        [PLAN_STEP_REATTACH] = { step_path, ELEMENTSOF(step_path) },
+        [PLAN_STEP_MOUNT] = { step_mount, ELEMENTSOF(step_mount) },
+        [PLAN_STEP_MKNOD] = { step_node, ELEMENTSOF(step_node) },
+        [PLAN_STEP_HOSTNAME] = { step_value, ELEMENTSOF(step_value) },
+        [PLAN_STEP_DOMAINNAME] = { step_value, ELEMENTSOF(step_value) },
 };
 
 static int step_one(Reader *rd, json_object *o, void *item) {
@@ -529,7 +526,7 @@ static int step_one(Reader *rd, json_object *o, void *item) {
         return r;
 }
 
-static const ItemReader step_reader = {sizeof(PlanStep), NULL, 0, step_one};
+static const ItemReader step_reader = { sizeof(PlanStep), NULL, 0, step_one };
 
 static int seccomp_part(Reader *rd, json_object *o, PlanSeccomp *s) {
         static const Field fields[] = {
@@ -559,7 +556,7 @@ static int seccomp_part(Reader *rd, json_object *o, PlanSeccomp *s) {
 
 /* The parts for the verbs after create (plan-saved.h). */
 static int saved_part(Reader *rd, json_object *o, Plan *p) {
-        static const char *const points[] = {PLAN_MOUNT_POINTS};
+        static const char *const points[] = { PLAN_MOUNT_POINTS };
         _cleanup_free_ char *config_name = NULL;
         json_object *config;
         const char *text;
@@ -662,7 +659,7 @@ int plan_saved_parse(const char *data, size_t size, const char *name, Plan **ret
         _cleanup_(plan_freep) Plan *p = NULL;
         _cleanup_json_ json_object *o = NULL;
         json_tokener *tok;
-        Reader rd = {.name = name};
+        Reader rd = { .name = name };
         int r;
 
         tok = json_tokener_new();

@@ -12,7 +12,7 @@
  * runtimes create /proc or /dev. A root on a read-only file system is read-only whatever root.readonly
  * says, and nothing can be created there. */
 static int plan_mount_points(const OciConfig *c, const PlanContext *ctx, Plan *p) {
-        static const char *const needed[] = {PLAN_MOUNT_POINTS};
+        static const char *const needed[] = { PLAN_MOUNT_POINTS };
         const PlanRootfsLook *look = ctx->rootfs_look;
         char list[64] = "";
 

@@ -45,8 +45,8 @@ static void test_look(void) {
 static void test_mount_points(void) {
         _cleanup_free_ char *root = path_of("image"), *usr = path_of("image/usr"),
                             *tmp = path_of("image/tmp");
-        char *points[] = {(char *) "usr", (char *) "tmp", NULL};
-        Plan p = {.rootfs = root, .mount_points = points};
+        char *points[] = { (char *) "usr", (char *) "tmp", NULL };
+        Plan p = { .rootfs = root, .mount_points = points };
         struct stat st;
 
         tap_ok(box_prepare_mount_points(&p) == 0 && stat(usr, &st) == 0 && S_ISDIR(st.st_mode) &&
@@ -63,7 +63,7 @@ static void test_mount_points(void) {
 
 static void test_exec_fifo(void) {
         _cleanup_free_ char *fifo = NULL;
-        Plan with = {.exec_fifo = (char *) PLAN_EXEC_FIFO}, without = {};
+        Plan with = { .exec_fifo = (char *) PLAN_EXEC_FIFO }, without = {};
         struct stat st;
 
         tap_ok(box_prepare_exec_fifo(&without, dir, &fifo) == 0 && !fifo, "no process: no exec FIFO");

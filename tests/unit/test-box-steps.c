@@ -134,7 +134,7 @@ static bool hostname_is(pid_t holder, const char *want) {
         pid_t pid = fork();
 
         if (pid == 0) {
-                bool join[_OCI_NS_MAX] = {[OCI_NS_USER] = true, [OCI_NS_UTS] = true};
+                bool join[_OCI_NS_MAX] = { [OCI_NS_USER] = true, [OCI_NS_UTS] = true };
                 const char *what = NULL;
                 char name[256] = "";
 
@@ -146,21 +146,17 @@ static bool hostname_is(pid_t holder, const char *want) {
 }
 
 static void test_steps(pid_t holder) {
-        const bool join[_OCI_NS_MAX] = {[OCI_NS_USER] = true, [OCI_NS_MOUNT] = true, [OCI_NS_UTS] = true};
+        const bool join[_OCI_NS_MAX] = { [OCI_NS_USER] = true, [OCI_NS_MOUNT] = true, [OCI_NS_UTS] = true };
         PlanStep steps[] = {
-                {.type = PLAN_STEP_HOSTNAME, .value = (char *) "steps-box"},
-                {.type = PLAN_STEP_MKNOD, .path = (char *) "/dev/fifo", .mode = S_IFIFO | 0640},
-                {.type = PLAN_STEP_MOUNT,
-                 .path = (char *) "/mnt",
-                 .value = (char *) "tmpfs",
-                 .source = (char *) "tmpfs",
-                 .data = (char *) "size=1m,mode=0700",
-                 .flags = MS_NOSUID | MS_NODEV},
-                {.type = PLAN_STEP_REMOUNT, .path = (char *) "/rw", .flags = MS_NOEXEC},
-                {.type = PLAN_STEP_READONLY, .path = (char *) "/ro"},
-                {.type = PLAN_STEP_READONLY, .path = (char *) "/not-in-the-image"},
-                {.type = PLAN_STEP_MASK, .path = (char *) "/secret"},
-                {.type = PLAN_STEP_MASK, .path = (char *) "/secret-dir"},
+                { .type = PLAN_STEP_HOSTNAME, .value = (char *) "steps-box" },
+                { .type = PLAN_STEP_MKNOD, .path = (char *) "/dev/fifo", .mode = S_IFIFO | 0640 },
+                { .type = PLAN_STEP_MOUNT, .path = (char *) "/mnt", .value = (char *) "tmpfs",
+                  .source = (char *) "tmpfs", .data = (char *) "size=1m,mode=0700", .flags = MS_NOSUID | MS_NODEV },
+                { .type = PLAN_STEP_REMOUNT, .path = (char *) "/rw", .flags = MS_NOEXEC },
+                { .type = PLAN_STEP_READONLY, .path = (char *) "/ro" },
+                { .type = PLAN_STEP_READONLY, .path = (char *) "/not-in-the-image" },
+                { .type = PLAN_STEP_MASK, .path = (char *) "/secret" },
+                { .type = PLAN_STEP_MASK, .path = (char *) "/secret-dir" },
         };
         _cleanup_free_ char *mnt = NULL, *rw = NULL, *ro = NULL, *secret = NULL, *text = NULL;
         char p[256];
@@ -191,11 +187,11 @@ static void test_steps(pid_t holder) {
 }
 
 static void test_failure(pid_t holder) {
-        const bool join[_OCI_NS_MAX] = {[OCI_NS_USER] = true, [OCI_NS_MOUNT] = true};
+        const bool join[_OCI_NS_MAX] = { [OCI_NS_USER] = true, [OCI_NS_MOUNT] = true };
         PlanStep bad[] = {
-                {.type = PLAN_STEP_REMOUNT, .path = (char *) "/not-in-the-image", .flags = MS_NOEXEC},
+                { .type = PLAN_STEP_REMOUNT, .path = (char *) "/not-in-the-image", .flags = MS_NOEXEC },
         };
-        PlanStep unknown[] = {{.type = _PLAN_STEP_TYPE_MAX, .path = (char *) "/"}};
+        PlanStep unknown[] = { { .type = _PLAN_STEP_TYPE_MAX, .path = (char *) "/" } };
 
         tap_ok(box_steps_run(holder, join, bad, 1) == -EIO, "a step that fails fails the run");
         tap_ok(box_steps_run(holder, join, unknown, 1) == -EIO,

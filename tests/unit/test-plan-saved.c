@@ -53,31 +53,31 @@ int main(int argc, char *argv[]) {
         static const struct {
                 const char *at, *key, *value, *want;
         } cases[] = {
-                {"", "surprise", "1", "plan.json: surprise: unknown field"},
-                {"", "machine", NULL, "plan.json: machine: required field is missing"},
-                {"", "machine", "7", "plan.json: machine: expected a string"},
-                {"", "rootfsNeedsUsr", "false", "plan.json: rootfsNeedsUsr: disagrees with mountPoints"},
-                {"", "mountPoints", "[\"usr\",\"../etc\"]",
-                 "plan.json: mountPoints: \"../etc\" is not a mount point"},
-                {"", "pidNamespace", "\"other\"", "plan.json: pidNamespace: unknown value \"other\""},
-                {"", "pidNamespacePath", "\"/proc/1/ns/pid\"",
-                 "plan.json: pidNamespacePath: only with pidNamespace \"path\""},
-                {"", "joinNamespaces", "[\"pid\",\"spacetime\"]",
-                 "plan.json: joinNamespaces: unknown namespace \"spacetime\""},
-                {"", "execFifo", "\"../../etc/shadow\"", "plan.json: execFifo: expected \"exec.fifo\""},
-                {"", "seccomp",
-                 "{\"key\":\"../x\",\"flags\":0,\"notify\":false,\"listenerPath\":null,"
-                 "\"listenerMetadata\":null}",
-                 "plan.json: seccomp.key: expected 64 hexadecimal digits"},
-                {"", "config", "{\"ociVersion\":\"1.0.0\",\"process\":{\"cwd\":7}}",
-                 "plan.json: config: process.cwd: expected a string"},
-                {"post[0]", "type", "\"chroot\"", "plan.json: post[0].type: unknown step kind \"chroot\""},
-                {"post[0]", "path", "\"relative\"", "plan.json: post[0].path: expected an absolute path"},
-                {"", "post", "[{\"type\":\"remount\",\"path\":\"/\",\"flags\":[\"ro\",\"bind\"]}]",
-                 "plan.json: post[0].flags: unknown mount flag \"bind\""},
-                {"cgroupWrites[0]", "file", "\"../../cgroup.procs\"",
-                 "plan.json: cgroupWrites[0].file: \"devices/../../cgroup.procs\" is not a cgroup file "
-                 "name"},
+                { "", "surprise", "1", "plan.json: surprise: unknown field" },
+                { "", "machine", NULL, "plan.json: machine: required field is missing" },
+                { "", "machine", "7", "plan.json: machine: expected a string" },
+                { "", "rootfsNeedsUsr", "false", "plan.json: rootfsNeedsUsr: disagrees with mountPoints" },
+                { "", "mountPoints", "[\"usr\",\"../etc\"]",
+                  "plan.json: mountPoints: \"../etc\" is not a mount point" },
+                { "", "pidNamespace", "\"other\"", "plan.json: pidNamespace: unknown value \"other\"" },
+                { "", "pidNamespacePath", "\"/proc/1/ns/pid\"",
+                  "plan.json: pidNamespacePath: only with pidNamespace \"path\"" },
+                { "", "joinNamespaces", "[\"pid\",\"spacetime\"]",
+                  "plan.json: joinNamespaces: unknown namespace \"spacetime\"" },
+                { "", "execFifo", "\"../../etc/shadow\"", "plan.json: execFifo: expected \"exec.fifo\"" },
+                { "", "seccomp",
+                  "{\"key\":\"../x\",\"flags\":0,\"notify\":false,\"listenerPath\":null,"
+                  "\"listenerMetadata\":null}",
+                  "plan.json: seccomp.key: expected 64 hexadecimal digits" },
+                { "", "config", "{\"ociVersion\":\"1.0.0\",\"process\":{\"cwd\":7}}",
+                  "plan.json: config: process.cwd: expected a string" },
+                { "post[0]", "type", "\"chroot\"", "plan.json: post[0].type: unknown step kind \"chroot\"" },
+                { "post[0]", "path", "\"relative\"", "plan.json: post[0].path: expected an absolute path" },
+                { "", "post", "[{\"type\":\"remount\",\"path\":\"/\",\"flags\":[\"ro\",\"bind\"]}]",
+                  "plan.json: post[0].flags: unknown mount flag \"bind\"" },
+                { "cgroupWrites[0]", "file", "\"../../cgroup.procs\"",
+                  "plan.json: cgroupWrites[0].file: \"devices/../../cgroup.procs\" is not a cgroup file "
+                  "name" },
         };
         const char *dir = argc > 1 ? argv[1] : "tests/golden/plan";
         _cleanup_free_ char *path = NULL, *golden = NULL, *error = NULL;

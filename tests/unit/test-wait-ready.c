@@ -14,7 +14,7 @@
 #include "tap.h"
 #include "base/util.h"
 
-static struct sockaddr_un addr = {.sun_family = AF_UNIX};
+static struct sockaddr_un addr = { .sun_family = AF_UNIX };
 static socklen_t addr_len;
 
 static int notify_socket(void) {
@@ -24,7 +24,7 @@ static int notify_socket(void) {
         snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "test-wait-ready-%d", (int) getpid());
         addr_len = offsetof(struct sockaddr_un, sun_path) + 1 + strlen(addr.sun_path + 1);
         if (fd < 0 || bind(fd, (struct sockaddr *) &addr, addr_len) < 0 ||
-            setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &(int){1}, sizeof(int)) < 0)
+            setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &(int) { 1 }, sizeof(int)) < 0)
                 return -1;
         return fd;
 }
@@ -98,11 +98,11 @@ static int wait_with(const char *const *nspawn_msgs, bool linger, bool drop,
 }
 
 int main(void) {
-        static const char *const ready[] = {"STATUS=starting\nX_NSPAWN_LEADER_PID=4242\nREADY=1", NULL};
-        static const char *const split[] = {"READY=1", "X_NSPAWN_LEADER_PID=4243", NULL};
-        static const char *const no_leader[] = {"READY=1", NULL};
-        static const char *const fake[] = {"READY=1\nX_NSPAWN_LEADER_PID=1", NULL};
-        static const char *const none[] = {NULL};
+        static const char *const ready[] = { "STATUS=starting\nX_NSPAWN_LEADER_PID=4242\nREADY=1", NULL };
+        static const char *const split[] = { "READY=1", "X_NSPAWN_LEADER_PID=4243", NULL };
+        static const char *const no_leader[] = { "READY=1", NULL };
+        static const char *const fake[] = { "READY=1\nX_NSPAWN_LEADER_PID=1", NULL };
+        static const char *const none[] = { NULL };
         bool root = geteuid() == 0;
         pid_t holder;
         int r;
