@@ -61,11 +61,9 @@ int strv_extendf(char ***l, const char *fmt, ...) {
         int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&v, fmt, ap);
+        r = vasprintf_safe(&v, fmt, ap);
         va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        return strv_push(l, v);
+        return r < 0 ? r : strv_push(l, v);
 }
 
 bool strv_contains(char * const *l, const char *s) {
@@ -109,17 +107,23 @@ char *strjoin_real(const char *a, ...) {
         return r;
 }
 
+int vasprintf_safe(char **ret, const char *fmt, va_list ap) {
+        int r = vasprintf(ret, fmt, ap);
+
+        if (r < 0) {
+                *ret = NULL;
+                return -ENOMEM;
+        }
+        return r;
+}
+
 int asprintf_safe(char **ret, const char *fmt, ...) {
         va_list ap;
         int r;
 
         va_start(ap, fmt);
-        r = vasprintf(ret, fmt, ap);
+        r = vasprintf_safe(ret, fmt, ap);
         va_end(ap);
-        if (r < 0) {
-                *ret = NULL;
-                return -ENOMEM;
-        }
         return r;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -86,6 +87,7 @@ char **strv_copy(char * const *l);
 char *strjoin_real(const char *a, ...);
 #define strjoin(a, ...) strjoin_real((a), __VA_ARGS__, NULL)
 int asprintf_safe(char **ret, const char *fmt, ...) _printf_(2, 3);
+int vasprintf_safe(char **ret, const char *fmt, va_list ap) _printf_(2, 0);
 bool startswith(const char *s, const char *prefix);
 bool endswith(const char *s, const char *suffix);
 static inline void *mfree(void *p) {

@@ -24,10 +24,12 @@ SeccompProgram *oci_seccomp_program_free(SeccompProgram *p) {
         return NULL;
 }
 
-static const struct {
+typedef struct FilterFlag {
         const char *name;
         unsigned flag;
-} filter_flag_table[] = {
+} FilterFlag;
+
+static const FilterFlag filter_flag_table[] = {
         /* runc: TSYNC is accepted and has no effect, the process is single-threaded */
         { "SECCOMP_FILTER_FLAG_TSYNC", 0 },
         { "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
@@ -54,33 +56,36 @@ const char * const *oci_seccomp_known_flags(void) {
         return names;
 }
 
-bool oci_seccomp_kernel_has_flag(const char *name) {
+static const FilterFlag *filter_flag_find(const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(filter_flag_table); i++)
                 if (streq(name, filter_flag_table[i].name))
-                        return kernel_has_filter_flag(filter_flag_table[i].flag);
-        return false;
+                        return filter_flag_table + i;
+        return NULL;
+}
+
+bool oci_seccomp_kernel_has_flag(const char *name) {
+        const FilterFlag *f = filter_flag_find(name);
+
+        return f && kernel_has_filter_flag(f->flag);
 }
 
 static int filter_flags(const OciSeccomp *s, bool notify, unsigned *ret) {
         unsigned flags = 0;
 
         STRV_FOREACH(f, s->flags) {
-                size_t i;
+                const FilterFlag *flag = filter_flag_find(*f);
 
-                for (i = 0; i < ELEMENTSOF(filter_flag_table); i++)
-                        if (streq(*f, filter_flag_table[i].name))
-                                break;
-                if (i >= ELEMENTSOF(filter_flag_table))
+                if (!flag)
                         return log_error_errno(EINVAL, "linux.seccomp.flags: unknown flag \"%s\"", *f);
-                if (filter_flag_table[i].flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV && !notify) {
+                if (flag->flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV && !notify) {
                         log_debug("seccomp: %s without a SCMP_ACT_NOTIFY rule has no effect, ignoring", *f);
                         continue;
                 }
-                if (!kernel_has_filter_flag(filter_flag_table[i].flag)) {
+                if (!kernel_has_filter_flag(flag->flag)) {
                         log_debug("seccomp: the kernel does not know %s, ignoring", *f);
                         continue;
                 }
-                flags |= filter_flag_table[i].flag;
+                flags |= flag->flag;
         }
         if (notify)
                 flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;

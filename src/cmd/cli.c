@@ -56,138 +56,158 @@ enum {
         ARG_ID,
 };
 
-#define OPTION_HELP { "help", no_argument, NULL, 'h' }
+/* An option as getopt_long() reads it, and its line in the verb's --help: the name of its value and
+ * what it does (no help: not listed, as --help itself). */
+typedef struct CliOption {
+        const char *name;
+        int has_arg;
+        int val;                 /* the short letter, or ARG_* for an option with a long name only */
+        const char *value_name;
+        const char *help;
+} CliOption;
 
-static const struct option global_options[] = {
-        { "root", required_argument, NULL, ARG_ROOT },
-        { "log", required_argument, NULL, ARG_LOG },
-        { "log-format", required_argument, NULL, ARG_LOG_FORMAT },
-        { "systemd-cgroup", no_argument, NULL, ARG_SYSTEMD_CGROUP },
-        { "debug", no_argument, NULL, ARG_DEBUG },
-        { "version", no_argument, NULL, 'v' },
+#define OPTION_HELP { "help", no_argument, 'h' }
+
+/* The global options' help is in global_usage. */
+static const CliOption global_options[] = {
+        { "root", required_argument, ARG_ROOT },
+        { "log", required_argument, ARG_LOG },
+        { "log-format", required_argument, ARG_LOG_FORMAT },
+        { "systemd-cgroup", no_argument, ARG_SYSTEMD_CGROUP },
+        { "debug", no_argument, ARG_DEBUG },
+        { "version", no_argument, 'v' },
         OPTION_HELP,
         /* Accepted because callers written for runc or crun pass them; they change nothing here. */
-        { "criu", required_argument, NULL, ARG_CRIU },
-        { "rootless", required_argument, NULL, ARG_ROOTLESS_VALUE },
-        { "cgroup-manager", required_argument, NULL, ARG_CGROUP_MANAGER },
+        { "criu", required_argument, ARG_CRIU },
+        { "rootless", required_argument, ARG_ROOTLESS_VALUE },
+        { "cgroup-manager", required_argument, ARG_CGROUP_MANAGER },
         {}
 };
 
 /* create's options, which run takes too */
-#define CREATE_OPTIONS                                                          \
-        { "bundle", required_argument, NULL, 'b' },                             \
-        { "pid-file", required_argument, NULL, ARG_PID_FILE },                  \
-        { "console-socket", required_argument, NULL, ARG_CONSOLE_SOCKET },      \
-        { "preserve-fds", required_argument, NULL, ARG_PRESERVE_FDS },          \
-        { "no-pivot", no_argument, NULL, ARG_NO_PIVOT },                        \
-        { "no-new-keyring", no_argument, NULL, ARG_NO_NEW_KEYRING }
-#define CREATE_USAGE                                                                                    \
-        "  -b, --bundle DIR          bundle directory (default: the current directory)\n"               \
-        "      --pid-file FILE       write the container process's pid to FILE\n"                        \
-        "      --console-socket SOCK send the terminal's master fd to this AF_UNIX socket\n"             \
-        "      --preserve-fds N      pass N file descriptors after stderr to the process\n"              \
-        "      --no-pivot            accepted for runc compatibility\n"                                  \
-        "      --no-new-keyring      do not create a new session keyring\n"
+#define CREATE_OPTIONS                                                                                    \
+        { "bundle", required_argument, 'b', "DIR", "bundle directory (default: the current directory)" }, \
+        { "pid-file", required_argument, ARG_PID_FILE, "FILE",                                            \
+          "write the container process's pid to FILE" },                                                  \
+        { "console-socket", required_argument, ARG_CONSOLE_SOCKET, "SOCK",                                \
+          "send the terminal's master fd to this AF_UNIX socket" },                                       \
+        { "preserve-fds", required_argument, ARG_PRESERVE_FDS, "N",                                       \
+          "pass N file descriptors after stderr to the process" },                                        \
+        { "no-pivot", no_argument, ARG_NO_PIVOT, NULL, "accepted for runc compatibility" },               \
+        { "no-new-keyring", no_argument, ARG_NO_NEW_KEYRING, NULL, "do not create a new session keyring" }
 
-static const struct option create_options[] = {
+static const CliOption create_options[] = {
         CREATE_OPTIONS,
         OPTION_HELP,
         {}
 };
 
-static const struct option run_options[] = {
+static const CliOption run_options[] = {
         CREATE_OPTIONS,
-        { "detach", no_argument, NULL, 'd' },
-        { "keep", no_argument, NULL, ARG_KEEP },
+        { "detach", no_argument, 'd', NULL, "do not wait for the container" },
+        { "keep", no_argument, ARG_KEEP, NULL, "do not delete the container after it exits" },
         OPTION_HELP,
         {}
 };
 
-static const struct option exec_options[] = {
-        { "process", required_argument, NULL, 'p' },
-        { "tty", no_argument, NULL, 't' },
-        { "cwd", required_argument, NULL, ARG_CWD },
-        { "env", required_argument, NULL, 'e' },
-        { "user", required_argument, NULL, 'u' },
-        { "additional-gids", required_argument, NULL, 'g' },
-        { "cap", required_argument, NULL, 'c' },
-        { "no-new-privs", no_argument, NULL, ARG_NO_NEW_PRIVS },
-        { "apparmor", required_argument, NULL, ARG_APPARMOR },
-        { "process-label", required_argument, NULL, ARG_PROCESS_LABEL },
-        { "detach", no_argument, NULL, 'd' },
-        { "pid-file", required_argument, NULL, ARG_PID_FILE },
-        { "console-socket", required_argument, NULL, ARG_CONSOLE_SOCKET },
-        { "preserve-fds", required_argument, NULL, ARG_PRESERVE_FDS },
+static const CliOption exec_options[] = {
+        { "process", required_argument, 'p', "FILE", "the process as an OCI process JSON object" },
+        { "tty", no_argument, 't', NULL, "allocate a terminal" },
+        { "cwd", required_argument, ARG_CWD, "DIR", "working directory" },
+        { "env", required_argument, 'e', "VAR=VALUE", "set a variable (repeatable)" },
+        { "user", required_argument, 'u', "UID[:GID]", "user and group ids" },
+        { "additional-gids", required_argument, 'g', "GID", "add a supplementary group (repeatable)" },
+        { "cap", required_argument, 'c', "CAP", "add a capability, e.g. CAP_NET_ADMIN (repeatable)" },
+        { "no-new-privs", no_argument, ARG_NO_NEW_PRIVS, NULL, "set no_new_privileges" },
+        { "apparmor", required_argument, ARG_APPARMOR, "PROFILE", "AppArmor profile" },
+        { "process-label", required_argument, ARG_PROCESS_LABEL, "LABEL", "SELinux label" },
+        { "detach", no_argument, 'd', NULL, "do not wait for the process" },
+        { "pid-file", required_argument, ARG_PID_FILE, "FILE", "write the process's pid to FILE" },
+        { "console-socket", required_argument, ARG_CONSOLE_SOCKET, "SOCK",
+          "send the terminal's master fd to this AF_UNIX socket" },
+        { "preserve-fds", required_argument, ARG_PRESERVE_FDS, "N",
+          "pass N file descriptors after stderr to the process" },
         OPTION_HELP,
         {}
 };
 
-static const struct option kill_options[] = {
-        { "all", no_argument, NULL, 'a' },
+static const CliOption kill_options[] = {
+        { "all", no_argument, 'a', NULL, "send it to every process of the container" },
         OPTION_HELP,
         {}
 };
 
-static const struct option delete_options[] = {
-        { "force", no_argument, NULL, 'f' },
+static const CliOption delete_options[] = {
+        { "force", no_argument, 'f', NULL, "kill the container first if it is still running" },
         OPTION_HELP,
         {}
 };
 
-static const struct option list_options[] = {
-        { "format", required_argument, NULL, 'f' },
-        { "quiet", no_argument, NULL, 'q' },
+#define FORMAT_OPTION { "format", required_argument, 'f', "table|json", "output format (default: table)" }
+
+static const CliOption list_options[] = {
+        FORMAT_OPTION,
+        { "quiet", no_argument, 'q', NULL, "print the ids only" },
         OPTION_HELP,
         {}
 };
 
-static const struct option format_options[] = {
-        { "format", required_argument, NULL, 'f' },
+static const CliOption format_options[] = {
+        FORMAT_OPTION,
         OPTION_HELP,
         {}
 };
 
-static const struct option explain_options[] = {
-        { "format", required_argument, NULL, 'f' },
-        { "id", required_argument, NULL, ARG_ID },
+static const CliOption explain_options[] = {
+        FORMAT_OPTION,
+        { "id", required_argument, ARG_ID, "ID",
+          "instead of a bundle's: the plan container ID was created with, which start, exec and delete "
+          "follow" },
         OPTION_HELP,
         {}
 };
 
-static const struct option update_options[] = {
-        { "resources", required_argument, NULL, 'r' },
-        { "memory", required_argument, NULL, ARG_MEMORY },
-        { "memory-swap", required_argument, NULL, ARG_MEMORY_SWAP },
-        { "memory-reservation", required_argument, NULL, ARG_MEMORY_RESERVATION },
-        { "cpu-shares", required_argument, NULL, ARG_CPU_SHARES },
-        { "cpu-quota", required_argument, NULL, ARG_CPU_QUOTA },
-        { "cpu-period", required_argument, NULL, ARG_CPU_PERIOD },
-        { "cpuset-cpus", required_argument, NULL, ARG_CPUSET_CPUS },
-        { "cpuset-mems", required_argument, NULL, ARG_CPUSET_MEMS },
-        { "pids-limit", required_argument, NULL, ARG_PIDS_LIMIT },
-        { "blkio-weight", required_argument, NULL, ARG_BLKIO_WEIGHT },
+static const CliOption update_options[] = {
+        { "resources", required_argument, 'r', "FILE|-",
+          "an OCI linux.resources JSON object ('-': standard input)" },
+        { "memory", required_argument, ARG_MEMORY, "BYTES", "memory limit" },
+        { "memory-swap", required_argument, ARG_MEMORY_SWAP, "BYTES", "memory plus swap limit" },
+        { "memory-reservation", required_argument, ARG_MEMORY_RESERVATION, "BYTES", "memory soft limit" },
+        { "cpu-shares", required_argument, ARG_CPU_SHARES, "N", "CPU shares (relative weight)" },
+        { "cpu-quota", required_argument, ARG_CPU_QUOTA, "USEC", "CPU time per period" },
+        { "cpu-period", required_argument, ARG_CPU_PERIOD, "USEC", "CPU period" },
+        { "cpuset-cpus", required_argument, ARG_CPUSET_CPUS, "LIST", "CPUs allowed, e.g. 0-3,5" },
+        { "cpuset-mems", required_argument, ARG_CPUSET_MEMS, "LIST", "memory nodes allowed" },
+        { "pids-limit", required_argument, ARG_PIDS_LIMIT, "N", "maximum number of tasks" },
+        { "blkio-weight", required_argument, ARG_BLKIO_WEIGHT, "N", "block I/O weight (10–1000)" },
         OPTION_HELP,
         {}
 };
 
-static const struct option events_options[] = {
-        { "stats", no_argument, NULL, ARG_STATS },
-        { "interval", required_argument, NULL, ARG_INTERVAL },
+static const CliOption events_options[] = {
+        { "stats", no_argument, ARG_STATS, NULL, "print the statistics once and exit" },
+        { "interval", required_argument, ARG_INTERVAL, "SECONDS",
+          "interval between statistics (default: 5)" },
         OPTION_HELP,
         {}
 };
 
-static const struct option spec_options[] = {
-        { "bundle", required_argument, NULL, 'b' },
-        { "rootless", no_argument, NULL, ARG_ROOTLESS },
+static const CliOption spec_options[] = {
+        { "bundle", required_argument, 'b', "DIR", "bundle directory (default: the current directory)" },
+        { "rootless", no_argument, ARG_ROOTLESS, NULL, "a config for a container without root privilege" },
         OPTION_HELP,
         {}
 };
 
-static const struct option help_only_options[] = {
+static const CliOption help_only_options[] = {
         OPTION_HELP,
         {}
 };
+
+/* The most options a verb has, its terminating entry included. */
+#define VERB_OPTIONS_MAX 16
+_Static_assert(ELEMENTSOF(exec_options) <= VERB_OPTIONS_MAX, "exec has the most options");
+_Static_assert(ELEMENTSOF(update_options) <= VERB_OPTIONS_MAX, "update has the second most");
 
 typedef enum VerbArgs {
         VERB_ARGS_NONE,          /* no positional argument */
@@ -200,133 +220,48 @@ typedef enum VerbArgs {
 
 typedef struct VerbInfo {
         const char *name;
-        const struct option *options;
-        const char *short_options;
+        const CliOption *options;
         VerbArgs args;
-        const char *usage;       /* synopsis and options, printed by VERB --help */
+        const char *synopsis;    /* the arguments, after the name and [OPTIONS] when it has any */
+        const char *description;
 } VerbInfo;
 
 static const VerbInfo verb_table[_CLI_VERB_MAX] = {
-        [CLI_VERB_NONE] = { NULL, global_options, "hv", VERB_ARGS_NONE, NULL },
-        [CLI_VERB_CREATE] = {
-                "create", create_options, "b:h", VERB_ARGS_ID,
-                "create [OPTIONS] ID\n"
-                "Create a container from a bundle; its process waits for 'start'.\n\n"
-                CREATE_USAGE,
-        },
-        [CLI_VERB_START] = {
-                "start", help_only_options, "h", VERB_ARGS_ID,
-                "start ID\nLet a created container's process run.\n",
-        },
-        [CLI_VERB_STATE] = {
-                "state", help_only_options, "h", VERB_ARGS_ID,
-                "state ID\nPrint the OCI state of a container as JSON.\n",
-        },
-        [CLI_VERB_KILL] = {
-                "kill", kill_options, "ah", VERB_ARGS_ID_SIGNAL,
-                "kill [OPTIONS] ID [SIGNAL]\n"
-                "Send a signal (name such as KILL or SIGKILL, or number; default TERM) to a container.\n\n"
-                "  -a, --all                 send it to every process of the container\n",
-        },
-        [CLI_VERB_DELETE] = {
-                "delete", delete_options, "fh", VERB_ARGS_ID,
-                "delete [OPTIONS] ID\n"
-                "Delete a stopped container and everything the runtime holds for it.\n\n"
-                "  -f, --force               kill the container first if it is still running\n",
-        },
-        [CLI_VERB_RUN] = {
-                "run", run_options, "b:dh", VERB_ARGS_ID,
-                "run [OPTIONS] ID\n"
-                "Create and start a container; wait for it and exit with its exit code.\n\n"
-                CREATE_USAGE
-                "  -d, --detach              do not wait for the container\n"
-                "      --keep                do not delete the container after it exits\n",
-        },
-        [CLI_VERB_EXEC] = {
-                "exec", exec_options, "p:te:u:g:c:dh", VERB_ARGS_ID_REST,
-                "exec [OPTIONS] ID [COMMAND [ARG…]]\n"
-                "Run another process in a running container.\n\n"
-                "  -p, --process FILE        the process as an OCI process JSON object\n"
-                "  -t, --tty                 allocate a terminal\n"
-                "      --cwd DIR             working directory\n"
-                "  -e, --env VAR=VALUE       set a variable (repeatable)\n"
-                "  -u, --user UID[:GID]      user and group ids\n"
-                "  -g, --additional-gids GID add a supplementary group (repeatable)\n"
-                "  -c, --cap CAP             add a capability, e.g. CAP_NET_ADMIN (repeatable)\n"
-                "      --no-new-privs        set no_new_privileges\n"
-                "      --apparmor PROFILE    AppArmor profile\n"
-                "      --process-label LABEL SELinux label\n"
-                "  -d, --detach              do not wait for the process\n"
-                "      --pid-file FILE       write the process's pid to FILE\n"
-                "      --console-socket SOCK send the terminal's master fd to this AF_UNIX socket\n"
-                "      --preserve-fds N      pass N file descriptors after stderr to the process\n",
-        },
-        [CLI_VERB_PS] = {
-                "ps", format_options, "f:h", VERB_ARGS_ID_REST,
-                "ps [OPTIONS] ID\n"
-                "List the processes of a container.\n\n"
-                "  -f, --format table|json   output format (default: table)\n",
-        },
-        [CLI_VERB_LIST] = {
-                "list", list_options, "f:qh", VERB_ARGS_NONE,
-                "list [OPTIONS]\n"
-                "List the containers under --root.\n\n"
-                "  -f, --format table|json   output format (default: table)\n"
-                "  -q, --quiet               print the ids only\n",
-        },
-        [CLI_VERB_PAUSE] = {
-                "pause", help_only_options, "h", VERB_ARGS_ID,
-                "pause ID\nFreeze every process of a container.\n",
-        },
-        [CLI_VERB_RESUME] = {
-                "resume", help_only_options, "h", VERB_ARGS_ID,
-                "resume ID\nThaw a paused container.\n",
-        },
-        [CLI_VERB_UPDATE] = {
-                "update", update_options, "r:h", VERB_ARGS_ID,
-                "update [OPTIONS] ID\n"
-                "Change the resource limits of a container.\n\n"
-                "  -r, --resources FILE|-    an OCI linux.resources JSON object ('-': standard input)\n"
-                "      --memory BYTES        memory limit\n"
-                "      --memory-swap BYTES   memory plus swap limit\n"
-                "      --memory-reservation BYTES  memory soft limit\n"
-                "      --cpu-shares N        CPU shares (relative weight)\n"
-                "      --cpu-quota USEC      CPU time per period\n"
-                "      --cpu-period USEC     CPU period\n"
-                "      --cpuset-cpus LIST    CPUs allowed, e.g. 0-3,5\n"
-                "      --cpuset-mems LIST    memory nodes allowed\n"
-                "      --pids-limit N        maximum number of tasks\n"
-                "      --blkio-weight N      block I/O weight (10–1000)\n",
-        },
-        [CLI_VERB_EVENTS] = {
-                "events", events_options, "h", VERB_ARGS_ID,
-                "events [OPTIONS] ID\n"
-                "Print a container's events (OOM, statistics) as JSON lines.\n\n"
-                "      --stats               print the statistics once and exit\n"
-                "      --interval SECONDS    interval between statistics (default: 5)\n",
-        },
-        [CLI_VERB_SPEC] = {
-                "spec", spec_options, "b:h", VERB_ARGS_NONE,
-                "spec [OPTIONS]\n"
-                "Write a default config.json into the bundle directory; an existing one is kept.\n\n"
-                "  -b, --bundle DIR          bundle directory (default: the current directory)\n"
-                "      --rootless            a config for a container without root privilege\n",
-        },
-        [CLI_VERB_FEATURES] = {
-                "features", help_only_options, "h", VERB_ARGS_NONE,
-                "features\nPrint the OCI runtime features document as JSON.\n",
-        },
-        [CLI_VERB_EXPLAIN] = {
-                "explain", explain_options, "f:h", VERB_ARGS_BUNDLE,
-                "explain [OPTIONS] BUNDLE\n"
-                "explain [OPTIONS] --id ID\n"
-                "Print where every field of the bundle's config.json goes, or the plan a container was\n"
-                "created with, which start, exec and delete follow.\n\n"
-                "  -f, --format table|json   output format (default: table)\n"
-                "      --id ID               the saved plan of container ID\n",
-        },
-        [CLI_VERB_CHECKPOINT] = { "checkpoint", NULL, NULL, VERB_ARGS_UNSUPPORTED, NULL },
-        [CLI_VERB_RESTORE] = { "restore", NULL, NULL, VERB_ARGS_UNSUPPORTED, NULL },
+        [CLI_VERB_NONE] = { NULL, global_options, VERB_ARGS_NONE },
+        [CLI_VERB_CREATE] = { "create", create_options, VERB_ARGS_ID, "ID",
+                "Create a container from a bundle; its process waits for 'start'." },
+        [CLI_VERB_START] = { "start", help_only_options, VERB_ARGS_ID, "ID",
+                "Let a created container's process run." },
+        [CLI_VERB_STATE] = { "state", help_only_options, VERB_ARGS_ID, "ID",
+                "Print the OCI state of a container as JSON." },
+        [CLI_VERB_KILL] = { "kill", kill_options, VERB_ARGS_ID_SIGNAL, "ID [SIGNAL]",
+                "Send a signal (name such as KILL or SIGKILL, or number; default TERM) to a container." },
+        [CLI_VERB_DELETE] = { "delete", delete_options, VERB_ARGS_ID, "ID",
+                "Delete a stopped container and everything the runtime holds for it." },
+        [CLI_VERB_RUN] = { "run", run_options, VERB_ARGS_ID, "ID",
+                "Create and start a container; wait for it and exit with its exit code." },
+        [CLI_VERB_EXEC] = { "exec", exec_options, VERB_ARGS_ID_REST, "ID [COMMAND [ARG…]]",
+                "Run another process in a running container." },
+        [CLI_VERB_PS] = { "ps", format_options, VERB_ARGS_ID_REST, "ID",
+                "List the processes of a container." },
+        [CLI_VERB_LIST] = { "list", list_options, VERB_ARGS_NONE, "",
+                "List the containers under --root." },
+        [CLI_VERB_PAUSE] = { "pause", help_only_options, VERB_ARGS_ID, "ID",
+                "Freeze every process of a container." },
+        [CLI_VERB_RESUME] = { "resume", help_only_options, VERB_ARGS_ID, "ID",
+                "Thaw a paused container." },
+        [CLI_VERB_UPDATE] = { "update", update_options, VERB_ARGS_ID, "ID",
+                "Change the resource limits of a container." },
+        [CLI_VERB_EVENTS] = { "events", events_options, VERB_ARGS_ID, "ID",
+                "Print a container's events (OOM, statistics) as JSON lines." },
+        [CLI_VERB_SPEC] = { "spec", spec_options, VERB_ARGS_NONE, "",
+                "Write a default config.json into the bundle directory; an existing one is kept." },
+        [CLI_VERB_FEATURES] = { "features", help_only_options, VERB_ARGS_NONE, "",
+                "Print the OCI runtime features document as JSON." },
+        [CLI_VERB_EXPLAIN] = { "explain", explain_options, VERB_ARGS_BUNDLE, "BUNDLE",
+                "Print where every field of the bundle's config.json goes." },
+        [CLI_VERB_CHECKPOINT] = { "checkpoint", NULL, VERB_ARGS_UNSUPPORTED },
+        [CLI_VERB_RESTORE] = { "restore", NULL, VERB_ARGS_UNSUPPORTED },
 };
 
 static const char global_usage[] =
@@ -374,12 +309,56 @@ int cli_verb_from_string(const char *s) {
         return -EINVAL;
 }
 
+/* getopt_long()'s view of options, a terminating zeroed entry included. */
+static void getopt_options(const CliOption *options, struct option ret[static VERB_OPTIONS_MAX]) {
+        size_t n = 0;
+
+        for (const CliOption *o = options; o && o->name && n < VERB_OPTIONS_MAX - 1; o++)
+                ret[n++] = (struct option) { o->name, o->has_arg, NULL, o->val };
+        ret[n] = (struct option) {};
+}
+
 const struct option *cli_verb_options(CliVerb v) {
+        static struct option built[_CLI_VERB_MAX][VERB_OPTIONS_MAX];
         static const struct option none[] = { {} };
 
-        if (v < CLI_VERB_NONE || v >= _CLI_VERB_MAX || !verb_table[v].options)
+        if (v < CLI_VERB_NONE || v >= _CLI_VERB_MAX)
                 return none;
-        return verb_table[v].options;
+        getopt_options(verb_table[v].options, built[v]);
+        return built[v];
+}
+
+static bool verb_has_options(const VerbInfo *verb) {
+        for (const CliOption *o = verb->options; o->name; o++)
+                if (o->help)
+                        return true;
+        return false;
+}
+
+/* VERB --help: its synopsis, what it does, and a line for each option. */
+static void print_verb_usage(CliVerb v) {
+        const VerbInfo *verb = verb_table + v;
+        bool first = true;
+
+        printf("Usage: nspawn-oci [GLOBAL OPTIONS] %s%s%s%s\n%s\n", verb->name,
+               verb_has_options(verb) ? " [OPTIONS]" : "", isempty(verb->synopsis) ? "" : " ",
+               verb->synopsis, verb->description);
+        for (const CliOption *o = verb->options; o->name; o++) {
+                char left[64];
+                int n;
+
+                if (!o->help)
+                        continue;
+                if (o->val < 0x100)
+                        n = snprintf(left, sizeof left, "  -%c, --%s", o->val, o->name);
+                else
+                        n = snprintf(left, sizeof left, "      --%s", o->name);
+                if (o->value_name)
+                        n += snprintf(left + n, sizeof left - n, " %s", o->value_name);
+                /* the help at column 28, or two spaces after a longer option */
+                printf("%s%s%*s%s\n", first ? "\n" : "", left, n < 28 ? 28 - n : 2, "", o->help);
+                first = false;
+        }
 }
 
 int cli_parse_signal(const char *s) {
@@ -423,10 +402,10 @@ static int parse_error(CliCommand *c, const char *fmt, ...) {
         int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&msg, fmt, ap);
+        r = vasprintf_safe(&msg, fmt, ap);
         va_end(ap);
         if (r < 0)
-                return -ENOMEM;
+                return r;
 
         free(c->error);
         if (c->verb != CLI_VERB_NONE)
@@ -437,13 +416,12 @@ static int parse_error(CliCommand *c, const char *fmt, ...) {
         return r < 0 ? -ENOMEM : -EINVAL;
 }
 
-static int parse_format(CliCommand *c, const char *value) {
-        if (streq(value, "json"))
-                c->json = true;
-        else if (streq(value, "table"))
-                c->json = false;
-        else
-                return parse_error(c, "--format: expected table or json, got '%s'", value);
+/* --format and --log-format: json, or the plain form named 'plain' (table, text). */
+static int parse_json_or(CliCommand *c, const char *option, const char *plain, const char *value,
+                         bool *ret) {
+        if (!streq(value, "json") && !streq(value, plain))
+                return parse_error(c, "--%s: expected %s or json, got '%s'", option, plain, value);
+        *ret = streq(value, "json");
         return 0;
 }
 
@@ -517,107 +495,98 @@ static int push_string(char ***l, const char *value) {
         return strv_extend(l, value) < 0 ? -ENOMEM : 0;
 }
 
-/* Where update keeps an option: as text, for update.c to read with its units ("64m", "max"). */
-static const char **update_option_value(CliCommand *c, int opt) {
-        switch (opt) {
-        case 'r':
-                return &c->update.resources_file;
-        case ARG_MEMORY:
-                return &c->update.memory;
-        case ARG_MEMORY_SWAP:
-                return &c->update.memory_swap;
-        case ARG_MEMORY_RESERVATION:
-                return &c->update.memory_reservation;
-        case ARG_CPU_SHARES:
-                return &c->update.cpu_shares;
-        case ARG_CPU_QUOTA:
-                return &c->update.cpu_quota;
-        case ARG_CPU_PERIOD:
-                return &c->update.cpu_period;
-        case ARG_CPUSET_CPUS:
-                return &c->update.cpuset_cpus;
-        case ARG_CPUSET_MEMS:
-                return &c->update.cpuset_mems;
-        case ARG_PIDS_LIMIT:
-                return &c->update.pids_limit;
-        case ARG_BLKIO_WEIGHT:
-                return &c->update.blkio_weight;
-        default:
-                return NULL;
+/* The options that set a flag or keep their argument as it is, and where. exec keeps its own copy of
+ * the options it shares with create, hence a second place. */
+typedef struct OptionPlace {
+        int opt;
+        bool flag;              /* a bool set to true; otherwise a const char * set to the argument */
+        size_t offset;          /* in CliCommand */
+        size_t exec_offset;     /* the same, for exec */
+} OptionPlace;
+
+#define FLAG(o, m) { o, true, offsetof(CliCommand, m), offsetof(CliCommand, m) }
+#define VALUE(o, m) { o, false, offsetof(CliCommand, m), offsetof(CliCommand, m) }
+#define FLAG_EXEC(o, m, e) { o, true, offsetof(CliCommand, m), offsetof(CliCommand, e) }
+#define VALUE_EXEC(o, m, e) { o, false, offsetof(CliCommand, m), offsetof(CliCommand, e) }
+
+static const OptionPlace option_places[] = {
+        FLAG('h', help),
+        FLAG('v', version),
+        VALUE(ARG_LOG, log_path),
+        FLAG(ARG_SYSTEMD_CGROUP, systemd_cgroup),
+        FLAG(ARG_DEBUG, debug),
+        FLAG_EXEC('d', create.detach, exec.detach),
+        VALUE_EXEC(ARG_PID_FILE, create.pid_file, exec.pid_file),
+        VALUE_EXEC(ARG_CONSOLE_SOCKET, create.console_socket, exec.console_socket),
+        FLAG(ARG_NO_PIVOT, create.no_pivot),
+        FLAG(ARG_NO_NEW_KEYRING, create.no_new_keyring),
+        FLAG(ARG_KEEP, create.keep),
+        VALUE('p', exec.process_file),
+        FLAG('t', exec.tty),
+        VALUE(ARG_CWD, exec.cwd),
+        FLAG(ARG_NO_NEW_PRIVS, exec.no_new_privs),
+        VALUE(ARG_APPARMOR, exec.apparmor),
+        VALUE(ARG_PROCESS_LABEL, exec.process_label),
+        FLAG('q', quiet),
+        FLAG('a', all),
+        FLAG(ARG_STATS, stats),
+        FLAG(ARG_ROOTLESS, rootless),
+        VALUE(ARG_ID, id),
+        /* update keeps its values as text, for update.c to read with their units ("64m", "max") */
+        VALUE('r', update.resources_file),
+        VALUE(ARG_MEMORY, update.memory),
+        VALUE(ARG_MEMORY_SWAP, update.memory_swap),
+        VALUE(ARG_MEMORY_RESERVATION, update.memory_reservation),
+        VALUE(ARG_CPU_SHARES, update.cpu_shares),
+        VALUE(ARG_CPU_QUOTA, update.cpu_quota),
+        VALUE(ARG_CPU_PERIOD, update.cpu_period),
+        VALUE(ARG_CPUSET_CPUS, update.cpuset_cpus),
+        VALUE(ARG_CPUSET_MEMS, update.cpuset_mems),
+        VALUE(ARG_PIDS_LIMIT, update.pids_limit),
+        VALUE(ARG_BLKIO_WEIGHT, update.blkio_weight),
+};
+
+/* Sets the place of opt, if it has one. */
+static bool set_option_place(CliCommand *c, int opt, const char *arg) {
+        for (const OptionPlace *p = option_places; p < option_places + ELEMENTSOF(option_places); p++) {
+                uint8_t *at;
+
+                if (p->opt != opt)
+                        continue;
+                at = (uint8_t *) c + (c->verb == CLI_VERB_EXEC ? p->exec_offset : p->offset);
+                if (p->flag)
+                        *(bool *) at = true;
+                else
+                        *(const char **) at = arg;
+                return true;
         }
+        return false;
 }
 
-/* One option of a verb. Short letters mean different things for different verbs (-f is --force for
- * delete and --format for list), hence the verb in the switch. */
+/* One option of a verb that needs more than a place. Short letters mean different things for different
+ * verbs (-f is --force for delete and --format for list), hence the verb in the switch. */
 static int parse_verb_option(CliCommand *c, int opt, const char *arg) {
         bool exec = c->verb == CLI_VERB_EXEC;
 
-        switch (opt) {
-        case 'h':
-                c->help = true;
+        if (set_option_place(c, opt, arg))
                 return 0;
+
+        switch (opt) {
         case 'b':
                 if (c->verb == CLI_VERB_CREATE || c->verb == CLI_VERB_RUN)
                         c->create.bundle = arg;
                 else
                         c->bundle = arg;
                 return 0;
-        case 'd':
-                if (exec)
-                        c->exec.detach = true;
-                else
-                        c->create.detach = true;
-                return 0;
         case 'f':
                 if (c->verb == CLI_VERB_DELETE) {
                         c->force = true;
                         return 0;
                 }
-                return parse_format(c, arg);
-        case 'q':
-                c->quiet = true;
-                return 0;
-        case ARG_ID:
-                if (isempty(arg))
-                        return parse_error(c, "--id needs a container id");
-                c->id = arg;
-                return 0;
-        case 'a':
-                c->all = true;
-                return 0;
-        case ARG_PID_FILE:
-                if (exec)
-                        c->exec.pid_file = arg;
-                else
-                        c->create.pid_file = arg;
-                return 0;
-        case ARG_CONSOLE_SOCKET:
-                if (exec)
-                        c->exec.console_socket = arg;
-                else
-                        c->create.console_socket = arg;
-                return 0;
+                return parse_json_or(c, "format", "table", arg, &c->json);
         case ARG_PRESERVE_FDS:
                 return parse_unsigned(c, "preserve-fds", arg,
                                       exec ? &c->exec.preserve_fds : &c->create.preserve_fds);
-        case ARG_NO_PIVOT:
-                c->create.no_pivot = true;
-                return 0;
-        case ARG_NO_NEW_KEYRING:
-                c->create.no_new_keyring = true;
-                return 0;
-        case ARG_KEEP:
-                c->create.keep = true;
-                return 0;
-        case 'p':
-                c->exec.process_file = arg;
-                return 0;
-        case 't':
-                c->exec.tty = true;
-                return 0;
-        case ARG_CWD:
-                c->exec.cwd = arg;
-                return 0;
         case 'e':
                 if (!strchr(arg, '=') || arg[0] == '=')
                         return parse_error(c, "--env: expected VAR=VALUE, got '%s'", arg);
@@ -630,36 +599,20 @@ static int parse_verb_option(CliCommand *c, int opt, const char *arg) {
                 if (oci_capability_from_string(arg) < 0)
                         return parse_error(c, "--cap: unknown capability '%s'", arg);
                 return push_string(&c->exec.caps, arg);
-        case ARG_NO_NEW_PRIVS:
-                c->exec.no_new_privs = true;
-                return 0;
-        case ARG_APPARMOR:
-                c->exec.apparmor = arg;
-                return 0;
-        case ARG_PROCESS_LABEL:
-                c->exec.process_label = arg;
-                return 0;
-        case ARG_STATS:
-                c->stats = true;
-                return 0;
         case ARG_INTERVAL:
                 return parse_interval(c, arg);
-        case ARG_ROOTLESS:
-                c->rootless = true;
-                return 0;
-        default: {
-                const char **value = update_option_value(c, opt);
-
-                if (!value)
-                        return parse_error(c, "unexpected option %d", opt);
-                *value = arg;
-                return 0;
-        }
+        default:
+                return parse_error(c, "unexpected option %d", opt);
         }
 }
 
 static int parse_global_option(CliCommand *c, int opt, const char *arg) {
         const char *ignored;
+        bool json = false;
+        int r;
+
+        if (set_option_place(c, opt, arg))
+                return 0;
 
         switch (opt) {
         case ARG_ROOT:
@@ -667,28 +620,11 @@ static int parse_global_option(CliCommand *c, int opt, const char *arg) {
                         return parse_error(c, "--root: expected a directory");
                 c->root = arg;
                 return 0;
-        case ARG_LOG:
-                c->log_path = arg;
-                return 0;
         case ARG_LOG_FORMAT:
-                if (streq(arg, "json"))
-                        c->log_format = LOG_FORMAT_JSON;
-                else if (streq(arg, "text"))
-                        c->log_format = LOG_FORMAT_TEXT;
-                else
-                        return parse_error(c, "--log-format: expected text or json, got '%s'", arg);
-                return 0;
-        case ARG_SYSTEMD_CGROUP:
-                c->systemd_cgroup = true;
-                return 0;
-        case ARG_DEBUG:
-                c->debug = true;
-                return 0;
-        case 'v':
-                c->version = true;
-                return 0;
-        case 'h':
-                c->help = true;
+                r = parse_json_or(c, "log-format", "text", arg, &json);
+                if (r < 0)
+                        return r;
+                c->log_format = json ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT;
                 return 0;
         case ARG_CRIU:
                 ignored = "criu";
@@ -707,17 +643,24 @@ static int parse_global_option(CliCommand *c, int opt, const char *arg) {
 
 /* getopt_long over argv with our own messages (they must reach --log too, not only stderr).
  * '+' stops at the first non-option, so exec's command and ps's arguments are left alone. */
-static int parse_options(CliCommand *c, int argc, char *argv[], const struct option *options,
-                         const char *short_options, bool global) {
-        _cleanup_free_ char *optstring = strjoin("+:", short_options);
+static int parse_options(CliCommand *c, int argc, char *argv[], const CliOption *options, bool global) {
+        char optstring[3 * VERB_OPTIONS_MAX + 3] = "+:", *q = optstring + 2;
+        struct option getopt_list[VERB_OPTIONS_MAX];
         int opt, r;
 
-        if (!optstring)
-                return -ENOMEM;
+        /* the short letters, with a ':' for those that take a value */
+        for (const CliOption *o = options; o->name; o++)
+                if (o->val < 0x100) {
+                        *q++ = (char) o->val;
+                        if (o->has_arg == required_argument)
+                                *q++ = ':';
+                }
+        *q = 0;
+        getopt_options(options, getopt_list);
 
         optind = 0;      /* glibc: start over, also for the second parse in the same process */
         opterr = 0;
-        while ((opt = getopt_long(argc, argv, optstring, options, NULL)) >= 0) {
+        while ((opt = getopt_long(argc, argv, optstring, getopt_list, NULL)) >= 0) {
                 if (opt == '?') {
                         const char *arg = argv[optind - 1];
 
@@ -737,39 +680,43 @@ static int parse_options(CliCommand *c, int argc, char *argv[], const struct opt
         return optind;
 }
 
+/* How many positional arguments each kind of verb takes, and what the first one too many follows. */
+static const struct {
+        int max;
+        const char *after;
+} verb_args_table[] = {
+        [VERB_ARGS_NONE] = { 0, "" },
+        [VERB_ARGS_ID] = { 1, " after the container id" },
+        [VERB_ARGS_ID_SIGNAL] = { 2, " after the signal" },
+        [VERB_ARGS_ID_REST] = { INT_MAX, "" },
+        [VERB_ARGS_BUNDLE] = { 1, "" },
+};
+
 static int parse_positional(CliCommand *c, int n, char *args[]) {
-        switch (verb_table[c->verb].args) {
+        VerbArgs kind = verb_table[c->verb].args;
+
+        /* explain --id ID: a container's saved plan, no bundle */
+        if (kind == VERB_ARGS_BUNDLE && c->id)
+                return n > 0 ? parse_error(c, "unexpected argument '%s' with --id", args[0]) : 0;
+        if (kind == VERB_ARGS_BUNDLE && n == 0)
+                return parse_error(c, "bundle directory missing");
+        if (kind != VERB_ARGS_NONE && kind != VERB_ARGS_BUNDLE && (n == 0 || isempty(args[0])))
+                return parse_error(c, "container id missing");
+        if (n > verb_args_table[kind].max)
+                return parse_error(c, "unexpected argument '%s'%s", args[verb_args_table[kind].max],
+                                   verb_args_table[kind].after);
+
+        switch (kind) {
         case VERB_ARGS_NONE:
-                if (n > 0)
-                        return parse_error(c, "unexpected argument '%s'", args[0]);
                 return 0;
         case VERB_ARGS_BUNDLE:
-                if (c->id && n > 0)
-                        return parse_error(c, "unexpected argument '%s' with --id", args[0]);
-                if (c->id)
-                        return 0;
-                if (n == 0)
-                        return parse_error(c, "bundle directory missing");
-                if (n > 1)
-                        return parse_error(c, "unexpected argument '%s'", args[1]);
                 c->bundle = args[0];
                 return 0;
-        default:
-                break;
-        }
-
-        if (n == 0 || isempty(args[0]))
-                return parse_error(c, "container id missing");
-        c->id = args[0];
-
-        switch (verb_table[c->verb].args) {
         case VERB_ARGS_ID:
-                if (n > 1)
-                        return parse_error(c, "unexpected argument '%s' after the container id", args[1]);
+                c->id = args[0];
                 return 0;
         case VERB_ARGS_ID_SIGNAL:
-                if (n > 2)
-                        return parse_error(c, "unexpected argument '%s' after the signal", args[2]);
+                c->id = args[0];
                 if (n == 2) {
                         int sig = cli_parse_signal(args[1]);
                         if (sig < 0)
@@ -778,6 +725,7 @@ static int parse_positional(CliCommand *c, int n, char *args[]) {
                 }
                 return 0;
         case VERB_ARGS_ID_REST:
+                c->id = args[0];
                 if (c->verb == CLI_VERB_PS) {
                         c->ps_args = n > 1 ? args + 1 : NULL;
                         return 0;
@@ -812,7 +760,7 @@ int cli_parse(int argc, char *argv[], CliCommand *ret) {
 
         cli_command_init(c);
 
-        n = parse_options(c, argc, argv, global_options, verb_table[CLI_VERB_NONE].short_options, true);
+        n = parse_options(c, argc, argv, global_options, true);
         if (n < 0)
                 return n;
         if (c->help || c->version)
@@ -832,8 +780,7 @@ int cli_parse(int argc, char *argv[], CliCommand *ret) {
 
         argc -= n;
         argv += n;
-        r = parse_options(c, argc, argv, verb_table[c->verb].options, verb_table[c->verb].short_options,
-                          false);
+        r = parse_options(c, argc, argv, verb_table[c->verb].options, false);
         if (r < 0)
                 return r;
         if (c->help)
@@ -936,7 +883,7 @@ int cli_dispatch(const CliCommand *c) {
                 if (c->verb == CLI_VERB_NONE)
                         fputs(global_usage, stdout);
                 else
-                        printf("Usage: nspawn-oci [GLOBAL OPTIONS] %s", verb_table[c->verb].usage);
+                        print_verb_usage(c->verb);
                 return 0;
         }
 

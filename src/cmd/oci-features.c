@@ -30,14 +30,7 @@ static const OciFeatures features = {
         .oci_version_max = SPEC_OCI_VERSION,
 
         /* Every hook is parsed and the lifecycle runs each at its point. */
-        .hooks = {
-                [OCI_HOOK_PRESTART] = true,
-                [OCI_HOOK_CREATE_RUNTIME] = true,
-                [OCI_HOOK_CREATE_CONTAINER] = true,
-                [OCI_HOOK_START_CONTAINER] = true,
-                [OCI_HOOK_POSTSTART] = true,
-                [OCI_HOOK_POSTSTOP] = true,
-        },
+        .hooks = { [0 ... _OCI_HOOK_KIND_MAX - 1] = true },
 
         /* The options the plan honours on bind and tmpfs mounts (and remounts of nspawn's API file
          * systems); propagation and tmpcopyup are not honoured, so not claimed. */

@@ -57,25 +57,27 @@ static json_object *capabilities(bool claimed) {
         return a;
 }
 
-static int build_cgroup(json_object *parent, const OciFeatures *f) {
+/* parent[key] = a new object, filled by fill(). */
+static int add_object(json_object *parent, const char *key, const OciFeatures *f,
+                      int (*fill)(json_object *o, const OciFeatures *f)) {
         _cleanup_json_ json_object *o = json_object_new_object();
 
-        if (!o)
+        if (!o || fill(o, f) < 0)
                 return -ENOMEM;
+        return oci_json_add(parent, key, TAKE_PTR(o));
+}
+
+static int fill_cgroup(json_object *o, const OciFeatures *f) {
         if (oci_json_add(o, "v1", json_object_new_boolean(f->cgroup.v1)) < 0 ||
             oci_json_add(o, "v2", json_object_new_boolean(f->cgroup.v2)) < 0 ||
             oci_json_add(o, "systemd", json_object_new_boolean(f->cgroup.systemd)) < 0 ||
             oci_json_add(o, "systemdUser", json_object_new_boolean(f->cgroup.systemd_user)) < 0 ||
             oci_json_add(o, "rdma", json_object_new_boolean(f->cgroup.rdma)) < 0)
                 return -ENOMEM;
-        return oci_json_add(parent, "cgroup", TAKE_PTR(o));
+        return 0;
 }
 
-static int build_seccomp(json_object *parent, const OciFeatures *f) {
-        _cleanup_json_ json_object *o = json_object_new_object();
-
-        if (!o)
-                return -ENOMEM;
+static int fill_seccomp(json_object *o, const OciFeatures *f) {
         if (oci_json_add(o, "enabled", json_object_new_boolean(f->seccomp.enabled)) < 0)
                 return -ENOMEM;
         /* Lists only when enabled: an empty list would claim that nothing is supported, which is
@@ -89,34 +91,26 @@ static int build_seccomp(json_object *parent, const OciFeatures *f) {
              oci_json_add(o, "knownFlags", oci_json_strv(f->seccomp.known_flags)) < 0 ||
              oci_json_add(o, "supportedFlags", oci_json_strv(f->seccomp.supported_flags)) < 0))
                 return -ENOMEM;
-        return oci_json_add(parent, "seccomp", TAKE_PTR(o));
+        return 0;
 }
 
-static int build_linux(json_object *parent, const OciFeatures *f) {
-        _cleanup_json_ json_object *o = json_object_new_object();
-
-        if (!o)
-                return -ENOMEM;
+static int fill_linux(json_object *o, const OciFeatures *f) {
         if (oci_json_add(o, "namespaces", claimed_names(f->namespaces, _OCI_NS_MAX, namespace_name)) < 0 ||
             oci_json_add(o, "capabilities", capabilities(f->capabilities)) < 0 ||
-            build_cgroup(o, f) < 0 ||
-            build_seccomp(o, f) < 0 ||
+            add_object(o, "cgroup", f, fill_cgroup) < 0 ||
+            add_object(o, "seccomp", f, fill_seccomp) < 0 ||
             oci_json_add(o, "apparmor", enabled(f->apparmor)) < 0 ||
             oci_json_add(o, "selinux", enabled(f->selinux)) < 0 ||
             oci_json_add(o, "intelRdt", enabled(f->intel_rdt)) < 0)
                 return -ENOMEM;
-        return oci_json_add(parent, "linux", TAKE_PTR(o));
+        return 0;
 }
 
-static int build_annotations(json_object *parent, const OciFeatures *f) {
-        _cleanup_json_ json_object *o = json_object_new_object();
-
-        if (!o)
-                return -ENOMEM;
+static int fill_annotations(json_object *o, const OciFeatures *f) {
         for (const char * const *a = f->annotations; a && a[0] && a[1]; a += 2)
                 if (oci_json_add(o, a[0], json_object_new_string(a[1])) < 0)
                         return -ENOMEM;
-        return oci_json_add(parent, "annotations", TAKE_PTR(o));
+        return 0;
 }
 
 int oci_json_features(const OciFeatures *f, char **ret) {
@@ -128,8 +122,8 @@ int oci_json_features(const OciFeatures *f, char **ret) {
             oci_json_add(root, "ociVersionMax", json_object_new_string(f->oci_version_max)) < 0 ||
             oci_json_add(root, "hooks", claimed_names(f->hooks, _OCI_HOOK_KIND_MAX, hook_name)) < 0 ||
             oci_json_add(root, "mountOptions", oci_json_strv(f->mount_options)) < 0 ||
-            build_linux(root, f) < 0 ||
-            build_annotations(root, f) < 0)
+            add_object(root, "linux", f, fill_linux) < 0 ||
+            add_object(root, "annotations", f, fill_annotations) < 0)
                 return -ENOMEM;
 
         return oci_json_to_text(root, true, ret);

@@ -82,69 +82,93 @@ static int parse_i64(const char *s, int64_t *ret) {
         return 0;
 }
 
+/* A copy of from replaces *into; no from leaves it alone. */
+static int merge_string(char **into, const char *from) {
+        char *v;
+
+        if (!from)
+                return 0;
+        v = strdup(from);
+        if (!v)
+                return -ENOMEM;
+        free(*into);
+        *into = v;
+        return 0;
+}
+
+typedef enum OptionKind {
+        OPTION_SIZE,      /* OciOptInt: bytes with docker's units, or -1 */
+        OPTION_COUNT,     /* OciOptUint */
+        OPTION_INTEGER,   /* OciOptInt */
+        OPTION_LIST,      /* char *: a CPU or memory node list, checked by the plan */
+} OptionKind;
+
+/* One flag's value into its field: -EINVAL when it does not parse. */
+static int option_set(OptionKind kind, const char *value, void *dest) {
+        OciOptInt *opt_int = dest;
+        OciOptUint *opt_uint = dest;
+        char **string = dest;
+
+        int r;
+
+        switch (kind) {
+        case OPTION_SIZE:
+        case OPTION_INTEGER:
+                r = kind == OPTION_SIZE ? update_parse_bytes(value, &opt_int->v) :
+                                          parse_i64(value, &opt_int->v);
+                if (r < 0)
+                        return -EINVAL;
+                opt_int->set = true;
+                return 0;
+        case OPTION_COUNT:
+                if (parse_u64(value, &opt_uint->v) < 0)
+                        return -EINVAL;
+                opt_uint->set = true;
+                return 0;
+        case OPTION_LIST:
+                return isempty(value) ? -EINVAL : merge_string(string, value);
+        }
+        return -EINVAL;
+}
+
 int update_resources_from_options(const UpdateOptions *o, OciResources *r, char **ret_error) {
         const struct {
                 const char *flag, *value;
-                OciOptInt *dest;
-        } sizes[] = {
-                {"memory", o->memory, &r->memory.limit},
-                {"memory-swap", o->memory_swap, &r->memory.swap},
-                {"memory-reservation", o->memory_reservation, &r->memory.reservation},
-        };
-        const struct {
-                const char *flag, *value;
-                OciOptUint *dest;
-        } counts[] = {
-                {"cpu-shares", o->cpu_shares, &r->cpu.shares},
-                {"cpu-period", o->cpu_period, &r->cpu.period},
+                OptionKind kind;
+                void *dest;
+                bool *present;
+                const char *expected;
+        } options[] = {
+                { "memory", o->memory, OPTION_SIZE, &r->memory.limit, &r->memory.present,
+                  "a size such as 512m, or -1" },
+                { "memory-swap", o->memory_swap, OPTION_SIZE, &r->memory.swap, &r->memory.present,
+                  "a size such as 512m, or -1" },
+                { "memory-reservation", o->memory_reservation, OPTION_SIZE, &r->memory.reservation,
+                  &r->memory.present, "a size such as 512m, or -1" },
+                { "cpu-shares", o->cpu_shares, OPTION_COUNT, &r->cpu.shares, &r->cpu.present,
+                  "a non-negative integer" },
+                { "cpu-period", o->cpu_period, OPTION_COUNT, &r->cpu.period, &r->cpu.present,
+                  "a non-negative integer" },
+                { "cpu-quota", o->cpu_quota, OPTION_INTEGER, &r->cpu.quota, &r->cpu.present,
+                  "an integer (microseconds, -1: none)" },
+                { "cpuset-cpus", o->cpuset_cpus, OPTION_LIST, &r->cpu.cpus, &r->cpu.present,
+                  "a list such as 0-3,7" },
+                { "cpuset-mems", o->cpuset_mems, OPTION_LIST, &r->cpu.mems, &r->cpu.present,
+                  "a list such as 0-3,7" },
         };
         int64_t i;
         uint64_t u;
+        int k;
 
-        for (size_t k = 0; k < ELEMENTSOF(sizes); k++) {
-                if (!sizes[k].value)
+        for (size_t n = 0; n < ELEMENTSOF(options); n++) {
+                if (!options[n].value)
                         continue;
-                if (update_parse_bytes(sizes[k].value, &i) < 0)
-                        return fail(ret_error, sizes[k].flag, sizes[k].value, "a size such as 512m, or -1");
-                sizes[k].dest->set = true;
-                sizes[k].dest->v = i;
-                r->memory.present = true;
-        }
-        for (size_t k = 0; k < ELEMENTSOF(counts); k++) {
-                if (!counts[k].value)
-                        continue;
-                if (parse_u64(counts[k].value, &u) < 0)
-                        return fail(ret_error, counts[k].flag, counts[k].value, "a non-negative integer");
-                counts[k].dest->set = true;
-                counts[k].dest->v = u;
-                r->cpu.present = true;
-        }
-        if (o->cpu_quota) {
-                if (parse_i64(o->cpu_quota, &i) < 0)
-                        return fail(ret_error, "cpu-quota", o->cpu_quota,
-                                    "an integer (microseconds, -1: none)");
-                r->cpu.quota.set = true;
-                r->cpu.quota.v = i;
-                r->cpu.present = true;
-        }
-        const struct {
-                const char *flag, *value;
-                char **dest;
-        } lists[] = {
-                {"cpuset-cpus", o->cpuset_cpus, &r->cpu.cpus},
-                {"cpuset-mems", o->cpuset_mems, &r->cpu.mems},
-        };
-        for (size_t k = 0; k < ELEMENTSOF(lists); k++) {
-                if (!lists[k].value)
-                        continue;
-                if (isempty(lists[k].value))
-                        return fail(ret_error, lists[k].flag, lists[k].value, "a list such as 0-3,7");
-                char *v = strdup(lists[k].value);
-                if (!v)
-                        return -ENOMEM;
-                free(*lists[k].dest);
-                *lists[k].dest = v;
-                r->cpu.present = true;
+                k = option_set(options[n].kind, options[n].value, options[n].dest);
+                if (k == -EINVAL)
+                        return fail(ret_error, options[n].flag, options[n].value, options[n].expected);
+                if (k < 0)
+                        return k;
+                *options[n].present = true;
         }
         if (o->pids_limit) {
                 if (parse_i64(o->pids_limit, &i) < 0)
@@ -174,54 +198,39 @@ int update_resources_from_options(const UpdateOptions *o, OciResources *r, char 
                         into->field = from->field; \
         } while (0)
 
-static int merge_string(char **into, const char *from) {
-        char *v;
-
-        if (!from)
-                return 0;
-        v = strdup(from);
-        if (!v)
-                return -ENOMEM;
-        free(*into);
-        *into = v;
-        return 0;
-}
-
+/* A part of the resources is present in the result when it is in either; each field that from sets
+ * replaces into's (a field is only ever set in a part that is present). */
 int update_merge_resources(OciResources *into, const OciResources *from) {
-        if (from->memory.present) {
-                into->memory.present = true;
-                MERGE(memory.limit);
-                MERGE(memory.reservation);
-                MERGE(memory.swap);
-                MERGE(memory.kernel);
-                MERGE(memory.kernel_tcp);
-                MERGE(memory.swappiness);
-                MERGE(memory.disable_oom_killer);
-        }
-        if (from->cpu.present) {
-                into->cpu.present = true;
-                MERGE(cpu.shares);
-                MERGE(cpu.quota);
-                MERGE(cpu.burst);
-                MERGE(cpu.period);
-                MERGE(cpu.realtime_runtime);
-                MERGE(cpu.realtime_period);
-                MERGE(cpu.idle);
-                if (merge_string(&into->cpu.cpus, from->cpu.cpus) < 0 ||
-                    merge_string(&into->cpu.mems, from->cpu.mems) < 0)
-                        return -ENOMEM;
-        }
+        into->memory.present |= from->memory.present;
+        into->cpu.present |= from->cpu.present;
+        into->block_io.present |= from->block_io.present;
         if (from->pids.present)
                 into->pids = from->pids;
-        if (from->block_io.present) {
-                into->block_io.present = true;
-                MERGE(block_io.weight);
-                MERGE(block_io.leaf_weight);
-        }
+
+        MERGE(memory.limit);
+        MERGE(memory.reservation);
+        MERGE(memory.swap);
+        MERGE(memory.kernel);
+        MERGE(memory.kernel_tcp);
+        MERGE(memory.swappiness);
+        MERGE(memory.disable_oom_killer);
+        MERGE(cpu.shares);
+        MERGE(cpu.quota);
+        MERGE(cpu.burst);
+        MERGE(cpu.period);
+        MERGE(cpu.realtime_runtime);
+        MERGE(cpu.realtime_period);
+        MERGE(cpu.idle);
+        MERGE(block_io.weight);
+        MERGE(block_io.leaf_weight);
+        if (merge_string(&into->cpu.cpus, from->cpu.cpus) < 0 ||
+            merge_string(&into->cpu.mems, from->cpu.mems) < 0)
+                return -ENOMEM;
         return 0;
 }
 
 bool update_drop_unchangeable(OciResources *r) {
+        r->devices_unchanged = true;
         if (r->n_devices == 0)
                 return false;
         for (size_t i = 0; i < r->n_devices; i++)

@@ -24,6 +24,7 @@ int update_resources_from_options(const UpdateOptions *o, OciResources *r, char 
  * settings are not carried over. -ENOMEM leaves 'into' partly merged. */
 int update_merge_resources(OciResources *into, const OciResources *from);
 
-/* Drops what `update` does not change, as runc: device rules (set at create only). Returns whether
- * something was dropped. */
+/* Drops what `update` does not change, as runc: device rules (set at create only), and marks them
+ * unchanged, so that the translation leaves the container's as they are. Returns whether something
+ * was dropped. */
 bool update_drop_unchangeable(OciResources *r);

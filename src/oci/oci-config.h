@@ -187,6 +187,8 @@ typedef struct OciKeyValue {
 typedef struct OciResources {
         OciDeviceRule *devices;
         size_t n_devices;
+        bool devices_unchanged;  /* not a container's rules: an update's, which leaves them as they are
+                                  * (without rules, a container's are "deny all but the defaults") */
 
         struct {
                 bool present;

@@ -13,25 +13,22 @@ static inline void oci_json_putp(json_object **o) {
 }
 #define _cleanup_json_ _cleanup_(oci_json_putp)
 
-/* Adds v under key; a NULL v (out of memory) fails. */
-static inline int oci_json_add(json_object *o, const char *key, json_object *v) {
-        if (!v)
-                return -ENOMEM;
-        if (json_object_object_add(o, key, v) < 0) {
+/* What json-c's object or array add returned: it leaves v to the caller on failure, freed here. */
+static inline int oci_json_added(int r, json_object *v) {
+        if (r < 0) {
                 json_object_put(v);
                 return -ENOMEM;
         }
         return 0;
 }
 
+/* Adds v under key; a NULL v (out of memory) fails. */
+static inline int oci_json_add(json_object *o, const char *key, json_object *v) {
+        return v ? oci_json_added(json_object_object_add(o, key, v), v) : -ENOMEM;
+}
+
 static inline int oci_json_append(json_object *a, json_object *v) {
-        if (!v)
-                return -ENOMEM;
-        if (json_object_array_add(a, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
+        return v ? oci_json_added(json_object_array_add(a, v), v) : -ENOMEM;
 }
 
 /* The text of o: pretty (indented, a newline at the end) or on one line; malloc'ed. */

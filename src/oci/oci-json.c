@@ -54,47 +54,54 @@ static void emit_indent(FILE *f, unsigned level) {
         fprintf(f, "%*s", (int) level * 8, "");
 }
 
-/* json-c's own pretty printer knows only 2 spaces or tabs and writes empty containers on two lines. */
-static int emit(FILE *f, json_object *v, unsigned level) {
-        bool first = true;
+static int emit(FILE *f, json_object *v, unsigned level);
+
+/* One member of an object (with its key) or element of an array (key NULL), on a line of its own. */
+static int emit_item(FILE *f, bool first, const char *key, json_object *value, unsigned level) {
         int r;
 
-        switch (json_object_get_type(v)) {
-        case json_type_object:
-                if (json_object_object_length(v) == 0)
-                        return fputs("{}", f), 0;
-                fputs("{\n", f);
-                json_object_object_foreach(v, key, value) {
-                        fputs(first ? "" : ",\n", f);
-                        first = false;
-                        emit_indent(f, level + 1);
-                        r = emit_string(f, key);
-                        if (r < 0)
-                                return r;
-                        fputs(": ", f);
-                        r = emit(f, value, level + 1);
-                        if (r < 0)
-                                return r;
-                }
-                fputc('\n', f);
-                emit_indent(f, level);
-                fputc('}', f);
-                return 0;
+        fputs(first ? "" : ",\n", f);
+        emit_indent(f, level);
+        if (key) {
+                r = emit_string(f, key);
+                if (r < 0)
+                        return r;
+                fputs(": ", f);
+        }
+        return emit(f, value, level);
+}
 
+/* json-c's own pretty printer knows only 2 spaces or tabs and writes empty containers on two lines. */
+static int emit(FILE *f, json_object *v, unsigned level) {
+        json_type type = json_object_get_type(v);
+        bool object = type == json_type_object;
+        size_t n;
+        int r = 0;
+
+        switch (type) {
+        case json_type_object:
         case json_type_array:
-                if (json_object_array_length(v) == 0)
-                        return fputs("[]", f), 0;
-                fputs("[\n", f);
-                for (size_t i = 0; i < json_object_array_length(v); i++) {
-                        fputs(i > 0 ? ",\n" : "", f);
-                        emit_indent(f, level + 1);
-                        r = emit(f, json_object_array_get_idx(v, i), level + 1);
-                        if (r < 0)
-                                return r;
-                }
+                n = object ? (size_t) json_object_object_length(v) : json_object_array_length(v);
+                if (n == 0)
+                        return fputs(object ? "{}" : "[]", f), 0;
+                fputs(object ? "{\n" : "[\n", f);
+                if (object) {
+                        bool first = true;
+
+                        json_object_object_foreach(v, key, value) {
+                                r = emit_item(f, first, key, value, level + 1);
+                                if (r < 0)
+                                        return r;
+                                first = false;
+                        }
+                } else
+                        for (size_t i = 0; r >= 0 && i < n; i++)
+                                r = emit_item(f, i == 0, NULL, json_object_array_get_idx(v, i), level + 1);
+                if (r < 0)
+                        return r;
                 fputc('\n', f);
                 emit_indent(f, level);
-                fputc(']', f);
+                fputc(object ? '}' : ']', f);
                 return 0;
 
         case json_type_string:
@@ -172,32 +179,24 @@ static int out_field(const OciField *f, const void *base, json_object **ret) {
                         return 0;
                 v = json_object_new_boolean(*(const bool *) p);
                 break;
-        case OCI_FIELD_OPT_BOOL:
-                if (!((const OciOptBool *) p)->set)
-                        return 0;
-                v = json_object_new_boolean(((const OciOptBool *) p)->v);
-                break;
         case OCI_FIELD_INT:
-                v = json_object_new_int64(*(const int *) p);
-                break;
         case OCI_FIELD_INT64:
-                v = json_object_new_int64(*(const int64_t *) p);
+                v = json_object_new_int64(f->kind == OCI_FIELD_INT ? *(const int *) p : *(const int64_t *) p);
                 break;
         case OCI_FIELD_UINT32:
-                v = json_object_new_uint64(*(const uint32_t *) p);
-                break;
         case OCI_FIELD_UINT64:
-                v = json_object_new_uint64(*(const uint64_t *) p);
+                v = json_object_new_uint64(f->kind == OCI_FIELD_UINT32 ? *(const uint32_t *) p :
+                                                                         *(const uint64_t *) p);
                 break;
+        case OCI_FIELD_OPT_BOOL:
         case OCI_FIELD_OPT_INT:
-                if (!((const OciOptInt *) p)->set)
-                        return 0;
-                v = json_object_new_int64(((const OciOptInt *) p)->v);
-                break;
         case OCI_FIELD_OPT_UINT:
-                if (!((const OciOptUint *) p)->set)
+                /* nothing when not set: p points to an OCI_OPT(), so to its first member, 'set' */
+                if (!*(const bool *) p)
                         return 0;
-                v = json_object_new_uint64(((const OciOptUint *) p)->v);
+                v = f->kind == OCI_FIELD_OPT_BOOL ? json_object_new_boolean(((const OciOptBool *) p)->v) :
+                    f->kind == OCI_FIELD_OPT_INT  ? json_object_new_int64(((const OciOptInt *) p)->v) :
+                                                    json_object_new_uint64(((const OciOptUint *) p)->v);
                 break;
         case OCI_FIELD_ENUM: {
                 const char *s = f->enumeration->to_string(*(const int *) p);
@@ -399,24 +398,25 @@ int oci_json_capabilities(const void *p, json_object **ret) {
         return 0;
 }
 
+static json_object *ids_to_json(const gid_t *ids, size_t n) {
+        json_object *a = json_object_new_array();
+
+        for (size_t i = 0; a && i < n; i++)
+                if (oci_json_append(a, json_object_new_uint64(ids[i])) < 0) {
+                        json_object_put(a);
+                        return NULL;
+                }
+        return a;
+}
+
 int oci_json_additional_gids(const void *p, json_object **ret) {
         const OciProcess *proc = p;
-        _cleanup_json_ json_object *a = NULL;
-        int r;
 
         *ret = NULL;
         if (!proc->additional_gids)
                 return 0;
-        a = json_object_new_array();
-        if (!a)
-                return -ENOMEM;
-        for (size_t i = 0; i < proc->n_additional_gids; i++) {
-                r = oci_json_append(a, json_object_new_uint64(proc->additional_gids[i]));
-                if (r < 0)
-                        return r;
-        }
-        *ret = TAKE_PTR(a);
-        return 0;
+        *ret = ids_to_json(proc->additional_gids, proc->n_additional_gids);
+        return *ret ? 0 : -ENOMEM;
 }
 
 int oci_json_sched_flags(const void *p, json_object **ret) {

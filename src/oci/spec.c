@@ -121,26 +121,14 @@ static const char shm_mqueue[] =
         "        },\n";
 
 /* sysfs cannot be mounted in a user namespace that does not own the network namespace: rootless
- * containers bind the host's /sys instead. */
-static const char sys_mount[] =
+ * containers bind the host's /sys instead (type, source, and an rbind option line). */
+static const char sys_mount_fmt[] =
         "        {\n"
         "            'destination': '/sys',\n"
-        "            'type': 'sysfs',\n"
-        "            'source': 'sysfs',\n"
+        "            'type': '%s',\n"
+        "            'source': '%s',\n"
         "            'options': [\n"
-        "                'nosuid',\n"
-        "                'noexec',\n"
-        "                'nodev',\n"
-        "                'ro'\n"
-        "            ]\n"
-        "        },\n";
-static const char sys_mount_rootless[] =
-        "        {\n"
-        "            'destination': '/sys',\n"
-        "            'type': 'none',\n"
-        "            'source': '/sys',\n"
-        "            'options': [\n"
-        "                'rbind',\n"
+        "%s"
         "                'nosuid',\n"
         "                'noexec',\n"
         "                'nodev',\n"
@@ -172,59 +160,22 @@ static const char resources[] =
         "                    'access': 'rwm'\n"
         "                }\n"
         "            ]\n"
-        "        },\n"
-        "        'namespaces': [\n"
+        "        },\n";
+
+/* Rootless: root in the container is the caller on the host; no device cgroup (an unprivileged user
+ * cannot set one up) and no new network namespace (it would have no connectivity). The same one-id
+ * mapping serves for uids (%s "uid") and gids. */
+static const char mapping_rootless_fmt[] =
+        "        '%sMappings': [\n"
         "            {\n"
-        "                'type': 'pid'\n"
-        "            },\n"
-        "            {\n"
-        "                'type': 'network'\n"
-        "            },\n"
-        "            {\n"
-        "                'type': 'ipc'\n"
-        "            },\n"
-        "            {\n"
-        "                'type': 'uts'\n"
-        "            },\n"
-        "            {\n"
-        "                'type': 'mount'\n"
+        "                'containerID': 0,\n"
+        "                'hostID': %u,\n"
+        "                'size': 1\n"
         "            }\n"
         "        ],\n";
 
-/* Rootless: root in the container is the caller on the host; no device cgroup (an unprivileged user
- * cannot set one up) and no new network namespace (it would have no connectivity). */
-static const char mappings_rootless_fmt[] =
-        "        'uidMappings': [\n"
-        "            {\n"
-        "                'containerID': 0,\n"
-        "                'hostID': %u,\n"
-        "                'size': 1\n"
-        "            }\n"
-        "        ],\n"
-        "        'gidMappings': [\n"
-        "            {\n"
-        "                'containerID': 0,\n"
-        "                'hostID': %u,\n"
-        "                'size': 1\n"
-        "            }\n"
-        "        ],\n"
-        "        'namespaces': [\n"
-        "            {\n"
-        "                'type': 'pid'\n"
-        "            },\n"
-        "            {\n"
-        "                'type': 'ipc'\n"
-        "            },\n"
-        "            {\n"
-        "                'type': 'uts'\n"
-        "            },\n"
-        "            {\n"
-        "                'type': 'mount'\n"
-        "            },\n"
-        "            {\n"
-        "                'type': 'user'\n"
-        "            }\n"
-        "        ],\n";
+static const char * const namespaces[] = { "pid", "network", "ipc", "uts", "mount", NULL };
+static const char * const namespaces_rootless[] = { "pid", "ipc", "uts", "mount", "user", NULL };
 
 static const char tail[] =
         "        'maskedPaths': [\n"
@@ -249,24 +200,42 @@ static const char tail[] =
         "    }\n"
         "}\n";
 
-int spec_default_json(bool rootless, uid_t uid, gid_t gid, char **ret) {
-        _cleanup_free_ char *linux_part = NULL, *json = NULL;
+/* linux.namespaces: one object for each type. */
+static char *namespaces_json(const char * const *types) {
+        _cleanup_free_ char *list = strdup("");
 
-        if (rootless) {
-                if (asprintf_safe(&linux_part, mappings_rootless_fmt, (unsigned) uid, (unsigned) gid) < 0)
-                        return -ENOMEM;
-        } else {
-                linux_part = strdup(resources);
-                if (!linux_part)
-                        return -ENOMEM;
+        for (const char * const *t = types; list && *t; t++) {
+                char *more = NULL;
+
+                (void) asprintf_safe(&more, "%s            {\n                'type': '%s'\n            }%s\n",
+                                     list, *t, t[1] ? "," : "");
+                free(list);
+                list = more;
         }
+        return list ? strjoin("        'namespaces': [\n", list, "        ],\n") : NULL;
+}
+
+int spec_default_json(bool rootless, uid_t uid, gid_t gid, char **ret) {
+        _cleanup_free_ char *sys = NULL, *uid_map = NULL, *gid_map = NULL, *ns = NULL, *json = NULL;
+
+        if (asprintf_safe(&sys, sys_mount_fmt, rootless ? "none" : "sysfs", rootless ? "/sys" : "sysfs",
+                          rootless ? "                'rbind',\n" : "") < 0)
+                return -ENOMEM;
+        if (rootless && (asprintf_safe(&uid_map, mapping_rootless_fmt, "uid", (unsigned) uid) < 0 ||
+                         asprintf_safe(&gid_map, mapping_rootless_fmt, "gid", (unsigned) gid) < 0))
+                return -ENOMEM;
+        ns = namespaces_json(rootless ? namespaces_rootless : namespaces);
+        if (!ns)
+                return -ENOMEM;
 
         json = strjoin(head,
                        rootless ? devpts_tail_rootless : devpts_tail,
                        shm_mqueue,
-                       rootless ? sys_mount_rootless : sys_mount,
+                       sys,
                        cgroup_mount,
-                       linux_part,
+                       rootless ? uid_map : resources,
+                       rootless ? gid_map : "",
+                       ns,
                        tail);
         if (!json)
                 return -ENOMEM;

@@ -97,7 +97,7 @@ static int collect(const OciDeviceRule *rules, size_t n_rules, Rule **ret, size_
         const DefaultDevice *defaults;
         size_t n_defaults, start = 0, n = 0;
         _cleanup_free_ Rule *list = NULL;
-        bool default_allow = true;
+        bool default_allow = false; /* as runc's rules start: every device denied */
         int r;
 
         defaults = default_devices_get(&n_defaults);

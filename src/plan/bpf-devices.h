@@ -16,8 +16,9 @@
  *
  * - They apply in order, later ones over earlier ones. A rule of type "a" with no major and no minor
  *   (whatever its access) starts over: every device allowed or denied, earlier rules forgotten.
- * - Before any such rule every device is allowed, as in a new v1 devices cgroup (runc starts from
- *   none instead; engines begin with a rule that denies all, where the two agree).
+ * - Before any such rule every device is denied, as runc and crun start (a new v1 devices cgroup starts
+ *   from all: the v1 writes begin with a deny of all for it); engines begin with a rule that denies
+ *   all anyway.
  * - Each access the kernel asks about (r, w, m: an open for reading and writing asks for r and w at
  *   once) is decided by the last rule that matches the device (type 'c' or 'b', or "a" for both; major
  *   and minor, a wildcard when absent or -1) and names that access. The request is allowed when every

@@ -8,6 +8,7 @@
 #include "oci/oci-json.h"
 #include "oci/oci-json-util.h"
 #include "plan/plan.h"
+#include "plan/unit-property.h"
 #include "base/util.h"
 
 static int add_string(json_object *o, const char *key, const char *s) {
@@ -16,7 +17,8 @@ static int add_string(json_object *o, const char *key, const char *s) {
         return oci_json_add(o, key, json_object_new_string(s));
 }
 
-static json_object *property_to_json(const UnitProperty *p) {
+static json_object *property_to_json(const void *item) {
+        const UnitProperty *p = item;
         _cleanup_json_ json_object *o = json_object_new_object(), *v = NULL;
 
         if (!o)
@@ -54,8 +56,7 @@ static json_object *property_to_json(const UnitProperty *p) {
         }
         if (!v)
                 return NULL;
-        if (add_string(o, "name", p->name) < 0 ||
-            add_string(o, "type", unit_property_type_to_string(p->type)) < 0 ||
+        if (add_string(o, "name", p->name) < 0 || add_string(o, "type", unit_property_type_signature(p->type)) < 0 ||
             oci_json_add(o, "value", TAKE_PTR(v)) < 0)
                 return NULL;
         return TAKE_PTR(o);
@@ -68,7 +69,8 @@ static json_object *flags_to_json(unsigned long f) {
         return oci_json_strv(names);
 }
 
-static json_object *step_to_json(const PlanStep *s) {
+static json_object *step_to_json(const void *item) {
+        const PlanStep *s = item;
         _cleanup_json_ json_object *o = json_object_new_object();
         char mode[16];
         int r = 0;
@@ -131,16 +133,48 @@ static json_object *step_to_json(const PlanStep *s) {
         return r < 0 ? NULL : TAKE_PTR(o);
 }
 
-static json_object *writes_to_json(const CgroupWrite *w, size_t n) {
-        _cleanup_json_ json_object *a = json_object_new_array();
+static json_object *join_to_json(const void *item) {
+        const PlanJoin *j = item;
+        _cleanup_json_ json_object *o = json_object_new_object();
 
-        for (size_t i = 0; a && i < n; i++) {
-                json_object *o = json_object_new_object();
-                if (oci_json_append(a, o) < 0 || add_string(o, "controller", w[i].controller) < 0 ||
-                    add_string(o, "file", w[i].file) < 0 || add_string(o, "value", w[i].value) < 0)
-                        return NULL;
-        }
-        return TAKE_PTR(a);
+        if (!o || add_string(o, "setns", oci_namespace_type_to_string(j->type)) < 0 ||
+            add_string(o, "path", j->path) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
+static json_object *entry_to_json(const void *item) {
+        const PlanEntry *e = item;
+        _cleanup_json_ json_object *o = json_object_new_object();
+
+        if (!o || add_string(o, "field", e->field) < 0 ||
+            add_string(o, "fate", plan_fate_to_string(e->fate)) < 0 || add_string(o, "detail", e->detail) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
+/* o[key] = an array of to_json() of each of the n items, size bytes each. */
+static int add_array(json_object *o, const char *key, const void *items, size_t n, size_t size,
+                     json_object *(*to_json)(const void *item)) {
+        json_object *a = json_object_new_array();
+        int r;
+
+        if ((r = oci_json_add(o, key, a)) < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                if ((r = oci_json_append(a, to_json((const uint8_t *) items + i * size))) < 0)
+                        return r;
+        return 0;
+}
+
+static json_object *cgroup_write_to_json(const void *item) {
+        const CgroupWrite *w = item;
+        _cleanup_json_ json_object *o = json_object_new_object();
+
+        if (!o || add_string(o, "controller", w->controller) < 0 || add_string(o, "file", w->file) < 0 ||
+            add_string(o, "value", w->value) < 0)
+                return NULL;
+        return TAKE_PTR(o);
 }
 
 /* What the verbs after create read back (plan-saved.h). */
@@ -151,10 +185,10 @@ static int saved_to_json(json_object *o, const Plan *p) {
 
         if ((r = oci_json_add(o, "mountPoints", oci_json_strv((const char * const *) p->mount_points))) < 0)
                 return r;
-        if ((r = oci_json_add(o, "cgroupWrites", writes_to_json(p->cgroup_writes, p->n_cgroup_writes))) < 0)
-                return r;
-        if ((r = oci_json_add(o, "deviceCgroupWrites",
-                              writes_to_json(p->device_cgroup_writes, p->n_device_cgroup_writes))) < 0)
+        if ((r = add_array(o, "cgroupWrites", p->cgroup_writes, p->n_cgroup_writes, sizeof(CgroupWrite),
+                           cgroup_write_to_json)) < 0 ||
+            (r = add_array(o, "deviceCgroupWrites", p->device_cgroup_writes, p->n_device_cgroup_writes,
+                           sizeof(CgroupWrite), cgroup_write_to_json)) < 0)
                 return r;
         if ((r = add_string(o, "execFifo", p->exec_fifo)) < 0)
                 return r;
@@ -197,14 +231,9 @@ int oci_json_plan(const struct Plan *p, char **ret) {
             (r = add_string(o, "cgroup", p->cgroup)) < 0)
                 return r;
 
-        a = json_object_new_array();
-        if ((r = oci_json_add(o, "properties", a)) < 0)
-                return r;
-        for (size_t i = 0; i < p->n_properties; i++)
-                if ((r = oci_json_append(a, property_to_json(p->properties + i))) < 0)
-                        return r;
-
-        if ((r = oci_json_add(o, "nspawnArgv", oci_json_strv((const char * const *) p->nspawn_argv))) < 0 ||
+        if ((r = add_array(o, "properties", p->properties, p->n_properties, sizeof(UnitProperty),
+                           property_to_json)) < 0 ||
+            (r = oci_json_add(o, "nspawnArgv", oci_json_strv((const char * const *) p->nspawn_argv))) < 0 ||
             (r = oci_json_add(o, "nspawnEnv", oci_json_strv((const char * const *) p->nspawn_env))) < 0)
                 return r;
 
@@ -220,38 +249,11 @@ int oci_json_plan(const struct Plan *p, char **ret) {
             (p->pid_ns_path && (r = add_string(o, "pidNamespacePath", p->pid_ns_path)) < 0))
                 return r;
 
-        a = json_object_new_array();
-        if ((r = oci_json_add(o, "pre", a)) < 0)
+        if ((r = add_array(o, "pre", p->joins, p->n_joins, sizeof(PlanJoin), join_to_json)) < 0 ||
+            (r = add_array(o, "post", p->steps, p->n_steps, sizeof(PlanStep), step_to_json)) < 0 ||
+            (r = oci_json_add(o, "rejected", json_object_new_boolean(p->rejected))) < 0 ||
+            (r = add_array(o, "entries", p->entries, p->n_entries, sizeof(PlanEntry), entry_to_json)) < 0)
                 return r;
-        for (size_t i = 0; i < p->n_joins; i++) {
-                json_object *j = json_object_new_object();
-                if ((r = oci_json_append(a, j)) < 0 ||
-                    (r = add_string(j, "setns", oci_namespace_type_to_string(p->joins[i].type))) < 0 ||
-                    (r = add_string(j, "path", p->joins[i].path)) < 0)
-                        return r;
-        }
-
-        a = json_object_new_array();
-        if ((r = oci_json_add(o, "post", a)) < 0)
-                return r;
-        for (size_t i = 0; i < p->n_steps; i++)
-                if ((r = oci_json_append(a, step_to_json(p->steps + i))) < 0)
-                        return r;
-
-        if ((r = oci_json_add(o, "rejected", json_object_new_boolean(p->rejected))) < 0)
-                return r;
-
-        a = json_object_new_array();
-        if ((r = oci_json_add(o, "entries", a)) < 0)
-                return r;
-        for (size_t i = 0; i < p->n_entries; i++) {
-                json_object *e = json_object_new_object();
-                if ((r = oci_json_append(a, e)) < 0 ||
-                    (r = add_string(e, "field", p->entries[i].field)) < 0 ||
-                    (r = add_string(e, "fate", plan_fate_to_string(p->entries[i].fate))) < 0 ||
-                    (r = add_string(e, "detail", p->entries[i].detail)) < 0)
-                        return r;
-        }
 
         r = saved_to_json(o, p);
         if (r < 0)

@@ -387,7 +387,7 @@ static int each(Reader *rd, json_object *o, const char *key, const ItemReader *i
 
 static const Field property_fields[] = {
         FIELD("name", STRING, UnitProperty, name),
-        ENUM_FIELD("type", UnitProperty, type, unit_property_type_from_string, "D-Bus type"),
+        ENUM_FIELD("type", UnitProperty, type, unit_property_type_from_signature, "D-Bus type"),
         OTHER_FIELD("value"),
 };
 static const ItemReader property_reader = {

@@ -41,12 +41,13 @@ static int plan_mount_points(const OciConfig *c, const PlanContext *ctx, Plan *p
                               "mkdir%s in the image, as mount points for systemd-nspawn", list);
 }
 
-/* With a unit, what it cannot do (and on cgroup v1 the device rules apart); without systemd, all of
+/* With a unit, what it cannot do (and on cgroup v1 the device rules apart: every device is denied before
+ * the first rule, so there are rules even without linux.resources.devices); without systemd, all of
  * linux.resources. */
 static int plan_cgroup_writes(const OciConfig *c, const PlanContext *ctx, Plan *p) {
         int r;
 
-        if (p->unit && !ctx->unified_cgroup && c->linux.resources.n_devices > 0) {
+        if (p->unit && !ctx->unified_cgroup) {
                 r = resources_to_device_cgroup_writes(&c->linux.resources, &p->device_cgroup_writes,
                                                       &p->n_device_cgroup_writes);
                 if (r < 0)

@@ -1432,16 +1432,15 @@ static int plan_linux_rest(Builder *b) {
         const OciLinux *l = &b->c->linux;
         int r;
 
-        if (b->c->linux.has_resources) {
-                if (b->ctx->systemd)
-                        r = resources_to_properties(&l->resources, "linux.resources", &b->p->properties,
-                                                    &b->p->n_properties, &b->p->entries, &b->p->n_entries);
-                else
-                        r = resources_to_cgroup_entries(&l->resources, "linux.resources", &b->p->entries,
-                                                        &b->p->n_entries);
-                if (r < 0)
-                        return r;
-        }
+        /* also without linux.resources: no device rules deny every device but the defaults */
+        if (b->ctx->systemd)
+                r = resources_to_properties(&l->resources, "linux.resources", &b->p->properties,
+                                            &b->p->n_properties, &b->p->entries, &b->p->n_entries);
+        else
+                r = resources_to_cgroup_entries(&l->resources, "linux.resources", &b->p->entries,
+                                                &b->p->n_entries);
+        if (r < 0)
+                return r;
         r = plan_devices(b);
         if (r < 0)
                 return r;

@@ -118,43 +118,44 @@ static int res_write(Res *w, const char *controller, const char *file, const cha
         return 0;
 }
 
-/* Finds the property 'name' or appends an empty one of that type. */
-static UnitProperty *res_property(Res *w, const char *name, UnitPropertyType type) {
+/* Finds the property 'name' or appends an empty one of that type: 1 and *ret set, or 0 when this walk
+ * collects no properties. */
+static int res_property(Res *w, const char *name, UnitPropertyType type, UnitProperty **ret) {
         UnitProperty *a;
 
+        if (!w->props)
+                return 0;
         for (size_t i = 0; i < *w->n_props; i++)
-                if (streq((*w->props)[i].name, name))
-                        return *w->props + i;
+                if (streq((*w->props)[i].name, name)) {
+                        *ret = *w->props + i;
+                        return 1;
+                }
         a = realloc(*w->props, sizeof(UnitProperty) * (*w->n_props + 1));
         if (!a)
-                return NULL;
+                return -ENOMEM;
         *w->props = a;
         a[*w->n_props] = (UnitProperty) { .name = strdup(name), .type = type };
         if (!a[*w->n_props].name)
-                return NULL;
-        return a + (*w->n_props)++;
+                return -ENOMEM;
+        *ret = a + (*w->n_props)++;
+        return 1;
 }
 
 static int res_prop_u64(Res *w, const char *name, uint64_t v) {
         UnitProperty *p;
+        int r = res_property(w, name, UNIT_PROPERTY_U64, &p);
 
-        if (!w->props)
-                return 0;
-        p = res_property(w, name, UNIT_PROPERTY_U64);
-        if (!p)
-                return -ENOMEM;
-        p->u64 = v;
-        return 0;
+        if (r > 0)
+                p->u64 = v;
+        return r < 0 ? r : 0;
 }
 
 static int res_prop_string(Res *w, const char *name, const char *v) {
         UnitProperty *p;
+        int r = res_property(w, name, UNIT_PROPERTY_STRING, &p);
 
-        if (!w->props)
-                return 0;
-        p = res_property(w, name, UNIT_PROPERTY_STRING);
-        if (!p)
-                return -ENOMEM;
+        if (r <= 0)
+                return r;
         free(p->str);
         p->str = strdup(v);
         return p->str ? 0 : -ENOMEM;
@@ -162,17 +163,14 @@ static int res_prop_string(Res *w, const char *name, const char *v) {
 
 static int res_prop_bytes(Res *w, const char *name, const uint8_t *bytes, size_t n) {
         UnitProperty *p;
+        int r = res_property(w, name, UNIT_PROPERTY_BYTES, &p);
 
-        if (!w->props)
-                return 0;
-        p = res_property(w, name, UNIT_PROPERTY_BYTES);
-        if (!p)
-                return -ENOMEM;
+        if (r <= 0)
+                return r;
         free(p->bytes);
-        p->bytes = malloc(n ?: 1);
+        p->bytes = memdup(bytes, n);
         if (!p->bytes)
                 return -ENOMEM;
-        memcpy(p->bytes, bytes, n);
         p->n_bytes = n;
         return 0;
 }
@@ -182,12 +180,10 @@ static int res_prop_pair(Res *w, const char *name, UnitPropertyType type, const 
                          uint64_t u) {
         UnitProperty *p;
         char **keys;
+        int r = res_property(w, name, type, &p);
 
-        if (!w->props)
-                return 0;
-        p = res_property(w, name, type);
-        if (!p)
-                return -ENOMEM;
+        if (r <= 0)
+                return r;
         keys = realloc(p->keys, sizeof(char *) * (p->n_pairs + 1));
         if (!keys)
                 return -ENOMEM;
@@ -379,216 +375,107 @@ static void memory_string(char buf[static 32], int64_t v, bool unified) {
                 snprintf(buf, 32, "%" PRId64, v);
 }
 
-static int res_memory(Res *w, const OciResources *r) {
+/* OCI's swap is memory+swap (cgroup v1's memsw); systemd and cgroup v2 take swap alone. The same
+ * checks and conversion as runc's ConvertMemorySwapToCgroupV2Value(). */
+static int memory_swap(Res *w, const OciResources *r) {
+        int64_t swap = r->memory.swap.v, limit = r->memory.limit.set ? r->memory.limit.v : 0;
         char v1[32], v2[32];
-        int k;
+        uint64_t v;
 
-        if (r->memory.limit.set) {
-                if (r->memory.limit.v == 0)
-                        k = res_entry(w, "memory.limit", PLAN_FATE_IGNORED, "0: no limit is set");
-                else {
-                        memory_string(v1, r->memory.limit.v, false);
-                        memory_string(v2, r->memory.limit.v, true);
-                        k = res_emit_u64(w, "memory.limit", "MemoryMax", memory_value(r->memory.limit.v),
-                                         COVER_BOTH, "memory", "memory.limit_in_bytes", v1, "memory.max",
-                                         v2);
-                }
-                if (k < 0)
-                        return k;
-        }
-        if (r->memory.reservation.set) {
-                if (r->memory.reservation.v == 0)
-                        k = res_entry(w, "memory.reservation", PLAN_FATE_IGNORED,
-                                      "0: no reservation is set");
-                else {
-                        memory_string(v1, r->memory.reservation.v, false);
-                        memory_string(v2, r->memory.reservation.v, true);
-                        k = res_emit_u64(w, "memory.reservation", "MemoryLow",
-                                         memory_value(r->memory.reservation.v), COVER_V2, "memory",
-                                         "memory.soft_limit_in_bytes", v1, "memory.low", v2);
-                }
-                if (k < 0)
-                        return k;
-        }
-        if (r->memory.swap.set) {
-                /* OCI's swap is memory+swap (cgroup v1's memsw); systemd and cgroup v2 take swap alone.
-                 * The same checks and conversion as runc's ConvertMemorySwapToCgroupV2Value(). */
-                int64_t swap = r->memory.swap.v, limit = r->memory.limit.set ? r->memory.limit.v : 0;
-                uint64_t v;
-
-                if (swap == 0)
-                        k = res_entry(w, "memory.swap", PLAN_FATE_IGNORED, "0: no swap limit is set");
-                else if (swap > 0 && limit <= 0)
-                        k = res_entry(w, "memory.swap", PLAN_FATE_REJECTED,
-                                      "%s.memory.swap: unable to set a swap limit without a memory limit",
-                                      w->prefix);
-                else if (swap > 0 && swap < limit)
-                        k = res_entry(w, "memory.swap", PLAN_FATE_REJECTED,
-                                      "%s.memory.swap: memory+swap limit (%" PRId64
-                                      ") must be >= the memory "
-                                      "limit (%" PRId64 ")",
-                                      w->prefix, swap, limit);
-                else {
-                        char s2[32];
-
-                        v = swap < 0 ? UINT64_MAX : (uint64_t) (swap - limit);
-                        memory_string(v1, swap, false);
-                        if (swap < 0)
-                                strcpy(s2, "max");
-                        else
-                                snprintf(s2, sizeof s2, "%" PRIu64, v);
-                        k = res_emit_u64(w, "memory.swap", "MemorySwapMax", v, COVER_V2, "memory",
-                                         "memory.memsw.limit_in_bytes", v1, "memory.swap.max", s2);
-                }
-                if (k < 0)
-                        return k;
-        }
-        if (r->memory.kernel.set) {
-                k = res_entry(w, "memory.kernel", PLAN_FATE_IGNORED, "deprecated, ignored by runc too");
-                if (k < 0)
-                        return k;
-        }
-        if (r->memory.kernel_tcp.set) {
-                k = res_entry(w, "memory.kernelTCP", PLAN_FATE_IGNORED, "deprecated, ignored by runc too");
-                if (k < 0)
-                        return k;
-        }
-        if (r->memory.swappiness.set) {
-                if (r->memory.swappiness.v > 100)
-                        k = res_entry(w, "memory.swappiness", PLAN_FATE_REJECTED,
-                                      "%s.memory.swappiness: %" PRIu64 " is out of range 0-100", w->prefix,
-                                      r->memory.swappiness.v);
-                else {
-                        snprintf(v1, sizeof v1, "%" PRIu64, r->memory.swappiness.v);
-                        k = res_emit_cgroupfs(w, "memory.swappiness", "memory", "memory.swappiness", v1,
-                                              NULL, NULL);
-                }
-                if (k < 0)
-                        return k;
-        }
-        if (r->memory.disable_oom_killer.set) {
-                if (!r->memory.disable_oom_killer.v)
-                        k = res_entry(w, "memory.disableOOMKiller", PLAN_FATE_IGNORED,
-                                      "false: the kernel default");
-                else
-                        k = res_emit_cgroupfs(w, "memory.disableOOMKiller", "memory", "memory.oom_control",
-                                              "1", NULL, NULL);
-                if (k < 0)
-                        return k;
-        }
-        if (r->memory.use_hierarchy.set) {
-                k = res_entry(w, "memory.useHierarchy", PLAN_FATE_IGNORED,
-                              "the kernel always uses the hierarchy (cgroup v2, and v1 since Linux 5.15)");
-                if (k < 0)
-                        return k;
-        }
-        if (r->memory.check_before_update.set) {
-                k = res_entry(w, "memory.checkBeforeUpdate", PLAN_FATE_IGNORED,
-                              "only changes how `update` treats a limit below the current usage; the "
-                              "kernel's own check applies");
-                if (k < 0)
-                        return k;
-        }
-        return 0;
+        if (swap == 0)
+                return res_entry(w, "memory.swap", PLAN_FATE_IGNORED, "0: no swap limit is set");
+        if (swap > 0 && limit <= 0)
+                return res_entry(w, "memory.swap", PLAN_FATE_REJECTED,
+                                 "%s.memory.swap: unable to set a swap limit without a memory limit",
+                                 w->prefix);
+        if (swap > 0 && swap < limit)
+                return res_entry(w, "memory.swap", PLAN_FATE_REJECTED,
+                                 "%s.memory.swap: memory+swap limit (%" PRId64 ") must be >= the memory "
+                                 "limit (%" PRId64 ")",
+                                 w->prefix, swap, limit);
+        v = swap < 0 ? UINT64_MAX : (uint64_t) (swap - limit);
+        memory_string(v1, swap, false);
+        if (swap < 0)
+                strcpy(v2, "max");
+        else
+                snprintf(v2, sizeof v2, "%" PRIu64, v);
+        return res_emit_u64(w, "memory.swap", "MemorySwapMax", v, COVER_V2, "memory",
+                            "memory.memsw.limit_in_bytes", v1, "memory.swap.max", v2);
 }
 
-static int res_cpu(Res *w, const OciResources *r) {
+static int memory_swappiness(Res *w, const OciResources *r) {
+        char v[32];
+
+        if (r->memory.swappiness.v > 100)
+                return res_entry(w, "memory.swappiness", PLAN_FATE_REJECTED,
+                                 "%s.memory.swappiness: %" PRIu64 " is out of range 0-100", w->prefix,
+                                 r->memory.swappiness.v);
+        snprintf(v, sizeof v, "%" PRIu64, r->memory.swappiness.v);
+        return res_emit_cgroupfs(w, "memory.swappiness", "memory", "memory.swappiness", v, NULL, NULL);
+}
+
+static int memory_oom_killer(Res *w, const OciResources *r) {
+        if (!r->memory.disable_oom_killer.v)
+                return res_entry(w, "memory.disableOOMKiller", PLAN_FATE_IGNORED,
+                                 "false: the kernel default");
+        return res_emit_cgroupfs(w, "memory.disableOOMKiller", "memory", "memory.oom_control", "1", NULL,
+                                 NULL);
+}
+
+/* docker, podman and CRI-O write 0 for "not set" */
+static int cpu_shares(Res *w, const OciResources *r) {
+        uint64_t shares = r->cpu.shares.v, weight;
         char v1[64], v2[64];
-        uint64_t period = r->cpu.period.set && r->cpu.period.v > 0 ? r->cpu.period.v : 100000;
-        int k;
 
-        if (r->cpu.shares.set) {
-                uint64_t shares = r->cpu.shares.v, weight;
+        if (shares == 0)
+                return res_entry(w, "cpu.shares", PLAN_FATE_IGNORED, "0: the default weight");
+        /* the kernel clamps cpu.shares to 2..262144; runc and crun convert to a weight with the same
+         * formula, mapping that range onto 1..10000 */
+        shares = shares < 2 ? 2 : shares > 262144 ? 262144 : shares;
+        weight = 1 + ((shares - 2) * 9999) / 262142;
+        snprintf(v1, sizeof v1, "%" PRIu64, r->cpu.shares.v);
+        snprintf(v2, sizeof v2, "%" PRIu64, weight);
+        return res_emit_u64(w, "cpu.shares", "CPUWeight", weight, COVER_BOTH, "cpu", "cpu.shares", v1,
+                            "cpu.weight", v2);
+}
 
-                if (shares == 0)
-                        /* docker, podman and CRI-O write 0 for "not set" */
-                        k = res_entry(w, "cpu.shares", PLAN_FATE_IGNORED, "0: the default weight");
-                else {
-                        /* the kernel clamps cpu.shares to 2..262144; runc and crun convert to a weight
-                         * with the same formula, mapping that range onto 1..10000 */
-                        shares = shares < 2 ? 2 : shares > 262144 ? 262144 : shares;
-                        weight = 1 + ((shares - 2) * 9999) / 262142;
-                        snprintf(v1, sizeof v1, "%" PRIu64, r->cpu.shares.v);
-                        snprintf(v2, sizeof v2, "%" PRIu64, weight);
-                        k = res_emit_u64(w, "cpu.shares", "CPUWeight", weight, COVER_BOTH, "cpu",
-                                         "cpu.shares", v1, "cpu.weight", v2);
-                }
-                if (k < 0)
-                        return k;
-        }
-        if (r->cpu.quota.set) {
-                if (r->cpu.quota.v == 0)
-                        k = res_entry(w, "cpu.quota", PLAN_FATE_IGNORED, "0: no quota is set");
-                else {
-                        uint64_t per_sec;
+static uint64_t cpu_period(const OciResources *r) {
+        return r->cpu.period.set && r->cpu.period.v > 0 ? r->cpu.period.v : 100000;
+}
 
-                        if (r->cpu.quota.v < 0) {
-                                per_sec = UINT64_MAX;
-                                strcpy(v1, "-1");
-                                snprintf(v2, sizeof v2, "max %" PRIu64, period);
-                        } else {
-                                /* exact: CPUQuotaPerSecUSec= over D-Bus is not limited to whole percents */
-                                per_sec = (uint64_t) r->cpu.quota.v * UINT64_C(1000000) / period;
-                                snprintf(v1, sizeof v1, "%" PRId64, r->cpu.quota.v);
-                                snprintf(v2, sizeof v2, "%" PRId64 " %" PRIu64, r->cpu.quota.v, period);
-                        }
-                        k = res_emit_u64(w, "cpu.quota", "CPUQuotaPerSecUSec", per_sec, COVER_BOTH, "cpu",
-                                         "cpu.cfs_quota_us", v1, "cpu.max", v2);
-                }
-                if (k < 0)
-                        return k;
+static int cpu_quota(Res *w, const OciResources *r) {
+        uint64_t period = cpu_period(r), per_sec;
+        char v1[64], v2[64];
+
+        if (r->cpu.quota.v == 0)
+                return res_entry(w, "cpu.quota", PLAN_FATE_IGNORED, "0: no quota is set");
+        if (r->cpu.quota.v < 0) {
+                per_sec = UINT64_MAX;
+                strcpy(v1, "-1");
+                snprintf(v2, sizeof v2, "max %" PRIu64, period);
+        } else {
+                /* exact: CPUQuotaPerSecUSec= over D-Bus is not limited to whole percents */
+                per_sec = (uint64_t) r->cpu.quota.v * UINT64_C(1000000) / period;
+                snprintf(v1, sizeof v1, "%" PRId64, r->cpu.quota.v);
+                snprintf(v2, sizeof v2, "%" PRId64 " %" PRIu64, r->cpu.quota.v, period);
         }
-        if (r->cpu.period.set) {
-                if (r->cpu.period.v == 0)
-                        k = res_entry(w, "cpu.period", PLAN_FATE_IGNORED, "0: the default period");
-                else {
-                        snprintf(v1, sizeof v1, "%" PRIu64, period);
-                        if (r->cpu.quota.set && r->cpu.quota.v > 0)
-                                snprintf(v2, sizeof v2, "%" PRId64 " %" PRIu64, r->cpu.quota.v, period);
-                        else
-                                snprintf(v2, sizeof v2, "max %" PRIu64, period);
-                        k = res_emit_u64(w, "cpu.period", "CPUQuotaPeriodUSec", period, COVER_BOTH, "cpu",
-                                         "cpu.cfs_period_us", v1, "cpu.max", v2);
-                }
-                if (k < 0)
-                        return k;
-        }
-        if (r->cpu.burst.set) {
-                snprintf(v1, sizeof v1, "%" PRIu64, r->cpu.burst.v);
-                k = res_emit_cgroupfs(w, "cpu.burst", "cpu", "cpu.cfs_burst_us", v1, "cpu.max.burst", v1);
-                if (k < 0)
-                        return k;
-        }
-        if (r->cpu.realtime_runtime.set) {
-                snprintf(v1, sizeof v1, "%" PRId64, r->cpu.realtime_runtime.v);
-                k = res_emit_cgroupfs(w, "cpu.realtimeRuntime", "cpu", "cpu.rt_runtime_us", v1, NULL, NULL);
-                if (k < 0)
-                        return k;
-        }
-        if (r->cpu.realtime_period.set) {
-                snprintf(v1, sizeof v1, "%" PRIu64, r->cpu.realtime_period.v);
-                k = res_emit_cgroupfs(w, "cpu.realtimePeriod", "cpu", "cpu.rt_period_us", v1, NULL, NULL);
-                if (k < 0)
-                        return k;
-        }
-        if (r->cpu.cpus) {
-                k = res_cpu_list(w, "cpu.cpus", "AllowedCPUs", "cpuset.cpus", "cpuset.cpus", r->cpu.cpus);
-                if (k < 0)
-                        return k;
-        }
-        if (r->cpu.mems) {
-                k = res_cpu_list(w, "cpu.mems", "AllowedMemoryNodes", "cpuset.mems", "cpuset.mems",
-                                 r->cpu.mems);
-                if (k < 0)
-                        return k;
-        }
-        if (r->cpu.idle.set) {
-                snprintf(v1, sizeof v1, "%" PRId64, r->cpu.idle.v);
-                k = res_emit_cgroupfs(w, "cpu.idle", "cpu", "cpu.idle", v1, "cpu.idle", v1);
-                if (k < 0)
-                        return k;
-        }
-        return 0;
+        return res_emit_u64(w, "cpu.quota", "CPUQuotaPerSecUSec", per_sec, COVER_BOTH, "cpu",
+                            "cpu.cfs_quota_us", v1, "cpu.max", v2);
+}
+
+static int cpu_period_field(Res *w, const OciResources *r) {
+        uint64_t period = cpu_period(r);
+        char v1[64], v2[64];
+
+        if (r->cpu.period.v == 0)
+                return res_entry(w, "cpu.period", PLAN_FATE_IGNORED, "0: the default period");
+        snprintf(v1, sizeof v1, "%" PRIu64, period);
+        if (r->cpu.quota.set && r->cpu.quota.v > 0)
+                snprintf(v2, sizeof v2, "%" PRId64 " %" PRIu64, r->cpu.quota.v, period);
+        else
+                snprintf(v2, sizeof v2, "max %" PRIu64, period);
+        return res_emit_u64(w, "cpu.period", "CPUQuotaPeriodUSec", period, COVER_BOTH, "cpu",
+                            "cpu.cfs_period_us", v1, "cpu.max", v2);
 }
 
 /* blkio weight (10..1000, default 100: BFQ's scale) → io weight (1..10000, default 100), the inverse of
@@ -603,107 +490,219 @@ static uint64_t io_weight(uint64_t w) {
                                                (BLKIO_WEIGHT_MAX - BLKIO_WEIGHT_DEFAULT);
 }
 
+/* A limit of one block device: a pair of an a(st) unit property, or a line of a cgroupfs file. */
+static int res_emit_device(Res *w, const char *field, const char *prop, int64_t major, int64_t minor,
+                           uint64_t value, const char *v1_file, const char *v1_value, const char *v2_file,
+                           const char *v2_value) {
+        _cleanup_free_ char *dev = NULL;
+        int k;
+
+        if (w->mode == RES_CGROUPFS)
+                return res_emit_cgroupfs(w, field, "blkio", v1_file, v1_value, v2_file, v2_value);
+        if (asprintf_safe(&dev, "/dev/block/%" PRId64 ":%" PRId64, major, minor) < 0)
+                return -ENOMEM;
+        k = res_entry(w, field, PLAN_FATE_UNIT, "%s=%s %" PRIu64, prop, dev, value);
+        return k < 0 ? k : res_prop_pair(w, prop, UNIT_PROPERTY_PAIRS_ST, dev, NULL, value);
+}
+
 static int res_throttle(Res *w, const char *name, const char *prop, const char *v1_file, const char *v2_key,
                         const OciThrottleDevice *d, size_t n) {
         for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *field = NULL, *dev = NULL;
+                _cleanup_free_ char *field = NULL;
                 char v1[96], v2[96];
                 int k;
 
-                if (asprintf_safe(&field, "blockIO.%s[%zu]", name, i) < 0 ||
-                    asprintf_safe(&dev, "/dev/block/%" PRId64 ":%" PRId64, d[i].major, d[i].minor) < 0)
+                if (asprintf_safe(&field, "blockIO.%s[%zu]", name, i) < 0)
                         return -ENOMEM;
                 snprintf(v1, sizeof v1, "%" PRId64 ":%" PRId64 " %" PRIu64, d[i].major, d[i].minor,
                          d[i].rate);
                 snprintf(v2, sizeof v2, "%" PRId64 ":%" PRId64 " %s=%" PRIu64, d[i].major, d[i].minor,
                          v2_key, d[i].rate);
-                if (w->mode == RES_CGROUPFS)
-                        k = res_emit_cgroupfs(w, field, "blkio", v1_file, v1, "io.max", v2);
-                else {
-                        k = res_entry(w, field, PLAN_FATE_UNIT, "%s=%s %" PRIu64, prop, dev, d[i].rate);
-                        if (k >= 0)
-                                k = res_prop_pair(w, prop, UNIT_PROPERTY_PAIRS_ST, dev, NULL, d[i].rate);
-                }
+                k = res_emit_device(w, field, prop, d[i].major, d[i].minor, d[i].rate, v1_file, v1, "io.max",
+                                    v2);
                 if (k < 0)
                         return k;
         }
         return 0;
 }
 
-static int res_block_io(Res *w, const OciResources *r) {
+static int block_io_weight(Res *w, const OciResources *r) {
+        uint64_t b = r->block_io.weight.v;
         char v1[64], v2[64];
+
+        if (b == 0)
+                return res_entry(w, "blockIO.weight", PLAN_FATE_IGNORED, "0: the default weight");
+        if (b < 10 || b > 1000)
+                return res_entry(w, "blockIO.weight", PLAN_FATE_REJECTED,
+                                 "%s.blockIO.weight: %" PRIu64 " is out of range 10-1000", w->prefix, b);
+        snprintf(v1, sizeof v1, "%" PRIu64, b);
+        snprintf(v2, sizeof v2, "default %" PRIu64, io_weight(b));
+        return res_emit_u64(w, "blockIO.weight", "IOWeight", io_weight(b), COVER_BOTH, "blkio",
+                            "blkio.weight", v1, "io.weight", v2);
+}
+
+static int block_io_weight_device(Res *w, size_t i, const OciWeightDevice *d) {
+        _cleanup_free_ char *field = NULL;
+        char v1[64], v2[64];
+
+        if (asprintf_safe(&field, "blockIO.weightDevice[%zu]", i) < 0)
+                return -ENOMEM;
+        if (!d->weight.set)
+                return res_entry(w, field, PLAN_FATE_IGNORED,
+                                 "only leafWeight, which left the kernel in Linux 5.0");
+        if (d->weight.v < 10 || d->weight.v > 1000)
+                return res_entry(w, field, PLAN_FATE_REJECTED,
+                                 "%s.%s.weight: %" PRIu64 " is out of range 10-1000", w->prefix, field,
+                                 d->weight.v);
+        snprintf(v1, sizeof v1, "%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor, d->weight.v);
+        snprintf(v2, sizeof v2, "%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor,
+                 io_weight(d->weight.v));
+        return res_emit_device(w, field, "IODeviceWeight", d->major, d->minor, io_weight(d->weight.v),
+                               "blkio.weight_device", v1, "io.weight", v2);
+}
+
+/* blockIO's lists of devices */
+static int res_block_io_devices(Res *w, const OciResources *r) {
+        const struct {
+                const char *name, *prop, *v1_file, *v2_key;
+                const OciThrottleDevice *devices;
+                size_t n;
+        } throttles[] = {
+                { "throttleReadBpsDevice", "IOReadBandwidthMax", "blkio.throttle.read_bps_device", "rbps",
+                  r->block_io.throttle_read_bps, r->block_io.n_throttle_read_bps },
+                { "throttleWriteBpsDevice", "IOWriteBandwidthMax", "blkio.throttle.write_bps_device", "wbps",
+                  r->block_io.throttle_write_bps, r->block_io.n_throttle_write_bps },
+                { "throttleReadIOPSDevice", "IOReadIOPSMax", "blkio.throttle.read_iops_device", "riops",
+                  r->block_io.throttle_read_iops, r->block_io.n_throttle_read_iops },
+                { "throttleWriteIOPSDevice", "IOWriteIOPSMax", "blkio.throttle.write_iops_device", "wiops",
+                  r->block_io.throttle_write_iops, r->block_io.n_throttle_write_iops },
+        };
         int k;
 
-        if (r->block_io.weight.set) {
-                uint64_t b = r->block_io.weight.v;
-
-                if (b == 0)
-                        k = res_entry(w, "blockIO.weight", PLAN_FATE_IGNORED, "0: the default weight");
-                else if (b < 10 || b > 1000)
-                        k = res_entry(w, "blockIO.weight", PLAN_FATE_REJECTED,
-                                      "%s.blockIO.weight: %" PRIu64 " is out of range 10-1000", w->prefix,
-                                      b);
-                else {
-                        snprintf(v1, sizeof v1, "%" PRIu64, b);
-                        snprintf(v2, sizeof v2, "default %" PRIu64, io_weight(b));
-                        k = res_emit_u64(w, "blockIO.weight", "IOWeight", io_weight(b), COVER_BOTH, "blkio",
-                                         "blkio.weight", v1, "io.weight", v2);
-                }
-                if (k < 0)
-                        return k;
-        }
-        if (r->block_io.leaf_weight.set) {
-                k = res_entry(w, "blockIO.leafWeight", PLAN_FATE_IGNORED,
-                              "blkio.leaf_weight left the kernel in Linux 5.0; no systemd property");
-                if (k < 0)
-                        return k;
-        }
         for (size_t i = 0; i < r->block_io.n_weight_devices; i++) {
-                const OciWeightDevice *d = r->block_io.weight_devices + i;
-                _cleanup_free_ char *field = NULL, *dev = NULL;
-
-                if (asprintf_safe(&field, "blockIO.weightDevice[%zu]", i) < 0 ||
-                    asprintf_safe(&dev, "/dev/block/%" PRId64 ":%" PRId64, d->major, d->minor) < 0)
-                        return -ENOMEM;
-                if (!d->weight.set)
-                        k = res_entry(w, field, PLAN_FATE_IGNORED,
-                                      "only leafWeight, which left the kernel in Linux 5.0");
-                else if (d->weight.v < 10 || d->weight.v > 1000)
-                        k = res_entry(w, field, PLAN_FATE_REJECTED,
-                                      "%s.%s.weight: %" PRIu64 " is out of range 10-1000", w->prefix, field,
-                                      d->weight.v);
-                else if (w->mode == RES_CGROUPFS) {
-                        snprintf(v1, sizeof v1, "%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor,
-                                 d->weight.v);
-                        snprintf(v2, sizeof v2, "%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor,
-                                 io_weight(d->weight.v));
-                        k = res_emit_cgroupfs(w, field, "blkio", "blkio.weight_device", v1, "io.weight", v2);
-                } else {
-                        k = res_entry(w, field, PLAN_FATE_UNIT, "IODeviceWeight=%s %" PRIu64, dev,
-                                      io_weight(d->weight.v));
-                        if (k >= 0)
-                                k = res_prop_pair(w, "IODeviceWeight", UNIT_PROPERTY_PAIRS_ST, dev, NULL,
-                                                  io_weight(d->weight.v));
-                }
+                k = block_io_weight_device(w, i, r->block_io.weight_devices + i);
                 if (k < 0)
                         return k;
         }
-        k = res_throttle(w, "throttleReadBpsDevice", "IOReadBandwidthMax", "blkio.throttle.read_bps_device",
-                         "rbps", r->block_io.throttle_read_bps, r->block_io.n_throttle_read_bps);
-        if (k < 0)
-                return k;
-        k = res_throttle(w, "throttleWriteBpsDevice", "IOWriteBandwidthMax",
-                         "blkio.throttle.write_bps_device", "wbps", r->block_io.throttle_write_bps,
-                         r->block_io.n_throttle_write_bps);
-        if (k < 0)
-                return k;
-        k = res_throttle(w, "throttleReadIOPSDevice", "IOReadIOPSMax", "blkio.throttle.read_iops_device",
-                         "riops", r->block_io.throttle_read_iops, r->block_io.n_throttle_read_iops);
-        if (k < 0)
-                return k;
-        return res_throttle(w, "throttleWriteIOPSDevice", "IOWriteIOPSMax",
-                            "blkio.throttle.write_iops_device", "wiops", r->block_io.throttle_write_iops,
-                            r->block_io.n_throttle_write_iops);
+        for (size_t t = 0; t < ELEMENTSOF(throttles); t++) {
+                k = res_throttle(w, throttles[t].name, throttles[t].prop, throttles[t].v1_file,
+                                 throttles[t].v2_key, throttles[t].devices, throttles[t].n);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
+typedef enum ScalarKind {
+        SCALAR_IGNORED,       /* always ignored, for 'why' */
+        SCALAR_MEMORY,        /* an OciOptInt of bytes, -1 unlimited, 0 "not set" (ignored for 'why') */
+        SCALAR_CGROUPFS_UINT, /* an OciOptUint with no unit property: written to cgroupfs as it is */
+        SCALAR_CGROUPFS_INT,  /* the same, an OciOptInt */
+        SCALAR_CPU_LIST,      /* a char * list of CPUs or memory nodes, set when not NULL */
+        SCALAR_CUSTOM,        /* emit() */
+} ScalarKind;
+
+/* One field of the memory, cpu and blockIO objects, other than the lists of devices. */
+typedef struct ResScalar {
+        const char *field;
+        size_t offset; /* of the field in OciResources */
+        ScalarKind kind;
+        const char *why;
+        const char *prop;
+        Cover cover;
+        const char *controller, *v1_file, *v2_file;
+        int (*emit)(Res *w, const OciResources *r);
+} ResScalar;
+
+#define IGNORED(f, m, w)                                                                                    \
+        { f, offsetof(OciResources, m), SCALAR_IGNORED, .why = (w) }
+#define MEMORY(f, m, p, c, v1, v2, w)                                                                       \
+        { f, offsetof(OciResources, m), SCALAR_MEMORY, w, p, c, "memory", v1, v2 }
+#define CGROUPFS(f, m, kind, ctl, v1, v2)                                                                   \
+        {                                                                                                   \
+                f, offsetof(OciResources, m), SCALAR_CGROUPFS_##kind, .controller = ctl, .v1_file = v1,     \
+                                                                      .v2_file = v2                         \
+        }
+#define CPU_LIST(f, m, p, file)                                                                             \
+        { f, offsetof(OciResources, m), SCALAR_CPU_LIST, .prop = p, .v1_file = file, .v2_file = file }
+#define CUSTOM(f, m, e)                                                                                     \
+        { f, offsetof(OciResources, m), SCALAR_CUSTOM, .emit = e }
+
+/* In the order of the plan's entries. */
+static const ResScalar scalars[] = {
+        MEMORY("memory.limit", memory.limit, "MemoryMax", COVER_BOTH, "memory.limit_in_bytes", "memory.max",
+               "0: no limit is set"),
+        MEMORY("memory.reservation", memory.reservation, "MemoryLow", COVER_V2, "memory.soft_limit_in_bytes",
+               "memory.low", "0: no reservation is set"),
+        CUSTOM("memory.swap", memory.swap, memory_swap),
+        IGNORED("memory.kernel", memory.kernel, "deprecated, ignored by runc too"),
+        IGNORED("memory.kernelTCP", memory.kernel_tcp, "deprecated, ignored by runc too"),
+        CUSTOM("memory.swappiness", memory.swappiness, memory_swappiness),
+        CUSTOM("memory.disableOOMKiller", memory.disable_oom_killer, memory_oom_killer),
+        IGNORED("memory.useHierarchy", memory.use_hierarchy,
+                "the kernel always uses the hierarchy (cgroup v2, and v1 since Linux 5.15)"),
+        IGNORED("memory.checkBeforeUpdate", memory.check_before_update,
+                "only changes how `update` treats a limit below the current usage; the kernel's own check "
+                "applies"),
+        CUSTOM("cpu.shares", cpu.shares, cpu_shares),
+        CUSTOM("cpu.quota", cpu.quota, cpu_quota),
+        CUSTOM("cpu.period", cpu.period, cpu_period_field),
+        CGROUPFS("cpu.burst", cpu.burst, UINT, "cpu", "cpu.cfs_burst_us", "cpu.max.burst"),
+        CGROUPFS("cpu.realtimeRuntime", cpu.realtime_runtime, INT, "cpu", "cpu.rt_runtime_us", NULL),
+        CGROUPFS("cpu.realtimePeriod", cpu.realtime_period, UINT, "cpu", "cpu.rt_period_us", NULL),
+        CPU_LIST("cpu.cpus", cpu.cpus, "AllowedCPUs", "cpuset.cpus"),
+        CPU_LIST("cpu.mems", cpu.mems, "AllowedMemoryNodes", "cpuset.mems"),
+        CGROUPFS("cpu.idle", cpu.idle, INT, "cpu", "cpu.idle", "cpu.idle"),
+        CUSTOM("blockIO.weight", block_io.weight, block_io_weight),
+        IGNORED("blockIO.leafWeight", block_io.leaf_weight,
+                "blkio.leaf_weight left the kernel in Linux 5.0; no systemd property"),
+};
+
+static int res_scalar(Res *w, const OciResources *r, const ResScalar *s) {
+        const void *p = (const uint8_t *) r + s->offset;
+        char v1[32], v2[32];
+        int64_t i;
+
+        switch (s->kind) {
+        case SCALAR_IGNORED:
+                return res_entry(w, s->field, PLAN_FATE_IGNORED, "%s", s->why);
+        case SCALAR_MEMORY:
+                i = ((const OciOptInt *) p)->v;
+                if (i == 0)
+                        return res_entry(w, s->field, PLAN_FATE_IGNORED, "%s", s->why);
+                memory_string(v1, i, false);
+                memory_string(v2, i, true);
+                return res_emit_u64(w, s->field, s->prop, memory_value(i), s->cover, s->controller,
+                                    s->v1_file, v1, s->v2_file, v2);
+        case SCALAR_CGROUPFS_UINT:
+                snprintf(v1, sizeof v1, "%" PRIu64, ((const OciOptUint *) p)->v);
+                return res_emit_cgroupfs(w, s->field, s->controller, s->v1_file, v1, s->v2_file, v1);
+        case SCALAR_CGROUPFS_INT:
+                snprintf(v1, sizeof v1, "%" PRId64, ((const OciOptInt *) p)->v);
+                return res_emit_cgroupfs(w, s->field, s->controller, s->v1_file, v1, s->v2_file, v1);
+        case SCALAR_CPU_LIST:
+                return res_cpu_list(w, s->field, s->prop, s->v1_file, s->v2_file, *(char *const *) p);
+        case SCALAR_CUSTOM:
+                return s->emit(w, r);
+        }
+        return -EINVAL;
+}
+
+static int res_scalars(Res *w, const OciResources *r) {
+        for (const ResScalar *s = scalars; s < scalars + ELEMENTSOF(scalars); s++) {
+                const void *p = (const uint8_t *) r + s->offset;
+                /* a list is set when it is there; every other field is an OCI_OPT(), whose first member
+                 * is its 'set' flag */
+                bool set = s->kind == SCALAR_CPU_LIST ? *(char *const *) p != NULL : *(const bool *) p;
+                int k;
+
+                if (!set)
+                        continue;
+                k = res_scalar(w, r, s);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
 }
 
 int resources_device_allow_name(char type, int64_t major, int64_t minor, char **ret) {
@@ -818,27 +817,33 @@ static int device_allow_names(const OciDeviceRule *d, const char *access, char *
         return asprintf_safe(ret, "%s %s, %s %s", c, access, b, access) < 0 ? -ENOMEM : 0;
 }
 
+#define DEFAULTS_ALLOWED                                                                                \
+        "DeviceAllow= the defaults: char-* m, block-* m, /dev/null, /dev/zero, /dev/full, /dev/random, " \
+        "/dev/urandom, /dev/tty, /dev/ptmx, /dev/pts/*, /dev/net/tun rwm"
+
 /* Under DevicePolicy=strict, the rule devices[i] of the n in d, the last to deny all being
- * devices[last_deny_all]. */
+ * devices[last_deny_all], or SIZE_MAX when none does: then every device is denied before the first rule,
+ * as runc starts. */
 static int res_device_rule_strict(Res *w, const OciDeviceRule *d, size_t i, size_t last_deny_all) {
         const char *access = d[i].access ?: "rwm";
+        size_t first = last_deny_all == SIZE_MAX ? 0 : last_deny_all + 1;
         _cleanup_free_ char *names = NULL;
         int k;
 
-        if (i < last_deny_all)
+        if (last_deny_all != SIZE_MAX && i < last_deny_all)
                 return res_device_entry(w, i, PLAN_FATE_IGNORED,
                                         "overridden by devices[%zu], which denies all", last_deny_all);
         if (i == last_deny_all)
-                return res_device_entry(w, i, PLAN_FATE_UNIT,
-                                        "DevicePolicy=strict, DeviceAllow= the defaults: char-* m, "
-                                        "block-* m, /dev/null, /dev/zero, /dev/full, /dev/random, "
-                                        "/dev/urandom, /dev/tty, /dev/ptmx, /dev/pts/*, /dev/net/tun rwm");
+                return res_device_entry(w, i, PLAN_FATE_UNIT, "DevicePolicy=strict, " DEFAULTS_ALLOWED);
         if (!d[i].allow) {
-                for (size_t j = last_deny_all + 1; j < i; j++)
+                for (size_t j = first; j < i; j++)
                         if (d[j].allow && rules_overlap(d + j, d + i))
                                 return res_device_entry(w, i, PLAN_FATE_UNHANDLED,
                                                         "not handled yet: a deny rule after allow rules "
                                                         "cannot be expressed with DeviceAllow=");
+                if (last_deny_all == SIZE_MAX)
+                        return res_device_entry(w, i, PLAN_FATE_IGNORED,
+                                                "already denied: no rule allows every device first");
                 return res_device_entry(w, i, PLAN_FATE_IGNORED, "already denied by devices[%zu]",
                                         last_deny_all);
         }
@@ -882,21 +887,14 @@ static int res_devices_systemd(Res *w, const OciResources *r) {
                 if (!d[i].allow && rule_is_all(d + i))
                         last_deny_all = i;
 
-        if (last_deny_all == SIZE_MAX) {
-                /* Without a rule denying everything the rules only deny single devices from an
-                 * allow-all start (cgroup v1's default); DeviceAllow= cannot subtract. */
-                k = 0;
-                for (size_t i = 0; k >= 0 && i < n; i++)
-                        k = d[i].allow ? res_device_entry(w, i, PLAN_FATE_IGNORED,
-                                                          "every device is allowed: no rule denies all "
-                                                          "devices first")
-                                       : res_device_entry(w, i, PLAN_FATE_UNHANDLED,
-                                                          "not handled yet: systemd cannot deny single "
-                                                          "devices (DeviceAllow= only allows)");
-                return k;
-        }
-
+        /* Without a rule that denies all, every device is denied before the first rule, as runc's
+         * rules start (and crun's): a bundle that says nothing of devices gets the defaults only. */
         k = res_prop_string(w, "DevicePolicy", "strict");
+        if (k >= 0 && last_deny_all == SIZE_MAX)
+                k = res_entry(w, "devices", PLAN_FATE_UNIT,
+                              "%s: DevicePolicy=strict, no rule denies all devices first: every device "
+                              "is denied but the defaults and those the rules allow (as runc), %s",
+                              n == 0 ? "absent" : "present", DEFAULTS_ALLOWED);
         defaults = default_devices_get(&n_defaults);
         for (size_t i = 0; k >= 0 && i < n_defaults; i++)
                 k = res_device_allow(w, defaults[i].type, defaults[i].major, defaults[i].minor,
@@ -916,9 +914,7 @@ static void device_rule_v2(const OciResources *r, size_t i, size_t last_all, boo
                 snprintf(buf, 256, "; every device allowed, no BPF device program (v2)");
         else if (last_all == SIZE_MAX)
                 snprintf(buf, 256,
-                         ", a rule of %s (v2; no rule denies all devices first: every device no rule "
-                         "denies is allowed)",
-                         program);
+                         ", a rule of %s (v2; every device is denied before the first rule)", program);
         else if (i < last_all)
                 snprintf(buf, 256, "; overridden by devices[%zu] on cgroup v2", last_all);
         else if (i > last_all)
@@ -941,6 +937,20 @@ static int res_devices_cgroupfs(Res *w, const OciResources *r) {
                 if (rule_is_all(r->devices + i))
                         last_all = i;
 
+        /* No rule for all devices: every device is denied before the first rule, as runc's rules
+         * start (cgroup v1's own start is the opposite) */
+        if (last_all == SIZE_MAX) {
+                k = res_entry(w, "devices", PLAN_FATE_POST,
+                              "%s: no rule is for all devices: cgroupfs devices.deny=a *:* rwm (v1), the "
+                              "BPF device program (v2): every device is denied but the defaults and "
+                              "those the rules allow (as runc)",
+                              r->n_devices == 0 ? "absent" : "present");
+                if (k >= 0 && !w->unified)
+                        k = res_write(w, "devices", "devices.deny", "a *:* rwm");
+                if (k < 0)
+                        return k;
+        }
+
         for (size_t i = 0; i < r->n_devices; i++) {
                 const OciDeviceRule *d = r->devices + i;
                 const char *verb;
@@ -960,7 +970,7 @@ static int res_devices_cgroupfs(Res *w, const OciResources *r) {
                         return k;
         }
         /* runc appends its defaults after the container's rules */
-        if (r->n_devices > 0 && !w->unified)
+        if (!w->unified)
                 for (size_t i = 0; i < n_defaults; i++) {
                         char rule[96];
 
@@ -1061,16 +1071,15 @@ static int res_other(Res *w, const OciResources *r) {
 static int res_walk(Res *w, const OciResources *r) {
         int k;
 
-        k = w->mode == RES_SYSTEMD ? res_devices_systemd(w, r) : res_devices_cgroupfs(w, r);
+        if (!r->devices_unchanged) {
+                k = w->mode == RES_SYSTEMD ? res_devices_systemd(w, r) : res_devices_cgroupfs(w, r);
+                if (k < 0)
+                        return k;
+        }
+        k = res_scalars(w, r);
         if (k < 0)
                 return k;
-        k = res_memory(w, r);
-        if (k < 0)
-                return k;
-        k = res_cpu(w, r);
-        if (k < 0)
-                return k;
-        k = res_block_io(w, r);
+        k = res_block_io_devices(w, r);
         if (k < 0)
                 return k;
         return res_other(w, r);

@@ -5,17 +5,6 @@
 #include "plan/unit-property.h"
 #include "base/util.h"
 
-static const char * const unit_property_type_table[] = {
-        [UNIT_PROPERTY_U64] = "t",
-        [UNIT_PROPERTY_BOOL] = "b",
-        [UNIT_PROPERTY_STRING] = "s",
-        [UNIT_PROPERTY_BYTES] = "ay",
-        [UNIT_PROPERTY_PAIRS_SS] = "a(ss)",
-        [UNIT_PROPERTY_PAIRS_ST] = "a(st)",
-};
-
-DEFINE_STRING_TABLE(unit_property_type, UnitPropertyType)
-
 void unit_property_done(UnitProperty *p) {
         if (!p)
                 return;
@@ -32,6 +21,31 @@ void unit_property_done(UnitProperty *p) {
         free(p->str_values);
         free(p->u64_values);
         *p = (UnitProperty) {};
+}
+
+const char *unit_property_type_signature(UnitPropertyType t) {
+        switch (t) {
+        case UNIT_PROPERTY_U64:
+                return "t";
+        case UNIT_PROPERTY_BOOL:
+                return "b";
+        case UNIT_PROPERTY_STRING:
+                return "s";
+        case UNIT_PROPERTY_BYTES:
+                return "ay";
+        case UNIT_PROPERTY_PAIRS_SS:
+                return "a(ss)";
+        case UNIT_PROPERTY_PAIRS_ST:
+                return "a(st)";
+        }
+        return NULL;
+}
+
+int unit_property_type_from_signature(const char *s) {
+        for (UnitPropertyType t = UNIT_PROPERTY_U64; t <= UNIT_PROPERTY_PAIRS_ST; t++)
+                if (streq(unit_property_type_signature(t), s))
+                        return (int) t;
+        return -EINVAL;
 }
 
 /* A bit mask back to "0-3,7". */

@@ -47,3 +47,20 @@ def test_device_made_with_mknod_under_deny_all_is_denied(rt, new_id, make_bundle
     made, opened = map(json.loads, p.stdout.splitlines())
     assert made["errno"] == 0, f"mknod itself failed: {made}"
     assert opened["errno"] == 1, opened
+
+
+@pytest.mark.parametrize("resources", [{"devices": None}, None],
+                         ids=["no-device-rules", "no-linux-resources"])
+def test_no_device_rules_deny_all_but_the_defaults(rt, new_id, make_bundle, resources):
+    """Without device rules (none in linux.resources, or no linux.resources at all) every device is
+    denied but the defaults, as runc starts its rules: a listed /dev/kmsg does not open for writing,
+    /dev/zero (a default) does."""
+    b = make_bundle(args=["open-w", "/dev/kmsg", "open-w", "/dev/zero"],
+                    overrides={"linux": {"devices": [KMSG], "resources": resources}})
+    cfg = json.loads((b.path / "config.json").read_text())
+    assert "devices" not in cfg["linux"].get("resources", {}), cfg["linux"]
+    p = rt("run", "--bundle", b.path, new_id())
+    assert p.returncode == 0, p.stderr
+    kmsg, zero = map(json.loads, p.stdout.splitlines())
+    assert kmsg["errno"] == 1, kmsg
+    assert zero["errno"] == 0, zero

@@ -99,7 +99,7 @@ static bool reference(const OciDeviceRule *rules, size_t n, char type, uint32_t 
         const DefaultDevice *defaults = default_devices_get(&n_defaults);
 
         for (uint32_t bit = 1; bit <= 4; bit <<= 1) {
-                bool allowed = true;
+                bool allowed = false; /* before any rule, as runc starts */
 
                 if (!(access & bit))
                         continue;
@@ -202,11 +202,17 @@ static void test_chosen(void) {
         OciDeviceRule deny_all_r[] = { RULE(false, 'a', ANY, ANY, "r") };
         EXPECT(deny_all_r, 'c', 1, 11, W, 0, "\"a\" without numbers starts over whatever its access");
 
-        /* before any rule that starts over, every device is allowed (a new v1 devices cgroup) */
+        /* before any rule that starts over, every device is denied (as runc and crun start) */
         OciDeviceRule blacklist[] = { RULE(false, 'c', 1, 11, "w") };
-        EXPECT(blacklist, 'c', 1, 11, R, 1, "only a deny");
-        EXPECT(blacklist, 'c', 1, 11, R | W, 0, "only a deny (v1 denies a request that overlaps it)");
-        EXPECT(blacklist, 'b', 8, 0, R | W, 1, "only a deny, another device");
+        EXPECT(blacklist, 'c', 1, 11, R, 0, "only a deny: denied before it");
+        EXPECT(blacklist, 'b', 8, 0, R | W, 0, "only a deny, another device: denied before it");
+        EXPECT(blacklist, 'c', 1, 3, R | W, 1, "only a deny: the defaults");
+        OciDeviceRule only_allow[] = { RULE(true, 'c', 1, 11, "w") };
+        EXPECT(only_allow, 'c', 1, 11, W, 1, "only an allow: what it allows");
+        EXPECT(only_allow, 'c', 1, 11, R, 0, "only an allow: nothing else of that device");
+        EXPECT(only_allow, 'b', 8, 0, R, 0, "only an allow: no other device");
+        tap_is_int(ask(NULL, 0, 'c', 1, 11, W), 0, "no rules: c 1:11 w (/dev/kmsg) denied");
+        tap_is_int(ask(NULL, 0, 'c', 1, 5, R | W), 1, "no rules: c 1:5 rw (/dev/zero, a default) allowed");
         OciDeviceRule privileged[] = { RULE(true, 'a', ANY, ANY, "rwm") };
         EXPECT(privileged, 'b', 8, 0, R | W, 1, "allow-all");
         OciDeviceRule defaults_win[] = { DENY_ALL, RULE(false, 'c', 1, 3, "rwm") };
@@ -234,11 +240,12 @@ static void test_chosen(void) {
         tap_is_int(bpf_devices_build(bad, ELEMENTSOF(bad), &p, &np), -EINVAL,
                    "an access outside rwm is refused");
 
-        tap_ok(bpf_devices_allow_all(NULL, 0), "no rules: every device allowed");
+        tap_ok(!bpf_devices_allow_all(NULL, 0), "no rules: every device but the defaults denied");
         tap_ok(bpf_devices_allow_all(privileged, ELEMENTSOF(privileged)), "allow-all: no program needed");
         tap_ok(!bpf_devices_allow_all(deny_all, ELEMENTSOF(deny_all)), "deny-all needs the program");
         tap_ok(!bpf_devices_allow_all(blacklist, ELEMENTSOF(blacklist)), "a deny needs the program");
-        OciDeviceRule idle_deny[] = { RULE(false, 'c', 1, 11, ""), RULE(false, 'c', 5000, ANY, "rwm") };
+        OciDeviceRule idle_deny[] = { RULE(true, 'a', ANY, ANY, "rwm"), RULE(false, 'c', 1, 11, ""),
+                                      RULE(false, 'c', 5000, ANY, "rwm") };
         tap_ok(bpf_devices_allow_all(idle_deny, ELEMENTSOF(idle_deny)), "denies of nothing need no program");
 }
 

@@ -236,11 +236,61 @@ static void box_cleanup(Box *b) {
 
 static void check_exit(Box *b, const char *what) {
         int status = -1;
-        int r = wait_exit(b->holder, 5000, &status);
+        int r = wait_exit(b->holder, 10000, &status);
 
-        tap_ok(r == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: the holder exits with 0", what);
+        if (!tap_ok(r == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: the holder exits with 0", what)) {
+                char path[64], line[256] = "";
+                FILE *f;
+
+                tap_diag("r=%d status=0x%x", r, status);
+                /* what the holder is doing, and what it still has: its state and its fds */
+                snprintf(path, sizeof path, "/proc/%d/stat", (int) b->holder);
+                f = fopen(path, "re");
+                if (f && fgets(line, sizeof line, f))
+                        tap_diag("holder stat: %s", line);
+                if (f)
+                        fclose(f);
+                snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int) b->holder, (int) b->holder);
+                f = fopen(path, "re");
+                if (f && fgets(line, sizeof line, f))
+                        tap_diag("holder children: %s", line);
+                if (f)
+                        fclose(f);
+        }
         if (r == 0)
                 b->holder = 0;
+}
+
+/* Waits up to 5 s until the holder holds a pidfd (its adoption is done: the signal is handled
+ * asynchronously, and a busy machine may take its time). */
+static void wait_adopted(pid_t holder) {
+        for (int i = 0; i < 500; i++) {
+                char dir[64];
+                DIR *d;
+                struct dirent *e;
+                bool found = false;
+
+                snprintf(dir, sizeof dir, "/proc/%d/fd", (int) holder);
+                d = opendir(dir);
+                if (!d)
+                        return;
+                while (!found && (e = readdir(d))) {
+                        char path[384], target[64];
+                        ssize_t n;
+
+                        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+                        n = readlink(path, target, sizeof target - 1);
+                        if (n > 0) {
+                                target[n] = 0;
+                                found = streq(target, "anon_inode:[pidfd]");
+                        }
+                }
+                closedir(d);
+                if (found)
+                        return;
+                sleep_ms(10);
+        }
+        tap_diag("the holder %d holds no pidfd after 5 s", (int) holder);
 }
 
 static void check_killed(pid_t pid, int sig, const char *what) {
@@ -348,7 +398,7 @@ static void test_forward_hup(void) {
         }
         c = box_spawn(&b, "1000", &c_in);
         holder_adopt(b.holder, c_in);
-        sleep_ms(100);
+        wait_adopted(b.holder);
         signal_child(b.holder, SIGHUP);
         check_killed(c, SIGHUP, "SIGHUP to the holder");
         check_exit(&b, "after SIGHUP");
@@ -430,7 +480,7 @@ static void test_shared_namespace(void) {
         tap_ok(holder_pid_of(b.holder, c, &c_seen) == 0 && c_seen == c,
                "holder_pid_of(): the holder numbers the process as we do");
         tap_is_int(holder_adopt(b.holder, c_seen), 0, "holder_adopt() from the holder's own pid namespace");
-        sleep_ms(100);
+        wait_adopted(b.holder);
         signal_child(b.holder, SIGUSR1);
         check_killed(c, SIGUSR1, "SIGUSR1 to a holder that is not PID 1");
         check_exit(&b, "shared namespace, process gone");
@@ -491,7 +541,7 @@ static void test_nested_namespace(void) {
         tap_ok(r == 0 && seen == c_seen && seen > 1, "holder_pid_of(): its pid in the box's namespace (%d)",
                (int) seen);
         tap_is_int(holder_adopt(b.holder, seen), 0, "holder_adopt() of the nested PID 1");
-        sleep_ms(100);
+        wait_adopted(b.holder);
         /* an orphan of the box now, reparented to the holder: SIGKILL it and wait for the holder */
         if (c > 0)
                 kill(c, SIGKILL);

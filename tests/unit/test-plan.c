@@ -136,10 +136,13 @@ static void test_base(void) {
         tap_is_str(p ? p->rootfs : NULL, "/bundles/c1/rootfs", "rootfs");
         tap_is_str(p ? p->unit : NULL, "nspawn-oci-c1.scope", "default unit");
         tap_is_str(p ? p->slice : NULL, "machine.slice", "default slice");
-        tap_ok(p && p->n_properties == 2 && streq(p->properties[0].name, "Description") &&
+        tap_ok(p && p->n_properties == 4 && streq(p->properties[0].name, "Description") &&
                        streq(p->properties[0].str, "nspawn-oci container c1") &&
                        streq(p->properties[1].name, "Delegate") && p->properties[1].b,
                "Description and Delegate=yes");
+        tap_ok(p && p->n_properties == 4 && streq(p->properties[2].name, "DevicePolicy") &&
+                       streq(p->properties[2].str, "strict") && streq(p->properties[3].name, "DeviceAllow"),
+               "no device rules: DevicePolicy=strict, DeviceAllow= the defaults (as runc)");
         tap_ok(p && p->join_ns[OCI_NS_PID] && p->join_ns[OCI_NS_MOUNT] && p->join_ns[OCI_NS_IPC] &&
                p->join_ns[OCI_NS_UTS] && p->join_ns[OCI_NS_NETWORK] && !p->join_ns[OCI_NS_USER] &&
                !p->join_ns[OCI_NS_CGROUP], "the process joins the box's five namespaces");

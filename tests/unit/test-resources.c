@@ -37,6 +37,16 @@ static const UnitProperty *prop(const Out *o, const char *name) {
         return NULL;
 }
 
+/* The properties but DevicePolicy= and DeviceAllow=, which every container's rules give (without rules:
+ * every device denied but the defaults). */
+static size_t n_props_but_devices(const Out *o) {
+        size_t n = 0;
+        for (size_t i = 0; i < o->n_props; i++)
+                if (!startswith(o->props[i].name, "Device"))
+                        n++;
+        return n;
+}
+
 static const PlanEntry *entry(const Out *o, const char *field) {
         for (size_t i = 0; i < o->n_entries; i++)
                 if (streq(o->entries[i].field, field))
@@ -104,7 +114,13 @@ static void test_numbers(void) {
         is_entry(&o, "linux.resources.memory.limit", PLAN_FATE_UNIT, "MemoryMax=67108864");
         is_entry(&o, "linux.resources.memory.reservation", PLAN_FATE_UNIT,
                  "MemoryLow=33554432 (cgroup v1: cgroupfs memory.soft_limit_in_bytes=33554432)");
-        tap_is_int(o.n_entries, 7, "one entry per field");
+        tap_is_int(o.n_entries, 8, "one entry per field, and one for the absent device rules");
+        is_entry(&o, "linux.resources.devices", PLAN_FATE_UNIT,
+                 "absent: DevicePolicy=strict, no rule denies all devices first: every device is denied but "
+                 "the defaults and those the rules allow (as runc), DeviceAllow= the defaults: char-* m, "
+                 "block-* m, /dev/null, /dev/zero, /dev/full, /dev/random, /dev/urandom, /dev/tty, "
+                 "/dev/ptmx, /dev/pts/*, /dev/net/tun rwm");
+        is_prop(&o, "DevicePolicy", "DevicePolicy=strict");
         out_done(&o);
 
         r.cpu.shares.v = 1024;
@@ -138,7 +154,7 @@ static void test_numbers(void) {
         r.cpu.quota = (OciOptInt) { true, 0 };
         r.cpu.period = (OciOptUint) { true, 0 };
         o = convert(&r);
-        tap_ok(o.n_props == 0 && o.n_entries == 3 && o.entries[0].fate == PLAN_FATE_IGNORED,
+        tap_ok(n_props_but_devices(&o) == 0 && o.n_entries == 4 && o.entries[1].fate == PLAN_FATE_IGNORED,
                "CRI-O's zeros mean \"not set\"");
         out_done(&o);
 }
@@ -325,9 +341,13 @@ static void test_cgroupfs(void) {
                    "v2: one hierarchy");
         cgroup_writes_free(w, n);
 
-        tap_ok(resources_to_cgroup_entries(&r, "linux.resources", &e, &ne) == 0 && ne == 7,
+        tap_ok(resources_to_cgroup_entries(&r, "linux.resources", &e, &ne) == 0 && ne == 8,
                "cgroupfs entries");
         tap_is_str(ne > 1 ? e[0].detail : NULL,
+                   "absent: no rule is for all devices: cgroupfs devices.deny=a *:* rwm (v1), the BPF device "
+                   "program (v2): every device is denied but the defaults and those the rules allow (as runc)",
+                   "the absent device rules");
+        tap_is_str(ne > 1 ? e[1].detail : NULL,
                    "cgroupfs memory.limit_in_bytes=67108864 (v1), memory.max=67108864 (v2)", "its detail");
         plan_entries_free(e, ne);
 
@@ -372,7 +392,7 @@ static void test_devices_cgroupfs(void) {
         tap_ok(resources_to_cgroup_entries(&r, "linux.resources", &o.entries, &o.n_entries) == 0, "entries");
         is_entry(&o, "linux.resources.devices[0]", PLAN_FATE_POST,
                  "cgroupfs devices.deny=c 1:11 w (v1), a rule of the BPF device program on the container's "
-                 "cgroup (v2; no rule denies all devices first: every device no rule denies is allowed)");
+                 "cgroup (v2; every device is denied before the first rule)");
         out_done(&o);
 
         rules[0] = allow_all;
@@ -403,8 +423,34 @@ static void test_no_property(void) {
                  "property");
         is_entry(&o, "linux.resources.memory.disableOOMKiller", PLAN_FATE_POST,
                  "cgroupfs memory.oom_control=1 (v1; nothing on cgroup v2), no systemd 252 property");
-        tap_is_int(o.n_props, 0, "no properties");
+        tap_is_int(n_props_but_devices(&o), 0, "no properties but the device rules'");
         out_done(&o);
+}
+
+/* No rules: every device denied but the defaults, as runc; an update's absent rules change nothing. */
+static void test_devices_absent(void) {
+        OciResources r = {};
+        CgroupWrite *w = NULL;
+        size_t n = 0;
+        Out o;
+
+        tap_ok(resources_to_cgroup_writes(&r, false, &w, &n) == 0 && n > 1, "no rules: v1 writes");
+        tap_is_str(n > 0 ? w[0].file : NULL, "devices.deny", "no rules: v1 starts with a deny");
+        tap_is_str(n > 0 ? w[0].value : NULL, "a *:* rwm", "no rules: of every device");
+        tap_is_str(n > 1 ? w[1].file : NULL, "devices.allow", "no rules: then the defaults");
+        cgroup_writes_free(w, n);
+
+        o = convert(&r);
+        is_prop(&o, "DevicePolicy", "DevicePolicy=strict");
+        tap_ok(prop(&o, "DeviceAllow") != NULL, "no rules: DeviceAllow= the defaults");
+        out_done(&o);
+
+        r.devices_unchanged = true;
+        o = convert(&r);
+        tap_ok(o.n_props == 0 && o.n_entries == 0, "an update's absent rules: no property, no entry");
+        out_done(&o);
+        tap_ok(resources_to_cgroup_writes(&r, false, &w, &n) == 0 && n == 0, "an update's absent rules: no write");
+        cgroup_writes_free(w, n);
 }
 
 int main(void) {
@@ -416,5 +462,6 @@ int main(void) {
         test_cgroupfs();
         test_devices_cgroupfs();
         test_no_property();
+        test_devices_absent();
         return tap_done(0);
 }
