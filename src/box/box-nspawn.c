@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "box/box-nspawn.h"
+#include "box/box-steps.h"
 #include "host/cgroup.h"
 #include "box/init/holder-protocol.h"
 #include "base/log.h"
@@ -91,13 +92,12 @@ _noreturn_ static void exec_nspawn(const Plan *plan, int go_fd, int log_fd, int 
                 const PlanJoin *j = &plan->joins[i];
                 if (!j->path)
                         continue;
-                int fd = open(j->path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0 || setns(fd, oci_namespace_type_clone_flag(j->type)) < 0) {
-                        dprintf(log_fd, "Failed to join %s namespace %s: %m\n",
-                                oci_namespace_type_to_string(j->type), j->path);
+                int r = box_steps_join_path(j->type, j->path);
+                if (r < 0) {
+                        dprintf(log_fd, "Failed to join %s namespace %s: %s\n",
+                                oci_namespace_type_to_string(j->type), j->path, strerror(-r));
                         _exit(125);
                 }
-                close(fd);
         }
 
         null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -156,13 +156,11 @@ static ssize_t recv_notify(int fd, char *buf, size_t size, struct ucred *ret_cre
         return n;
 }
 
-/* Reads nspawn's sd_notify messages until READY=1; returns the leader (holder) pid.
- *
- * The socket is abstract, so any local user can send to it. What nspawn says here decides which
+/* The socket is abstract, so any local user can send to it. What nspawn says here decides which
  * namespaces, root and cgroup create enters as root: only a message whose sender the kernel vouches
  * for (SCM_CREDENTIALS, which an unprivileged sender cannot forge for another pid or uid) as the
  * systemd-nspawn we forked, running as root, is read. Everything else is dropped unread. */
-static int wait_ready(int notify_fd, int pidfd, pid_t nspawn, pid_t *ret_holder) {
+int box_nspawn_wait_ready(int notify_fd, int pidfd, pid_t nspawn, int timeout_ms, pid_t *ret_holder) {
         pid_t holder = 0;
         bool ready = false;
         struct timespec start, now;
@@ -175,9 +173,9 @@ static int wait_ready(int notify_fd, int pidfd, pid_t nspawn, pid_t *ret_holder)
                 };
                 clock_gettime(CLOCK_MONOTONIC, &now);
                 long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-                if (elapsed >= READY_TIMEOUT_MS)
+                if (elapsed >= timeout_ms)
                         return -ETIMEDOUT;
-                int r = poll(p, 2, (int) (READY_TIMEOUT_MS - elapsed));
+                int r = poll(p, 2, (int) (timeout_ms - elapsed));
                 if (r < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -343,7 +341,7 @@ int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *di
         go[1] = safe_close(go[1]);
         fault_point("create:nspawn-started");
 
-        r = wait_ready(notify_fd, pidfd, pid, &holder);
+        r = box_nspawn_wait_ready(notify_fd, pidfd, pid, READY_TIMEOUT_MS, &holder);
         if (r < 0) {
                 _cleanup_free_ char *tail = read_log_tail(dir);
                 if (r == -ETIMEDOUT)

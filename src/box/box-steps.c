@@ -80,6 +80,29 @@ finish:
         return r;
 }
 
+int box_steps_enter_pidns(int pidns_fd) {
+        /* Safety: the caller opened the namespace, checked it, and pinned it in pidns_fd (a pidfd of a
+         * process checked against its start time, or a namespace fd checked with NS_GET_NSTYPE); this
+         * only chooses where our children are born, after the user namespace that owns it was joined. */
+        return setns(pidns_fd, CLONE_NEWPID) < 0 ? negative_errno() : 0;
+}
+
+int box_steps_join_path(OciNamespaceType type, const char *path) {
+        _cleanup_close_ int fd = -1;
+        int flag = oci_namespace_type_clone_flag(type);
+
+        /* the plan joins these two only (nspawn shares them); never a pid namespace: nspawn would then
+         * use pids of another namespace as host pids */
+        if (!IN_SET(type, OCI_NS_IPC, OCI_NS_UTS))
+                return -EINVAL;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        /* Safety: the kernel joins only a namespace of the kind given (EINVAL otherwise), whatever the
+         * path named, and only the child that becomes systemd-nspawn is moved. */
+        return setns(fd, flag) < 0 ? negative_errno() : 0;
+}
+
 /* The per-mount flags a bind remount must keep (it replaces them all). */
 static unsigned long mount_flags_of(const char *path) {
         struct statvfs st;
@@ -713,17 +736,25 @@ static int mask_path(const char *path) {
         return 0;
 }
 
+/* The closed set of privileged steps in the box. Every case runs in a child that joined the box's
+ * namespaces (box_steps_run()): what it changes is the box's, never the host's. */
 static int do_step(const PlanStep *s) {
         struct stat st;
 
         switch (s->type) {
         case PLAN_STEP_SYSCTL:
+                /* Safety: the key was checked by the plan to be a namespaced one (no "..", no '/'), and
+                 * is written in the box's network and ipc namespaces (write_sysctl()). */
                 return write_sysctl(s->path, s->value);
         case PLAN_STEP_HOSTNAME:
+                /* Safety: in the box's uts namespace, joined before the first step. */
                 return sethostname(s->value, strlen(s->value)) < 0 ? negative_errno() : 0;
         case PLAN_STEP_DOMAINNAME:
+                /* Safety: in the box's uts namespace, joined before the first step. */
                 return setdomainname(s->value, strlen(s->value)) < 0 ? negative_errno() : 0;
         case PLAN_STEP_REMOUNT:
+                /* Safety: chrooted into the box's root: the path resolves inside it, and the mounts
+                 * changed are the box's own copies (remount()). */
                 return remount(s->path, s->flags, s->clear_flags);
         case PLAN_STEP_READONLY:
                 /* Paths missing from the image are skipped, as runc does. */
@@ -742,8 +773,11 @@ static int do_step(const PlanStep *s) {
                         return negative_errno();
                 return 0;
         case PLAN_STEP_MASK:
+                /* Safety: the target is opened inside the box's root and covered by fd (mask_path()). */
                 return mask_path(s->path);
         case PLAN_STEP_MKNOD:
+                /* Safety: chrooted into the box's root, in the box's /dev (a tmpfs of nspawn's): the
+                 * node is made there, what was at the path is replaced, not followed. */
                 (void) make_parents(s->path);
                 if (lstat(s->path, &st) == 0)
                         (void) unlink(s->path);
@@ -754,10 +788,15 @@ static int do_step(const PlanStep *s) {
                 /* mknod() honours the umask: the mode is the configured one */
                 return chmod(s->path, s->mode & 07777) < 0 ? negative_errno() : 0;
         case PLAN_STEP_PROPAGATION:
+                /* Safety: "/" is the box's root in the box's mount namespace; only its propagation
+                 * changes. */
                 return mount(NULL, "/", NULL, s->flags, NULL) < 0 ? negative_errno() : 0;
         case PLAN_STEP_REATTACH:
+                /* Safety: the box's own mount moved to the same place by fd (reattach()). */
                 return reattach(s->path);
         case PLAN_STEP_MOUNT:
+                /* Safety: a new file system of the plan's type, attached by fd to a target opened
+                 * inside the box's root (new_mount()). */
                 return new_mount(s);
         default:
                 return -EOPNOTSUPP;
@@ -810,7 +849,8 @@ int box_steps_run(pid_t holder, const bool *join_ns, const PlanStep *steps, size
                                         continue;
                                 r = do_step(&steps[i]);
                                 if (r < 0) {
-                                        log_error_errno(r, "%s %s%s%s: %m", plan_step_type_to_string(steps[i].type),
+                                        log_error_errno(r, "%s %s%s%s: %m",
+                                                        strna(plan_step_type_to_string(steps[i].type)),
                                                         strempty(steps[i].path), steps[i].value ? "=" : "",
                                                         strempty(steps[i].value));
                                         _exit(1);

@@ -13,6 +13,14 @@
  * codes and *ret_what naming the step that failed. */
 int box_steps_enter(pid_t holder, const bool *join_ns, bool mount, const char **ret_what);
 
+/* In the calling (forked) process: its children are born in the pid namespace pidns_fd pins (a pidfd
+ * or a namespace fd the caller checked). Logs nothing. */
+int box_steps_enter_pidns(int pidns_fd);
+
+/* In the calling (forked) process that becomes systemd-nspawn: joins the namespace of kind type at path
+ * (the plan's "pre" joins: ipc and uts only, -EINVAL for another kind). Logs nothing. */
+int box_steps_join_path(OciNamespaceType type, const char *path);
+
 /* In the container process, the first of its pid namespace (PID 1 of a new one, or joining one by path),
  * inside the box's namespaces and root: replaces the box's /proc, nspawn's procfs of another pid
  * namespace, with a new procfs of ours, and puts back what was mounted below it (nspawn's read-only

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "box/box-steps.h"
 #include "box/hooks.h"
 #include "base/log.h"
 
@@ -197,4 +198,39 @@ int hooks_run(const OciHook *hooks, size_t n, const char *state_json, const char
                         return r;
         }
         return 0;
+}
+
+int hooks_run_in_box(const OciHook *hooks, size_t n, const char *state_json, const char *what, pid_t holder,
+                     const bool *join_ns, int pidns_fd) {
+        int status, r;
+        pid_t pid;
+
+        if (n == 0)
+                return 0;
+        pid = fork();
+        if (pid < 0)
+                return log_error_errno(errno, "%s hooks: Failed to fork: %m", what);
+        if (pid == 0) {
+                bool join[_OCI_NS_MAX];
+                const char *step = NULL;
+
+                memcpy(join, join_ns, sizeof(join));
+                join[OCI_NS_PID] = false;
+                r = box_steps_enter(holder, join, true, &step);
+                if (r < 0) {
+                        log_error_errno(r, "%s hooks: joining the container's %s namespace: %m", what, step);
+                        _exit(1);
+                }
+                if (pidns_fd >= 0 && (r = box_steps_enter_pidns(pidns_fd)) < 0) {
+                        log_error_errno(r, "%s hooks: joining the container's pid namespace: %m", what);
+                        _exit(1);
+                }
+                _exit(hooks_run(hooks, n, state_json, what, true) < 0 ? 1 : 0);
+        }
+        if (waitpid(pid, &status, 0) < 0)
+                return log_error_errno(errno, "%s hooks: Failed to wait for them: %m", what);
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status) == 0 ? 0 : -EIO; /* logged by the child */
+        return log_error_errno(EIO, "%s hooks: the process running them died of signal %d", what,
+                               WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "oci/oci-config.h"
 
@@ -13,3 +14,9 @@
  * error is returned. Otherwise (poststart, poststop: the runtime spec) it is a warning that says it is
  * ignored, the others still run, and the return value is 0. */
 int hooks_run(const OciHook *hooks, size_t n, const char *state_json, const char *what, bool fatal);
+
+/* The same, in the box (createContainer, startContainer): in a child that joins the holder's namespaces
+ * named in join_ns and its root, and whose children (the hooks) are born in the pid namespace pidns_fd
+ * pins (-1: nspawn-oci's own). Failures are fatal, and logged once, where they happen. */
+int hooks_run_in_box(const OciHook *hooks, size_t n, const char *state_json, const char *what, pid_t holder,
+                     const bool *join_ns, int pidns_fd);

@@ -125,11 +125,38 @@ static int program_bpf(const OciSeccomp *s, const char *cache_dir, SeccompProgra
                 return r;
         log_debug("seccomp: compiled filter %s (%zu insns)", p->hash, p->n_insns);
         if (cache_dir) {
+                /* exec loads it from there by the key the saved plan holds */
                 r = oci_seccomp_cache_store(cache_dir, p->hash, p->bpf, p->n_insns);
                 if (r < 0)
-                        log_debug_errno(r, "seccomp: failed to cache filter %s in %s, ignoring: %m", p->hash,
-                                        cache_dir);
+                        return log_error_errno(r, "seccomp: Failed to store filter %s in %s: %m", p->hash,
+                                               cache_dir);
         }
+        return 0;
+}
+
+int oci_seccomp_program_from_plan(const PlanSeccomp *s, const char *cache_dir, SeccompProgram **ret) {
+        _cleanup_(oci_seccomp_program_freep) SeccompProgram *p = NULL;
+        int r;
+
+        if (!s->key)
+                return log_error_errno(EINVAL,
+                                       "plan.json: seccomp.key: missing, the program was not compiled");
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return log_oom();
+        if ((s->listener_path && !(p->listener_path = strdup(s->listener_path))) ||
+            (s->listener_metadata && !(p->listener_metadata = strdup(s->listener_metadata))))
+                return log_oom();
+        p->flags = s->flags;
+        p->notify = s->notify;
+        p->from_cache = true;
+        snprintf(p->hash, sizeof(p->hash), "%s", s->key);
+        r = oci_seccomp_cache_load(cache_dir, s->key, &p->bpf, &p->n_insns);
+        if (r < 0)
+                return log_error_errno(r,
+                                       "plan.json: seccomp.key: Failed to load the program %s from %s: %m",
+                                       s->key, cache_dir);
+        *ret = TAKE_PTR(p);
         return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "oci/oci-config.h"
+#include "plan/plan.h"
 
 typedef struct SeccompProgram {
         void *bpf;               /* struct sock_filter[] */
@@ -26,6 +27,9 @@ typedef struct SeccompProgram {
  * else from oci_seccomp_bpf_compile(); its flags as the profile lists them, those the kernel does not
  * know dropped (logged at debug level). Logs its errors. */
 int oci_seccomp_compile(const OciSeccomp *s, const char *cache_dir, SeccompProgram **ret);
+/* The program create compiled for the saved plan, loaded from the cache in cache_dir by its key. Logs
+ * its errors. */
+int oci_seccomp_program_from_plan(const PlanSeccomp *s, const char *cache_dir, SeccompProgram **ret);
 SeccompProgram *oci_seccomp_program_free(SeccompProgram *p);
 static inline void oci_seccomp_program_freep(SeccompProgram **p) {
         oci_seccomp_program_free(*p);

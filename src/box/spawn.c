@@ -149,10 +149,8 @@ _noreturn_ static void intermediate(const SpawnOptions *o, int sync_fd, int pid_
         r = box_steps_enter(o->holder, join, true, &what);
         if (r < 0)
                 fail_child(sync_fd, "joining the container's %s namespace: %s", what, strerror(-r));
-        /* Safety: the caller opened the namespace, checked it, and pinned it in pidns_fd; this only
-         * chooses where our children are born, after the user namespace that owns it was joined. */
-        if (o->pidns_fd >= 0 && setns(o->pidns_fd, CLONE_NEWPID) < 0)
-                fail_child(sync_fd, "joining the container's pid namespace: %m");
+        if (o->pidns_fd >= 0 && (r = box_steps_enter_pidns(o->pidns_fd)) < 0)
+                fail_child(sync_fd, "joining the container's pid namespace: %s", strerror(-r));
 
         /* CLONE_PARENT: the process becomes the child of nspawn-oci itself, not of this one, and so the
          * child of conmon's subreaper once nspawn-oci exits. It is born in the joined pid namespace. */

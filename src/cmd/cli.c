@@ -53,6 +53,7 @@ enum {
         ARG_STATS,
         ARG_INTERVAL,
         ARG_ROOTLESS,
+        ARG_ID,
 };
 
 /* An option as getopt_long() reads it, and its line in the verb's --help: the name of its value and
@@ -157,6 +158,15 @@ static const CliOption format_options[] = {
         {}
 };
 
+static const CliOption explain_options[] = {
+        FORMAT_OPTION,
+        { "id", required_argument, ARG_ID, "ID",
+          "instead of a bundle's: the plan container ID was created with, which start, exec and delete "
+          "follow" },
+        OPTION_HELP,
+        {}
+};
+
 static const CliOption update_options[] = {
         { "resources", required_argument, 'r', "FILE|-",
           "an OCI linux.resources JSON object ('-': standard input)" },
@@ -248,7 +258,7 @@ static const VerbInfo verb_table[_CLI_VERB_MAX] = {
                 "Write a default config.json into the bundle directory; an existing one is kept." },
         [CLI_VERB_FEATURES] = { "features", help_only_options, VERB_ARGS_NONE, "",
                 "Print the OCI runtime features document as JSON." },
-        [CLI_VERB_EXPLAIN] = { "explain", format_options, VERB_ARGS_BUNDLE, "BUNDLE",
+        [CLI_VERB_EXPLAIN] = { "explain", explain_options, VERB_ARGS_BUNDLE, "BUNDLE",
                 "Print where every field of the bundle's config.json goes." },
         [CLI_VERB_CHECKPOINT] = { "checkpoint", NULL, VERB_ARGS_UNSUPPORTED },
         [CLI_VERB_RESTORE] = { "restore", NULL, VERB_ARGS_UNSUPPORTED },
@@ -521,6 +531,7 @@ static const OptionPlace option_places[] = {
         FLAG('a', all),
         FLAG(ARG_STATS, stats),
         FLAG(ARG_ROOTLESS, rootless),
+        VALUE(ARG_ID, id),
         /* update keeps its values as text, for update.c to read with their units ("64m", "max") */
         VALUE('r', update.resources_file),
         VALUE(ARG_MEMORY, update.memory),
@@ -684,6 +695,9 @@ static const struct {
 static int parse_positional(CliCommand *c, int n, char *args[]) {
         VerbArgs kind = verb_table[c->verb].args;
 
+        /* explain --id ID: a container's saved plan, no bundle */
+        if (kind == VERB_ARGS_BUNDLE && c->id)
+                return n > 0 ? parse_error(c, "unexpected argument '%s' with --id", args[0]) : 0;
         if (kind == VERB_ARGS_BUNDLE && n == 0)
                 return parse_error(c, "bundle directory missing");
         if (kind != VERB_ARGS_NONE && kind != VERB_ARGS_BUNDLE && (n == 0 || isempty(args[0])))
@@ -912,6 +926,8 @@ int cli_dispatch(const CliCommand *c) {
         case CLI_VERB_FEATURES:
                 return exit_code(verb_features());
         case CLI_VERB_EXPLAIN:
+                if (c->id)
+                        return exit_code(explain_container(&rt, c->id, c->json, stdout));
                 return exit_code(explain_bundle(c->bundle, c->json, stdout));
         default:
                 log_error("command missing (see 'nspawn-oci --help')");

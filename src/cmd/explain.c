@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "box/box-prepare.h"
 #include "host/bus.h"
 #include "host/cgroup.h"
+#include "host/state.h"
 #include "cmd/explain.h"
 #include "oci/oci-json.h"
 #include "base/log.h"
@@ -19,6 +21,24 @@ static void print_flags(unsigned long flags, FILE *f) {
         plan_mount_flag_names(flags, names);
         for (size_t i = 0; names[i]; i++)
                 fprintf(f, "%s%s", i == 0 ? " " : ",", names[i]);
+}
+
+/* What the verbs after create read from the saved plan. */
+static void print_saved(const Plan *p, FILE *f) {
+        STRV_FOREACH(m, p->mount_points)
+                fprintf(f, "image: mkdir %s/%s\n", p->rootfs, *m);
+        for (size_t i = 0; i < p->n_cgroup_writes; i++)
+                fprintf(f, "cgroup: %s%s%s = %s\n", p->cgroup_writes[i].controller,
+                        p->cgroup_writes[i].controller[0] ? "/" : "", p->cgroup_writes[i].file,
+                        p->cgroup_writes[i].value);
+        if (p->exec_fifo)
+                fprintf(f, "exec fifo: %s in the state directory\n", p->exec_fifo);
+        if (p->seccomp.present)
+                fprintf(f, "seccomp: %s\n", p->seccomp.key ?: "compiled at create");
+        for (OciHookKind k = 0; p->config && k < _OCI_HOOK_KIND_MAX; k++)
+                for (size_t i = 0; i < p->config->n_hooks[k]; i++)
+                        fprintf(f, "hook: %s #%zu %s\n", oci_hook_kind_to_string(k), i,
+                                p->config->hooks[k][i].path);
 }
 
 static void print_table(const Plan *p, FILE *f) {
@@ -85,6 +105,7 @@ static void print_table(const Plan *p, FILE *f) {
                                 (unsigned) s->uid, (unsigned) s->gid);
                 fputc('\n', f);
         }
+        print_saved(p, f);
         if (p->rejected)
                 fprintf(f, "rejected: %s\n", plan_first_rejection(p)->detail);
 }
@@ -92,7 +113,8 @@ static void print_table(const Plan *p, FILE *f) {
 int explain_bundle(const char *bundle, bool json, FILE *f) {
         _cleanup_(oci_config_freep) OciConfig *c = NULL;
         _cleanup_(plan_freep) Plan *p = NULL;
-        _cleanup_free_ char *abs = NULL, *config = NULL, *error = NULL, *id = NULL;
+        _cleanup_free_ char *abs = NULL, *config = NULL, *error = NULL, *id = NULL, *rootfs = NULL;
+        _cleanup_(box_prepare_look_done) PlanRootfsLook look = {};
         PlanContext ctx;
         size_t n;
         int r;
@@ -124,6 +146,11 @@ int explain_bundle(const char *bundle, bool json, FILE *f) {
                 .systemd = bus_systemd_running(),
                 .unified_cgroup = cgroup_unified(),
         };
+        /* the mount points create would make, where the image is there to look at (a look create
+         * would refuse is said, and the plan printed without it) */
+        if (plan_rootfs_path(c, abs, &rootfs) >= 0 && access(rootfs, F_OK) >= 0 &&
+            box_prepare_look_rootfs(rootfs, &look) >= 0)
+                ctx.rootfs_look = &look;
         r = plan_build(c, &ctx, &p);
         if (r < 0)
                 return log_error_errno(r, "Failed to plan %s: %m", config);
@@ -137,5 +164,33 @@ int explain_bundle(const char *bundle, bool json, FILE *f) {
                 fputs(s, f);
         } else
                 print_table(p, f);
+        return 0;
+}
+
+int explain_container(const Runtime *rt, const char *id, bool json, FILE *f) {
+        _cleanup_(plan_freep) Plan *p = NULL;
+        _cleanup_free_ char *dir = NULL, *error = NULL, *text = NULL;
+        int r;
+
+        if (!state_id_is_valid(id))
+                return log_error_errno(EINVAL, "invalid container id \"%s\"", id);
+        dir = strjoin(rt->root, "/", id);
+        if (!dir)
+                return log_oom();
+        r = state_load_plan(dir, &p, &error);
+        if (r == -ENOENT)
+                return log_error_errno(r, "container %s does not exist, or has no saved plan", id);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "%s", error ?: "Failed to read the plan");
+        if (!json) {
+                print_table(p, f);
+                return 0;
+        }
+        r = oci_json_plan(p, &text);
+        if (r < 0)
+                return log_error_errno(r, "Failed to format the plan: %m");
+        fputs(text, f);
         return 0;
 }

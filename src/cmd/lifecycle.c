@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "box/box-nspawn.h"
+#include "box/box-prepare.h"
 #include "box/box-steps.h"
 #include "plan/bpf-devices.h"
 #include "host/bus.h"
@@ -178,55 +179,12 @@ static int container_pidns_fd(const Plan *plan, const StateData *s, int *ret) {
         return 0;
 }
 
-/* Runs hooks inside the box: in a child that joins the holder's namespaces and root, and the container
- * process's pid namespace, and logs what fails there itself. */
-static int hooks_run_in_box(const OciHook *hooks, size_t n, const char *state, const char *what,
-                            const StateData *s, const Plan *plan) {
-        _cleanup_close_ int pidns = -1;
-        int status, r;
-        pid_t pid;
-
-        if (n == 0)
-                return 0;
-        r = container_pidns_fd(plan, s, &pidns);
-        if (r < 0)
-                return log_error_errno(r, "%s hooks: the container process is gone", what);
-        pid = fork();
-        if (pid < 0)
-                return log_error_errno(errno, "%s hooks: Failed to fork: %m", what);
-        if (pid == 0) {
-                bool join[_OCI_NS_MAX];
-                const char *step = NULL;
-
-                memcpy(join, plan->join_ns, sizeof(join));
-                join[OCI_NS_PID] = false;
-                r = box_steps_enter(s->holder_pid, join, true, &step);
-                if (r < 0) {
-                        log_error_errno(r, "%s hooks: joining the container's %s namespace: %m", what, step);
-                        _exit(1);
-                }
-                /* Safety: pidns pins the container's own process; the hooks are born in its namespace. */
-                if (pidns >= 0 && setns(pidns, CLONE_NEWPID) < 0) {
-                        log_error_errno(errno, "%s hooks: joining the container's pid namespace: %m", what);
-                        _exit(1);
-                }
-                _exit(hooks_run(hooks, n, state, what, true) < 0 ? 1 : 0);
-        }
-        if (waitpid(pid, &status, 0) < 0)
-                return log_error_errno(errno, "%s hooks: Failed to wait for them: %m", what);
-        if (WIFEXITED(status))
-                return WEXITSTATUS(status) == 0 ? 0 : -EIO; /* logged by the child */
-        return log_error_errno(EIO, "%s hooks: the process running them died of signal %d", what,
-                               WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
-
-/* Runs hooks of one kind. Each failure is logged once, where it happens: an error, or only a warning for
- * poststart and poststop, whose failures the runtime spec ignores. plan may be NULL for the kinds that
- * run in the runtime's namespaces. */
-static int run_hooks(const OciConfig *c, OciHookKind kind, const StateData *s, ContainerStatus status,
-                     const Plan *plan) {
+/* Runs the plan's hooks of one kind. Each failure is logged once, where it happens: an error, or only a
+ * warning for poststart and poststop, whose failures the runtime spec ignores. */
+static int run_hooks(const Plan *plan, OciHookKind kind, const StateData *s, ContainerStatus status) {
         _cleanup_free_ char *state = NULL;
         const char *what = oci_hook_kind_to_string(kind);
+        const OciConfig *c = plan->config;
         int r;
 
         if (c->n_hooks[kind] == 0)
@@ -234,8 +192,15 @@ static int run_hooks(const OciConfig *c, OciHookKind kind, const StateData *s, C
         r = state_json_for_hooks(s, status, &state);
         if (r < 0)
                 return log_oom();
-        if (kind == OCI_HOOK_CREATE_CONTAINER || kind == OCI_HOOK_START_CONTAINER)
-                return hooks_run_in_box(c->hooks[kind], c->n_hooks[kind], state, what, s, plan);
+        if (kind == OCI_HOOK_CREATE_CONTAINER || kind == OCI_HOOK_START_CONTAINER) {
+                _cleanup_close_ int pidns = -1;
+
+                r = container_pidns_fd(plan, s, &pidns);
+                if (r < 0)
+                        return log_error_errno(r, "%s hooks: the container process is gone", what);
+                return hooks_run_in_box(c->hooks[kind], c->n_hooks[kind], state, what, s->holder_pid,
+                                        plan->join_ns, pidns);
+        }
         return hooks_run(c->hooks[kind], c->n_hooks[kind], state, what,
                          kind != OCI_HOOK_POSTSTART && kind != OCI_HOOK_POSTSTOP);
 }
@@ -248,9 +213,26 @@ static int load_config(const char *path, OciConfig **ret) {
         return 0;
 }
 
-/* The config the container was planned from, kept for the verbs that follow. Written from the model
- * rather than copied from the bundle: the file there may have changed since it was read (into a FIFO,
- * or a huge one). */
+/* The plan create saved: start, exec and delete do what it says, whatever the bundle's config.json says
+ * now. Logs its errors, naming the file and the field. */
+static int load_plan(const char *dir, Plan **ret) {
+        _cleanup_free_ char *error = NULL;
+        int r = state_load_plan(dir, ret, &error);
+
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "%s", error ?: "Failed to read the plan of the container");
+        if (!(*ret)->config) {
+                *ret = plan_free(*ret);
+                return log_error_errno(EBADMSG, "%s/plan.json: config: missing", dir);
+        }
+        return 0;
+}
+
+/* The config the container was planned from, kept for update (the resources set before). Written from
+ * the model rather than copied from the bundle: the file there may have changed since it was read (into
+ * a FIFO, or a huge one). */
 static int keep_config(const OciConfig *c, const char *path) {
         _cleanup_free_ char *json = NULL;
         int r = oci_json_config(c, &json);
@@ -279,85 +261,15 @@ static void plan_context(PlanContext *ctx, const char *id, const char *bundle, b
         };
 }
 
-/* nspawn refuses a root without /usr (images like pause have none), and with a read-only root it
- * cannot create the mount points it needs: create those empty directories, as other runtimes create
- * /proc or /dev, and the mount points of config.json's own mounts. */
-static int ensure_mount_points(const OciConfig *c, const char *rootfs) {
-        static const char * const needed[] = { "usr", "proc", "sys", "dev", "run", "tmp", "etc", "var", "root" };
-        static const char * const api_dirs[] = { "proc", "sys", "dev" };
-        _cleanup_close_ int fd = -1;
-        struct statvfs sv;
-        struct stat st;
-        bool fs_readonly;
-
-        /* As runc: a root reached through a symlink is refused, not followed. What the checks below
-         * see is then what nspawn is given; they look through this one fd. */
-        fd = open_dir_no_symlinks(rootfs);
-        if (fd == -ELOOP)
-                return log_error_errno(fd, "root.path: %s is a symlink, or one of the directories above it is: "
-                                       "give the path it leads to", rootfs);
-        if (fd == -ENOTDIR)
-                return log_error_errno(fd, "root.path: %s is not a directory", rootfs);
-        if (fd < 0)
-                return log_error_errno(fd, "root.path: %s: %m", rootfs);
-
-        /* The API file systems go on plain directories: nspawn follows a symlink there, and the box's
-         * procfs (where the process's settings are written) or the /dev that masks and terminals use
-         * would then sit wherever the image, or a volume it points into, says (CVE-2023-28642,
-         * CVE-2019-19921). runc refuses the same. */
-        for (size_t i = 0; i < ELEMENTSOF(api_dirs); i++) {
-                if (fstatat(fd, api_dirs[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                        if (errno == ENOENT)
-                                continue;
-                        return log_error_errno(errno, "root.path: %s/%s: %m", rootfs, api_dirs[i]);
-                }
-                if (!S_ISDIR(st.st_mode))
-                        return log_error_errno(ENOTDIR,
-                                               "root.path: /%s in the image is not a directory (%s): "
-                                               "the box's /%s must be mounted on a plain directory",
-                                               api_dirs[i], S_ISLNK(st.st_mode) ? "a symlink" : "a file",
-                                               api_dirs[i]);
-        }
-
-        /* A root on a read-only file system is read-only whatever root.readonly says: nspawn cannot
-         * create its mount points there either. */
-        if (fstatvfs(fd, &sv) < 0)
-                return log_error_errno(errno, "root.path: %s: %m", rootfs);
-        fs_readonly = sv.f_flag & ST_RDONLY;
-
-        for (size_t i = 0; i < ELEMENTSOF(needed); i++) {
-                if (!streq(needed[i], "usr") && !c->root_readonly && !fs_readonly)
-                        continue;
-                if (fstatat(fd, needed[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
-                        continue;
-                /* runc, which mounts only what config.json lists, needs fewer */
-                if (fs_readonly)
-                        return log_error_errno(EROFS,
-                                               "root.path: %s is on a read-only file system without /%s, "
-                                               "where systemd-nspawn mounts: the image needs that directory",
-                                               rootfs, needed[i]);
-                /* another create of the same bundle (the same id or not) may make it at the same time:
-                 * a directory there is what is needed, whoever made it */
-                if (mkdirat(fd, needed[i], 0755) < 0 &&
-                    !(errno == EEXIST && fstatat(fd, needed[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-                      S_ISDIR(st.st_mode)))
-                        return log_error_errno(errno == EEXIST ? ENOTDIR : errno,
-                                               "Failed to create %s/%s as a mount point: %m", rootfs,
-                                               needed[i]);
-                log_debug("Created %s/%s as a mount point for systemd-nspawn", rootfs, needed[i]);
-        }
-        return 0;
-}
-
 /* A unit on cgroup v1 whose devices cgroup systemd does not manage (the controller is not systemd's
  * to use) would run with every device allowed: the rules go into a devices cgroup of the container's
  * own, at its unit's path, as runc's systemd driver does. Decided, and kept in the state for delete,
  * before the cgroup is made: a create killed in between leaves nothing delete does not know of. */
-static int plan_v1_devices_cgroup(const OciConfig *c, const Plan *plan, StateData *s) {
+static int plan_v1_devices_cgroup(const Plan *plan, StateData *s) {
         _cleanup_free_ char *path = NULL;
         int r;
 
-        if (!plan->unit || cgroup_unified() || !s->cgroup)
+        if (plan->n_device_cgroup_writes == 0 || !s->cgroup)
                 return 0;
         r = cgroup_v1_at_root(s->holder_pid, "devices");
         if (r == -ENOENT || r == 0)
@@ -372,9 +284,7 @@ static int plan_v1_devices_cgroup(const OciConfig *c, const Plan *plan, StateDat
         return 0;
 }
 
-static int apply_v1_device_rules(const OciConfig *c, const StateData *s) {
-        CgroupWrite *w = NULL;
-        size_t n = 0;
+static int apply_v1_device_rules(const Plan *plan, const StateData *s) {
         int r;
 
         if (!s->devices_cgroup)
@@ -382,12 +292,7 @@ static int apply_v1_device_rules(const OciConfig *c, const StateData *s) {
         r = cgroup_v1_enter_own(s->holder_pid, "devices", s->devices_cgroup);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the devices cgroup %s: %m", s->devices_cgroup);
-        r = resources_to_device_cgroup_writes(&c->linux.resources, &w, &n);
-        if (r < 0)
-                return log_error_errno(r, "linux.resources.devices: %m");
-        r = cgroup_apply_writes(s->holder_pid, w, n);
-        cgroup_writes_free(w, n);
-        return r;
+        return cgroup_apply_writes(s->holder_pid, plan->device_cgroup_writes, plan->n_device_cgroup_writes);
 }
 
 /* cgroup v2 has no devices controller, and without systemd no DeviceAllow= either: the rules become a
@@ -408,21 +313,12 @@ static int apply_v2_device_program(const OciConfig *c, const StateData *s) {
 
 /* What the unit cannot do, and everything without systemd: cgroupfs writes into the box's cgroups. */
 static int apply_cgroup_writes(const OciConfig *c, const Plan *plan, StateData *s) {
-        CgroupWrite *w = NULL;
-        size_t n = 0;
         bool unified = cgroup_unified();
         int r;
 
-        if (plan->unit)
-                r = resources_to_post_cgroup_writes(&c->linux.resources, unified, &w, &n);
-        else
-                r = resources_to_cgroup_writes(&c->linux.resources, unified, &w, &n);
-        if (r < 0)
-                return log_error_errno(r, "linux.resources: %m");
-        r = cgroup_apply_writes(s->holder_pid, w, n);
-        cgroup_writes_free(w, n);
+        r = cgroup_apply_writes(s->holder_pid, plan->cgroup_writes, plan->n_cgroup_writes);
         if (r >= 0)
-                r = apply_v1_device_rules(c, s);
+                r = apply_v1_device_rules(plan, s);
         if (r >= 0 && !plan->unit && unified)
                 r = apply_v2_device_program(c, s);
         /* systemd puts the limits on the scope; the container's cgroup namespace is rooted at nspawn's
@@ -536,15 +432,51 @@ static int adopt(const Plan *plan, Box *box, pid_t pid) {
         return r;
 }
 
+/* The plan's seccomp program, compiled into the cache, and what of it depends on the kernel noted in the
+ * plan, for exec to load the same program. */
+static int compile_seccomp(const Runtime *rt, const OciConfig *c, Plan *plan, SeccompProgram **ret) {
+        _cleanup_free_ char *cache = NULL;
+        int r;
+
+        *ret = NULL;
+        if (!plan->seccomp.present)
+                return 0;
+        cache = strjoin(rt->root, "/seccomp-cache");
+        if (!cache)
+                return log_oom();
+        (void) mkdir_p(cache, 0700);
+        r = oci_seccomp_compile(&c->linux.seccomp, cache, ret);
+        if (r < 0)
+                return r; /* logged with the profile's JSON path */
+        plan->seccomp.key = strdup((*ret)->hash);
+        if (!plan->seccomp.key)
+                return log_oom();
+        plan->seccomp.flags = (*ret)->flags;
+        plan->seccomp.notify = (*ret)->notify;
+        return 0;
+}
+
+/* What the plan needs to know of the image; a config without root.path is rejected by the plan. */
+static int look_rootfs(const OciConfig *c, const char *bundle, PlanRootfsLook *ret) {
+        _cleanup_free_ char *rootfs = NULL;
+        int r = plan_rootfs_path(c, bundle, &rootfs);
+
+        if (r == -EINVAL)
+                return 0;
+        if (r < 0)
+                return log_oom();
+        return box_prepare_look_rootfs(rootfs, ret);
+}
+
 static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master, Created *ret) {
         _cleanup_(oci_config_freep) OciConfig *c = NULL;
         _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_(state_data_freep) StateData *s = NULL;
         _cleanup_(oci_seccomp_program_freep) SeccompProgram *seccomp = NULL;
-        _cleanup_free_ char *bundle = NULL, *config_path = NULL, *dir = NULL, *fifo = NULL, *cache = NULL,
-                            *keyring = NULL;
+        _cleanup_free_ char *bundle = NULL, *config_path = NULL, *dir = NULL, *fifo = NULL, *keyring = NULL;
         _cleanup_close_ int lock = -1, master = -1, listener = -1, pidns = -1;
         _cleanup_bus_ Bus *bus = NULL;
+        _cleanup_(box_prepare_look_done) PlanRootfsLook look = {};
         PlanContext ctx;
         _cleanup_(box_control_closep) Box box = { .control_fd = -1 };
         pid_t pid = 0;
@@ -572,7 +504,11 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         } else if (rt->systemd_cgroup)
                 log_notice("systemd is not running: --systemd-cgroup has no effect");
 
+        r = look_rootfs(c, bundle, &look);
+        if (r < 0)
+                return r;
         plan_context(&ctx, o->id, bundle, systemd);
+        ctx.rootfs_look = &look;
         r = plan_build(c, &ctx, &plan);
         if (r < 0)
                 return log_error_errno(r, "Failed to plan the container: %m");
@@ -587,19 +523,13 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         if (r < 0)
                 return r;
 
-        r = ensure_mount_points(c, plan->rootfs);
+        r = box_prepare_mount_points(plan);
         if (r < 0)
                 return r;
 
-        if (c->has_process && c->linux.seccomp.present) {
-                cache = strjoin(rt->root, "/seccomp-cache");
-                if (!cache)
-                        return log_oom();
-                (void) mkdir_p(cache, 0700);
-                r = oci_seccomp_compile(&c->linux.seccomp, cache, &seccomp);
-                if (r < 0)
-                        return r; /* logged with the profile's JSON path */
-        }
+        r = compile_seccomp(rt, c, plan, &seccomp);
+        if (r < 0)
+                return r;
 
         r = state_create(rt->root, o->id, &dir, &lock);
         if (r >= 0)
@@ -651,17 +581,14 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 log_error_errno(r, "Failed to keep a copy of config.json: %m");
                 goto fail;
         }
-        if (c->has_process) {
-                r = state_fifo_path(dir, &fifo);
-                if (r < 0)
-                        goto fail;
-                /* Writable by all: the process opens it after switching to its own uid. The state
-                 * directory (0700) keeps everyone else on the host away from it. */
-                if (mkfifo(fifo, 0622) < 0 || chmod(fifo, 0622) < 0) {
-                        r = log_error_errno(errno, "Failed to create %s: %m", fifo);
-                        goto fail;
-                }
+        r = state_save_plan(dir, plan);
+        if (r < 0) {
+                log_error_errno(r, "Failed to save the plan: %m");
+                goto fail;
         }
+        r = box_prepare_exec_fifo(plan, dir, &fifo);
+        if (r < 0)
+                goto fail;
 
         /* Saved before anything runs and again once the box stands: a create killed at any point (an
          * engine's timeout) leaves a state that says where its unit or cgroup is, so that delete
@@ -689,7 +616,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 s->cgroup = mfree(s->cgroup);
                 (void) cgroup_of(box.holder_pid, &s->cgroup);
         }
-        r = plan_v1_devices_cgroup(c, plan, s);
+        r = plan_v1_devices_cgroup(plan, s);
         if (r < 0)
                 goto fail;
         r = save_state(dir, s);
@@ -729,8 +656,9 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                         .pidns_fd = pidns,
                         .new_pidns = plan->pid_ns == PLAN_PID_NEW,
                         .mount_proc = plan->pid_ns != PLAN_PID_HOST,
-                        .process = &c->process,
-                        .personality = c->linux.personality.present ? &c->linux.personality : NULL,
+                        .process = &plan->config->process,
+                        .personality = plan->config->linux.personality.present ?
+                                       &plan->config->linux.personality : NULL,
                         .seccomp = seccomp,
                         .fifo_path = fifo,
                         .preserve_fds = o->preserve_fds,
@@ -769,11 +697,11 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         fault_point("create:process-saved");
 
         /* prestart (deprecated) and createRuntime: in the runtime's namespaces, the box exists. */
-        r = run_hooks(c, OCI_HOOK_PRESTART, s, CONTAINER_CREATED, plan);
+        r = run_hooks(plan, OCI_HOOK_PRESTART, s, CONTAINER_CREATED);
         if (r >= 0)
-                r = run_hooks(c, OCI_HOOK_CREATE_RUNTIME, s, CONTAINER_CREATED, plan);
+                r = run_hooks(plan, OCI_HOOK_CREATE_RUNTIME, s, CONTAINER_CREATED);
         if (r >= 0)
-                r = run_hooks(c, OCI_HOOK_CREATE_CONTAINER, s, CONTAINER_CREATED, plan);
+                r = run_hooks(plan, OCI_HOOK_CREATE_CONTAINER, s, CONTAINER_CREATED);
         if (r < 0)
                 goto fail;
 
@@ -862,11 +790,9 @@ static void wait_exec(pid_t pid, const char *before) {
 
 static int do_start(const Runtime *rt, const char *id) {
         _cleanup_(state_data_freep) StateData *s = NULL;
-        _cleanup_(oci_config_freep) OciConfig *c = NULL;
         _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_free_ char *dir = NULL, *fifo = NULL;
         _cleanup_close_ int lock = -1;
-        PlanContext ctx;
         int r;
 
         r = container_open(rt, id, &dir, &lock, &s);
@@ -876,23 +802,18 @@ static int do_start(const Runtime *rt, const char *id) {
         if (status != CONTAINER_CREATED)
                 return log_error_errno(EINVAL, "cannot start container %s: it is %s, not created", id,
                                        container_status_to_string(status));
-        r = load_config(s->config_path, &c);
+        r = load_plan(dir, &plan);
         if (r < 0)
                 return r;
-        if (!c->has_process)
+        if (!plan->config->has_process || !plan->exec_fifo)
                 return log_error_errno(EINVAL, "cannot start container %s: config.json has no process", id);
 
-        /* The plan tells which namespaces the startContainer hooks join. */
-        plan_context(&ctx, id, s->bundle, s->unit != NULL);
-        r = plan_build(c, &ctx, &plan);
-        if (r < 0)
-                return log_oom();
-        r = run_hooks(c, OCI_HOOK_START_CONTAINER, s, CONTAINER_CREATED, plan);
+        r = run_hooks(plan, OCI_HOOK_START_CONTAINER, s, CONTAINER_CREATED);
         if (r < 0)
                 return r;
 
-        r = state_fifo_path(dir, &fifo);
-        if (r < 0)
+        fifo = strjoin(dir, "/", plan->exec_fifo);
+        if (!fifo)
                 return log_oom();
         _cleanup_free_ char *exe = process_exe(s->pid);
         r = release_fifo(fifo, s);
@@ -901,10 +822,10 @@ static int do_start(const Runtime *rt, const char *id) {
         s->started = true;
         (void) state_save(dir, s);
         event(s, "started");
-        if (c->n_hooks[OCI_HOOK_POSTSTART] > 0)
+        if (plan->config->n_hooks[OCI_HOOK_POSTSTART] > 0)
                 wait_exec(s->pid, exe);
 
-        (void) run_hooks(c, OCI_HOOK_POSTSTART, s, CONTAINER_RUNNING, plan);
+        (void) run_hooks(plan, OCI_HOOK_POSTSTART, s, CONTAINER_RUNNING);
         return 0;
 }
 
@@ -1012,7 +933,7 @@ static bool wait_gone(pid_t pid, uint64_t start_time, int timeout_ms) {
 
 int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
         _cleanup_(state_data_freep) StateData *s = NULL;
-        _cleanup_(oci_config_freep) OciConfig *c = NULL;
+        _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_free_ char *dir = NULL;
         _cleanup_close_ int lock = -1;
         _cleanup_bus_ Bus *bus = NULL;
@@ -1083,8 +1004,14 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
                         log_warning_errno(r, "Failed to remove the devices cgroup %s: %m", s->devices_cgroup);
         }
 
-        if (s->config_path && oci_parse_config_file(s->config_path, &c, &(char *) { NULL }) >= 0)
-                (void) run_hooks(c, OCI_HOOK_POSTSTOP, s, CONTAINER_STOPPED, NULL);
+        /* a create killed before it saved the plan ran no hook */
+        _cleanup_free_ char *error = NULL;
+        r = state_load_plan(dir, &plan, &error);
+        if (r >= 0 && plan->config)
+                (void) run_hooks(plan, OCI_HOOK_POSTSTOP, s, CONTAINER_STOPPED);
+        else if (r != -ENOENT)
+                log_warning_errno(r, "%s, the poststop hooks are not run",
+                                  error ?: "Failed to read the plan: %m");
 
         r = state_remove(dir);
         if (r < 0)
@@ -1315,13 +1242,12 @@ static int exec_process_from_options(const OciConfig *c, const ExecOptions *o, O
 
 int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
         _cleanup_(state_data_freep) StateData *s = NULL;
-        _cleanup_(oci_config_freep) OciConfig *c = NULL;
+        const OciConfig *c;
         _cleanup_(oci_process_freep) OciProcess *p = NULL;
         _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_(oci_seccomp_program_freep) SeccompProgram *seccomp = NULL;
         _cleanup_free_ char *dir = NULL, *error = NULL, *cache = NULL;
         _cleanup_close_ int lock = -1, master = -1, listener = -1, pidns = -1;
-        PlanContext ctx;
         pid_t pid;
         int r;
 
@@ -1335,9 +1261,10 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
         /* exec does not change the container: others may use it meanwhile */
         lock = safe_close(lock);
 
-        r = load_config(s->config_path, &c);
+        r = load_plan(dir, &plan);
         if (r < 0)
                 return r;
+        c = plan->config;
         if (o->process_file) {
                 r = oci_parse_process_file(o->process_file, &p, &error);
                 if (r < 0)
@@ -1352,17 +1279,13 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
         if (o->tty)
                 p->terminal = true;
 
-        plan_context(&ctx, o->id, s->bundle, s->unit != NULL);
-        r = plan_build(c, &ctx, &plan);
-        if (r < 0)
-                return log_oom();
-        if (c->linux.seccomp.present) {
+        if (plan->seccomp.present) {
                 cache = strjoin(rt->root, "/seccomp-cache");
                 if (!cache)
                         return log_oom();
-                r = oci_seccomp_compile(&c->linux.seccomp, cache, &seccomp);
+                r = oci_seccomp_program_from_plan(&plan->seccomp, cache, &seccomp);
                 if (r < 0)
-                        return r; /* logged with the profile's JSON path */
+                        return r;
         }
 
         _cleanup_free_ char *keyring = s->no_new_keyring ? NULL : strjoin("_ses.", o->id);

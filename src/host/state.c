@@ -12,6 +12,7 @@
 #include "oci/oci-json.h"
 #include "base/log.h"
 #include "host/state.h"
+#include "plan/plan-saved.h"
 
 static const char * const container_status_table[_CONTAINER_STATUS_MAX] = {
         [CONTAINER_CREATING] = "creating",
@@ -182,6 +183,34 @@ int state_save(const char *dir, const StateData *s) {
         return write_file_atomic(p, json, strlen(json), 0600);
 }
 
+int state_save_plan(const char *dir, const Plan *p) {
+        _cleanup_free_ char *path = strjoin(dir, "/plan.json"), *json = NULL;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        r = oci_json_plan(p, &json);
+        if (r < 0)
+                return r;
+        return write_file_atomic(path, json, strlen(json), 0600);
+}
+
+int state_load_plan(const char *dir, Plan **ret, char **ret_error) {
+        _cleanup_free_ char *path = strjoin(dir, "/plan.json"), *data = NULL;
+        size_t size;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        r = read_full_file(path, &data, &size);
+        if (r < 0) {
+                if (asprintf(ret_error, "%s: %s", path, strerror(-r)) < 0)
+                        *ret_error = NULL;
+                return r;
+        }
+        return plan_saved_parse(data, size, path, ret, ret_error);
+}
+
 int state_remove(const char *dir) {
         _cleanup_(closedirp) DIR *d = opendir(dir);
         struct dirent *de;
@@ -233,7 +262,7 @@ int state_list(const char *root, char ***ret) {
 }
 
 int state_fifo_path(const char *dir, char **ret) {
-        char *p = strjoin(dir, "/exec.fifo");
+        char *p = strjoin(dir, "/" PLAN_EXEC_FIFO);
         if (!p)
                 return -ENOMEM;
         *ret = p;

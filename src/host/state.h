@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "oci/state-data.h"
+#include "plan/plan.h"
 
 typedef enum ContainerStatus {
         CONTAINER_CREATING,
@@ -33,6 +34,11 @@ int state_lock(const char *root, const char *id, char **ret_dir, int *ret_lock);
  * at debug level). */
 int state_load(const char *dir, StateData **ret);
 int state_save(const char *dir, const StateData *s);
+/* plan.json: the plan create made, which the verbs after it read instead of planning again. Loading
+ * checks it strictly; on failure *ret_error says which file and field (malloc'ed; NULL for out of
+ * memory). */
+int state_save_plan(const char *dir, const Plan *p);
+int state_load_plan(const char *dir, Plan **ret, char **ret_error);
 /* Removes the directory and everything in it (files only, never through mounts). */
 int state_remove(const char *dir);
 /* Lists the ids under root, sorted. */

@@ -167,6 +167,54 @@ static int add_array(json_object *o, const char *key, const void *items, size_t 
         return 0;
 }
 
+static json_object *cgroup_write_to_json(const void *item) {
+        const CgroupWrite *w = item;
+        _cleanup_json_ json_object *o = json_object_new_object();
+
+        if (!o || add_string(o, "controller", w->controller) < 0 || add_string(o, "file", w->file) < 0 ||
+            add_string(o, "value", w->value) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
+/* What the verbs after create read back (plan-saved.h). */
+static int saved_to_json(json_object *o, const Plan *p) {
+        _cleanup_free_ char *config = NULL;
+        json_object *v;
+        int r;
+
+        if ((r = oci_json_add(o, "mountPoints", oci_json_strv((const char * const *) p->mount_points))) < 0)
+                return r;
+        if ((r = add_array(o, "cgroupWrites", p->cgroup_writes, p->n_cgroup_writes, sizeof(CgroupWrite),
+                           cgroup_write_to_json)) < 0 ||
+            (r = add_array(o, "deviceCgroupWrites", p->device_cgroup_writes, p->n_device_cgroup_writes,
+                           sizeof(CgroupWrite), cgroup_write_to_json)) < 0)
+                return r;
+        if ((r = add_string(o, "execFifo", p->exec_fifo)) < 0)
+                return r;
+        if (!p->seccomp.present)
+                r = json_object_object_add(o, "seccomp", NULL) < 0 ? -ENOMEM : 0;
+        else {
+                v = json_object_new_object();
+                if ((r = oci_json_add(o, "seccomp", v)) < 0 ||
+                    (r = add_string(v, "key", p->seccomp.key)) < 0 ||
+                    (r = oci_json_add(v, "flags", json_object_new_int64(p->seccomp.flags))) < 0 ||
+                    (r = oci_json_add(v, "notify", json_object_new_boolean(p->seccomp.notify))) < 0 ||
+                    (r = add_string(v, "listenerPath", p->seccomp.listener_path)) < 0 ||
+                    (r = add_string(v, "listenerMetadata", p->seccomp.listener_metadata)) < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        if (!p->config)
+                return json_object_object_add(o, "config", NULL) < 0 ? -ENOMEM : 0;
+        r = oci_json_config(p->config, &config);
+        if (r < 0)
+                return r;
+        v = json_tokener_parse(config);
+        return oci_json_add(o, "config", v);
+}
+
 int oci_json_plan(const struct Plan *p, char **ret) {
         _cleanup_json_ json_object *o = json_object_new_object();
         json_object *a;
@@ -207,5 +255,8 @@ int oci_json_plan(const struct Plan *p, char **ret) {
             (r = add_array(o, "entries", p->entries, p->n_entries, sizeof(PlanEntry), entry_to_json)) < 0)
                 return r;
 
+        r = saved_to_json(o, p);
+        if (r < 0)
+                return r;
         return oci_json_to_text(o, true, ret);
 }

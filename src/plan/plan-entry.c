@@ -16,7 +16,7 @@ static const char * const plan_fate_table[_PLAN_FATE_MAX] = {
         [PLAN_FATE_UNHANDLED] = "unhandled",
 };
 
-DEFINE_STRING_TABLE_TO_STRING(plan_fate, PlanFate)
+DEFINE_STRING_TABLE(plan_fate, PlanFate)
 
 int plan_entry_addv(PlanEntry **entries, size_t *n, const char *field, PlanFate fate, const char *fmt,
                     va_list ap) {

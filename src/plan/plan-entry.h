@@ -22,6 +22,7 @@ typedef enum PlanFate {
 } PlanFate;
 
 const char *plan_fate_to_string(PlanFate f);
+int plan_fate_from_string(const char *s);
 
 typedef struct PlanEntry {
         char *field;             /* JSON path: "linux.resources.memory.limit", "mounts[3]" */

@@ -37,7 +37,7 @@ static const char * const plan_pid_namespace_table[_PLAN_PID_NAMESPACE_MAX] = {
         [PLAN_PID_PATH] = "path",
 };
 
-DEFINE_STRING_TABLE_TO_STRING(plan_pid_namespace, PlanPidNamespace)
+DEFINE_STRING_TABLE(plan_pid_namespace, PlanPidNamespace)
 
 static const char * const plan_step_type_table[_PLAN_STEP_TYPE_MAX] = {
         [PLAN_STEP_SYSCTL] = "sysctl",
@@ -52,7 +52,7 @@ static const char * const plan_step_type_table[_PLAN_STEP_TYPE_MAX] = {
         [PLAN_STEP_MOUNT] = "mount",
 };
 
-DEFINE_STRING_TABLE_TO_STRING(plan_step_type, PlanStepType)
+DEFINE_STRING_TABLE(plan_step_type, PlanStepType)
 
 static const struct {
         unsigned long flag;
@@ -117,6 +117,7 @@ Plan *plan_free(Plan *p) {
                 free(p->steps[i].data);
         }
         free(p->steps);
+        plan_saved_done(p);
         free(p);
         return NULL;
 }
@@ -310,13 +311,13 @@ static bool path_is_safe_absolute(const char *p) {
         return true;
 }
 
-static int plan_rootfs(Builder *b) {
-        const char *path = b->c->root_path;
+int plan_rootfs_path(const OciConfig *c, const char *bundle, char **ret) {
+        const char *path = c->root_path;
         _cleanup_free_ char *abs = NULL;
         size_t n;
 
         if (isempty(path))
-                return entry(b, "root.path", PLAN_FATE_REJECTED, "root.path: required, and missing");
+                return -EINVAL;
         if (path[0] == '/')
                 abs = strdup(path);
         else {
@@ -324,16 +325,26 @@ static int plan_rootfs(Builder *b) {
                         for (path += 2; *path == '/'; path++)
                                 ;
                 if (streq(path, ".") || !*path)
-                        abs = strdup(b->ctx->bundle);
+                        abs = strdup(bundle);
                 else
-                        abs = strjoin(b->ctx->bundle, "/", path);
+                        abs = strjoin(bundle, "/", path);
         }
         if (!abs)
                 return -ENOMEM;
         n = strlen(abs);
         while (n > 1 && abs[n - 1] == '/')
                 abs[--n] = 0;
-        b->p->rootfs = TAKE_PTR(abs);
+        *ret = TAKE_PTR(abs);
+        return 0;
+}
+
+static int plan_rootfs(Builder *b) {
+        int r = plan_rootfs_path(b->c, b->ctx->bundle, &b->p->rootfs);
+
+        if (r == -EINVAL)
+                return entry(b, "root.path", PLAN_FATE_REJECTED, "root.path: required, and missing");
+        if (r < 0)
+                return r;
         return entry(b, "root.path", PLAN_FATE_NSPAWN, "-D %s", b->p->rootfs);
 }
 
@@ -1627,6 +1638,8 @@ int plan_build(const OciConfig *c, const PlanContext *ctx, Plan **ret) {
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(planners); i++)
                 r = planners[i](&b);
         strv_free(b.options);
+        if (r >= 0)
+                r = plan_saved_fill(c, ctx, p);
         if (r < 0)
                 return r;
 

@@ -10,6 +10,7 @@
 
 #include "oci/oci-config.h"
 #include "plan/plan-entry.h"
+#include "plan/resources.h"
 #include "plan/unit-property.h"
 
 typedef struct PlanJoin {
@@ -57,6 +58,31 @@ typedef struct PlanStep {
         char *data;              /* PLAN_STEP_MOUNT: NULL or "size=…,mode=…" */
 } PlanStep;
 
+/* The seccomp program of the process (and of exec'd ones). The profile decides listener_path and
+ * listener_metadata; create compiles it and fills in the rest, which depends on the kernel: the cache key
+ * it is stored under (oci_seccomp_cache_key()), the filter flags the kernel knows, and notify. */
+typedef struct PlanSeccomp {
+        bool present;
+        char *key;
+        unsigned flags;           /* SECCOMP_FILTER_FLAG_* */
+        bool notify;
+        char *listener_path;
+        char *listener_metadata;
+} PlanSeccomp;
+
+/* The directories nspawn needs in the image (mount points), in the order they are created. */
+#define PLAN_MOUNT_POINTS "usr", "proc", "sys", "dev", "run", "tmp", "etc", "var", "root"
+
+/* What the caller saw in the image before planning (box_steps_look_rootfs()): the plan is pure. */
+typedef struct PlanRootfsLook {
+        bool looked;              /* false: nothing is known, nothing is created */
+        bool fs_readonly;         /* the root is on a read-only file system */
+        char **missing;           /* of PLAN_MOUNT_POINTS, those the image lacks */
+} PlanRootfsLook;
+
+/* The exec FIFO's name in the container's state directory. */
+#define PLAN_EXEC_FIFO "exec.fifo"
+
 typedef struct PlanContext {
         const char *id;
         const char *bundle;       /* absolute */
@@ -64,6 +90,7 @@ typedef struct PlanContext {
         const char *nspawn;       /* the systemd-nspawn binary */
         bool systemd;             /* systemd is PID 1 and its bus is reachable */
         bool unified_cgroup;      /* the host has the cgroup v2 hierarchy only */
+        const PlanRootfsLook *rootfs_look; /* NULL: not looked at */
 } PlanContext;
 
 typedef struct Plan {
@@ -98,6 +125,21 @@ typedef struct Plan {
         size_t n_steps;
 
         bool rejected;            /* any entry is PLAN_FATE_REJECTED */
+
+        /* What the verbs after create need. The plan is saved in the state directory (plan.json), and
+         * start, exec and delete read it back: they never plan again. */
+        char **mount_points;      /* of PLAN_MOUNT_POINTS: created as empty directories in the image */
+        CgroupWrite *cgroup_writes; /* into the box's cgroups once it stands (what the unit cannot do) */
+        size_t n_cgroup_writes;
+        /* cgroup v1 with a unit: the device rules, for a devices cgroup of the container's own where
+         * systemd manages none (create looks) */
+        CgroupWrite *device_cgroup_writes;
+        size_t n_device_cgroup_writes;
+        char *exec_fifo;          /* PLAN_EXEC_FIFO; NULL without a process */
+        PlanSeccomp seccomp;
+        /* process, hooks and linux.personality in their OCI form: the process and exec's processes
+         * get them, the hooks run at their times */
+        OciConfig *config;
 } Plan;
 
 /* Fails only on out-of-memory; a config the runtime cannot run gives a Plan with rejected = true
@@ -109,12 +151,22 @@ static inline void plan_freep(Plan **p) {
         plan_free(*p);
 }
 
+/* plan-saved.c: the part of the plan for the verbs after create, filled by plan_build() once the rest
+ * stands (it needs p->unit and p->rootfs), and freed by plan_free(). */
+int plan_saved_fill(const OciConfig *c, const PlanContext *ctx, Plan *p);
+void plan_saved_done(Plan *p);
+
+/* The absolute path of root.path, relative to bundle; -EINVAL without one. */
+int plan_rootfs_path(const OciConfig *c, const char *bundle, char **ret);
+
 /* The machined name for a container id: hostname-like, at most 64 characters, deterministic. */
 int plan_machine_name(const char *id, char **ret);
 /* Whether s is usable as a hostname and a machine name (see plan.c). */
 bool plan_hostname_is_valid(const char *s);
 
 const char *plan_step_type_to_string(PlanStepType t);
+int plan_step_type_from_string(const char *s);
+int plan_pid_namespace_from_string(const char *s);
 
 /* The names of the MS_* flags of a step ("ro", "nosuid", …, "recursive"), in a fixed order, as explain
  * and the plan's JSON give them; NULL-terminated. Returns how many. */

@@ -41,6 +41,13 @@ const char *unit_property_type_signature(UnitPropertyType t) {
         return NULL;
 }
 
+int unit_property_type_from_signature(const char *s) {
+        for (UnitPropertyType t = UNIT_PROPERTY_U64; t <= UNIT_PROPERTY_PAIRS_ST; t++)
+                if (streq(unit_property_type_signature(t), s))
+                        return (int) t;
+        return -EINVAL;
+}
+
 /* A bit mask back to "0-3,7". */
 static int bytes_to_list(const uint8_t *b, size_t n, char **ret) {
         _cleanup_free_ char *s = strdup("");

@@ -30,9 +30,10 @@ typedef struct UnitProperty {
 } UnitProperty;
 
 void unit_property_done(UnitProperty *p);
-
-/* The D-Bus signature of a property's value: "t", "b", "s", "ay", "a(ss)", "a(st)". */
+/* The D-Bus signature of a property's value: "t", "b", "s", "ay", "a(ss)", "a(st)"; and back (-EINVAL
+ * for another). */
 const char *unit_property_type_signature(UnitPropertyType t);
+int unit_property_type_from_signature(const char *s);
 
 /* "MemoryMax=67108864", "DeviceAllow=/dev/char/1:3 rwm, char-136 rwm", "AllowedCPUs=0-3,7". */
 int unit_property_to_string(const UnitProperty *p, char **ret);

@@ -275,3 +275,23 @@ def test_missing_executable_fails(rt, new_id, make_bundle):
     assert "/does-not-exist" in p.stderr, p.stderr
     assert "no such file or directory" in p.stderr.lower() or "not found" in p.stderr.lower(), p.stderr
     rt("delete", "--force", cid)
+
+
+def test_join_uts_ipc_by_path(rt, new_id, make_bundle, work):
+    """A container that names another's uts and ipc namespaces by path is in them: it has that one's
+    hostname, and its ipc namespace is the same."""
+    first, second = new_id(), new_id()
+    a = make_bundle(overrides={"hostname": "first-box"}, args=["sleep", "600"])
+    pid_file = work / "pid"
+    assert rt.create(first, a.path, pid_file=pid_file).returncode == 0
+    pid = int(pid_file.read_text())
+    b = make_bundle(args=[])
+    b.config["process"]["args"] = ["sh", "-c", "hostname; readlink /proc/self/ns/ipc"]
+    del b.config["hostname"]  # it would rename the first one's
+    for ns in b.config["linux"]["namespaces"]:
+        if ns["type"] in ("uts", "ipc"):
+            ns["path"] = f"/proc/{pid}/ns/{ns['type']}"
+    b.write()
+    p = rt("run", "--bundle", b.path, second)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["first-box", os.readlink(f"/proc/{pid}/ns/ipc")]

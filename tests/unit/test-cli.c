@@ -324,6 +324,11 @@ static void test_other_verbs(CliCommand *c) {
                "explain --format json B");
         r = PARSE(c, "explain");
         tap_ok(r < 0 && error_has(c, "bundle"), "explain without a bundle");
+        r = PARSE(c, "explain", "--id", "c1", "--format", "json");
+        tap_ok(r == 0 && c->verb == CLI_VERB_EXPLAIN && c->json && streq(c->id, "c1") && !c->bundle,
+               "explain --id ID: the saved plan, no bundle");
+        r = PARSE(c, "explain", "--id", "c1", "/b");
+        tap_ok(r < 0 && error_has(c, "'/b' with --id"), "explain --id ID takes no bundle");
 }
 
 static void test_checkpoint(CliCommand *c) {
