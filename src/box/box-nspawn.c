@@ -156,19 +156,19 @@ static ssize_t recv_notify(int fd, char *buf, size_t size, struct ucred *ret_cre
         return n;
 }
 
-/* Reads nspawn's sd_notify messages until READY=1; returns the leader (holder) pid.
+/* Reads sd_notify messages until READY=1 (and, with ret_leader, nspawn's X_NSPAWN_LEADER_PID=).
  *
- * The socket is abstract, so any local user can send to it. What nspawn says here decides which
- * namespaces, root and cgroup create enters as root: only a message whose sender the kernel vouches
- * for (SCM_CREDENTIALS, which an unprivileged sender cannot forge for another pid or uid) as the
- * systemd-nspawn we forked, running as root, is read. Everything else is dropped unread. */
-static int wait_ready(int notify_fd, int pidfd, pid_t nspawn, pid_t *ret_holder) {
+ * The socket is abstract, so any local user can send to it. What is said here decides which namespaces,
+ * root and cgroup create enters as root: only a message whose sender the kernel vouches for
+ * (SCM_CREDENTIALS, which an unprivileged sender cannot forge for another pid or uid) as 'sender', with
+ * 'uid' as the host sees it ((uid_t) -1: any), is read. Everything else is dropped unread. */
+int box_wait_ready(int notify_fd, int pidfd, pid_t sender, uid_t uid, pid_t *ret_leader) {
         pid_t holder = 0;
         bool ready = false;
         struct timespec start, now;
 
         clock_gettime(CLOCK_MONOTONIC, &start);
-        while (!ready || holder <= 0) {
+        while (!ready || (ret_leader && holder <= 0)) {
                 struct pollfd p[2] = {
                         { .fd = notify_fd, .events = POLLIN },
                         { .fd = pidfd, .events = POLLIN },
@@ -189,8 +189,8 @@ static int wait_ready(int notify_fd, int pidfd, pid_t nspawn, pid_t *ret_holder)
                         ssize_t n = recv_notify(notify_fd, buf, sizeof(buf), &cred);
                         if (n <= 0)
                                 continue;
-                        if (cred.pid != nspawn || cred.uid != 0) {
-                                log_debug("Ignoring a notify message from pid %d, uid %d: not systemd-nspawn",
+                        if (cred.pid != sender || (uid != (uid_t) -1 && cred.uid != uid)) {
+                                log_debug("Ignoring a notify message from pid %d, uid %d: not the box's",
                                           (int) cred.pid, (int) cred.uid);
                                 continue;
                         }
@@ -206,9 +206,10 @@ static int wait_ready(int notify_fd, int pidfd, pid_t nspawn, pid_t *ret_holder)
                         continue;
                 }
                 if (p[1].revents & POLLIN)
-                        return -ECHILD; /* nspawn exited before the box was ready */
+                        return -ECHILD; /* the sender exited before the box was ready */
         }
-        *ret_holder = holder;
+        if (ret_leader)
+                *ret_leader = holder;
         return 0;
 }
 
@@ -343,7 +344,7 @@ int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *di
         go[1] = safe_close(go[1]);
         fault_point("create:nspawn-started");
 
-        r = wait_ready(notify_fd, pidfd, pid, &holder);
+        r = box_wait_ready(notify_fd, pidfd, pid, 0, &holder);
         if (r < 0) {
                 _cleanup_free_ char *tail = read_log_tail(dir);
                 if (r == -ETIMEDOUT)

@@ -26,6 +26,12 @@ int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *di
  * namespace when new_pidns. -EPERM if not, -ESRCH or another error if it cannot be told. */
 int box_nspawn_check_leader(pid_t nspawn, pid_t holder, const char *holder_binary, bool new_pidns);
 
+/* Reads the sd_notify messages on notify_fd (SO_PASSCRED) until READY=1 from 'sender', whose uid the
+ * host sees as 'uid' ((uid_t) -1: any uid), and, when ret_leader is not NULL, until nspawn's
+ * X_NSPAWN_LEADER_PID= as well. -ECHILD when pidfd (the sender's) says it exited first, -ETIMEDOUT after
+ * a minute. Logs nothing. */
+int box_wait_ready(int notify_fd, int pidfd, pid_t sender, uid_t uid, pid_t *ret_leader);
+
 /* Ends the box: stops the unit (systemd) or kills nspawn and removes the cgroup. Idempotent. Returns
  * the unit's error, if stopping it failed; logs nothing. */
 int box_nspawn_stop(Bus *bus, const char *unit, const char *cgroup, pid_t nspawn_pid, uint64_t nspawn_start);
