@@ -34,6 +34,7 @@ enum {
         ARG_CONSOLE_SOCKET,
         ARG_PRESERVE_FDS,
         ARG_NO_PIVOT,
+        ARG_BUILDER,
         ARG_NO_NEW_KEYRING,
         ARG_KEEP,
         ARG_CWD,
@@ -79,14 +80,17 @@ static const struct option global_options[] = {
         { "console-socket", required_argument, NULL, ARG_CONSOLE_SOCKET },      \
         { "preserve-fds", required_argument, NULL, ARG_PRESERVE_FDS },          \
         { "no-pivot", no_argument, NULL, ARG_NO_PIVOT },                        \
-        { "no-new-keyring", no_argument, NULL, ARG_NO_NEW_KEYRING }
+        { "no-new-keyring", no_argument, NULL, ARG_NO_NEW_KEYRING },           \
+        { "builder", required_argument, NULL, ARG_BUILDER }
 #define CREATE_USAGE                                                                                    \
         "  -b, --bundle DIR          bundle directory (default: the current directory)\n"               \
         "      --pid-file FILE       write the container process's pid to FILE\n"                        \
         "      --console-socket SOCK send the terminal's master fd to this AF_UNIX socket\n"             \
         "      --preserve-fds N      pass N file descriptors after stderr to the process\n"              \
         "      --no-pivot            accepted for runc compatibility\n"                                  \
-        "      --no-new-keyring      do not create a new session keyring\n"
+        "      --no-new-keyring      do not create a new session keyring\n"                            \
+        "      --builder NAME        who builds the box: nspawn or native (default: nspawn, unless\n"  \
+        "                            the config needs what only the native builder does)\n"
 
 static const struct option create_options[] = {
         CREATE_OPTIONS,
@@ -587,6 +591,13 @@ static int parse_verb_option(CliCommand *c, int opt, const char *arg) {
         case ARG_NO_PIVOT:
                 c->create.no_pivot = true;
                 return 0;
+        case ARG_BUILDER: {
+                int b = plan_builder_from_string(arg);
+                if (b != PLAN_BUILDER_NSPAWN && b != PLAN_BUILDER_NATIVE)
+                        return parse_error(c, "--builder: expected nspawn or native, got '%s'", arg);
+                c->create.builder = (PlanBuilder) b;
+                return 0;
+        }
         case ARG_NO_NEW_KEYRING:
                 c->create.no_new_keyring = true;
                 return 0;

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "box/box-native.h"
 #include "box/box-nspawn.h"
 #include "box/box-steps.h"
 #include "plan/bpf-devices.h"
@@ -270,6 +271,7 @@ static int write_pid_file(const char *path, pid_t pid) {
 
 static void plan_context(PlanContext *ctx, const char *id, const char *bundle, bool systemd) {
         *ctx = (PlanContext) {
+                .builder = PLAN_BUILDER_AUTO,
                 .id = id,
                 .bundle = bundle,
                 .holder = holder_path(),
@@ -450,15 +452,28 @@ static void created_done(Created *c) {
         free(c->dir);
 }
 
+static bool box_is_native(const StateData *s) {
+        return s->builder && streq(s->builder, "native");
+}
+
+/* Ends the box by the builder that made it. Returns the unit's error; logs nothing. */
+static int box_stop(Bus *bus, const StateData *s) {
+        if (box_is_native(s))
+                return box_native_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->holder_pid,
+                                       s->holder_start_time);
+        if (s->nspawn_pid > 0 || s->unit)
+                return box_nspawn_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->nspawn_pid,
+                                       s->nspawn_start_time);
+        return 0;
+}
+
 /* Kills what create made and removes its state. */
 static void create_rollback(Bus *bus, const char *dir, StateData *s, pid_t pid) {
         if (pid > 0) {
                 kill(pid, SIGKILL);
                 (void) waitpid(pid, NULL, 0);
         }
-        if (s->nspawn_pid > 0 || s->unit)
-                (void) box_nspawn_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->nspawn_pid,
-                                       s->nspawn_start_time);
+        (void) box_stop(bus, s);
         if (s->nspawn_pid > 0) {
                 (void) waitpid(s->nspawn_pid, NULL, 0);
                 if (s->machine)
@@ -573,6 +588,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 log_notice("systemd is not running: --systemd-cgroup has no effect");
 
         plan_context(&ctx, o->id, bundle, systemd);
+        ctx.builder = o->builder;
         r = plan_build(c, &ctx, &plan);
         if (r < 0)
                 return log_error_errno(r, "Failed to plan the container: %m");
@@ -644,6 +660,13 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 }
         }
         s->registered = plan->register_machine;
+        if (plan->builder == PLAN_BUILDER_NATIVE) {
+                s->builder = strdup("native");
+                if (!s->builder) {
+                        r = log_oom();
+                        goto fail;
+                }
+        }
         s->no_new_keyring = o->no_new_keyring;
 
         r = keep_config(c, s->config_path);
@@ -678,12 +701,16 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 goto fail;
         fault_point("create:saved");
 
-        r = box_nspawn_start(plan, ctx.holder, dir, bus, &box);
+        if (plan->builder == PLAN_BUILDER_NATIVE)
+                r = box_native_start(plan, c, ctx.holder, dir, bus, &box);
+        else
+                r = box_nspawn_start(plan, ctx.holder, dir, bus, &box);
         if (r < 0)
                 goto fail;
         s->nspawn_pid = box.nspawn_pid;
         s->holder_pid = box.holder_pid;
-        (void) proc_start_time(box.nspawn_pid, &s->nspawn_start_time);
+        if (box.nspawn_pid > 0)
+                (void) proc_start_time(box.nspawn_pid, &s->nspawn_start_time);
         (void) proc_start_time(box.holder_pid, &s->holder_start_time);
         if (plan->unit || !plan->cgroup) {
                 s->cgroup = mfree(s->cgroup);
@@ -1068,10 +1095,10 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
                 if (r < 0)
                         log_warning_errno(r, "Failed to connect to the system bus: %m");
         }
-        r = box_nspawn_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->nspawn_pid, s->nspawn_start_time);
+        r = box_stop(bus, s);
         if (r < 0)
                 log_warning_errno(r, "Failed to end the box of %s: %m", id);
-        if (s->machine && !proc_alive(s->nspawn_pid, s->nspawn_start_time)) {
+        if (s->machine && !box_is_native(s) && !proc_alive(s->nspawn_pid, s->nspawn_start_time)) {
                 r = box_nspawn_remove_leftovers(s->machine);
                 if (r < 0)
                         log_warning_errno(r, "container %s: Failed to remove what systemd-nspawn left behind: %m",

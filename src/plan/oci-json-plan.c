@@ -145,7 +145,9 @@ int oci_json_plan(const struct Plan *p, char **ret) {
 
         if (!o)
                 return -ENOMEM;
-        if ((r = add_string(o, "machine", p->machine)) < 0 ||
+        if ((r = add_string(o, "builder", plan_builder_to_string(p->builder))) < 0 ||
+            (r = add_string(o, "builderReason", p->builder_reason)) < 0 ||
+            (r = add_string(o, "machine", p->machine)) < 0 ||
             (r = add_string(o, "rootfs", p->rootfs)) < 0 ||
             (r = oci_json_add(o, "rootfsNeedsUsr", json_object_new_boolean(p->rootfs_needs_usr))) < 0 ||
             (r = oci_json_add(o, "register", json_object_new_boolean(p->register_machine))) < 0 ||

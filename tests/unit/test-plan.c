@@ -250,8 +250,17 @@ static void test_namespaces(void) {
         c = base();
         c.linux.namespaces[OCI_NS_TIME].present = true;
         p = build(&c, &ctx_systemd);
-        is_entry(p, "linux.namespaces.time", PLAN_FATE_REJECTED,
-                 "time namespaces: not supported by systemd-nspawn");
+        is_entry(p, "linux.namespaces.time", PLAN_FATE_NATIVE,
+                 "a new namespace, made by the native builder (systemd-nspawn knows none)");
+        tap_ok(p && p->builder == PLAN_BUILDER_NATIVE && p->join_ns[OCI_NS_TIME] && !p->rejected,
+               "time namespace: the native builder");
+        plan_free(p);
+
+        c.linux.time_offset_boottime = (OciTimeOffset) { .set = true, .secs = 10 };
+        c.linux.namespaces[OCI_NS_TIME].path = (char *) "/proc/1/ns/time";
+        p = build(&c, &ctx_systemd);
+        is_entry(p, "linux.timeOffsets", PLAN_FATE_REJECTED,
+                 "linux.timeOffsets: the time namespace joined by path has its offsets already");
         plan_free(p);
 
         c = base();
@@ -282,31 +291,67 @@ static void test_user_namespace(void) {
         c.linux.uid_mappings = two;
         c.linux.n_uid_mappings = 2;
         p = build(&c, &ctx_systemd);
-        is_entry(p, "linux.namespaces.user", PLAN_FATE_REJECTED,
-                 "systemd-nspawn cannot build this user namespace: linux.uidMappings, linux.gidMappings: "
+        is_entry(p, "linux.namespaces.user", PLAN_FATE_NATIVE,
+                 "a new namespace, made by the native builder: linux.uidMappings, linux.gidMappings: "
                  "systemd-nspawn maps exactly one range of ids (got 2 uid and 1 gid ranges)");
+        is_entry(p, "linux.uidMappings", PLAN_FATE_NATIVE,
+                 "uid_map 0:100000:1000 1000:200000:1000, written from the host");
+        tap_ok(p && p->builder == PLAN_BUILDER_NATIVE && !p->rejected && p->join_ns[OCI_NS_USER] &&
+                       streq(p->builder_reason, "linux.uidMappings has 2 ranges"),
+               "two uid ranges: the native builder, and why");
+        plan_free(p);
+
+        PlanContext forced = ctx_systemd;
+        forced.builder = PLAN_BUILDER_NSPAWN;
+        p = build(&c, &forced);
+        tap_ok(p && p->rejected && p->builder == PLAN_BUILDER_NSPAWN, "two uid ranges, --builder=nspawn: rejected");
+        tap_ok(p && plan_first_rejection(p) &&
+                       startswith(plan_first_rejection(p)->detail,
+                                  "linux.namespaces.user: only the native builder can do this, and --builder=nspawn"),
+               "its message");
         plan_free(p);
 
         c.linux.uid_mappings = &shifted;
         c.linux.n_uid_mappings = 1;
         p = build(&c, &ctx_systemd);
-        is_entry(p, "linux.uidMappings", PLAN_FATE_REJECTED,
-                 "linux.uidMappings[0].containerID: systemd-nspawn maps ids from container id 0 (got 1000)");
+        tap_ok(p && p->builder == PLAN_BUILDER_NATIVE && !p->rejected &&
+                       streq(p->builder_reason, "linux.uidMappings starts at container id 1000"),
+               "a uid range from 1000: the native builder");
         plan_free(p);
 
         c.linux.uid_mappings = &one;
         c.linux.gid_mappings = &other;
         p = build(&c, &ctx_systemd);
-        is_entry(p, "linux.gidMappings", PLAN_FATE_REJECTED,
-                 "linux.gidMappings[0]: systemd-nspawn maps uids and gids alike (uids 100000:65536, gids "
-                 "300000:65536)");
+        tap_ok(p && p->builder == PLAN_BUILDER_NATIVE && !p->rejected &&
+                       streq(p->builder_reason, "linux.uidMappings and linux.gidMappings differ"),
+               "different uid and gid maps: the native builder");
         plan_free(p);
 
         c.linux.gid_mappings = &one;
+        c.linux.n_gid_mappings = 0;
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && p->rejected, "no gid map: rejected");
+        plan_free(p);
+
+        c.linux.n_gid_mappings = 1;
         c.linux.namespaces[OCI_NS_USER].path = (char *) "/proc/1/ns/user";
         p = build(&c, &ctx_systemd);
-        tap_ok(p && p->rejected && !has(p->nspawn_argv, "--private-users=100000:65536"),
-               "user by path: rejected");
+        tap_ok(p && !p->rejected && p->builder == PLAN_BUILDER_NATIVE &&
+                       !has(p->nspawn_argv, "--private-users=100000:65536"),
+               "user by path: the native builder");
+        plan_free(p);
+
+        c.linux.namespaces[OCI_NS_USER].path = NULL;
+        c.n_annotations = 1;
+        c.annotations = (OciKeyValue[]) { { (char *) PLAN_BUILDER_ANNOTATION, (char *) "native" } };
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && !p->rejected && p->builder == PLAN_BUILDER_NATIVE &&
+                       streq(p->builder_reason, "annotation " PLAN_BUILDER_ANNOTATION "=native"),
+               "the annotation forces the native builder");
+        plan_free(p);
+        c.annotations[0].value = (char *) "other";
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && p->rejected, "an unknown builder in the annotation: rejected");
         plan_free(p);
 }
 
