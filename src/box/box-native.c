@@ -177,13 +177,15 @@ static bool mount_is_ours(const OciMount *m) {
  * on the host, attached later in the box's mount namespace, where the host's paths may be out of the
  * user namespace's reach. */
 static int clone_tree(const char *path, bool recursive, bool ro) {
-        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+        /* A copy of a shared mount is its peer: what is mounted below it in the box would appear on
+         * the host. A slave receives the host's mounts and sends nothing back. */
+        struct mount_attr attr = { .attr_set = ro ? MOUNT_ATTR_RDONLY : 0, .propagation = MS_SLAVE };
         int fd;
 
         fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
         if (fd < 0)
                 return negative_errno();
-        if (ro && mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0) {
+        if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0) {
                 int r = negative_errno();
                 safe_close(fd);
                 return r;

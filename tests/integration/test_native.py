@@ -10,7 +10,7 @@ import time
 import pytest
 
 import systemd_util as su
-from conftest import MODE
+from conftest import MODE, mounts_under
 from leftovers import wait_clean
 from runtime import pid_alive
 
@@ -48,8 +48,10 @@ def check_machine(rt, cid):
     assert props["Unit"].endswith(".scope") and cid in props["Unit"], props
     holder = json.loads((rt.root / cid / "state.json").read_text())["holderPid"]
     assert int(props["Leader"]) == holder, (props, state)
-    unit = su.sh("systemctl", "show", props["Unit"], "-p", "ActiveState", "-p", "Slice", "--value")
-    assert unit.stdout.split()[0] == "active", unit.stdout
+    unit = su.sh("systemctl", "show", props["Unit"], "-p", "ActiveState", "--value")
+    assert unit.stdout.strip() == "active", unit.stdout
+    slice_ = su.sh("systemctl", "show", props["Unit"], "-p", "Slice", "--value")
+    assert slice_.stdout.strip() == "machine.slice", slice_.stdout
 
 
 def test_two_uid_ranges_and_different_gid_map(rt, new_id, make_bundle):
@@ -83,6 +85,8 @@ def test_native_box_through_the_verbs(rt, new_id, make_bundle, work):
     p = rt.create(cid, b.path, pid_file=work / "pid")
     assert p.returncode == 0, p.stderr
     assert builder_of(rt, cid) == "native"
+    # the box's mounts stay in the box, even where the host's / is shared (the test bed)
+    assert mounts_under(b.rootfs) == []
     assert rt("start", cid).returncode == 0
     assert rt.status(cid) == "running"
     check_machine(rt, cid)
