@@ -370,6 +370,10 @@ _noreturn_ static void intermediate(Native *n) {
                 if (l->namespaces[OCI_NS_CGROUP].present && !l->namespaces[OCI_NS_CGROUP].path &&
                     unshare(CLONE_NEWCGROUP) < 0)
                         fail_child(n->sync, "linux.namespaces.cgroup: Failed to make a cgroup namespace: %m");
+                /* Safety: the namespace config.json names, checked to be a cgroup namespace (create) */
+                if (fds[OCI_NS_CGROUP] >= 0 && setns(fds[OCI_NS_CGROUP], CLONE_NEWCGROUP) < 0)
+                        fail_child(n->sync, "linux.namespaces.cgroup: Failed to join %s: %m",
+                                   l->namespaces[OCI_NS_CGROUP].path);
                 /* the hostname nspawn's --hostname= gives; one it could not take is a step of the plan.
                  * Safety: the box's own new uts namespace */
                 if (l->namespaces[OCI_NS_UTS].present && !l->namespaces[OCI_NS_UTS].path &&

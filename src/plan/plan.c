@@ -745,10 +745,12 @@ static int plan_namespaces(Builder *b) {
                 return r;
 
         ns = &l->namespaces[OCI_NS_CGROUP];
-        if (ns->present && ns->path)
-                r = entry(b, ns_field(OCI_NS_CGROUP), PLAN_FATE_UNHANDLED,
-                          "not handled yet: joining a cgroup namespace by path (%s)", ns->path);
-        else if (ns->present) {
+        if (ns->present && ns->path) {
+                b->p->join_ns[OCI_NS_CGROUP] = true;
+                r = native(b, ns_field(OCI_NS_CGROUP), "linux.namespaces.cgroup is joined by path",
+                           "setns(%s) by the native builder, once the holder is in the container's cgroup "
+                           "(systemd-nspawn always makes a new one)", ns->path);
+        } else if (ns->present) {
                 /* nspawn 252 unshares a cgroup namespace whenever the kernel has them
                  * (arg_use_cgns = cg_ns_supported()), on cgroup v1, hybrid and v2 alike */
                 b->p->join_ns[OCI_NS_CGROUP] = true;

@@ -5,6 +5,7 @@
 # builder. In the systemd test bed each such container is a machine in a unit of its own. Runs as root.
 
 import json
+import os
 import time
 
 import pytest
@@ -52,6 +53,16 @@ def check_machine(rt, cid):
     assert unit.stdout.strip() == "active", unit.stdout
     slice_ = su.sh("systemctl", "show", props["Unit"], "-p", "Slice", "--value")
     assert slice_.stdout.strip() == "machine.slice", slice_.stdout
+
+
+def start_sleeper(rt, new_id, make_bundle, work):
+    """A running native container with two uid ranges: its id and host pid."""
+    b = make_bundle(overrides={"linux": TWO_RANGES})
+    b.set_args("sleep", "600")
+    cid = new_id()
+    assert rt.create(cid, b.path, pid_file=work / f"{cid}.pid").returncode == 0
+    assert rt("start", cid).returncode == 0
+    return cid, int((work / f"{cid}.pid").read_text())
 
 
 def test_two_uid_ranges_and_different_gid_map(rt, new_id, make_bundle):
@@ -174,12 +185,7 @@ def test_bind_mount_and_tmpfs_in_a_native_box(rt, new_id, make_bundle, work):
 def test_user_namespace_joined_by_path(rt, new_id, make_bundle, work):
     """A second container joins the first one's user namespace by path (as CRI-O does for a pod with
     hostUsers: false): the same maps."""
-    first = make_bundle(overrides={"linux": TWO_RANGES})
-    first.set_args("sleep", "600")
-    a = new_id()
-    assert rt.create(a, first.path, pid_file=work / "a.pid").returncode == 0
-    assert rt("start", a).returncode == 0
-    pid = int((work / "a.pid").read_text())
+    a, pid = start_sleeper(rt, new_id, make_bundle, work)
     second = make_bundle(overrides={"linux": {
         "namespaces": NAMESPACES + [{"type": "user", "path": f"/proc/{pid}/ns/user"}]}})
     second.set_args("/bin/sh", "-c", f"{MAPS}; id -u")
@@ -192,6 +198,23 @@ def test_user_namespace_joined_by_path(rt, new_id, make_bundle, work):
     assert lines[:3] == [["0", "100000", "1000"], ["1000", "200000", "1000"], ["0", "300000", "2000"]]
     assert lines[3] == ["0"]
     assert rt("delete", "--force", a).returncode == 0
+    assert wait_clean(rt, a) == {} and wait_clean(rt, b) == {}
+
+
+def test_cgroup_namespace_joined_by_path(rt, new_id, make_bundle, work):
+    """A container joins the cgroup namespace of another by path: the same namespace, and its root."""
+    a, pid = start_sleeper(rt, new_id, make_bundle, work)
+    second = make_bundle(overrides={"linux": {"namespaces": [
+        {"type": t} for t in ("pid", "network", "ipc", "uts", "mount")] + [
+        {"type": "cgroup", "path": f"/proc/{pid}/ns/cgroup"}]}})
+    second.set_args("sleep", "600")
+    assert "builder: native — linux.namespaces.cgroup is joined by path" in rt("explain", second.path).stdout
+    b = new_id()
+    assert rt.create(b, second.path, pid_file=work / "b.pid").returncode == 0
+    other = int((work / "b.pid").read_text())
+    assert os.readlink(f"/proc/{other}/ns/cgroup") == os.readlink(f"/proc/{pid}/ns/cgroup")
+    for cid in (b, a):
+        assert rt("delete", "--force", cid).returncode == 0
     assert wait_clean(rt, a) == {} and wait_clean(rt, b) == {}
 
 

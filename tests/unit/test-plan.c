@@ -268,6 +268,13 @@ static void test_namespaces(void) {
         p = build(&c, &ctx_systemd);
         tap_ok(p && p->join_ns[OCI_NS_CGROUP] && !p->rejected, "cgroup: the process joins nspawn's");
         plan_free(p);
+
+        c.linux.namespaces[OCI_NS_CGROUP].path = (char *) "/proc/1/ns/cgroup";
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && p->join_ns[OCI_NS_CGROUP] && !p->rejected && p->builder == PLAN_BUILDER_NATIVE &&
+                       streq(p->builder_reason, "linux.namespaces.cgroup is joined by path"),
+               "cgroup by path: the native builder");
+        plan_free(p);
 }
 
 static void test_user_namespace(void) {
