@@ -755,7 +755,9 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                         .join_ns = plan->join_ns,
                         .pidns_fd = pidns,
                         .new_pidns = plan->pid_ns == PLAN_PID_NEW,
-                        .mount_proc = plan->pid_ns != PLAN_PID_HOST,
+                        /* without a mount namespace of its own, the process would mount in the
+                         * host's: it sees the box's procfs, of the holder's pid namespace */
+                        .mount_proc = plan->pid_ns != PLAN_PID_HOST && plan->join_ns[OCI_NS_MOUNT],
                         .process = &c->process,
                         .personality = c->linux.personality.present ? &c->linux.personality : NULL,
                         .seccomp = seccomp,

@@ -721,8 +721,12 @@ static int plan_namespaces(Builder *b) {
 
         ns = &l->namespaces[OCI_NS_MOUNT];
         if (!ns->present)
-                r = entry(b, ns_field(OCI_NS_MOUNT), PLAN_FATE_REJECTED,
-                          "linux.namespaces: nspawn cannot run a container without a mount namespace");
+                /* The process's mount namespace is the host's, as asked, and nothing is mounted there:
+                 * its root is the box's, which the holder's mount namespace of its own holds */
+                r = native(b, ns_field(OCI_NS_MOUNT), "linux.namespaces.mount is absent",
+                           "absent: the process keeps the host's mount namespace, its root the box's (chroot), "
+                           "which the native builder builds in a mount namespace of the holder's: nothing is "
+                           "mounted in the host's (systemd-nspawn cannot run without one)");
         else if (ns->path)
                 r = entry(b, ns_field(OCI_NS_MOUNT), PLAN_FATE_REJECTED,
                           "linux.namespaces.mount: joining a mount namespace by path (%s) is not supported "

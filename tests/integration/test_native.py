@@ -55,6 +55,20 @@ def check_machine(rt, cid):
     assert slice_.stdout.strip() == "machine.slice", slice_.stdout
 
 
+def run_checked(rt, cid, bundle, work, *args):
+    """create (the box stands: in the test bed, a machine in its own unit), start, wait for the end;
+    returns the container's output. The container is deleted."""
+    out = work / f"{cid}.out"
+    with open(out, "w") as f:
+        p = rt("create", "--bundle", bundle, *args, cid, stdout=f)
+    assert p.returncode == 0, p.stderr
+    check_machine(rt, cid)
+    assert rt("start", cid).returncode == 0
+    rt.wait_status(cid, "stopped")
+    assert rt("delete", cid).returncode == 0
+    return out.read_text()
+
+
 def start_sleeper(rt, new_id, make_bundle, work):
     """A running native container with two uid ranges: its id and host pid."""
     b = make_bundle(overrides={"linux": TWO_RANGES})
@@ -62,17 +76,16 @@ def start_sleeper(rt, new_id, make_bundle, work):
     cid = new_id()
     assert rt.create(cid, b.path, pid_file=work / f"{cid}.pid").returncode == 0
     assert rt("start", cid).returncode == 0
+    check_machine(rt, cid)
     return cid, int((work / f"{cid}.pid").read_text())
 
 
-def test_two_uid_ranges_and_different_gid_map(rt, new_id, make_bundle):
+def test_two_uid_ranges_and_different_gid_map(rt, new_id, make_bundle, work):
     """Two uid ranges and one gid range of another size: maps as given, root inside, PID 1."""
     b = make_bundle(overrides={"linux": TWO_RANGES})
     b.set_args("/bin/sh", "-c", f"{MAPS}; id -u; id -g; echo $$")
     cid = new_id()
-    p = rt("run", "--bundle", b.path, cid)
-    assert p.returncode == 0, p.stderr
-    lines = map_lines(p.stdout)
+    lines = map_lines(run_checked(rt, cid, b.path, work))
     assert lines[:3] == [["0", "100000", "1000"], ["1000", "200000", "1000"], ["0", "300000", "2000"]]
     assert lines[3:] == [["0"], ["0"], ["1"]]
     assert wait_clean(rt, cid) == {}
@@ -143,16 +156,15 @@ def test_forced_nspawn_refuses_what_only_native_does(rt, new_id, make_bundle, ho
 
 
 @pytest.mark.parametrize("how", ["option", "annotation"])
-def test_forced_native_runs_a_plain_config(rt, new_id, make_bundle, how):
+def test_forced_native_runs_a_plain_config(rt, new_id, make_bundle, work, how):
     """A config nspawn could build, built natively: PID 1, its own hostname, only its processes."""
     overrides = {"annotations": {"org.nspawn-oci.builder": "native"}} if how == "annotation" else None
     b = make_bundle(overrides=overrides)
     b.set_args("/bin/sh", "-c", "echo $$; hostname; ls /proc | grep -c '^[0-9]'")
     cid = new_id()
     args = ["--builder", "native"] if how == "option" else []
-    p = rt("run", "--bundle", b.path, *args, cid)
-    assert p.returncode == 0, p.stderr
-    assert p.stdout.split() == ["1", "runc", "3"], p.stdout
+    out = run_checked(rt, cid, b.path, work, *args)
+    assert out.split() == ["1", "runc", "3"], out
     assert wait_clean(rt, cid) == {}
 
 
@@ -175,9 +187,8 @@ def test_bind_mount_and_tmpfs_in_a_native_box(rt, new_id, make_bundle, work):
     b.set_args("/bin/sh", "-c", "cat /vol/f; touch /vol/g 2>/dev/null || echo ro; "
                "touch /scratch/x && echo rw")
     cid = new_id()
-    p = rt("run", "--bundle", b.path, cid)
-    assert p.returncode == 0, p.stderr
-    assert p.stdout.split() == ["hello", "ro", "rw"], p.stdout
+    out = run_checked(rt, cid, b.path, work)
+    assert out.split() == ["hello", "ro", "rw"], out
     assert not (src / "g").exists()
     assert wait_clean(rt, cid) == {}
 
@@ -192,9 +203,7 @@ def test_user_namespace_joined_by_path(rt, new_id, make_bundle, work):
     p = rt("explain", second.path)
     assert "builder: native — linux.namespaces.user is joined by path" in p.stdout, p.stdout
     b = new_id()
-    p = rt("run", "--bundle", second.path, b)
-    assert p.returncode == 0, p.stderr
-    lines = map_lines(p.stdout)
+    lines = map_lines(run_checked(rt, b, second.path, work))
     assert lines[:3] == [["0", "100000", "1000"], ["1000", "200000", "1000"], ["0", "300000", "2000"]]
     assert lines[3] == ["0"]
     assert rt("delete", "--force", a).returncode == 0
@@ -212,13 +221,39 @@ def test_cgroup_namespace_joined_by_path(rt, new_id, make_bundle, work):
     b = new_id()
     assert rt.create(b, second.path, pid_file=work / "b.pid").returncode == 0
     other = int((work / "b.pid").read_text())
+    check_machine(rt, b)
     assert os.readlink(f"/proc/{other}/ns/cgroup") == os.readlink(f"/proc/{pid}/ns/cgroup")
     for cid in (b, a):
         assert rt("delete", "--force", cid).returncode == 0
     assert wait_clean(rt, a) == {} and wait_clean(rt, b) == {}
 
 
-def test_time_namespace_with_offsets(rt, new_id, make_bundle):
+@pytest.mark.parametrize("namespaces", [[], ["pid", "network", "ipc", "uts"]])
+def test_no_mount_namespace(rt, new_id, make_bundle, work, namespaces):
+    """No mount namespace: the process keeps the host's, as runc's does, chrooted into the box's root;
+    nothing is mounted in the host's namespace."""
+    b = make_bundle(overrides={"linux": {"namespaces": [{"type": t} for t in namespaces]}})
+    if "uts" not in namespaces:
+        del b.config["hostname"]
+    b.set_args("/bin/sh", "-c", "readlink /proc/self/ns/mnt; test -e /probe && echo box; "
+               "test -e /sys/kernel && echo sys; test -c /dev/null && echo dev; sleep 600")
+    assert "builder: native — linux.namespaces.mount is absent" in rt("explain", b.path).stdout
+    cid = new_id()
+    out = work / "out"
+    with open(out, "w") as f:
+        assert rt.create(cid, b.path, stdout=f).returncode == 0
+    assert rt("start", cid).returncode == 0
+    end = time.monotonic() + 10
+    while len(out.read_text().split()) < 4 and time.monotonic() < end:
+        time.sleep(0.1)
+    assert out.read_text().split() == [os.readlink("/proc/self/ns/mnt"), "box", "sys", "dev"]
+    assert mounts_under(b.rootfs) == []
+    check_machine(rt, cid)
+    assert rt("delete", "--force", cid).returncode == 0
+    assert wait_clean(rt, cid) == {}
+
+
+def test_time_namespace_with_offsets(rt, new_id, make_bundle, work):
     """A new time namespace whose boottime is 100 days ahead: /proc/uptime says so."""
     day = 86400
     b = make_bundle(overrides={"linux": {
@@ -226,9 +261,7 @@ def test_time_namespace_with_offsets(rt, new_id, make_bundle):
         "timeOffsets": {"boottime": {"secs": 100 * day, "nanosecs": 0}}}})
     b.set_args("cat", "/proc/uptime")
     cid = new_id()
-    p = rt("run", "--bundle", b.path, cid)
-    assert p.returncode == 0, p.stderr
-    inside = float(p.stdout.split()[0])
+    inside = float(run_checked(rt, cid, b.path, work).split()[0])
     with open("/proc/uptime") as f:
         host = float(f.read().split()[0])
     assert 100 * day <= inside - host + 5 and inside - host < 100 * day + 60, (inside, host)
