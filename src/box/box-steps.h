@@ -12,6 +12,9 @@
  * pid namespace only for children; mount last) and its root. Logs nothing: returns < 0 with errno-style
  * codes and *ret_what naming the step that failed. */
 int box_steps_enter(pid_t holder, const bool *join_ns, bool mount, const char **ret_what);
+/* The same, joining the mount namespace mntns_fd (a namespace not the holder's: the config's by path)
+ * before the holder's root is taken. */
+int box_steps_enter_mntns(pid_t holder, const bool *join_ns, int mntns_fd, const char **ret_what);
 
 /* In the container process, the first of its pid namespace (PID 1 of a new one, or joining one by path),
  * inside the box's namespaces and root: replaces the box's /proc, nspawn's procfs of another pid

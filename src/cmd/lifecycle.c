@@ -495,6 +495,33 @@ static int save_state(const char *dir, const StateData *s) {
 #define NS_GET_NSTYPE _IO(0xb7, 0x3)
 #endif
 
+/* Opens the namespace at 'path' and checks that what was opened is of 'type' (CLONE_NEW*). */
+static int open_namespace(const char *path, int type, const char *field, int *ret) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return log_error_errno(errno, "%s: Failed to open %s: %m", field, path);
+        /* the kind of what was opened, not what the path named when it was checked */
+        if (ioctl(fd, NS_GET_NSTYPE) != type)
+                return log_error_errno(EINVAL, "%s: %s is not a namespace of that type", field, path);
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+/* The mount namespace the process joins instead of the holder's: the config's by path, at create; at
+ * exec, the container process's own. -1 when it joins the holder's. Logs its errors. */
+static int process_mntns_fd(const Plan *plan, pid_t container_pid, int *ret) {
+        char path[64];
+
+        *ret = -1;
+        if (!plan->mount_ns_path)
+                return 0;
+        if (container_pid <= 0)
+                return open_namespace(plan->mount_ns_path, CLONE_NEWNS, "linux.namespaces.mount", ret);
+        snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int) container_pid);
+        return open_namespace(path, CLONE_NEWNS, "the container's mount namespace", ret);
+}
+
 /* The pid namespace the container process is born in (PLAN_PID_PATH) or below which its own is
  * (PLAN_PID_NEW: the box's, through a pidfd of the holder checked against its start time), as an fd
  * that pins it. -1 for nspawn-oci's own. Logs its errors. */
@@ -507,16 +534,12 @@ static int box_pidns_fd(const Plan *plan, const Box *box, uint64_t holder_start_
                 if (fd < 0 || !proc_alive(box->holder_pid, holder_start_time))
                         return log_error_errno(ESRCH, "The box's holder is gone");
                 break;
-        case PLAN_PID_PATH:
-                fd = open(plan->pid_ns_path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0)
-                        return log_error_errno(errno, "linux.namespaces.pid: Failed to open %s: %m",
-                                               plan->pid_ns_path);
-                /* the kind of what was opened, not what the path named when it was checked */
-                if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWPID)
-                        return log_error_errno(EINVAL, "linux.namespaces.pid: %s is not a pid namespace",
-                                               plan->pid_ns_path);
+        case PLAN_PID_PATH: {
+                int r = open_namespace(plan->pid_ns_path, CLONE_NEWPID, "linux.namespaces.pid", &fd);
+                if (r < 0)
+                        return r;
                 break;
+        }
         default:
                 break;
         }
@@ -558,7 +581,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         _cleanup_(oci_seccomp_program_freep) SeccompProgram *seccomp = NULL;
         _cleanup_free_ char *bundle = NULL, *config_path = NULL, *dir = NULL, *fifo = NULL, *cache = NULL,
                             *keyring = NULL;
-        _cleanup_close_ int lock = -1, master = -1, listener = -1, pidns = -1;
+        _cleanup_close_ int lock = -1, master = -1, listener = -1, pidns = -1, mntns = -1;
         _cleanup_bus_ Bus *bus = NULL;
         PlanContext ctx;
         _cleanup_(box_control_closep) Box box = { .control_fd = -1 };
@@ -748,12 +771,15 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                         goto fail;
                 }
                 r = box_pidns_fd(plan, &box, s->holder_start_time, &pidns);
+                if (r >= 0)
+                        r = process_mntns_fd(plan, 0, &mntns);
                 if (r < 0)
                         goto fail;
                 SpawnOptions so = {
                         .holder = box.holder_pid,
                         .join_ns = plan->join_ns,
                         .pidns_fd = pidns,
+                        .mntns_fd = mntns,
                         .new_pidns = plan->pid_ns == PLAN_PID_NEW,
                         /* without a mount namespace of its own, the process would mount in the
                          * host's: it sees the box's procfs, of the holder's pid namespace */
@@ -769,6 +795,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 if (r < 0)
                         goto fail;
                 pidns = safe_close(pidns);
+                mntns = safe_close(mntns);
                 fault_point("create:spawned");
 
                 r = adopt(plan, &box, pid);
@@ -1349,7 +1376,7 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
         _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_(oci_seccomp_program_freep) SeccompProgram *seccomp = NULL;
         _cleanup_free_ char *dir = NULL, *error = NULL, *cache = NULL;
-        _cleanup_close_ int lock = -1, master = -1, listener = -1, pidns = -1;
+        _cleanup_close_ int lock = -1, master = -1, listener = -1, pidns = -1, mntns = -1;
         PlanContext ctx;
         pid_t pid;
         int r;
@@ -1400,10 +1427,14 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
         r = container_pidns_fd(plan, s, &pidns);
         if (r < 0)
                 return log_error_errno(r, "cannot exec in container %s: container not running", o->id);
+        r = process_mntns_fd(plan, s->pid, &mntns);
+        if (r < 0)
+                return r;
         SpawnOptions so = {
                 .holder = s->holder_pid,
                 .join_ns = plan->join_ns,
                 .pidns_fd = pidns,
+                .mntns_fd = mntns,
                 .process = p,
                 .personality = c->linux.personality.present ? &c->linux.personality : NULL,
                 .seccomp = seccomp,

@@ -119,6 +119,7 @@ Plan *plan_free(Plan *p) {
                 free(p->joins[i].path);
         free(p->joins);
         free(p->pid_ns_path);
+        free(p->mount_ns_path);
         for (size_t i = 0; i < p->n_steps; i++) {
                 free(p->steps[i].path);
                 free(p->steps[i].value);
@@ -727,11 +728,16 @@ static int plan_namespaces(Builder *b) {
                            "absent: the process keeps the host's mount namespace, its root the box's (chroot), "
                            "which the native builder builds in a mount namespace of the holder's: nothing is "
                            "mounted in the host's (systemd-nspawn cannot run without one)");
-        else if (ns->path)
-                r = entry(b, ns_field(OCI_NS_MOUNT), PLAN_FATE_REJECTED,
-                          "linux.namespaces.mount: joining a mount namespace by path (%s) is not supported "
-                          "with systemd-nspawn", ns->path);
-        else {
+        else if (ns->path) {
+                /* the same, in the namespace given: nothing is mounted there either */
+                b->p->mount_ns_path = strdup(ns->path);
+                if (!b->p->mount_ns_path)
+                        return -ENOMEM;
+                r = native(b, ns_field(OCI_NS_MOUNT), "linux.namespaces.mount is joined by path",
+                           "the process joins %s, its root the box's (chroot), which the native builder builds "
+                           "in a mount namespace of the holder's: nothing is mounted in the one joined "
+                           "(systemd-nspawn cannot join one)", ns->path);
+        } else {
                 b->p->join_ns[OCI_NS_MOUNT] = true;
                 r = entry(b, ns_field(OCI_NS_MOUNT), PLAN_FATE_NSPAWN, "a new namespace (nspawn's)");
         }

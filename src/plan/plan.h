@@ -110,6 +110,7 @@ typedef struct Plan {
         bool join_ns[_OCI_NS_MAX];
         PlanPidNamespace pid_ns;
         char *pid_ns_path;        /* PLAN_PID_PATH */
+        char *mount_ns_path;      /* the process joins this mount namespace, not the holder's (native) */
 
         PlanJoin *joins;          /* setns() before nspawn runs, in this order */
         size_t n_joins;

@@ -6,7 +6,9 @@
 
 import json
 import os
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -251,6 +253,36 @@ def test_no_mount_namespace(rt, new_id, make_bundle, work, namespaces):
     check_machine(rt, cid)
     assert rt("delete", "--force", cid).returncode == 0
     assert wait_clean(rt, cid) == {}
+
+
+def test_mount_namespace_joined_by_path(rt, new_id, make_bundle, work):
+    """The process (and exec) joins a mount namespace given by path, its root the box's; nothing is
+    mounted in the namespace joined."""
+    holder = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sleep", "600"])
+    try:
+        ns = f"/proc/{holder.pid}/ns/mnt"
+        end = time.monotonic() + 5
+        while os.readlink(ns) == os.readlink("/proc/self/ns/mnt") and time.monotonic() < end:
+            time.sleep(0.05)
+        before = Path(f"/proc/{holder.pid}/mountinfo").read_text()
+        b = make_bundle(overrides={"linux": {"namespaces": [
+            {"type": t} for t in ("pid", "network", "ipc", "uts")] + [{"type": "mount", "path": ns}]}})
+        b.set_args("sleep", "600")
+        assert "builder: native — linux.namespaces.mount is joined by path" in rt("explain", b.path).stdout
+        cid = new_id()
+        assert rt.create(cid, b.path, pid_file=work / "pid").returncode == 0
+        pid = int((work / "pid").read_text())
+        assert os.readlink(f"/proc/{pid}/ns/mnt") == os.readlink(ns)
+        check_machine(rt, cid)
+        e = rt("exec", cid, "/bin/sh", "-c", "readlink /proc/self/ns/mnt; test -e /probe && echo box")
+        assert e.returncode == 0, e.stderr
+        assert e.stdout.split() == [os.readlink(ns), "box"]
+        assert Path(f"/proc/{holder.pid}/mountinfo").read_text() == before
+        assert rt("delete", "--force", cid).returncode == 0
+        assert wait_clean(rt, cid) == {}
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_time_namespace_with_offsets(rt, new_id, make_bundle, work):

@@ -246,6 +246,13 @@ static void test_namespaces(void) {
         tap_is_str(p ? p->builder_reason : NULL, "linux.namespaces.mount is absent", "its reason");
         plan_free(p);
 
+        c.linux.namespaces[OCI_NS_MOUNT] = (OciNamespace) { .present = true, .path = (char *) "/proc/1/ns/mnt" };
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && !p->rejected && p->builder == PLAN_BUILDER_NATIVE && !p->join_ns[OCI_NS_MOUNT] &&
+                       p->mount_ns_path && streq(p->mount_ns_path, "/proc/1/ns/mnt"),
+               "a mount namespace by path: the native builder, the process joins it");
+        plan_free(p);
+
         c = base();
         c.linux.namespaces[OCI_NS_TIME].present = true;
         p = build(&c, &ctx_systemd);
