@@ -284,7 +284,29 @@ static void plan_context(PlanContext *ctx, const char *id, const char *bundle, b
 /* nspawn refuses a root without /usr (images like pause have none), and with a read-only root it
  * cannot create the mount points it needs: create those empty directories, as other runtimes create
  * /proc or /dev, and the mount points of config.json's own mounts. */
-static int ensure_mount_points(const OciConfig *c, const char *rootfs) {
+/* The native builder mounts in the box's user namespace, where root is a mapped uid that may not write
+ * the image's directories: the mount points of its API file systems and of the config's mounts are
+ * made here, by root on the host, resolved inside the root as the builder resolves them (as nspawn
+ * makes them for its own). What cannot be made is left for the builder to report. */
+static void native_mount_points(const OciConfig *c, int root) {
+        static const char * const api[] = { "/proc", "/sys", "/dev", "/run" };
+        struct stat st;
+
+        for (size_t i = 0; i < ELEMENTSOF(api); i++)
+                safe_close(open_mount_point_in_root(root, api[i], true));
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                const OciMount *m = c->mounts + i;
+                bool dir = true;
+
+                if (!m->destination)
+                        continue;
+                if (m->source && m->source[0] == '/' && stat(m->source, &st) == 0)
+                        dir = S_ISDIR(st.st_mode);
+                safe_close(open_mount_point_in_root(root, m->destination, dir));
+        }
+}
+
+static int ensure_mount_points(const OciConfig *c, const char *rootfs, bool native) {
         static const char * const needed[] = { "usr", "proc", "sys", "dev", "run", "tmp", "etc", "var", "root" };
         static const char * const api_dirs[] = { "proc", "sys", "dev" };
         _cleanup_close_ int fd = -1;
@@ -326,6 +348,8 @@ static int ensure_mount_points(const OciConfig *c, const char *rootfs) {
         if (fstatvfs(fd, &sv) < 0)
                 return log_error_errno(errno, "root.path: %s: %m", rootfs);
         fs_readonly = sv.f_flag & ST_RDONLY;
+        if (native && !fs_readonly)
+                native_mount_points(c, fd);
 
         for (size_t i = 0; i < ELEMENTSOF(needed); i++) {
                 if (!streq(needed[i], "usr") && !c->root_readonly && !fs_readonly)
@@ -626,7 +650,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         if (r < 0)
                 return r;
 
-        r = ensure_mount_points(c, plan->rootfs);
+        r = ensure_mount_points(c, plan->rootfs, plan->builder == PLAN_BUILDER_NATIVE);
         if (r < 0)
                 return r;
 

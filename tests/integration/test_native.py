@@ -177,10 +177,8 @@ def test_bind_mount_and_tmpfs_in_a_native_box(rt, new_id, make_bundle, work):
     (src / "f").write_text("hello\n")
     src.chmod(0o755)
     b = make_bundle(overrides={"linux": TWO_RANGES})
-    # the mount points: the rootfs belongs to the host's root, not to the user namespace's (an engine
-    # chowns it for the maps; runc cannot make them either)
-    (b.rootfs / "vol").mkdir()
-    (b.rootfs / "scratch").mkdir()
+    # the rootfs belongs to the host's root, not to the user namespace's root: the mount points are
+    # made from the host
     b.config["mounts"] += [
         {"destination": "/vol", "type": "bind", "source": str(src), "options": ["rbind", "ro"]},
         {"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]},
