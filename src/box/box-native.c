@@ -161,7 +161,7 @@ static bool mount_is_ours(const OciMount *m) {
         static const char * const api[] = { "/proc", "/sys", "/sys/fs/cgroup", "/dev", "/dev/pts",
                                             "/dev/shm", "/dev/mqueue", "/run" };
 
-        if (!m->destination || m->n_uid_mappings > 0 || m->n_gid_mappings > 0)
+        if (!m->destination)
                 return false;
         if (mount_is_bind(m))
                 return !streq(m->destination, "/run");
@@ -191,6 +191,69 @@ static int clone_tree(const char *path, bool recursive, bool ro) {
                 return r;
         }
         return fd;
+}
+
+static int write_map(pid_t pid, const char *file, const OciIdMapping *m, size_t n);
+
+/* A user namespace with the maps given, as an fd for MOUNT_ATTR_IDMAP: a child makes it, we write its
+ * maps as write_map() does for the box's, take the fd, and end the child. */
+static int idmap_userns(const OciIdMapping *u, size_t nu, const OciIdMapping *g, size_t ng) {
+        int pair[2], fd = -1, r;
+        char path[64], c;
+        pid_t pid;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return negative_errno();
+        pid = fork();
+        if (pid < 0) {
+                r = negative_errno();
+                goto finish;
+        }
+        if (pid == 0) {
+                /* Safety: a user namespace of its own that holds no process but this one, which waits */
+                if (unshare(CLONE_NEWUSER) < 0 || write(pair[1], "u", 1) != 1)
+                        _exit(1);
+                (void) read(pair[1], &c, 1);
+                _exit(0);
+        }
+        r = read(pair[0], &c, 1) == 1 ? 0 : -ECHILD;
+        if (r >= 0)
+                r = write_map(pid, "uid_map", u, nu);
+        if (r >= 0)
+                r = write_map(pid, "gid_map", g, ng);
+        if (r >= 0) {
+                snprintf(path, sizeof(path), "/proc/%d/ns/user", (int) pid);
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+                r = fd < 0 ? negative_errno() : 0;
+        }
+        kill(pid, SIGKILL);
+        (void) waitpid(pid, NULL, 0);
+finish:
+        safe_close(pair[0]);
+        safe_close(pair[1]);
+        return r < 0 ? r : fd;
+}
+
+/* The config mount's clone, id-mapped: with the mount's own maps, else the container's. */
+static int idmap_tree(const Native *n, const OciMount *m, int tree) {
+        const OciLinux *l = &n->c->linux;
+        bool own = m->n_uid_mappings > 0;
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
+        _cleanup_close_ int userns = -1;
+
+        if (!own && !mount_has_option(m, "idmap") && !mount_has_option(m, "ridmap"))
+                return 0;
+        userns = own ? idmap_userns(m->uid_mappings, m->n_uid_mappings, m->gid_mappings, m->n_gid_mappings)
+                     : idmap_userns(l->uid_mappings, l->n_uid_mappings, l->gid_mappings, l->n_gid_mappings);
+        if (userns < 0)
+                return userns;
+        attr.userns_fd = (uint64_t) userns;
+        /* Safety: the detached copy of the source, not yet attached anywhere: only its view of the ids
+         * changes, for the box alone */
+        if (mount_setattr(tree, "", AT_EMPTY_PATH | (mount_has_option(m, "ridmap") ? AT_RECURSIVE : 0), &attr,
+                          sizeof(attr)) < 0)
+                return negative_errno();
+        return 0;
 }
 
 static void clone_sources(Native *n) {
@@ -223,6 +286,10 @@ static void clone_sources(Native *n) {
                 if (s->mounts[i] < 0)
                         fail_child(n->sync, "mounts[%zu].source: Failed to clone %s: %s", i, m->source,
                                    strerror(-s->mounts[i]));
+                int r = idmap_tree(n, m, s->mounts[i]);
+                if (r < 0)
+                        fail_child(n->sync, "mounts[%zu]: Failed to id-map %s: %s%s", i, m->source, strerror(-r),
+                                   r == -EINVAL ? " (its file system may have no id-mapped mounts)" : "");
         }
 }
 

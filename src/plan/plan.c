@@ -1105,6 +1105,36 @@ static int plan_mount_on_run(Builder *b, const char *field, const OciMount *m, b
                      strempty(o->unhandled));
 }
 
+static bool option_in_strv(char **options, const char *o) {
+        STRV_FOREACH(x, options)
+                if (streq(*x, o))
+                        return true;
+        return false;
+}
+
+/* An id-mapped bind mount (the mount's own maps, else the container's): nspawn 252 has none; the native
+ * builder makes one with mount_setattr(MOUNT_ATTR_IDMAP). */
+static int plan_idmapped_mount(Builder *b, const char *field, const OciMount *m, bool bind) {
+        const OciLinux *l = &b->c->linux;
+        bool own = m->n_uid_mappings > 0 || m->n_gid_mappings > 0;
+        _cleanup_free_ char *reason = NULL;
+
+        if (!bind)
+                return entry(b, field, PLAN_FATE_REJECTED, "%s: only a bind mount can be id-mapped", field);
+        if (own && (m->n_uid_mappings == 0 || m->n_gid_mappings == 0))
+                return entry(b, field, PLAN_FATE_REJECTED,
+                             "%s: an id-mapped mount needs both uidMappings and gidMappings", field);
+        if (!own && (!l->namespaces[OCI_NS_USER].present || l->namespaces[OCI_NS_USER].path))
+                return entry(b, field, PLAN_FATE_REJECTED,
+                             "%s: \"idmap\" without maps of its own takes the container's, and there are none "
+                             "(no user namespace, or one joined by path)", field);
+        if (asprintf_safe(&reason, "%s is id-mapped", field) < 0)
+                return -ENOMEM;
+        return native(b, field, reason, "bind %s on %s, id-mapped by the native builder with %s maps%s",
+                      strna(m->source), m->destination, own ? "its own" : "the container's",
+                      option_in_strv(m->options, "ridmap") ? ", recursively" : "");
+}
+
 /* The nspawn option for a bind or tmpfs mount. */
 static int mount_nspawn_option(const OciMount *m, size_t i, bool bind, bool rbind, MountOptions *o,
                                char **ret, char **ret_rejected) {
@@ -1170,10 +1200,9 @@ static int plan_mount(Builder *b, size_t i) {
                 return entry(b, field, PLAN_FATE_UNHANDLED, "not handled yet: mount type \"%s\" on %s",
                              strempty(m->type), m->destination);
 
-        if (m->n_uid_mappings > 0 || m->n_gid_mappings > 0)
-                return entry(b, field, PLAN_FATE_UNHANDLED,
-                             "not handled yet: id-mapped mounts (uidMappings/gidMappings) on %s",
-                             m->destination);
+        if (m->n_uid_mappings > 0 || m->n_gid_mappings > 0 || option_in_strv(m->options, "idmap") ||
+            option_in_strv(m->options, "ridmap"))
+                return plan_idmapped_mount(b, field, m, bind);
 
         r = mount_options_sort(m, bind, &o);
         if (r < 0)

@@ -193,6 +193,39 @@ def test_bind_mount_and_tmpfs_in_a_native_box(rt, new_id, make_bundle, work):
     assert wait_clean(rt, cid) == {}
 
 
+@pytest.mark.parametrize("how", ["idmap", "own-maps"])
+def test_idmapped_bind_mount(rt, new_id, make_bundle, work, how):
+    """A host directory owned by root, bound id-mapped: root's files are the container's root's, where a
+    plain bind shows them as nobody's; the host's files keep their owner."""
+    src = work / "vol"
+    src.mkdir()
+    (src / "f").write_text("x\n")
+    os.chown(src / "f", 0, 0)
+    fs = subprocess.run(["stat", "-f", "-c", "%T", src], capture_output=True, text=True).stdout.strip()
+    if fs == "overlayfs":
+        pytest.skip("the scratch directory is on overlayfs (the test bed), which has no id-mapped mounts")
+    b = make_bundle(overrides={"linux": TWO_RANGES})
+    mount = {"destination": "/vol", "type": "bind", "source": str(src), "options": ["rbind"]}
+    if how == "idmap":
+        mount["options"].append("idmap")
+    else:
+        mount["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 1000}]
+        mount["gidMappings"] = [{"containerID": 0, "hostID": 300000, "size": 1000}]
+    plain = {"destination": "/plain", "type": "bind", "source": str(src), "options": ["rbind"]}
+    b.config["mounts"] += [mount, plain]
+    b.write()
+    b.set_args("/bin/sh", "-c", "stat -c '%u:%g' /vol/f /plain/f; touch /vol/g && stat -c '%u:%g' /vol/g")
+    plan = json.loads(rt("explain", "--format", "json", b.path).stdout)
+    assert [e["fate"] for e in plan["entries"] if e["field"] == "mounts[7]"] == ["native"]
+    cid = new_id()
+    out = run_checked(rt, cid, b.path, work)
+    assert out.split() == ["0:0", "65534:65534", "0:0"], out
+    # written through the id-mapped mount as the container's root: the host's root on disk
+    st = (src / "g").stat()
+    assert (st.st_uid, st.st_gid) == (0, 0)
+    assert wait_clean(rt, cid) == {}
+
+
 def test_user_namespace_joined_by_path(rt, new_id, make_bundle, work):
     """A second container joins the first one's user namespace by path (as CRI-O does for a pod with
     hostUsers: false): the same maps."""

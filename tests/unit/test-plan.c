@@ -467,6 +467,43 @@ static void test_mounts(void) {
         plan_free(p);
 }
 
+static void test_idmapped_mounts(void) {
+        OciIdMapping one = { 0, 100000, 65536 };
+        char *idmap_opts[] = { (char *) "rbind", (char *) "idmap", NULL };
+        OciMount m[] = {
+                { .destination = (char *) "/v", .type = (char *) "bind", .source = (char *) "/srv/v",
+                  .options = idmap_opts },
+                { .destination = (char *) "/w", .type = (char *) "bind", .source = (char *) "/srv/w",
+                  .uid_mappings = &one, .n_uid_mappings = 1, .gid_mappings = &one, .n_gid_mappings = 1 },
+                { .destination = (char *) "/t", .type = (char *) "tmpfs", .source = (char *) "tmpfs",
+                  .options = idmap_opts + 1 },
+        };
+        OciConfig c = base();
+        Plan *p;
+
+        c.mounts = m;
+        c.n_mounts = 2;
+        p = build(&c, &ctx_systemd);
+        is_entry(p, "mounts[0]", PLAN_FATE_REJECTED,
+                 "mounts[0]: \"idmap\" without maps of its own takes the container's, and there are none (no "
+                 "user namespace, or one joined by path)");
+        is_entry(p, "mounts[1]", PLAN_FATE_NATIVE,
+                 "bind /srv/w on /w, id-mapped by the native builder with its own maps");
+        plan_free(p);
+
+        c.linux.namespaces[OCI_NS_USER].present = true;
+        c.linux.uid_mappings = c.linux.gid_mappings = &one;
+        c.linux.n_uid_mappings = c.linux.n_gid_mappings = 1;
+        c.n_mounts = 3;
+        p = build(&c, &ctx_systemd);
+        is_entry(p, "mounts[0]", PLAN_FATE_NATIVE,
+                 "bind /srv/v on /v, id-mapped by the native builder with the container's maps");
+        tap_ok(p && p->builder == PLAN_BUILDER_NATIVE && streq(p->builder_reason, "mounts[0] is id-mapped"),
+               "an id-mapped mount: the native builder, and why");
+        is_entry(p, "mounts[2]", PLAN_FATE_REJECTED, "mounts[2]: only a bind mount can be id-mapped");
+        plan_free(p);
+}
+
 /* CVE-2019-16884: nothing but procfs on or inside /proc, whatever the spelling of the path. */
 static void test_mounts_over_proc(void) {
         OciMount m[] = {
@@ -756,6 +793,7 @@ int main(void) {
         test_user_namespace();
         test_names();
         test_mounts();
+        test_idmapped_mounts();
         test_mounts_over_proc();
         test_api_mounts();
         test_api_mounts_order();
