@@ -485,10 +485,7 @@ static int box_stop(Bus *bus, const StateData *s) {
         if (box_is_native(s))
                 return box_native_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->holder_pid,
                                        s->holder_start_time);
-        if (s->nspawn_pid > 0 || s->unit)
-                return box_nspawn_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->nspawn_pid,
-                                       s->nspawn_start_time);
-        return 0;
+        return box_nspawn_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->nspawn_pid, s->nspawn_start_time);
 }
 
 /* Kills what create made and removes its state. */
@@ -497,7 +494,8 @@ static void create_rollback(Bus *bus, const char *dir, StateData *s, pid_t pid) 
                 kill(pid, SIGKILL);
                 (void) waitpid(pid, NULL, 0);
         }
-        (void) box_stop(bus, s);
+        if (s->nspawn_pid > 0 || s->unit || box_is_native(s))
+                (void) box_stop(bus, s);
         if (s->nspawn_pid > 0) {
                 (void) waitpid(s->nspawn_pid, NULL, 0);
                 if (s->machine)
