@@ -12,13 +12,17 @@
  *   holder as nspawn does: the control socket as fd 3 (LISTEN_FDS=1), NOTIFY_SOCKET for READY=1.
  *
  * The plan's steps, the process, exec and the rest then find the same box as nspawn's. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
+#include <linux/openat2.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -562,6 +566,92 @@ static void tmpfs_data(const OciMount *m, char *buf, size_t size) {
                 snprintf(buf + strlen(buf), size - strlen(buf), "%smode=1777", buf[0] ? "," : "");
 }
 
+/* Copies the tree below 'from' into 'to' (both directories, 'from' hidden below the new tmpfs 'to' is
+ * on), with modes, owners and symlinks; device nodes and sockets are left out. Every name is opened
+ * relative to its directory's fd and without following a link. */
+static int copy_tree(int from, int to, unsigned depth) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        int dfd = fcntl(from, F_DUPFD_CLOEXEC, 3);
+        struct dirent *de;
+
+        if (dfd < 0)
+                return negative_errno();
+        d = fdopendir(dfd);
+        if (!d) {
+                safe_close(dfd);
+                return negative_errno();
+        }
+        if (depth > 64)
+                return -ELOOP;
+        while ((de = readdir(d))) {
+                _cleanup_close_ int src = -1, dst = -1;
+                struct stat st;
+                char target[PATH_MAX];
+                ssize_t k;
+                int r = 0;
+
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (fstatat(from, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return negative_errno();
+                if (S_ISDIR(st.st_mode)) {
+                        if (mkdirat(to, de->d_name, st.st_mode & 07777) < 0)
+                                return negative_errno();
+                        src = openat(from, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        dst = openat(to, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        r = src < 0 || dst < 0 ? negative_errno() : copy_tree(src, dst, depth + 1);
+                } else if (S_ISREG(st.st_mode)) {
+                        src = openat(from, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                        dst = openat(to, de->d_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                     st.st_mode & 07777);
+                        if (src < 0 || dst < 0)
+                                return negative_errno();
+                        /* sendfile(): copy_file_range() refuses two file systems */
+                        while ((k = sendfile(dst, src, NULL, 1 << 20)) > 0)
+                                ;
+                        r = k < 0 ? negative_errno() : 0;
+                } else if (S_ISLNK(st.st_mode)) {
+                        k = readlinkat(from, de->d_name, target, sizeof(target) - 1);
+                        if (k < 0)
+                                return negative_errno();
+                        target[k] = 0;
+                        r = symlinkat(target, to, de->d_name) < 0 ? negative_errno() : 0;
+                } else
+                        continue;
+                if (r < 0)
+                        return r;
+                /* the owner as in the image; one the user namespace does not map stays ours */
+                (void) fchownat(to, de->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+                if (!S_ISLNK(st.st_mode))
+                        (void) fchmodat(to, de->d_name, st.st_mode & 07777, 0);
+        }
+        return 0;
+}
+
+/* A tmpfs with "tmpcopyup": the image's files at its destination are copied onto it, as runc does. */
+static int mount_tmpfs_copyup(int root, const OciMount *m, unsigned long flags, const char *data) {
+        struct open_how how = { .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+        _cleanup_close_ int below = -1, top = -1;
+        int r;
+
+        /* the image's directory, opened before the tmpfs hides it */
+        below = (int) syscall(SYS_openat2, root, m->destination, &how, sizeof(how));
+        r = mount_in_root(root, m->destination, "tmpfs", flags & ~MS_RDONLY, data);
+        if (r < 0 || below < 0)
+                return r;
+        top = (int) syscall(SYS_openat2, root, m->destination, &how, sizeof(how));
+        if (top < 0)
+                return negative_errno();
+        r = copy_tree(below, top, 0);
+        if (r < 0 || !(flags & MS_RDONLY))
+                return r;
+        /* Safety: the tmpfs just mounted, named by its fd */
+        char fdpath[64];
+        snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", top);
+        return mount(NULL, fdpath, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0 ? negative_errno() : 0;
+}
+
 static void build_mounts(Native *n, int root) {
         for (size_t i = 0; i < n->c->n_mounts; i++) {
                 const OciMount *m = n->c->mounts + i;
@@ -574,8 +664,11 @@ static void build_mounts(Native *n, int root) {
                         r = attach_tree(root, n->src.mounts[i], m->destination);
                 else {
                         tmpfs_data(m, data, sizeof(data));
-                        r = mount_in_root(root, m->destination, "tmpfs",
-                                          mount_has_option(m, "ro") ? MS_RDONLY : 0, data);
+                        if (mount_has_option(m, "tmpcopyup"))
+                                r = mount_tmpfs_copyup(root, m, mount_has_option(m, "ro") ? MS_RDONLY : 0, data);
+                        else
+                                r = mount_in_root(root, m->destination, "tmpfs",
+                                                  mount_has_option(m, "ro") ? MS_RDONLY : 0, data);
                 }
                 if (r < 0)
                         fail_child(n->sync, "mounts[%zu]: Failed to mount on %s: %s", i, m->destination,

@@ -1224,7 +1224,8 @@ static int plan_mount(Builder *b, size_t i) {
                 return r;
         return entry(b, field, o.unhandled ? PLAN_FATE_UNHANDLED : PLAN_FATE_NSPAWN, "%s%s%s%s%s%s%s%s%s",
                      opt, o.remount ? "; remount " : "", strempty(o.remount),
-                     o.tmpcopyup ? "; tmpcopyup ignored: the image's files are not copied up" : "",
+                     o.tmpcopyup ? "; tmpcopyup ignored by systemd-nspawn (the native builder copies the "
+                                   "image's files up)" : "",
                      o.ignored ? "; " : "", strempty(o.ignored),
                      o.unhandled ? "; not handled yet: " : "", strempty(o.unhandled),
                      o.unhandled ? " propagation" : "");

@@ -226,6 +226,27 @@ def test_idmapped_bind_mount(rt, new_id, make_bundle, work, how):
     assert wait_clean(rt, cid) == {}
 
 
+def test_tmpfs_with_tmpcopyup(rt, new_id, make_bundle, work):
+    """tmpcopyup: the tmpfs starts with the image's files (a file, a directory, a symlink), writable,
+    and the image is not touched."""
+    b = make_bundle(overrides={"linux": TWO_RANGES})
+    data = b.rootfs / "data"
+    (data / "sub").mkdir(parents=True)
+    (data / "f").write_text("image\n")
+    (data / "sub" / "g").write_text("deep\n")
+    (data / "link").symlink_to("f")
+    b.config["mounts"].append({"destination": "/data", "type": "tmpfs", "source": "tmpfs",
+                               "options": ["tmpcopyup", "size=1m"]})
+    b.write()
+    b.set_args("/bin/sh", "-c", "cat /data/f /data/sub/g; readlink /data/link; echo new > /data/f && cat /data/f; "
+               "grep ' /data ' /proc/mounts | cut -d' ' -f3")
+    cid = new_id()
+    out = run_checked(rt, cid, b.path, work, "--builder", "native")
+    assert out.split() == ["image", "deep", "f", "new", "tmpfs"], out
+    assert (data / "f").read_text() == "image\n"
+    assert wait_clean(rt, cid) == {}
+
+
 def test_user_namespace_joined_by_path(rt, new_id, make_bundle, work):
     """A second container joins the first one's user namespace by path (as CRI-O does for a pod with
     hostUsers: false): the same maps."""

@@ -442,9 +442,9 @@ static void test_mounts(void) {
                "/dev/shm: remounted nosuid,noexec,nodev");
         tap_ok(p && has(p->nspawn_argv, "--bind-ro=/srv/a\\:b:/data"), "ro rbind, ':' escaped");
         is_entry(p, "mounts[3]", PLAN_FATE_NSPAWN,
-                 "--tmpfs=/scratch:size=1m,mode=1777; remount nosuid,nodev; tmpcopyup ignored: the image's "
-                 "files are not copied up; rprivate ignored: nspawn's mounts do not propagate to or from "
-                 "the host");
+                 "--tmpfs=/scratch:size=1m,mode=1777; remount nosuid,nodev; tmpcopyup ignored by "
+                 "systemd-nspawn (the native builder copies the image's files up); rprivate ignored: nspawn's "
+                 "mounts do not propagate to or from the host");
         tap_ok(p && has(p->nspawn_argv, "--tmpfs=/tmp:mode=1777"),
                "a tmpfs without mode gets the kernel's 1777");
         is_entry(p, "mounts[5]", PLAN_FATE_UNHANDLED, "not handled yet: mount type \"mqueue\" on /mq");
