@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Create+start+delete of a /bin/true container with nspawn-oci next to runc and crun, on the same
+# Create+start+delete of a /bin/true container with nspawn-oci (its box built by systemd-nspawn, and
+# by the native builder: "native") next to runc and crun, on the same
 # machine: sequential (median of N) and 50 at once (wall time), plus the resident memory per running
 # container. Prints ratios against runc. A benchmark, not a test: run it as root, by hand.
 #
@@ -33,6 +34,15 @@ if command -v crun >/dev/null; then
     fi
 fi
 trap cleanup EXIT
+# the native builder's figure next to nspawn's: the same binary, its create given --builder native
+cat >"$work/native.sh" <<WRAPPER
+#!/bin/bash
+args=()
+for a in "\$@"; do args+=("\$a"); [ "\$a" = create ] && args+=(--builder native); done
+exec "$NSPAWN_OCI" "\${args[@]}"
+WRAPPER
+chmod +x "$work/native.sh"
+RUNTIMES[native]=$work/native.sh
 
 # a busybox root file system with true and sleep
 mkdir -p "$work/rootfs/bin" "$work/rootfs/usr" "$work/rootfs/proc" "$work/rootfs/dev" "$work/rootfs/sys"
@@ -130,11 +140,11 @@ done
 
 [ -z "$SECCOMP_FROM" ] || echo "seccomp profile: $SECCOMP_FROM"
 printf '%-12s %16s %18s %16s\n' runtime "lifecycle ms" "${PARALLEL} at once ms" "RSS kB/ctr"
-for rt in nspawn-oci runc crun; do
+for rt in nspawn-oci native runc crun; do
     [ -n "${SEQ[$rt]:-}" ] || continue
     printf '%-12s %16.1f %18.0f %16s\n' "$rt" "${SEQ[$rt]}" "${PAR[$rt]}" "${RSS[$rt]}"
 done
-for rt in nspawn-oci crun; do
+for rt in nspawn-oci native crun; do
     [ -n "${SEQ[$rt]:-}" ] || continue
     awk -v n="$rt" -v a="${SEQ[$rt]}" -v b="${SEQ[runc]}" -v c="${PAR[$rt]}" -v d="${PAR[runc]}" \
         'BEGIN{printf "%s / runc: lifecycle %.2fx, %s at once %.2fx\n", n, a/b, "'"$PARALLEL"'", c/d}'

@@ -274,6 +274,42 @@ static int open_dir_in_root(int root, const char *path) {
         return open_dir_resolved(root, path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 }
 
+int open_mount_point_in_root(int root, const char *path, bool dir) {
+        _cleanup_free_ char *parent_path = strdup(path);
+        _cleanup_close_ int parent = -1;
+        struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+        char *last;
+        int fd, r;
+
+        if (!parent_path)
+                return -ENOMEM;
+        fd = (int) syscall(SYS_openat2, root, path, &how, sizeof(how));
+        if (fd >= 0 || errno != ENOENT)
+                return fd >= 0 ? fd : negative_errno();
+        last = strrchr(parent_path, '/');
+        if (!last || !last[1])
+                return -EINVAL;
+        *last++ = 0;
+        r = mkdir_p_in_root(root, parent_path, 0755);
+        if (r < 0)
+                return r;
+        parent = open_dir_in_root(root, *parent_path ? parent_path : "/");
+        if (parent < 0)
+                return parent;
+        /* made in the directory resolved inside root, by a single name: neither follows a symlink */
+        if (dir)
+                r = mkdirat(parent, last, 0755) < 0 && errno != EEXIST ? negative_errno() : 0;
+        else {
+                int f = openat(parent, last, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0644);
+                r = f < 0 && errno != EEXIST ? negative_errno() : 0;
+                safe_close(f);
+        }
+        if (r < 0)
+                return r;
+        fd = (int) syscall(SYS_openat2, root, path, &how, sizeof(how));
+        return fd < 0 ? negative_errno() : fd;
+}
+
 int open_dir_no_symlinks(const char *path) {
         return open_dir_resolved(AT_FDCWD, path, RESOLVE_NO_SYMLINKS);
 }

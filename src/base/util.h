@@ -111,6 +111,9 @@ void fault_point(const char *name);
 /* mkdir -p of 'path' resolved inside 'root' (a directory fd): symlinks cannot leave it and magic links
  * (/proc/PID/root, …) are refused with -ELOOP, so nothing is made outside root. */
 int mkdir_p_in_root(int root, const char *path, mode_t mode);
+/* 'path' resolved inside 'root' as mkdir_p_in_root() does, as an O_PATH fd to mount on: made, when it
+ * is not there, as a directory (dir) or an empty file, its parents as directories. */
+int open_mount_point_in_root(int root, const char *path, bool dir);
 /* The directory at 'path' as an O_PATH fd, reached without following a symlink anywhere on the way:
  * -ELOOP if any component is one, -ENOTDIR if it is not a directory. */
 int open_dir_no_symlinks(const char *path);

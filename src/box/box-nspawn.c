@@ -19,7 +19,6 @@
 #include "host/state.h"
 #include "base/util.h"
 
-#define READY_TIMEOUT_MS 60000
 
 /* Where nspawn 252 keeps, per machine, the directory it propagates mounts into the box through
  * (machinectl bind, copy-to): it removes it when it exits, not when it is killed. */
@@ -156,17 +155,20 @@ static ssize_t recv_notify(int fd, char *buf, size_t size, struct ucred *ret_cre
         return n;
 }
 
-/* The socket is abstract, so any local user can send to it. What nspawn says here decides which
- * namespaces, root and cgroup create enters as root: only a message whose sender the kernel vouches
- * for (SCM_CREDENTIALS, which an unprivileged sender cannot forge for another pid or uid) as the
- * systemd-nspawn we forked, running as root, is read. Everything else is dropped unread. */
-int box_nspawn_wait_ready(int notify_fd, int pidfd, pid_t nspawn, int timeout_ms, pid_t *ret_holder) {
+/* Reads sd_notify messages until READY=1 (and, with ret_leader, nspawn's X_NSPAWN_LEADER_PID=), for
+ * at most timeout_ms.
+ *
+ * The socket is abstract, so any local user can send to it. What is said here decides which namespaces,
+ * root and cgroup create enters as root: only a message whose sender the kernel vouches for
+ * (SCM_CREDENTIALS, which an unprivileged sender cannot forge for another pid or uid) as 'sender', with
+ * 'uid' as the host sees it ((uid_t) -1: any), is read. Everything else is dropped unread. */
+int box_wait_ready(int notify_fd, int pidfd, pid_t sender, uid_t uid, int timeout_ms, pid_t *ret_leader) {
         pid_t holder = 0;
         bool ready = false;
         struct timespec start, now;
 
         clock_gettime(CLOCK_MONOTONIC, &start);
-        while (!ready || holder <= 0) {
+        while (!ready || (ret_leader && holder <= 0)) {
                 struct pollfd p[2] = {
                         { .fd = notify_fd, .events = POLLIN },
                         { .fd = pidfd, .events = POLLIN },
@@ -187,8 +189,8 @@ int box_nspawn_wait_ready(int notify_fd, int pidfd, pid_t nspawn, int timeout_ms
                         ssize_t n = recv_notify(notify_fd, buf, sizeof(buf), &cred);
                         if (n <= 0)
                                 continue;
-                        if (cred.pid != nspawn || cred.uid != 0) {
-                                log_debug("Ignoring a notify message from pid %d, uid %d: not systemd-nspawn",
+                        if (cred.pid != sender || (uid != (uid_t) -1 && cred.uid != uid)) {
+                                log_debug("Ignoring a notify message from pid %d, uid %d: not the box's",
                                           (int) cred.pid, (int) cred.uid);
                                 continue;
                         }
@@ -204,9 +206,10 @@ int box_nspawn_wait_ready(int notify_fd, int pidfd, pid_t nspawn, int timeout_ms
                         continue;
                 }
                 if (p[1].revents & POLLIN)
-                        return -ECHILD; /* nspawn exited before the box was ready */
+                        return -ECHILD; /* the sender exited before the box was ready */
         }
-        *ret_holder = holder;
+        if (ret_leader)
+                *ret_leader = holder;
         return 0;
 }
 
@@ -341,12 +344,12 @@ int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *di
         go[1] = safe_close(go[1]);
         fault_point("create:nspawn-started");
 
-        r = box_nspawn_wait_ready(notify_fd, pidfd, pid, READY_TIMEOUT_MS, &holder);
+        r = box_wait_ready(notify_fd, pidfd, pid, 0, BOX_READY_TIMEOUT_MS, &holder);
         if (r < 0) {
                 _cleanup_free_ char *tail = read_log_tail(dir);
                 if (r == -ETIMEDOUT)
                         log_error("systemd-nspawn did not report the box ready within %d s%s%s",
-                                  READY_TIMEOUT_MS / 1000, tail ? ": " : "", strempty(tail));
+                                  BOX_READY_TIMEOUT_MS / 1000, tail ? ": " : "", strempty(tail));
                 else
                         log_error("systemd-nspawn failed to build the box%s%s", tail ? ": " : "",
                                   tail ?: " (no output)");

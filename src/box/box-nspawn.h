@@ -22,14 +22,18 @@ int box_nspawn_check_namespace_paths(const OciConfig *c);
  * 'dir' is the container's state directory (nspawn's log goes there). On failure nothing is left:
  * nspawn is killed, the unit stopped or the cgroup removed, and the error says what nspawn said. */
 int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *dir, Bus *bus, Box *ret);
-/* Reads nspawn's sd_notify messages on notify_fd (SO_PASSCRED) until READY=1 and X_NSPAWN_LEADER_PID=
- * came; returns that leader (the holder). Only messages the kernel says come from nspawn (the pid
- * pidfd watches), running as root, are read. -ECHILD when nspawn exits first, -ETIMEDOUT after
- * timeout_ms. Logs nothing but the messages it drops (debug). */
-int box_nspawn_wait_ready(int notify_fd, int pidfd, pid_t nspawn, int timeout_ms, pid_t *ret_holder);
 /* Whether holder is the box nspawn was asked for: its child, running holder_binary, PID 1 of a new pid
  * namespace when new_pidns. -EPERM if not, -ESRCH or another error if it cannot be told. */
 int box_nspawn_check_leader(pid_t nspawn, pid_t holder, const char *holder_binary, bool new_pidns);
+
+/* How long a box may take to say READY=1. */
+#define BOX_READY_TIMEOUT_MS 60000
+
+/* Reads the sd_notify messages on notify_fd (SO_PASSCRED) until READY=1 from 'sender', whose uid the
+ * host sees as 'uid' ((uid_t) -1: any uid), and, when ret_leader is not NULL, until nspawn's
+ * X_NSPAWN_LEADER_PID= as well (nspawn's leader: the holder). -ECHILD when pidfd (the sender's) says it
+ * exited first, -ETIMEDOUT after timeout_ms. Logs nothing but the messages it drops (debug). */
+int box_wait_ready(int notify_fd, int pidfd, pid_t sender, uid_t uid, int timeout_ms, pid_t *ret_leader);
 
 /* Ends the box: stops the unit (systemd) or kills nspawn and removes the cgroup. Idempotent. Returns
  * the unit's error, if stopping it failed; logs nothing. */

@@ -97,6 +97,29 @@ int box_prepare_mount_points(const Plan *p) {
         return 0;
 }
 
+void box_prepare_native_mount_points(const OciConfig *c, const Plan *p) {
+        static const char * const api[] = { "/proc", "/sys", "/dev", "/run" };
+        _cleanup_close_ int root = open_rootfs(p->rootfs);
+        struct stat st;
+
+        if (root < 0)
+                return;
+        /* Safety: open_mount_point_in_root() resolves each path inside the root opened without
+         * following a symlink (RESOLVE_IN_ROOT) and makes only an empty directory or file there. */
+        for (size_t i = 0; i < ELEMENTSOF(api); i++)
+                safe_close(open_mount_point_in_root(root, api[i], true));
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                const OciMount *m = c->mounts + i;
+                bool dir = true;
+
+                if (!m->destination)
+                        continue;
+                if (m->source && m->source[0] == '/' && stat(m->source, &st) == 0)
+                        dir = S_ISDIR(st.st_mode);
+                safe_close(open_mount_point_in_root(root, m->destination, dir));
+        }
+}
+
 int box_prepare_exec_fifo(const Plan *p, const char *dir, char **ret_path) {
         _cleanup_free_ char *fifo = NULL;
 

@@ -30,7 +30,7 @@ static const struct {
         { OCI_NS_MOUNT, "mnt", CLONE_NEWNS },
 };
 
-int box_steps_enter(pid_t holder, const bool *join_ns, bool mount, const char **ret_what) {
+static int enter(pid_t holder, const bool *join_ns, bool mount, int mntns_fd, const char **ret_what) {
         int fds[ELEMENTSOF(join_order)];
         _cleanup_close_ int root = -1;
         char path[64];
@@ -69,6 +69,12 @@ int box_steps_enter(pid_t holder, const bool *join_ns, bool mount, const char **
                         goto finish;
                 }
         }
+        /* Safety: a namespace create checked to be a mount namespace; its root is left for the box's */
+        if (mount && mntns_fd >= 0 && setns(mntns_fd, CLONE_NEWNS) < 0) {
+                *ret_what = "mnt";
+                r = negative_errno();
+                goto finish;
+        }
         /* setns(CLONE_NEWNS) leaves us at the namespace's root; the holder's root is the box's. */
         if (mount && (fchdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0)) {
                 *ret_what = "root";
@@ -78,6 +84,14 @@ finish:
         for (size_t i = 0; i < ELEMENTSOF(join_order); i++)
                 safe_close(fds[i]);
         return r;
+}
+
+int box_steps_enter(pid_t holder, const bool *join_ns, bool mount, const char **ret_what) {
+        return enter(holder, join_ns, mount, -1, ret_what);
+}
+
+int box_steps_enter_mntns(pid_t holder, const bool *join_ns, int mntns_fd, const char **ret_what) {
+        return enter(holder, join_ns, true, mntns_fd, ret_what);
 }
 
 int box_steps_enter_pidns(int pidns_fd) {

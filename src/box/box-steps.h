@@ -12,6 +12,9 @@
  * pid namespace only for children; mount last) and its root. Logs nothing: returns < 0 with errno-style
  * codes and *ret_what naming the step that failed. */
 int box_steps_enter(pid_t holder, const bool *join_ns, bool mount, const char **ret_what);
+/* The same, joining the mount namespace mntns_fd (a namespace not the holder's: the config's by path)
+ * before the holder's root is taken. */
+int box_steps_enter_mntns(pid_t holder, const bool *join_ns, int mntns_fd, const char **ret_what);
 
 /* In the calling (forked) process: its children are born in the pid namespace pidns_fd pins (a pidfd
  * or a namespace fd the caller checked). Logs nothing. */

@@ -112,7 +112,8 @@ _noreturn_ static void intermediate(const SpawnOptions *o, int sync_fd, int pid_
         bool join[_OCI_NS_MAX];
         pid_t pid;
 
-        close_fds_except(3 + (int) o->preserve_fds, (int[]) { sync_fd, pid_fd, console_fd, o->pidns_fd }, 4);
+        close_fds_except(3 + (int) o->preserve_fds,
+                         (int[]) { sync_fd, pid_fd, console_fd, o->pidns_fd, o->mntns_fd }, 5);
 
         /* Nothing in the container may ptrace us or read our memory before execve. */
         if (process_make_nondumpable() < 0)
@@ -146,7 +147,7 @@ _noreturn_ static void intermediate(const SpawnOptions *o, int sync_fd, int pid_
         const char *what = NULL;
         memcpy(join, o->join_ns, sizeof(join));
         join[OCI_NS_PID] = false;
-        r = box_steps_enter(o->holder, join, true, &what);
+        r = box_steps_enter_mntns(o->holder, join, o->mntns_fd, &what);
         if (r < 0)
                 fail_child(sync_fd, "joining the container's %s namespace: %s", what, strerror(-r));
         if (o->pidns_fd >= 0 && (r = box_steps_enter_pidns(o->pidns_fd)) < 0)

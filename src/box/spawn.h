@@ -16,6 +16,8 @@ typedef struct SpawnOptions {
                                           * the pid namespace, which pidns_fd gives */
         int pidns_fd;                    /* setns(CLONE_NEWPID) target (a pidfd or a namespace fd) the
                                           * process is born in, or below which its new one is; -1: ours */
+        int mntns_fd;                    /* a mount namespace to join instead of the holder's (the
+                                          * config's by path), before the box's root is taken; -1: none */
         bool new_pidns;                  /* the process is PID 1 of a new pid namespace */
         bool mount_proc;                 /* it mounts a procfs of its pid namespace over the box's /proc */
         const OciProcess *process;

@@ -34,6 +34,7 @@ enum {
         ARG_CONSOLE_SOCKET,
         ARG_PRESERVE_FDS,
         ARG_NO_PIVOT,
+        ARG_BUILDER,
         ARG_NO_NEW_KEYRING,
         ARG_KEEP,
         ARG_CWD,
@@ -94,7 +95,10 @@ static const CliOption global_options[] = {
         { "preserve-fds", required_argument, ARG_PRESERVE_FDS, "N",                                       \
           "pass N file descriptors after stderr to the process" },                                        \
         { "no-pivot", no_argument, ARG_NO_PIVOT, NULL, "accepted for runc compatibility" },               \
-        { "no-new-keyring", no_argument, ARG_NO_NEW_KEYRING, NULL, "do not create a new session keyring" }
+        { "no-new-keyring", no_argument, ARG_NO_NEW_KEYRING, NULL, "do not create a new session keyring" }, \
+        { "builder", required_argument, ARG_BUILDER, "NAME",                                              \
+          "who builds the box: nspawn or native (default: nspawn, unless the config needs what only the "  \
+          "native builder does)" }
 
 static const CliOption create_options[] = {
         CREATE_OPTIONS,
@@ -587,6 +591,13 @@ static int parse_verb_option(CliCommand *c, int opt, const char *arg) {
         case ARG_PRESERVE_FDS:
                 return parse_unsigned(c, "preserve-fds", arg,
                                       exec ? &c->exec.preserve_fds : &c->create.preserve_fds);
+        case ARG_BUILDER: {
+                int b = plan_builder_from_string(arg);
+                if (b != PLAN_BUILDER_NSPAWN && b != PLAN_BUILDER_NATIVE)
+                        return parse_error(c, "--builder: expected nspawn or native, got '%s'", arg);
+                c->create.builder = (PlanBuilder) b;
+                return 0;
+        }
         case 'e':
                 if (!strchr(arg, '=') || arg[0] == '=')
                         return parse_error(c, "--env: expected VAR=VALUE, got '%s'", arg);

@@ -55,7 +55,8 @@ static void print_table(const Plan *p, FILE *f) {
                 fprintf(f, "%-*s  %-*s  %s\n", (int) wf, p->entries[i].field, (int) wt,
                         plan_fate_to_string(p->entries[i].fate), strna(p->entries[i].detail));
 
-        fputs("\nnspawn:", f);
+        fprintf(f, "\nbuilder: %s — %s\n", plan_builder_to_string(p->builder), strna(p->builder_reason));
+        fputs(p->builder == PLAN_BUILDER_NATIVE ? "nspawn (not used):" : "nspawn:", f);
         STRV_FOREACH(a, p->nspawn_argv)
                 fprintf(f, " %s", *a);
         fputs("\nenvironment:", f);

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "box/box-native.h"
 #include "box/box-nspawn.h"
 #include "box/box-prepare.h"
 #include "box/box-steps.h"
@@ -252,6 +253,7 @@ static int write_pid_file(const char *path, pid_t pid) {
 
 static void plan_context(PlanContext *ctx, const char *id, const char *bundle, bool systemd) {
         *ctx = (PlanContext) {
+                .builder = PLAN_BUILDER_AUTO,
                 .id = id,
                 .bundle = bundle,
                 .holder = holder_path(),
@@ -346,15 +348,26 @@ static void created_done(Created *c) {
         free(c->dir);
 }
 
+static bool box_is_native(const StateData *s) {
+        return s->builder && streq(s->builder, "native");
+}
+
+/* Ends the box by the builder that made it. Returns the unit's error; logs nothing. */
+static int box_stop(Bus *bus, const StateData *s) {
+        if (box_is_native(s))
+                return box_native_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->holder_pid,
+                                       s->holder_start_time);
+        return box_nspawn_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->nspawn_pid, s->nspawn_start_time);
+}
+
 /* Kills what create made and removes its state. */
 static void create_rollback(Bus *bus, const char *dir, StateData *s, pid_t pid) {
         if (pid > 0) {
                 kill(pid, SIGKILL);
                 (void) waitpid(pid, NULL, 0);
         }
-        if (s->nspawn_pid > 0 || s->unit)
-                (void) box_nspawn_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->nspawn_pid,
-                                       s->nspawn_start_time);
+        if (s->nspawn_pid > 0 || s->unit || box_is_native(s))
+                (void) box_stop(bus, s);
         if (s->nspawn_pid > 0) {
                 (void) waitpid(s->nspawn_pid, NULL, 0);
                 if (s->machine)
@@ -376,6 +389,33 @@ static int save_state(const char *dir, const StateData *s) {
 #define NS_GET_NSTYPE _IO(0xb7, 0x3)
 #endif
 
+/* Opens the namespace at 'path' and checks that what was opened is of 'type' (CLONE_NEW*). */
+static int open_namespace(const char *path, int type, const char *field, int *ret) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return log_error_errno(errno, "%s: Failed to open %s: %m", field, path);
+        /* the kind of what was opened, not what the path named when it was checked */
+        if (ioctl(fd, NS_GET_NSTYPE) != type)
+                return log_error_errno(EINVAL, "%s: %s is not a namespace of that type", field, path);
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+/* The mount namespace the process joins instead of the holder's: the config's by path, at create; at
+ * exec, the container process's own. -1 when it joins the holder's. Logs its errors. */
+static int process_mntns_fd(const Plan *plan, pid_t container_pid, int *ret) {
+        char path[64];
+
+        *ret = -1;
+        if (!plan->mount_ns_path)
+                return 0;
+        if (container_pid <= 0)
+                return open_namespace(plan->mount_ns_path, CLONE_NEWNS, "linux.namespaces.mount", ret);
+        snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int) container_pid);
+        return open_namespace(path, CLONE_NEWNS, "the container's mount namespace", ret);
+}
+
 /* The pid namespace the container process is born in (PLAN_PID_PATH) or below which its own is
  * (PLAN_PID_NEW: the box's, through a pidfd of the holder checked against its start time), as an fd
  * that pins it. -1 for nspawn-oci's own. Logs its errors. */
@@ -388,16 +428,12 @@ static int box_pidns_fd(const Plan *plan, const Box *box, uint64_t holder_start_
                 if (fd < 0 || !proc_alive(box->holder_pid, holder_start_time))
                         return log_error_errno(ESRCH, "The box's holder is gone");
                 break;
-        case PLAN_PID_PATH:
-                fd = open(plan->pid_ns_path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0)
-                        return log_error_errno(errno, "linux.namespaces.pid: Failed to open %s: %m",
-                                               plan->pid_ns_path);
-                /* the kind of what was opened, not what the path named when it was checked */
-                if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWPID)
-                        return log_error_errno(EINVAL, "linux.namespaces.pid: %s is not a pid namespace",
-                                               plan->pid_ns_path);
+        case PLAN_PID_PATH: {
+                int r = open_namespace(plan->pid_ns_path, CLONE_NEWPID, "linux.namespaces.pid", &fd);
+                if (r < 0)
+                        return r;
                 break;
+        }
         default:
                 break;
         }
@@ -474,7 +510,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         _cleanup_(state_data_freep) StateData *s = NULL;
         _cleanup_(oci_seccomp_program_freep) SeccompProgram *seccomp = NULL;
         _cleanup_free_ char *bundle = NULL, *config_path = NULL, *dir = NULL, *fifo = NULL, *keyring = NULL;
-        _cleanup_close_ int lock = -1, master = -1, listener = -1, pidns = -1;
+        _cleanup_close_ int lock = -1, master = -1, listener = -1, pidns = -1, mntns = -1;
         _cleanup_bus_ Bus *bus = NULL;
         _cleanup_(box_prepare_look_done) PlanRootfsLook look = {};
         PlanContext ctx;
@@ -509,6 +545,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 return r;
         plan_context(&ctx, o->id, bundle, systemd);
         ctx.rootfs_look = &look;
+        ctx.builder = o->builder;
         r = plan_build(c, &ctx, &plan);
         if (r < 0)
                 return log_error_errno(r, "Failed to plan the container: %m");
@@ -524,6 +561,8 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 return r;
 
         r = box_prepare_mount_points(plan);
+        if (r >= 0 && plan->builder == PLAN_BUILDER_NATIVE && !look.fs_readonly)
+                box_prepare_native_mount_points(c, plan);
         if (r < 0)
                 return r;
 
@@ -574,6 +613,13 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 }
         }
         s->registered = plan->register_machine;
+        if (plan->builder == PLAN_BUILDER_NATIVE) {
+                s->builder = strdup("native");
+                if (!s->builder) {
+                        r = log_oom();
+                        goto fail;
+                }
+        }
         s->no_new_keyring = o->no_new_keyring;
 
         r = keep_config(c, s->config_path);
@@ -605,12 +651,16 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 goto fail;
         fault_point("create:saved");
 
-        r = box_nspawn_start(plan, ctx.holder, dir, bus, &box);
+        if (plan->builder == PLAN_BUILDER_NATIVE)
+                r = box_native_start(plan, c, ctx.holder, dir, bus, &box);
+        else
+                r = box_nspawn_start(plan, ctx.holder, dir, bus, &box);
         if (r < 0)
                 goto fail;
         s->nspawn_pid = box.nspawn_pid;
         s->holder_pid = box.holder_pid;
-        (void) proc_start_time(box.nspawn_pid, &s->nspawn_start_time);
+        if (box.nspawn_pid > 0)
+                (void) proc_start_time(box.nspawn_pid, &s->nspawn_start_time);
         (void) proc_start_time(box.holder_pid, &s->holder_start_time);
         if (plan->unit || !plan->cgroup) {
                 s->cgroup = mfree(s->cgroup);
@@ -648,14 +698,19 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                         goto fail;
                 }
                 r = box_pidns_fd(plan, &box, s->holder_start_time, &pidns);
+                if (r >= 0)
+                        r = process_mntns_fd(plan, 0, &mntns);
                 if (r < 0)
                         goto fail;
                 SpawnOptions so = {
                         .holder = box.holder_pid,
                         .join_ns = plan->join_ns,
                         .pidns_fd = pidns,
+                        .mntns_fd = mntns,
                         .new_pidns = plan->pid_ns == PLAN_PID_NEW,
-                        .mount_proc = plan->pid_ns != PLAN_PID_HOST,
+                        /* without a mount namespace of its own, the process would mount in the
+                         * host's: it sees the box's procfs, of the holder's pid namespace */
+                        .mount_proc = plan->pid_ns != PLAN_PID_HOST && plan->join_ns[OCI_NS_MOUNT],
                         .process = &plan->config->process,
                         .personality = plan->config->linux.personality.present ?
                                        &plan->config->linux.personality : NULL,
@@ -668,6 +723,7 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
                 if (r < 0)
                         goto fail;
                 pidns = safe_close(pidns);
+                mntns = safe_close(mntns);
                 fault_point("create:spawned");
 
                 r = adopt(plan, &box, pid);
@@ -989,10 +1045,10 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
                 if (r < 0)
                         log_warning_errno(r, "Failed to connect to the system bus: %m");
         }
-        r = box_nspawn_stop(bus, s->unit, s->unit ? NULL : s->cgroup, s->nspawn_pid, s->nspawn_start_time);
+        r = box_stop(bus, s);
         if (r < 0)
                 log_warning_errno(r, "Failed to end the box of %s: %m", id);
-        if (s->machine && !proc_alive(s->nspawn_pid, s->nspawn_start_time)) {
+        if (s->machine && !box_is_native(s) && !proc_alive(s->nspawn_pid, s->nspawn_start_time)) {
                 r = box_nspawn_remove_leftovers(s->machine);
                 if (r < 0)
                         log_warning_errno(r, "container %s: Failed to remove what systemd-nspawn left behind: %m",
@@ -1247,7 +1303,7 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
         _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_(oci_seccomp_program_freep) SeccompProgram *seccomp = NULL;
         _cleanup_free_ char *dir = NULL, *error = NULL, *cache = NULL;
-        _cleanup_close_ int lock = -1, master = -1, listener = -1, pidns = -1;
+        _cleanup_close_ int lock = -1, master = -1, listener = -1, pidns = -1, mntns = -1;
         pid_t pid;
         int r;
 
@@ -1294,10 +1350,14 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
         r = container_pidns_fd(plan, s, &pidns);
         if (r < 0)
                 return log_error_errno(r, "cannot exec in container %s: container not running", o->id);
+        r = process_mntns_fd(plan, s->pid, &mntns);
+        if (r < 0)
+                return r;
         SpawnOptions so = {
                 .holder = s->holder_pid,
                 .join_ns = plan->join_ns,
                 .pidns_fd = pidns,
+                .mntns_fd = mntns,
                 .process = p,
                 .personality = c->linux.personality.present ? &c->linux.personality : NULL,
                 .seccomp = seccomp,

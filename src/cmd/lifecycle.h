@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "oci/oci-config.h"
+#include "plan/plan.h"
 
 typedef struct Runtime {
         const char *root;          /* --root, default /run/nspawn-oci */
@@ -24,6 +25,7 @@ typedef struct CreateOptions {
         bool no_new_keyring;
         bool detach;               /* run only */
         bool keep;                 /* run only: do not delete after exit */
+        PlanBuilder builder;       /* --builder; AUTO: the plan chooses */
 } CreateOptions;
 
 typedef struct ExecOptions {

@@ -1174,6 +1174,7 @@ static const OciField state_fields[] = {
         TYPED("holderStartTime", UINT64, StateData, holder_start_time),
         TYPED("nspawnPid", INT, StateData, nspawn_pid, RANGE(0, INT32_MAX)),
         TYPED("nspawnStartTime", UINT64, StateData, nspawn_start_time),
+        STR("builder", StateData, builder),
         STR("machine", StateData, machine),
         STR("unit", StateData, unit),
         STR("cgroup", StateData, cgroup),
@@ -1263,6 +1264,7 @@ StateData *state_data_free(StateData *s) {
         if (!s)
                 return NULL;
         free(s->oci_version);
+        free(s->builder);
         free(s->id);
         free(s->bundle);
         free(s->rootfs);

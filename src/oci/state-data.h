@@ -24,6 +24,7 @@ typedef struct StateData {
         pid_t nspawn_pid;
         uint64_t nspawn_start_time;
 
+        char *builder;           /* "native" when nspawn-oci built the box; NULL: systemd-nspawn did */
         char *machine;           /* machined name */
         char *unit;              /* the scope unit; NULL without systemd */
         char *cgroup;            /* cgroup path of the container, relative to the hierarchy root */

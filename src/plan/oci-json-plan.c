@@ -222,7 +222,9 @@ int oci_json_plan(const struct Plan *p, char **ret) {
 
         if (!o)
                 return -ENOMEM;
-        if ((r = add_string(o, "machine", p->machine)) < 0 ||
+        if ((r = add_string(o, "builder", plan_builder_to_string(p->builder))) < 0 ||
+            (r = add_string(o, "builderReason", p->builder_reason)) < 0 ||
+            (r = add_string(o, "machine", p->machine)) < 0 ||
             (r = add_string(o, "rootfs", p->rootfs)) < 0 ||
             (r = oci_json_add(o, "rootfsNeedsUsr", json_object_new_boolean(p->rootfs_needs_usr))) < 0 ||
             (r = oci_json_add(o, "register", json_object_new_boolean(p->register_machine))) < 0 ||
@@ -246,7 +248,8 @@ int oci_json_plan(const struct Plan *p, char **ret) {
                         return r;
 
         if ((r = add_string(o, "pidNamespace", plan_pid_namespace_to_string(p->pid_ns))) < 0 ||
-            (p->pid_ns_path && (r = add_string(o, "pidNamespacePath", p->pid_ns_path)) < 0))
+            (p->pid_ns_path && (r = add_string(o, "pidNamespacePath", p->pid_ns_path)) < 0) ||
+            (r = add_string(o, "mountNamespacePath", p->mount_ns_path)) < 0)
                 return r;
 
         if ((r = add_array(o, "pre", p->joins, p->n_joins, sizeof(PlanJoin), join_to_json)) < 0 ||

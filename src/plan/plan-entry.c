@@ -14,6 +14,7 @@ static const char * const plan_fate_table[_PLAN_FATE_MAX] = {
         [PLAN_FATE_IGNORED] = "ignored",
         [PLAN_FATE_REJECTED] = "rejected",
         [PLAN_FATE_UNHANDLED] = "unhandled",
+        [PLAN_FATE_NATIVE] = "native",
 };
 
 DEFINE_STRING_TABLE(plan_fate, PlanFate)

@@ -18,6 +18,7 @@ typedef enum PlanFate {
         PLAN_FATE_IGNORED,       /* with the reason in 'detail' */
         PLAN_FATE_REJECTED,      /* the container cannot be created; 'detail' says why */
         PLAN_FATE_UNHANDLED,     /* not handled yet: listed, never silently dropped */
+        PLAN_FATE_NATIVE,        /* only the native box builder can do it: the plan chooses that one */
         _PLAN_FATE_MAX,
 } PlanFate;
 

@@ -610,11 +610,15 @@ static int namespaces_part(Reader *rd, json_object *o, Plan *p) {
                 return r;
         if (p->pid_ns_path && p->pid_ns_path[0] != '/')
                 return fail(rd, "pidNamespacePath", "expected an absolute path");
+        if (p->mount_ns_path && p->mount_ns_path[0] != '/')
+                return fail(rd, "mountNamespacePath", "expected an absolute path");
         return each(rd, o, "pre", &join_reader, (void **) &p->joins, &p->n_joins);
 }
 
 static int plan_part(Reader *rd, json_object *o, Plan *p) {
         static const Field fields[] = {
+                ENUM_FIELD("builder", Plan, builder, plan_builder_from_string, "value"),
+                FIELD("builderReason", STRING_OR_NULL, Plan, builder_reason),
                 FIELD("machine", STRING, Plan, machine),
                 FIELD("rootfs", STRING, Plan, rootfs),
                 FIELD("rootfsNeedsUsr", BOOL, Plan, rootfs_needs_usr),
@@ -628,6 +632,7 @@ static int plan_part(Reader *rd, json_object *o, Plan *p) {
                 OTHER_FIELD("joinNamespaces"),
                 ENUM_FIELD("pidNamespace", Plan, pid_ns, plan_pid_namespace_from_string, "value"),
                 OTHER_FIELD("pidNamespacePath"),
+                FIELD("mountNamespacePath", STRING_OR_NULL, Plan, mount_ns_path),
                 OTHER_FIELD("pre"),
                 OTHER_FIELD("post"),
                 FIELD("rejected", BOOL, Plan, rejected),

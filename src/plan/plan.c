@@ -39,6 +39,14 @@ static const char * const plan_pid_namespace_table[_PLAN_PID_NAMESPACE_MAX] = {
 
 DEFINE_STRING_TABLE(plan_pid_namespace, PlanPidNamespace)
 
+static const char * const plan_builder_table[_PLAN_BUILDER_MAX] = {
+        [PLAN_BUILDER_AUTO] = "auto",
+        [PLAN_BUILDER_NSPAWN] = "nspawn",
+        [PLAN_BUILDER_NATIVE] = "native",
+};
+
+DEFINE_STRING_TABLE(plan_builder, PlanBuilder)
+
 static const char * const plan_step_type_table[_PLAN_STEP_TYPE_MAX] = {
         [PLAN_STEP_SYSCTL] = "sysctl",
         [PLAN_STEP_REMOUNT] = "remount",
@@ -96,6 +104,7 @@ Plan *plan_free(Plan *p) {
         if (!p)
                 return NULL;
         plan_entries_free(p->entries, p->n_entries);
+        free(p->builder_reason);
         free(p->machine);
         free(p->rootfs);
         free(p->slice);
@@ -110,6 +119,7 @@ Plan *plan_free(Plan *p) {
                 free(p->joins[i].path);
         free(p->joins);
         free(p->pid_ns_path);
+        free(p->mount_ns_path);
         for (size_t i = 0; i < p->n_steps; i++) {
                 free(p->steps[i].path);
                 free(p->steps[i].value);
@@ -217,6 +227,21 @@ static int entry(Builder *b, const char *field, PlanFate fate, const char *fmt, 
                 b->p->rejected = true;
         va_start(ap, fmt);
         r = plan_entry_addv(&b->p->entries, &b->p->n_entries, field, fate, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+/* A field only the native builder can do: its entry, and the first such field is why the plan chooses
+ * that builder ('reason', short: "linux.uidMappings has 2 ranges"). */
+static int native(Builder *b, const char *field, const char *reason, const char *fmt, ...) _printf_(4, 5);
+static int native(Builder *b, const char *field, const char *reason, const char *fmt, ...) {
+        va_list ap;
+        int r;
+
+        if (!b->p->builder_reason && !(b->p->builder_reason = strdup(reason)))
+                return -ENOMEM;
+        va_start(ap, fmt);
+        r = plan_entry_addv(&b->p->entries, &b->p->n_entries, field, PLAN_FATE_NATIVE, fmt, ap);
         va_end(ap);
         return r;
 }
@@ -484,37 +509,118 @@ static int plan_pid_ns(Builder *b) {
                      ns->path);
 }
 
-static int mapping_problem(const OciLinux *l, char **ret) {
-        const OciIdMapping *u = l->uid_mappings, *g = l->gid_mappings;
+static int str_append(char **s, const char *sep, const char *t);
 
+/* Maps the kernel refuses, whoever writes them. */
+static int mapping_invalid(const OciLinux *l, char **ret) {
         if (l->n_uid_mappings == 0 || l->n_gid_mappings == 0)
                 return asprintf_safe(ret, "linux.uidMappings, linux.gidMappings: a user namespace needs one "
                                      "uid and one gid mapping range");
-        if (l->n_uid_mappings != 1 || l->n_gid_mappings != 1)
-                return asprintf_safe(ret,
-                                     "linux.uidMappings, linux.gidMappings: systemd-nspawn maps exactly one "
-                                     "range of ids (got %zu uid and %zu gid ranges)",
-                                     l->n_uid_mappings, l->n_gid_mappings);
-        if (u->container_id != 0)
-                return asprintf_safe(ret, "linux.uidMappings[0].containerID: systemd-nspawn maps ids from "
-                                     "container id 0 (got %" PRIu32 ")", u->container_id);
-        if (g->container_id != 0)
-                return asprintf_safe(ret, "linux.gidMappings[0].containerID: systemd-nspawn maps ids from "
-                                     "container id 0 (got %" PRIu32 ")", g->container_id);
-        if (u->host_id != g->host_id || u->size != g->size)
-                return asprintf_safe(ret, "linux.gidMappings[0]: systemd-nspawn maps uids and gids alike "
-                                     "(uids %" PRIu32 ":%" PRIu32 ", gids %" PRIu32 ":%" PRIu32 ")",
-                                     u->host_id, u->size, g->host_id, g->size);
-        if (u->size == 0)
-                return asprintf_safe(ret, "linux.uidMappings[0].size: must not be 0");
+        /* the kernel's limit of lines in uid_map (since 4.15) */
+        if (l->n_uid_mappings > 340 || l->n_gid_mappings > 340)
+                return asprintf_safe(ret, "linux.uidMappings, linux.gidMappings: at most 340 ranges each");
+        for (size_t i = 0; i < l->n_uid_mappings; i++)
+                if (l->uid_mappings[i].size == 0)
+                        return asprintf_safe(ret, "linux.uidMappings[%zu].size: must not be 0", i);
+        for (size_t i = 0; i < l->n_gid_mappings; i++)
+                if (l->gid_mappings[i].size == 0)
+                        return asprintf_safe(ret, "linux.gidMappings[%zu].size: must not be 0", i);
         *ret = NULL;
         return 0;
+}
+
+/* What in valid maps systemd-nspawn cannot do: *ret the details, *ret_reason a short summary. */
+static int mapping_problem(const OciLinux *l, char **ret, char **ret_reason) {
+        const OciIdMapping *u = l->uid_mappings, *g = l->gid_mappings;
+        int r;
+
+        *ret = *ret_reason = NULL;
+        if (l->n_uid_mappings != 1 || l->n_gid_mappings != 1) {
+                r = asprintf_safe(ret,
+                                  "linux.uidMappings, linux.gidMappings: systemd-nspawn maps exactly one "
+                                  "range of ids (got %zu uid and %zu gid ranges)",
+                                  l->n_uid_mappings, l->n_gid_mappings);
+                if (r >= 0)
+                        r = asprintf_safe(ret_reason, "%s has %zu ranges",
+                                          l->n_uid_mappings != 1 ? "linux.uidMappings" : "linux.gidMappings",
+                                          l->n_uid_mappings != 1 ? l->n_uid_mappings : l->n_gid_mappings);
+                return r;
+        }
+        if (u->container_id != 0 || g->container_id != 0) {
+                const char *which = u->container_id != 0 ? "uid" : "gid";
+                uint32_t id = u->container_id != 0 ? u->container_id : g->container_id;
+
+                r = asprintf_safe(ret, "linux.%sMappings[0].containerID: systemd-nspawn maps ids from "
+                                  "container id 0 (got %" PRIu32 ")", which, id);
+                if (r >= 0)
+                        r = asprintf_safe(ret_reason, "linux.%sMappings starts at container id %" PRIu32,
+                                          which, id);
+                return r;
+        }
+        if (u->host_id != g->host_id || u->size != g->size) {
+                r = asprintf_safe(ret, "linux.gidMappings[0]: systemd-nspawn maps uids and gids alike "
+                                  "(uids %" PRIu32 ":%" PRIu32 ", gids %" PRIu32 ":%" PRIu32 ")",
+                                  u->host_id, u->size, g->host_id, g->size);
+                if (r >= 0)
+                        r = asprintf_safe(ret_reason, "linux.uidMappings and linux.gidMappings differ");
+                return r;
+        }
+        return 0;
+}
+
+/* "0:100000:1000 1000:200000:1000" */
+static int mappings_to_string(const OciIdMapping *m, size_t n, char **ret) {
+        _cleanup_free_ char *s = NULL;
+
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *one = NULL;
+                if (asprintf_safe(&one, "%" PRIu32 ":%" PRIu32 ":%" PRIu32, m[i].container_id, m[i].host_id,
+                                  m[i].size) < 0 ||
+                    str_append(&s, " ", one) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+/* The maps of a user namespace that only the native builder can build. */
+static int plan_native_mappings(Builder *b, const char *problem, const char *reason) {
+        const OciLinux *l = &b->c->linux;
+        _cleanup_free_ char *uids = NULL, *gids = NULL;
+        int r;
+
+        if (mappings_to_string(l->uid_mappings, l->n_uid_mappings, &uids) < 0 ||
+            mappings_to_string(l->gid_mappings, l->n_gid_mappings, &gids) < 0)
+                return -ENOMEM;
+        r = native(b, ns_field(OCI_NS_USER), reason,
+                   "a new namespace, made by the native builder: %s", problem);
+        if (r >= 0)
+                r = native(b, "linux.uidMappings", reason, "uid_map %s, written from the host", uids);
+        if (r >= 0)
+                r = native(b, "linux.gidMappings", reason, "gid_map %s, written from the host", gids);
+        return r;
+}
+
+static int plan_user_ns_path(Builder *b, const char *path) {
+        const OciLinux *l = &b->c->linux;
+        int r;
+
+        r = native(b, ns_field(OCI_NS_USER), "linux.namespaces.user is joined by path",
+                   "setns(%s) by the native builder, before every other namespace (systemd-nspawn cannot "
+                   "join a user namespace)", path);
+        if (r >= 0 && l->n_uid_mappings > 0)
+                r = entry(b, "linux.uidMappings", PLAN_FATE_IGNORED,
+                          "the user namespace joined by path has its maps already");
+        if (r >= 0 && l->n_gid_mappings > 0)
+                r = entry(b, "linux.gidMappings", PLAN_FATE_IGNORED,
+                          "the user namespace joined by path has its maps already");
+        return r;
 }
 
 static int plan_user_ns(Builder *b) {
         const OciLinux *l = &b->c->linux;
         const OciNamespace *ns = &l->namespaces[OCI_NS_USER];
-        _cleanup_free_ char *problem = NULL, *opt = NULL;
+        _cleanup_free_ char *invalid = NULL, *problem = NULL, *reason = NULL, *opt = NULL;
         int r;
 
         if (!ns->present) {
@@ -529,55 +635,74 @@ static int plan_user_ns(Builder *b) {
                                      "linux.gidMappings: set, but there is no user namespace");
                 return 0;
         }
-        if (ns->path) {
-                r = entry(b, ns_field(OCI_NS_USER), PLAN_FATE_REJECTED,
-                          "linux.namespaces.user: joining a user namespace by path (%s) is not supported "
-                          "with systemd-nspawn", ns->path);
-                if (r < 0)
-                        return r;
-        } else {
-                if (mapping_problem(l, &problem) < 0)
-                        return -ENOMEM;
-                if (problem) {
-                        r = entry(b, ns_field(OCI_NS_USER), PLAN_FATE_REJECTED,
-                                  "systemd-nspawn cannot build this user namespace: %s", problem);
-                        if (r < 0)
-                                return r;
-                } else {
-                        b->p->join_ns[OCI_NS_USER] = true;
-                        if (asprintf_safe(&opt, "--private-users=%" PRIu32 ":%" PRIu32,
-                                          l->uid_mappings[0].host_id, l->uid_mappings[0].size) < 0)
-                                return -ENOMEM;
-                        r = strv_extend(&b->options, opt);
-                        if (r < 0)
-                                return r;
-                        /* the engine prepared the rootfs for the mapping (podman chowns it): nspawn must
-                         * neither chown nor id-map it again */
-                        r = strv_extend(&b->options, "--private-users-ownership=off");
-                        if (r < 0)
-                                return r;
-                        r = entry(b, ns_field(OCI_NS_USER), PLAN_FATE_NSPAWN,
-                                  "%s --private-users-ownership=off", opt);
-                        if (r < 0)
-                                return r;
-                }
+        b->p->join_ns[OCI_NS_USER] = true;
+        if (ns->path)
+                return plan_user_ns_path(b, ns->path);
+
+        if (mapping_invalid(l, &invalid) < 0)
+                return -ENOMEM;
+        if (invalid) {
+                r = entry(b, ns_field(OCI_NS_USER), PLAN_FATE_REJECTED, "%s", invalid);
+                if (r >= 0 && l->n_uid_mappings > 0)
+                        r = entry(b, "linux.uidMappings", PLAN_FATE_REJECTED, "%s", invalid);
+                if (r >= 0 && l->n_gid_mappings > 0)
+                        r = entry(b, "linux.gidMappings", PLAN_FATE_REJECTED, "%s", invalid);
+                return r;
         }
-        if (l->n_uid_mappings > 0) {
-                r = entry(b, "linux.uidMappings",
-                          problem || ns->path ? PLAN_FATE_REJECTED : PLAN_FATE_NSPAWN, "%s",
-                          problem
-                                  ?: ns->path ? "a user namespace given by path is not supported"
-                                              : opt);
-                if (r < 0)
-                        return r;
-        }
-        if (l->n_gid_mappings > 0)
-                return entry(b, "linux.gidMappings",
-                             problem || ns->path ? PLAN_FATE_REJECTED : PLAN_FATE_NSPAWN, "%s",
-                             problem
-                                     ?: ns->path ? "a user namespace given by path is not supported"
-                                                 : opt);
-        return 0;
+        if (mapping_problem(l, &problem, &reason) < 0)
+                return -ENOMEM;
+        if (problem)
+                return plan_native_mappings(b, problem, reason);
+
+        if (asprintf_safe(&opt, "--private-users=%" PRIu32 ":%" PRIu32, l->uid_mappings[0].host_id,
+                          l->uid_mappings[0].size) < 0)
+                return -ENOMEM;
+        r = strv_extend(&b->options, opt);
+        if (r < 0)
+                return r;
+        /* the engine prepared the rootfs for the mapping (podman chowns it): nspawn must neither chown
+         * nor id-map it again */
+        r = strv_extend(&b->options, "--private-users-ownership=off");
+        if (r < 0)
+                return r;
+        r = entry(b, ns_field(OCI_NS_USER), PLAN_FATE_NSPAWN, "%s --private-users-ownership=off", opt);
+        if (r >= 0)
+                r = entry(b, "linux.uidMappings", PLAN_FATE_NSPAWN, "%s", opt);
+        if (r >= 0)
+                r = entry(b, "linux.gidMappings", PLAN_FATE_NSPAWN, "%s", opt);
+        return r;
+}
+
+/* nspawn 252 knows no time namespace: the native builder makes or joins it, and writes the offsets
+ * before anything runs in it. */
+static int plan_time_ns(Builder *b) {
+        const OciLinux *l = &b->c->linux;
+        const OciNamespace *ns = &l->namespaces[OCI_NS_TIME];
+        bool offsets = l->time_offset_monotonic.set || l->time_offset_boottime.set;
+        int r;
+
+        if (!ns->present)
+                return offsets ? entry(b, "linux.timeOffsets", PLAN_FATE_REJECTED,
+                                       "linux.timeOffsets: set, but there is no time namespace")
+                               : 0;
+        b->p->join_ns[OCI_NS_TIME] = true;
+        if (ns->path)
+                r = native(b, ns_field(OCI_NS_TIME), "linux.namespaces.time is joined by path",
+                           "setns(%s) by the native builder (systemd-nspawn knows no time namespace)",
+                           ns->path);
+        else
+                r = native(b, ns_field(OCI_NS_TIME), "linux.namespaces.time",
+                           "a new namespace, made by the native builder (systemd-nspawn knows none)");
+        if (r < 0 || !offsets)
+                return r;
+        if (ns->path)
+                return entry(b, "linux.timeOffsets", PLAN_FATE_REJECTED,
+                             "linux.timeOffsets: the time namespace joined by path has its offsets already");
+        return native(b, "linux.timeOffsets", "linux.timeOffsets",
+                      "monotonic %" PRId64 ".%09" PRIu32 " s, boottime %" PRId64 ".%09" PRIu32
+                      " s, written to timens_offsets by the native builder",
+                      l->time_offset_monotonic.secs, l->time_offset_monotonic.nanosecs,
+                      l->time_offset_boottime.secs, l->time_offset_boottime.nanosecs);
 }
 
 static int plan_namespaces(Builder *b) {
@@ -608,13 +733,22 @@ static int plan_namespaces(Builder *b) {
 
         ns = &l->namespaces[OCI_NS_MOUNT];
         if (!ns->present)
-                r = entry(b, ns_field(OCI_NS_MOUNT), PLAN_FATE_REJECTED,
-                          "linux.namespaces: nspawn cannot run a container without a mount namespace");
-        else if (ns->path)
-                r = entry(b, ns_field(OCI_NS_MOUNT), PLAN_FATE_REJECTED,
-                          "linux.namespaces.mount: joining a mount namespace by path (%s) is not supported "
-                          "with systemd-nspawn", ns->path);
-        else {
+                /* The process's mount namespace is the host's, as asked, and nothing is mounted there:
+                 * its root is the box's, which the holder's mount namespace of its own holds */
+                r = native(b, ns_field(OCI_NS_MOUNT), "linux.namespaces.mount is absent",
+                           "absent: the process keeps the host's mount namespace, its root the box's (chroot), "
+                           "which the native builder builds in a mount namespace of the holder's: nothing is "
+                           "mounted in the host's (systemd-nspawn cannot run without one)");
+        else if (ns->path) {
+                /* the same, in the namespace given: nothing is mounted there either */
+                b->p->mount_ns_path = strdup(ns->path);
+                if (!b->p->mount_ns_path)
+                        return -ENOMEM;
+                r = native(b, ns_field(OCI_NS_MOUNT), "linux.namespaces.mount is joined by path",
+                           "the process joins %s, its root the box's (chroot), which the native builder builds "
+                           "in a mount namespace of the holder's: nothing is mounted in the one joined "
+                           "(systemd-nspawn cannot join one)", ns->path);
+        } else {
                 b->p->join_ns[OCI_NS_MOUNT] = true;
                 r = entry(b, ns_field(OCI_NS_MOUNT), PLAN_FATE_NSPAWN, "a new namespace (nspawn's)");
         }
@@ -632,10 +766,12 @@ static int plan_namespaces(Builder *b) {
                 return r;
 
         ns = &l->namespaces[OCI_NS_CGROUP];
-        if (ns->present && ns->path)
-                r = entry(b, ns_field(OCI_NS_CGROUP), PLAN_FATE_UNHANDLED,
-                          "not handled yet: joining a cgroup namespace by path (%s)", ns->path);
-        else if (ns->present) {
+        if (ns->present && ns->path) {
+                b->p->join_ns[OCI_NS_CGROUP] = true;
+                r = native(b, ns_field(OCI_NS_CGROUP), "linux.namespaces.cgroup is joined by path",
+                           "setns(%s) by the native builder, once the holder is in the container's cgroup "
+                           "(systemd-nspawn always makes a new one)", ns->path);
+        } else if (ns->present) {
                 /* nspawn 252 unshares a cgroup namespace whenever the kernel has them
                  * (arg_use_cgns = cg_ns_supported()), on cgroup v1, hybrid and v2 alike */
                 b->p->join_ns[OCI_NS_CGROUP] = true;
@@ -645,16 +781,7 @@ static int plan_namespaces(Builder *b) {
         if (r < 0)
                 return r;
 
-        if (l->namespaces[OCI_NS_TIME].present) {
-                r = entry(b, ns_field(OCI_NS_TIME), PLAN_FATE_REJECTED,
-                          "time namespaces: not supported by systemd-nspawn");
-                if (r < 0)
-                        return r;
-        }
-        if (l->time_offset_monotonic.set || l->time_offset_boottime.set)
-                return entry(b, "linux.timeOffsets", PLAN_FATE_REJECTED,
-                             "time namespaces: not supported by systemd-nspawn");
-        return 0;
+        return plan_time_ns(b);
 }
 
 static int plan_names(Builder *b) {
@@ -744,7 +871,6 @@ static bool option_in_list(const char *list, const char *o) {
         return false;
 }
 
-static int str_append(char **s, const char *sep, const char *t);
 static bool option_is_tmpfs_data(const char *o);
 
 /* "mode=0620" is nspawn's "mode=620" */
@@ -990,6 +1116,36 @@ static int plan_mount_on_run(Builder *b, const char *field, const OciMount *m, b
                      strempty(o->unhandled));
 }
 
+static bool option_in_strv(char **options, const char *o) {
+        STRV_FOREACH(x, options)
+                if (streq(*x, o))
+                        return true;
+        return false;
+}
+
+/* An id-mapped bind mount (the mount's own maps, else the container's): nspawn 252 has none; the native
+ * builder makes one with mount_setattr(MOUNT_ATTR_IDMAP). */
+static int plan_idmapped_mount(Builder *b, const char *field, const OciMount *m, bool bind) {
+        const OciLinux *l = &b->c->linux;
+        bool own = m->n_uid_mappings > 0 || m->n_gid_mappings > 0;
+        _cleanup_free_ char *reason = NULL;
+
+        if (!bind)
+                return entry(b, field, PLAN_FATE_REJECTED, "%s: only a bind mount can be id-mapped", field);
+        if (own && (m->n_uid_mappings == 0 || m->n_gid_mappings == 0))
+                return entry(b, field, PLAN_FATE_REJECTED,
+                             "%s: an id-mapped mount needs both uidMappings and gidMappings", field);
+        if (!own && (!l->namespaces[OCI_NS_USER].present || l->namespaces[OCI_NS_USER].path))
+                return entry(b, field, PLAN_FATE_REJECTED,
+                             "%s: \"idmap\" without maps of its own takes the container's, and there are none "
+                             "(no user namespace, or one joined by path)", field);
+        if (asprintf_safe(&reason, "%s is id-mapped", field) < 0)
+                return -ENOMEM;
+        return native(b, field, reason, "bind %s on %s, id-mapped by the native builder with %s maps%s",
+                      strna(m->source), m->destination, own ? "its own" : "the container's",
+                      option_in_strv(m->options, "ridmap") ? ", recursively" : "");
+}
+
 /* The nspawn option for a bind or tmpfs mount. */
 static int mount_nspawn_option(const OciMount *m, size_t i, bool bind, bool rbind, MountOptions *o,
                                char **ret, char **ret_rejected) {
@@ -1055,10 +1211,9 @@ static int plan_mount(Builder *b, size_t i) {
                 return entry(b, field, PLAN_FATE_UNHANDLED, "not handled yet: mount type \"%s\" on %s",
                              strempty(m->type), m->destination);
 
-        if (m->n_uid_mappings > 0 || m->n_gid_mappings > 0)
-                return entry(b, field, PLAN_FATE_UNHANDLED,
-                             "not handled yet: id-mapped mounts (uidMappings/gidMappings) on %s",
-                             m->destination);
+        if (m->n_uid_mappings > 0 || m->n_gid_mappings > 0 || option_in_strv(m->options, "idmap") ||
+            option_in_strv(m->options, "ridmap"))
+                return plan_idmapped_mount(b, field, m, bind);
 
         r = mount_options_sort(m, bind, &o);
         if (r < 0)
@@ -1080,7 +1235,8 @@ static int plan_mount(Builder *b, size_t i) {
                 return r;
         return entry(b, field, o.unhandled ? PLAN_FATE_UNHANDLED : PLAN_FATE_NSPAWN, "%s%s%s%s%s%s%s%s%s",
                      opt, o.remount ? "; remount " : "", strempty(o.remount),
-                     o.tmpcopyup ? "; tmpcopyup ignored: the image's files are not copied up" : "",
+                     o.tmpcopyup ? "; tmpcopyup ignored by systemd-nspawn (the native builder copies the "
+                                   "image's files up)" : "",
                      o.ignored ? "; " : "", strempty(o.ignored),
                      o.unhandled ? "; not handled yet: " : "", strempty(o.unhandled),
                      o.unhandled ? " propagation" : "");
@@ -1617,12 +1773,80 @@ static int plan_root_readonly(Builder *b) {
         return entry(b, "root.readonly", PLAN_FATE_POST, "remount / read-only once the box is built");
 }
 
+/* The builder forced by --builder, else by the annotation; AUTO when neither says. *ret_how says which. */
+static int plan_forced_builder(Builder *b, PlanBuilder *ret, const char **ret_how) {
+        const char *v = NULL;
+        int k;
+
+        *ret = b->ctx->builder;
+        *ret_how = "--builder";
+        for (size_t i = 0; i < b->c->n_annotations; i++)
+                if (streq(b->c->annotations[i].key, PLAN_BUILDER_ANNOTATION))
+                        v = b->c->annotations[i].value;
+        if (!v)
+                return 0;
+        k = plan_builder_from_string(v);
+        if (k < 0 || k == PLAN_BUILDER_AUTO)
+                return entry(b, "annotations." PLAN_BUILDER_ANNOTATION, PLAN_FATE_REJECTED,
+                             "annotations." PLAN_BUILDER_ANNOTATION ": \"%s\" is neither \"nspawn\" nor "
+                             "\"native\"", v);
+        if (*ret == PLAN_BUILDER_AUTO) {
+                *ret = k;
+                *ret_how = "annotation " PLAN_BUILDER_ANNOTATION;
+        }
+        return entry(b, "annotations." PLAN_BUILDER_ANNOTATION, PLAN_FATE_RUNTIME, "the %s builder%s", v,
+                     *ret == (PlanBuilder) k ? "" : " (--builder overrides it)");
+}
+
+/* nspawn unless a field needs the native builder, or one is forced. Forced to nspawn, what only the
+ * native builder can do is rejected. */
+static int plan_builder(Builder *b) {
+        PlanBuilder forced;
+        const char *how;
+        int r;
+
+        r = plan_forced_builder(b, &forced, &how);
+        if (r < 0)
+                return r;
+        if (forced == PLAN_BUILDER_NSPAWN) {
+                for (size_t i = 0; i < b->p->n_entries; i++) {
+                        PlanEntry *e = b->p->entries + i;
+                        char *d;
+
+                        if (e->fate != PLAN_FATE_NATIVE)
+                                continue;
+                        if (asprintf_safe(&d, "%s: only the native builder can do this, and %s=nspawn "
+                                          "chose systemd-nspawn (%s)", e->field, how, strna(e->detail)) < 0)
+                                return -ENOMEM;
+                        free(e->detail);
+                        e->detail = d;
+                        e->fate = PLAN_FATE_REJECTED;
+                        b->p->rejected = true;
+                }
+                b->p->builder = PLAN_BUILDER_NSPAWN;
+                free(b->p->builder_reason);
+                return asprintf_safe(&b->p->builder_reason, "%s=nspawn", how);
+        }
+        if (forced == PLAN_BUILDER_NATIVE) {
+                b->p->builder = PLAN_BUILDER_NATIVE;
+                free(b->p->builder_reason);
+                return asprintf_safe(&b->p->builder_reason, "%s=native", how);
+        }
+        if (b->p->builder_reason) {
+                b->p->builder = PLAN_BUILDER_NATIVE;
+                return 0;
+        }
+        b->p->builder = PLAN_BUILDER_NSPAWN;
+        b->p->builder_reason = strdup("the default");
+        return b->p->builder_reason ? 0 : -ENOMEM;
+}
+
 int plan_build(const OciConfig *c, const PlanContext *ctx, Plan **ret) {
         /* in the order of their entries; plan_argv() last, with everything the others chose */
         static int (* const planners[])(Builder *b) = {
                 plan_nspawn_env, plan_oci_version, plan_rootfs, plan_root_readonly, plan_process,
                 plan_namespaces, plan_names, plan_mounts, plan_runtime, plan_cgroup, plan_linux_rest,
-                plan_argv,
+                plan_builder, plan_argv,
         };
         _cleanup_(plan_freep) Plan *p = NULL;
         Builder b;

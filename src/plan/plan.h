@@ -29,6 +29,21 @@ typedef enum PlanPidNamespace {
 
 const char *plan_pid_namespace_to_string(PlanPidNamespace p);
 
+/* Who builds the box: systemd-nspawn (the default), or nspawn-oci itself where nspawn lacks a feature
+ * (DESIGN.md §5). AUTO only in a PlanContext: the plan chooses. */
+typedef enum PlanBuilder {
+        PLAN_BUILDER_AUTO,
+        PLAN_BUILDER_NSPAWN,
+        PLAN_BUILDER_NATIVE,
+        _PLAN_BUILDER_MAX,
+} PlanBuilder;
+
+const char *plan_builder_to_string(PlanBuilder b);
+int plan_builder_from_string(const char *s);
+
+/* The annotation that forces a builder, as --builder does. */
+#define PLAN_BUILDER_ANNOTATION "org.nspawn-oci.builder"
+
 typedef enum PlanStepType {
         PLAN_STEP_SYSCTL,        /* path = key (dots), value */
         PLAN_STEP_REMOUNT,       /* path, flags: MS_* to add to an existing mount, clear_flags: to take
@@ -91,11 +106,15 @@ typedef struct PlanContext {
         bool systemd;             /* systemd is PID 1 and its bus is reachable */
         bool unified_cgroup;      /* the host has the cgroup v2 hierarchy only */
         const PlanRootfsLook *rootfs_look; /* NULL: not looked at */
+        PlanBuilder builder;      /* forced by --builder; AUTO: the config's annotation, else the plan's choice */
 } PlanContext;
 
 typedef struct Plan {
         PlanEntry *entries;
         size_t n_entries;
+
+        PlanBuilder builder;      /* NSPAWN or NATIVE */
+        char *builder_reason;     /* why: "linux.uidMappings has 2 ranges", "--builder=native", … */
 
         char *machine;            /* machined name, derived from the id */
         char *rootfs;             /* absolute */
@@ -118,6 +137,7 @@ typedef struct Plan {
         bool join_ns[_OCI_NS_MAX];
         PlanPidNamespace pid_ns;
         char *pid_ns_path;        /* PLAN_PID_PATH */
+        char *mount_ns_path;      /* the process joins this mount namespace, not the holder's (native) */
 
         PlanJoin *joins;          /* setns() before nspawn runs, in this order */
         size_t n_joins;

@@ -45,6 +45,26 @@ def test_create_killed_at_each_step(rt, new_id, make_bundle, point):
     assert wait_clean(rt, cid) == {}
 
 
+NATIVE_POINTS = [p.replace("nspawn-started", "native-started") for p in POINTS]
+
+
+@pytest.mark.parametrize("point", NATIVE_POINTS)
+def test_native_create_killed_at_each_step(rt, new_id, make_bundle, point):
+    """The same with the box built by the native builder."""
+    cid = new_id()
+    b = make_bundle(args=["sleep", "600"])
+    p = rt("create", "--bundle", b.path, "--builder", "native", cid,
+           env=dict(os.environ, NSPAWN_OCI_FAULT=point))
+    assert p.returncode == -9, f"create was not killed at {point}: {p.returncode} {p.stderr}"
+    assert '"status": "running"' not in rt("state", cid).stdout
+    d = rt("delete", "--force", cid)
+    assert d.returncode == 0 or "does not exist" in d.stderr, d.stderr
+    assert wait_clean(rt, cid) == {}
+    assert rt("create", "--bundle", b.path, "--builder", "native", cid).returncode == 0
+    assert rt("delete", "--force", cid).returncode == 0
+    assert wait_clean(rt, cid) == {}
+
+
 @pytest.mark.parametrize("victim", ["nspawn", "holder"])
 def test_box_killed_while_running(rt, new_id, make_bundle, victim):
     cid = new_id()

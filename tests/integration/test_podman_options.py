@@ -61,6 +61,16 @@ def test_podman_uidmap(podman):
     assert lines[2] == ["0"]
 
 
+def test_podman_uidmap_several_ranges(podman):
+    """Two uid ranges and a gid range of another size: systemd-nspawn cannot map them, the native
+    builder does (with runc, the kernel does as it is told)."""
+    out = run(podman, "--uidmap", "0:100000:1000", "--uidmap", "1000:200000:1000", "--gidmap", "0:300000:2000",
+              cmd="cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g; echo $$")
+    lines = [line.split() for line in out.strip().splitlines()]
+    assert lines[:3] == [["0", "100000", "1000"], ["1000", "200000", "1000"], ["0", "300000", "2000"]]
+    assert lines[3:] == [["0"], ["0"], ["1"]]
+
+
 def container_pid(podman, name):
     p = podman("inspect", "--format", "{{.State.Pid}}", name)
     assert p.returncode == 0, p.stderr

@@ -23,7 +23,8 @@ from tap import done, ok
 
 top = Path(sys.argv[1])
 nspawn_oci = sys.argv[2]
-FATES = {"nspawn", "unit", "pre", "post", "process", "runtime", "ignored", "rejected", "unhandled"}
+FATES = {"nspawn", "unit", "pre", "post", "process", "runtime", "ignored", "rejected", "unhandled",
+         "native"}
 
 
 def normalize(field):

@@ -244,23 +244,45 @@ static void test_namespaces(void) {
         c = base();
         c.linux.namespaces[OCI_NS_MOUNT].present = false;
         p = build(&c, &ctx_systemd);
-        tap_ok(p && p->rejected, "no mount namespace: rejected");
-        tap_is_str(p && plan_first_rejection(p) ? plan_first_rejection(p)->detail : NULL,
-                   "linux.namespaces: nspawn cannot run a container without a mount namespace",
-                   "its message");
+        tap_ok(p && !p->rejected && p->builder == PLAN_BUILDER_NATIVE && !p->join_ns[OCI_NS_MOUNT],
+               "no mount namespace: the native builder, the process keeps the host's");
+        tap_is_str(p ? p->builder_reason : NULL, "linux.namespaces.mount is absent", "its reason");
+        plan_free(p);
+
+        c.linux.namespaces[OCI_NS_MOUNT] = (OciNamespace) { .present = true, .path = (char *) "/proc/1/ns/mnt" };
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && !p->rejected && p->builder == PLAN_BUILDER_NATIVE && !p->join_ns[OCI_NS_MOUNT] &&
+                       p->mount_ns_path && streq(p->mount_ns_path, "/proc/1/ns/mnt"),
+               "a mount namespace by path: the native builder, the process joins it");
         plan_free(p);
 
         c = base();
         c.linux.namespaces[OCI_NS_TIME].present = true;
         p = build(&c, &ctx_systemd);
-        is_entry(p, "linux.namespaces.time", PLAN_FATE_REJECTED,
-                 "time namespaces: not supported by systemd-nspawn");
+        is_entry(p, "linux.namespaces.time", PLAN_FATE_NATIVE,
+                 "a new namespace, made by the native builder (systemd-nspawn knows none)");
+        tap_ok(p && p->builder == PLAN_BUILDER_NATIVE && p->join_ns[OCI_NS_TIME] && !p->rejected,
+               "time namespace: the native builder");
+        plan_free(p);
+
+        c.linux.time_offset_boottime = (OciTimeOffset) { .set = true, .secs = 10 };
+        c.linux.namespaces[OCI_NS_TIME].path = (char *) "/proc/1/ns/time";
+        p = build(&c, &ctx_systemd);
+        is_entry(p, "linux.timeOffsets", PLAN_FATE_REJECTED,
+                 "linux.timeOffsets: the time namespace joined by path has its offsets already");
         plan_free(p);
 
         c = base();
         c.linux.namespaces[OCI_NS_CGROUP].present = true;
         p = build(&c, &ctx_systemd);
         tap_ok(p && p->join_ns[OCI_NS_CGROUP] && !p->rejected, "cgroup: the process joins nspawn's");
+        plan_free(p);
+
+        c.linux.namespaces[OCI_NS_CGROUP].path = (char *) "/proc/1/ns/cgroup";
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && p->join_ns[OCI_NS_CGROUP] && !p->rejected && p->builder == PLAN_BUILDER_NATIVE &&
+                       streq(p->builder_reason, "linux.namespaces.cgroup is joined by path"),
+               "cgroup by path: the native builder");
         plan_free(p);
 }
 
@@ -285,31 +307,67 @@ static void test_user_namespace(void) {
         c.linux.uid_mappings = two;
         c.linux.n_uid_mappings = 2;
         p = build(&c, &ctx_systemd);
-        is_entry(p, "linux.namespaces.user", PLAN_FATE_REJECTED,
-                 "systemd-nspawn cannot build this user namespace: linux.uidMappings, linux.gidMappings: "
+        is_entry(p, "linux.namespaces.user", PLAN_FATE_NATIVE,
+                 "a new namespace, made by the native builder: linux.uidMappings, linux.gidMappings: "
                  "systemd-nspawn maps exactly one range of ids (got 2 uid and 1 gid ranges)");
+        is_entry(p, "linux.uidMappings", PLAN_FATE_NATIVE,
+                 "uid_map 0:100000:1000 1000:200000:1000, written from the host");
+        tap_ok(p && p->builder == PLAN_BUILDER_NATIVE && !p->rejected && p->join_ns[OCI_NS_USER] &&
+                       streq(p->builder_reason, "linux.uidMappings has 2 ranges"),
+               "two uid ranges: the native builder, and why");
+        plan_free(p);
+
+        PlanContext forced = ctx_systemd;
+        forced.builder = PLAN_BUILDER_NSPAWN;
+        p = build(&c, &forced);
+        tap_ok(p && p->rejected && p->builder == PLAN_BUILDER_NSPAWN, "two uid ranges, --builder=nspawn: rejected");
+        tap_ok(p && plan_first_rejection(p) &&
+                       startswith(plan_first_rejection(p)->detail,
+                                  "linux.namespaces.user: only the native builder can do this, and --builder=nspawn"),
+               "its message");
         plan_free(p);
 
         c.linux.uid_mappings = &shifted;
         c.linux.n_uid_mappings = 1;
         p = build(&c, &ctx_systemd);
-        is_entry(p, "linux.uidMappings", PLAN_FATE_REJECTED,
-                 "linux.uidMappings[0].containerID: systemd-nspawn maps ids from container id 0 (got 1000)");
+        tap_ok(p && p->builder == PLAN_BUILDER_NATIVE && !p->rejected &&
+                       streq(p->builder_reason, "linux.uidMappings starts at container id 1000"),
+               "a uid range from 1000: the native builder");
         plan_free(p);
 
         c.linux.uid_mappings = &one;
         c.linux.gid_mappings = &other;
         p = build(&c, &ctx_systemd);
-        is_entry(p, "linux.gidMappings", PLAN_FATE_REJECTED,
-                 "linux.gidMappings[0]: systemd-nspawn maps uids and gids alike (uids 100000:65536, gids "
-                 "300000:65536)");
+        tap_ok(p && p->builder == PLAN_BUILDER_NATIVE && !p->rejected &&
+                       streq(p->builder_reason, "linux.uidMappings and linux.gidMappings differ"),
+               "different uid and gid maps: the native builder");
         plan_free(p);
 
         c.linux.gid_mappings = &one;
+        c.linux.n_gid_mappings = 0;
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && p->rejected, "no gid map: rejected");
+        plan_free(p);
+
+        c.linux.n_gid_mappings = 1;
         c.linux.namespaces[OCI_NS_USER].path = (char *) "/proc/1/ns/user";
         p = build(&c, &ctx_systemd);
-        tap_ok(p && p->rejected && !has(p->nspawn_argv, "--private-users=100000:65536"),
-               "user by path: rejected");
+        tap_ok(p && !p->rejected && p->builder == PLAN_BUILDER_NATIVE &&
+                       !has(p->nspawn_argv, "--private-users=100000:65536"),
+               "user by path: the native builder");
+        plan_free(p);
+
+        c.linux.namespaces[OCI_NS_USER].path = NULL;
+        c.n_annotations = 1;
+        c.annotations = (OciKeyValue[]) { { (char *) PLAN_BUILDER_ANNOTATION, (char *) "native" } };
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && !p->rejected && p->builder == PLAN_BUILDER_NATIVE &&
+                       streq(p->builder_reason, "annotation " PLAN_BUILDER_ANNOTATION "=native"),
+               "the annotation forces the native builder");
+        plan_free(p);
+        c.annotations[0].value = (char *) "other";
+        p = build(&c, &ctx_systemd);
+        tap_ok(p && p->rejected, "an unknown builder in the annotation: rejected");
         plan_free(p);
 }
 
@@ -387,9 +445,9 @@ static void test_mounts(void) {
                "/dev/shm: remounted nosuid,noexec,nodev");
         tap_ok(p && has(p->nspawn_argv, "--bind-ro=/srv/a\\:b:/data"), "ro rbind, ':' escaped");
         is_entry(p, "mounts[3]", PLAN_FATE_NSPAWN,
-                 "--tmpfs=/scratch:size=1m,mode=1777; remount nosuid,nodev; tmpcopyup ignored: the image's "
-                 "files are not copied up; rprivate ignored: nspawn's mounts do not propagate to or from "
-                 "the host");
+                 "--tmpfs=/scratch:size=1m,mode=1777; remount nosuid,nodev; tmpcopyup ignored by "
+                 "systemd-nspawn (the native builder copies the image's files up); rprivate ignored: nspawn's "
+                 "mounts do not propagate to or from the host");
         tap_ok(p && has(p->nspawn_argv, "--tmpfs=/tmp:mode=1777"),
                "a tmpfs without mode gets the kernel's 1777");
         is_entry(p, "mounts[5]", PLAN_FATE_UNHANDLED, "not handled yet: mount type \"mqueue\" on /mq");
@@ -409,6 +467,43 @@ static void test_mounts(void) {
         tap_ok(p && streq(p->nspawn_argv[strv_length(p->nspawn_argv) - 3],
                           "--bind-ro=/usr/libexec/nspawn-oci/nspawn-oci-init:/run/.nspawn-oci-init"),
                "the holder is bound last");
+        plan_free(p);
+}
+
+static void test_idmapped_mounts(void) {
+        OciIdMapping one = { 0, 100000, 65536 };
+        char *idmap_opts[] = { (char *) "rbind", (char *) "idmap", NULL };
+        OciMount m[] = {
+                { .destination = (char *) "/v", .type = (char *) "bind", .source = (char *) "/srv/v",
+                  .options = idmap_opts },
+                { .destination = (char *) "/w", .type = (char *) "bind", .source = (char *) "/srv/w",
+                  .uid_mappings = &one, .n_uid_mappings = 1, .gid_mappings = &one, .n_gid_mappings = 1 },
+                { .destination = (char *) "/t", .type = (char *) "tmpfs", .source = (char *) "tmpfs",
+                  .options = idmap_opts + 1 },
+        };
+        OciConfig c = base();
+        Plan *p;
+
+        c.mounts = m;
+        c.n_mounts = 2;
+        p = build(&c, &ctx_systemd);
+        is_entry(p, "mounts[0]", PLAN_FATE_REJECTED,
+                 "mounts[0]: \"idmap\" without maps of its own takes the container's, and there are none (no "
+                 "user namespace, or one joined by path)");
+        is_entry(p, "mounts[1]", PLAN_FATE_NATIVE,
+                 "bind /srv/w on /w, id-mapped by the native builder with its own maps");
+        plan_free(p);
+
+        c.linux.namespaces[OCI_NS_USER].present = true;
+        c.linux.uid_mappings = c.linux.gid_mappings = &one;
+        c.linux.n_uid_mappings = c.linux.n_gid_mappings = 1;
+        c.n_mounts = 3;
+        p = build(&c, &ctx_systemd);
+        is_entry(p, "mounts[0]", PLAN_FATE_NATIVE,
+                 "bind /srv/v on /v, id-mapped by the native builder with the container's maps");
+        tap_ok(p && p->builder == PLAN_BUILDER_NATIVE && streq(p->builder_reason, "mounts[0] is id-mapped"),
+               "an id-mapped mount: the native builder, and why");
+        is_entry(p, "mounts[2]", PLAN_FATE_REJECTED, "mounts[2]: only a bind mount can be id-mapped");
         plan_free(p);
 }
 
@@ -701,6 +796,7 @@ int main(void) {
         test_user_namespace();
         test_names();
         test_mounts();
+        test_idmapped_mounts();
         test_mounts_over_proc();
         test_api_mounts();
         test_api_mounts_order();

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* box_nspawn_wait_ready(): nspawn's READY=1 and leader pid are read only from nspawn itself, as root;
+/* box_wait_ready(): nspawn's READY=1 and leader pid are read only from nspawn itself, as root;
  * what others send to the abstract socket is dropped; nspawn's exit and the timeout end the wait. The
  * "nspawn" is a forked child of the test. The messages it sends count only as root (the kernel's uid);
  * without root the test checks that they are dropped. */
@@ -89,7 +89,7 @@ static int wait_with(const char *const *nspawn_msgs, bool linger, bool drop,
         pidfd = pidfd_open_safe(nspawn);
         (void) !write(go[1], "g", 1);
         *ret_holder = 0;
-        r = box_nspawn_wait_ready(fd, pidfd, nspawn, timeout_ms, ret_holder);
+        r = box_wait_ready(fd, pidfd, nspawn, 0, timeout_ms, ret_holder);
         close(go[0]);
         close(go[1]);
         reap(nspawn);
