@@ -504,292 +504,329 @@ static int look_rootfs(const OciConfig *c, const char *bundle, PlanRootfsLook *r
         return box_prepare_look_rootfs(rootfs, ret);
 }
 
-static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master, Created *ret) {
-        _cleanup_(oci_config_freep) OciConfig *c = NULL;
-        _cleanup_(plan_freep) Plan *plan = NULL;
-        _cleanup_(state_data_freep) StateData *s = NULL;
-        _cleanup_(oci_seccomp_program_freep) SeccompProgram *seccomp = NULL;
-        _cleanup_free_ char *bundle = NULL, *config_path = NULL, *dir = NULL, *fifo = NULL, *keyring = NULL;
-        _cleanup_close_ int lock = -1, master = -1, listener = -1, pidns = -1, mntns = -1;
-        _cleanup_bus_ Bus *bus = NULL;
-        _cleanup_(box_prepare_look_done) PlanRootfsLook look = {};
+/* What a create builds up, step by step, and what its rollback needs. */
+typedef struct Creation {
+        const Runtime *rt;
+        const CreateOptions *o;
+        OciConfig *c;
+        Plan *plan;
+        StateData *s;
+        SeccompProgram *seccomp;
+        char *bundle, *dir, *fifo;
+        int lock, master, listener;
+        Bus *bus;
+        PlanRootfsLook look;
         PlanContext ctx;
-        _cleanup_(box_control_closep) Box box = { .control_fd = -1 };
-        pid_t pid = 0;
+        Box box;
+        pid_t pid;
+} Creation;
+
+static void creation_done(Creation *k) {
+        oci_config_free(k->c);
+        plan_free(k->plan);
+        state_data_free(k->s);
+        oci_seccomp_program_free(k->seccomp);
+        free(k->bundle);
+        free(k->dir);
+        free(k->fifo);
+        safe_close(k->lock);
+        safe_close(k->master);
+        safe_close(k->listener);
+        bus_close(k->bus);
+        box_prepare_look_done(&k->look);
+        box_control_closep(&k->box);
+}
+
+/* Reads the config and plans it; prepares what the plan needs of the image and the seccomp program.
+ * Nothing of the container exists yet: a failure leaves nothing. */
+static int create_plan(Creation *k) {
+        const CreateOptions *o = k->o;
+        _cleanup_free_ char *config_path = NULL;
         int r;
 
         if (!state_id_is_valid(o->id))
                 return log_error_errno(EINVAL, "invalid container id \"%s\": only letters, digits, '_', '+', '-' "
                                        "and '.' are allowed", o->id);
-
-        bundle = realpath(o->bundle ?: ".", NULL);
-        if (!bundle)
+        k->bundle = realpath(o->bundle ?: ".", NULL);
+        if (!k->bundle)
                 return log_error_errno(errno, "bundle %s: %m", o->bundle ?: ".");
-        config_path = strjoin(bundle, "/config.json");
+        config_path = strjoin(k->bundle, "/config.json");
         if (!config_path)
                 return log_oom();
-        r = load_config(config_path, &c);
+        r = load_config(config_path, &k->c);
         if (r < 0)
                 return r;
 
         bool systemd = bus_systemd_running();
         if (systemd) {
-                r = bus_open(&bus);
+                r = bus_open(&k->bus);
                 if (r < 0)
                         return log_error_errno(r, "Failed to connect to the system bus: %m");
-        } else if (rt->systemd_cgroup)
+        } else if (k->rt->systemd_cgroup)
                 log_notice("systemd is not running: --systemd-cgroup has no effect");
 
-        r = look_rootfs(c, bundle, &look);
+        r = look_rootfs(k->c, k->bundle, &k->look);
         if (r < 0)
                 return r;
-        plan_context(&ctx, o->id, bundle, systemd);
-        ctx.rootfs_look = &look;
-        ctx.builder = o->builder;
-        r = plan_build(c, &ctx, &plan);
+        plan_context(&k->ctx, o->id, k->bundle, systemd);
+        k->ctx.rootfs_look = &k->look;
+        k->ctx.builder = o->builder;
+        r = plan_build(k->c, &k->ctx, &k->plan);
         if (r < 0)
                 return log_error_errno(r, "Failed to plan the container: %m");
-        log_set_container(o->id, plan->machine, bundle, plan->unit);
-        const PlanEntry *rejected = plan_first_rejection(plan);
+        log_set_container(o->id, k->plan->machine, k->bundle, k->plan->unit);
+        const PlanEntry *rejected = plan_first_rejection(k->plan);
         if (rejected)
                 return log_error_errno(EINVAL, "config.json: %s: %s", rejected->field, rejected->detail);
-        for (size_t i = 0; i < plan->n_entries; i++)
-                if (plan->entries[i].fate == PLAN_FATE_UNHANDLED)
-                        log_warning("config.json: %s: not handled yet, ignoring", plan->entries[i].field);
-        r = box_nspawn_check_namespace_paths(c);
+        for (size_t i = 0; i < k->plan->n_entries; i++)
+                if (k->plan->entries[i].fate == PLAN_FATE_UNHANDLED)
+                        log_warning("config.json: %s: not handled yet, ignoring", k->plan->entries[i].field);
+        r = box_nspawn_check_namespace_paths(k->c);
         if (r < 0)
                 return r;
 
-        r = box_prepare_mount_points(plan);
-        if (r >= 0 && plan->builder == PLAN_BUILDER_NATIVE && !look.fs_readonly)
-                box_prepare_native_mount_points(c, plan);
+        r = box_prepare_mount_points(k->plan);
+        if (r >= 0 && k->plan->builder == PLAN_BUILDER_NATIVE && !k->look.fs_readonly)
+                box_prepare_native_mount_points(k->c, k->plan);
         if (r < 0)
                 return r;
+        return compile_seccomp(k->rt, k->c, k->plan, &k->seccomp);
+}
 
-        r = compile_seccomp(rt, c, plan, &seccomp);
-        if (r < 0)
-                return r;
+/* The state as it is before anything runs. Logs its errors. */
+static int new_state_data(const Creation *k, StateData **ret) {
+        _cleanup_(state_data_freep) StateData *s = calloc(1, sizeof(StateData));
+        const Plan *plan = k->plan;
+        const OciConfig *c = k->c;
 
-        r = state_create(rt->root, o->id, &dir, &lock);
-        if (r >= 0)
-                fault_point("create:claimed");
-        if (r == -EEXIST)
-                return log_error_errno(r, "container with id %s already exists", o->id);
-        if (r < 0)
-                return log_error_errno(r, "Failed to create the state of %s under %s: %m", o->id, rt->root);
-
-        s = calloc(1, sizeof(StateData));
-        if (!s) {
-                r = log_oom();
-                goto fail;
-        }
+        if (!s)
+                return log_oom();
         s->oci_version = strdup(c->oci_version ?: "1.2.0");
-        s->id = strdup(o->id);
-        s->bundle = strdup(bundle);
+        s->id = strdup(k->o->id);
+        s->bundle = strdup(k->bundle);
         s->rootfs = strdup(plan->rootfs);
         s->machine = strdup(plan->machine);
         s->unit = plan->unit ? strdup(plan->unit) : NULL;
-        s->config_path = strjoin(dir, "/config.json");
-        r = now_rfc3339(&s->created);
-        if (r < 0 || !s->oci_version || !s->id || !s->bundle || !s->rootfs || !s->machine || !s->config_path ||
-            (plan->unit && !s->unit)) {
-                r = log_oom();
-                goto fail;
-        }
+        s->config_path = strjoin(k->dir, "/config.json");
+        if (now_rfc3339(&s->created) < 0 || !s->oci_version || !s->id || !s->bundle || !s->rootfs ||
+            !s->machine || !s->config_path || (plan->unit && !s->unit))
+                return log_oom();
         if (c->n_annotations > 0) {
                 s->annotations = calloc(c->n_annotations, sizeof(OciKeyValue));
-                if (!s->annotations) {
-                        r = log_oom();
-                        goto fail;
-                }
+                if (!s->annotations)
+                        return log_oom();
                 for (size_t i = 0; i < c->n_annotations; i++) {
                         s->annotations[i].key = strdup(c->annotations[i].key);
                         s->annotations[i].value = strdup(c->annotations[i].value);
                         s->n_annotations++;
-                        if (!s->annotations[i].key || !s->annotations[i].value) {
-                                r = log_oom();
-                                goto fail;
-                        }
+                        if (!s->annotations[i].key || !s->annotations[i].value)
+                                return log_oom();
                 }
         }
         s->registered = plan->register_machine;
-        if (plan->builder == PLAN_BUILDER_NATIVE) {
-                s->builder = strdup("native");
-                if (!s->builder) {
-                        r = log_oom();
-                        goto fail;
-                }
-        }
-        s->no_new_keyring = o->no_new_keyring;
-
-        r = keep_config(c, s->config_path);
-        if (r < 0) {
-                log_error_errno(r, "Failed to keep a copy of config.json: %m");
-                goto fail;
-        }
-        r = state_save_plan(dir, plan);
-        if (r < 0) {
-                log_error_errno(r, "Failed to save the plan: %m");
-                goto fail;
-        }
-        r = box_prepare_exec_fifo(plan, dir, &fifo);
-        if (r < 0)
-                goto fail;
-
+        if (plan->builder == PLAN_BUILDER_NATIVE && !(s->builder = strdup("native")))
+                return log_oom();
+        s->no_new_keyring = k->o->no_new_keyring;
         /* Saved before anything runs and again once the box stands: a create killed at any point (an
          * engine's timeout) leaves a state that says where its unit or cgroup is, so that delete
          * --force finds and removes all of it. Until the process is saved, the state says stopped. */
-        if (!plan->unit && plan->cgroup) {
-                s->cgroup = strdup(plan->cgroup);
-                if (!s->cgroup) {
-                        r = log_oom();
-                        goto fail;
-                }
-        }
-        r = save_state(dir, s);
+        if (!plan->unit && plan->cgroup && !(s->cgroup = strdup(plan->cgroup)))
+                return log_oom();
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+/* Claims the id: the state directory with the copy of the config, the plan, the exec FIFO and the
+ * first state. From here on a failure is rolled back. */
+static int create_state(Creation *k) {
+        int r;
+
+        r = state_create(k->rt->root, k->o->id, &k->dir, &k->lock);
+        if (r >= 0)
+                fault_point("create:claimed");
+        if (r == -EEXIST)
+                return log_error_errno(r, "container with id %s already exists", k->o->id);
         if (r < 0)
-                goto fail;
-        fault_point("create:saved");
+                return log_error_errno(r, "Failed to create the state of %s under %s: %m", k->o->id,
+                                       k->rt->root);
+        r = new_state_data(k, &k->s);
+        if (r < 0)
+                return r;
+        r = keep_config(k->c, k->s->config_path);
+        if (r < 0)
+                return log_error_errno(r, "Failed to keep a copy of config.json: %m");
+        r = state_save_plan(k->dir, k->plan);
+        if (r < 0)
+                return log_error_errno(r, "Failed to save the plan: %m");
+        r = box_prepare_exec_fifo(k->plan, k->dir, &k->fifo);
+        if (r < 0)
+                return r;
+        r = save_state(k->dir, k->s);
+        if (r >= 0)
+                fault_point("create:saved");
+        return r;
+}
+
+/* Builds the box with the plan's builder, saves where it is, and runs the plan's steps in it. */
+static int create_box(Creation *k) {
+        const Plan *plan = k->plan;
+        StateData *s = k->s;
+        int r;
 
         if (plan->builder == PLAN_BUILDER_NATIVE)
-                r = box_native_start(plan, c, ctx.holder, dir, bus, &box);
+                r = box_native_start(plan, k->c, k->ctx.holder, k->dir, k->bus, &k->box);
         else
-                r = box_nspawn_start(plan, ctx.holder, dir, bus, &box);
+                r = box_nspawn_start(plan, k->ctx.holder, k->dir, k->bus, &k->box);
         if (r < 0)
-                goto fail;
-        s->nspawn_pid = box.nspawn_pid;
-        s->holder_pid = box.holder_pid;
-        if (box.nspawn_pid > 0)
-                (void) proc_start_time(box.nspawn_pid, &s->nspawn_start_time);
-        (void) proc_start_time(box.holder_pid, &s->holder_start_time);
+                return r;
+        s->nspawn_pid = k->box.nspawn_pid;
+        s->holder_pid = k->box.holder_pid;
+        if (k->box.nspawn_pid > 0)
+                (void) proc_start_time(k->box.nspawn_pid, &s->nspawn_start_time);
+        (void) proc_start_time(k->box.holder_pid, &s->holder_start_time);
         if (plan->unit || !plan->cgroup) {
                 s->cgroup = mfree(s->cgroup);
-                (void) cgroup_of(box.holder_pid, &s->cgroup);
+                (void) cgroup_of(k->box.holder_pid, &s->cgroup);
         }
         r = plan_v1_devices_cgroup(plan, s);
+        if (r >= 0)
+                r = save_state(k->dir, s);
         if (r < 0)
-                goto fail;
-        r = save_state(dir, s);
-        if (r < 0)
-                goto fail;
+                return r;
         fault_point("create:box-ready");
-        r = box_steps_check_proc(box.holder_pid);
+        r = box_steps_check_proc(k->box.holder_pid);
+        if (r >= 0)
+                r = apply_cgroup_writes(k->c, plan, s);
+        if (r >= 0)
+                r = box_steps_run(k->box.holder_pid, plan->join_ns, plan->steps, plan->n_steps);
         if (r < 0)
-                goto fail;
-        r = apply_cgroup_writes(c, plan, s);
-        if (r < 0)
-                goto fail;
-        r = box_steps_run(box.holder_pid, plan->join_ns, plan->steps, plan->n_steps);
-        if (r < 0)
-                goto fail;
+                return r;
         fault_point("create:steps-done");
 
         /* Said at every create without systemd, and nothing the caller could change: a debug line,
          * not a warning in the container's log (conmon hands our stderr to the container). */
         if (!plan->register_machine)
                 log_debug("systemd is not running: container %s is not registered with systemd-machined",
-                          o->id);
+                          k->o->id);
+        return 0;
+}
 
-        if (c->has_process) {
-                /* runc's name: exec joins the same keyring */
-                keyring = o->no_new_keyring ? NULL : strjoin("_ses.", o->id);
-                if (!o->no_new_keyring && !keyring) {
-                        r = log_oom();
-                        goto fail;
-                }
-                r = box_pidns_fd(plan, &box, s->holder_start_time, &pidns);
-                if (r >= 0)
-                        r = process_mntns_fd(plan, 0, &mntns);
-                if (r < 0)
-                        goto fail;
-                SpawnOptions so = {
-                        .holder = box.holder_pid,
-                        .join_ns = plan->join_ns,
-                        .pidns_fd = pidns,
-                        .mntns_fd = mntns,
-                        .new_pidns = plan->pid_ns == PLAN_PID_NEW,
-                        /* without a mount namespace of its own, the process would mount in the
-                         * host's: it sees the box's procfs, of the holder's pid namespace */
-                        .mount_proc = plan->pid_ns != PLAN_PID_HOST && plan->join_ns[OCI_NS_MOUNT],
-                        .process = &plan->config->process,
-                        .personality = plan->config->linux.personality.present ?
-                                       &plan->config->linux.personality : NULL,
-                        .seccomp = seccomp,
-                        .fifo_path = fifo,
-                        .preserve_fds = o->preserve_fds,
-                        .session_keyring = keyring,
-                };
-                r = spawn_process(&so, &pid, &master, &listener);
-                if (r < 0)
-                        goto fail;
-                pidns = safe_close(pidns);
-                mntns = safe_close(mntns);
-                fault_point("create:spawned");
+/* Puts the container process into the box, waiting on the exec FIFO, and hands it to the holder. */
+static int create_process(Creation *k) {
+        const Plan *plan = k->plan;
+        _cleanup_free_ char *keyring = NULL;
+        _cleanup_close_ int pidns = -1, mntns = -1;
+        int r;
 
-                r = adopt(plan, &box, pid);
-                if (r < 0) {
-                        log_error_errno(r, "Failed to hand the container process to the holder: %m");
-                        goto fail;
-                }
-                s->pid = pid;
-                r = proc_start_time(pid, &s->pid_start_time);
-                if (r < 0) {
-                        log_error_errno(r, "The container process exited during create");
-                        goto fail;
-                }
-                r = send_seccomp_listener(seccomp, listener, s, pid, CONTAINER_CREATING);
-                if (r < 0)
-                        goto fail;
-                listener = safe_close(listener);
-        } else {
-                /* Without a process the box alone stands for the container; start will refuse. */
-                s->pid = box.holder_pid;
-                s->pid_start_time = s->holder_start_time;
-        }
-
-        r = save_state(dir, s);
+        /* runc's name: exec joins the same keyring */
+        if (!k->o->no_new_keyring && !(keyring = strjoin("_ses.", k->o->id)))
+                return log_oom();
+        r = box_pidns_fd(plan, &k->box, k->s->holder_start_time, &pidns);
+        if (r >= 0)
+                r = process_mntns_fd(plan, 0, &mntns);
         if (r < 0)
-                goto fail;
-        fault_point("create:process-saved");
+                return r;
+        SpawnOptions so = {
+                .holder = k->box.holder_pid,
+                .join_ns = plan->join_ns,
+                .pidns_fd = pidns,
+                .mntns_fd = mntns,
+                .new_pidns = plan->pid_ns == PLAN_PID_NEW,
+                /* without a mount namespace of its own, the process would mount in the host's: it sees
+                 * the box's procfs, of the holder's pid namespace */
+                .mount_proc = plan->pid_ns != PLAN_PID_HOST && plan->join_ns[OCI_NS_MOUNT],
+                .process = &plan->config->process,
+                .personality = plan->config->linux.personality.present ? &plan->config->linux.personality
+                                                                       : NULL,
+                .seccomp = k->seccomp,
+                .fifo_path = k->fifo,
+                .preserve_fds = k->o->preserve_fds,
+                .session_keyring = keyring,
+        };
+        r = spawn_process(&so, &k->pid, &k->master, &k->listener);
+        if (r < 0)
+                return r;
+        fault_point("create:spawned");
+
+        r = adopt(plan, &k->box, k->pid);
+        if (r < 0)
+                return log_error_errno(r, "Failed to hand the container process to the holder: %m");
+        k->s->pid = k->pid;
+        r = proc_start_time(k->pid, &k->s->pid_start_time);
+        if (r < 0)
+                return log_error_errno(r, "The container process exited during create");
+        r = send_seccomp_listener(k->seccomp, k->listener, k->s, k->pid, CONTAINER_CREATING);
+        if (r < 0)
+                return r;
+        k->listener = safe_close(k->listener);
+        return 0;
+}
+
+/* The hooks of create, the terminal to the console socket, the pid file. */
+static int create_finish(Creation *k, bool keep_master) {
+        const CreateOptions *o = k->o;
+        int r;
 
         /* prestart (deprecated) and createRuntime: in the runtime's namespaces, the box exists. */
-        r = run_hooks(plan, OCI_HOOK_PRESTART, s, CONTAINER_CREATED);
+        r = run_hooks(k->plan, OCI_HOOK_PRESTART, k->s, CONTAINER_CREATED);
         if (r >= 0)
-                r = run_hooks(plan, OCI_HOOK_CREATE_RUNTIME, s, CONTAINER_CREATED);
+                r = run_hooks(k->plan, OCI_HOOK_CREATE_RUNTIME, k->s, CONTAINER_CREATED);
         if (r >= 0)
-                r = run_hooks(plan, OCI_HOOK_CREATE_CONTAINER, s, CONTAINER_CREATED);
+                r = run_hooks(k->plan, OCI_HOOK_CREATE_CONTAINER, k->s, CONTAINER_CREATED);
         if (r < 0)
-                goto fail;
+                return r;
 
-        if (master >= 0 && o->console_socket) {
-                r = console_send_fd(o->console_socket, master);
-                if (r < 0) {
-                        log_error_errno(r, "Failed to send the terminal to %s: %m", o->console_socket);
-                        goto fail;
-                }
-                master = safe_close(master);
-        } else if (master >= 0 && !keep_master) {
-                r = log_error_errno(EINVAL, "process.terminal is true but no --console-socket was given");
-                goto fail;
-        }
+        if (k->master >= 0 && o->console_socket) {
+                r = console_send_fd(o->console_socket, k->master);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to send the terminal to %s: %m", o->console_socket);
+                k->master = safe_close(k->master);
+        } else if (k->master >= 0 && !keep_master)
+                return log_error_errno(EINVAL, "process.terminal is true but no --console-socket was given");
 
         fault_point("create:hooks-done");
-        if (o->pid_file) {
-                r = write_pid_file(o->pid_file, s->pid);
-                if (r < 0)
-                        goto fail;
-        }
-
-        event(s, "created");
-        if (ret) {
-                *ret = (Created) { .pid = pid, .master = TAKE_FD(master), .dir = TAKE_PTR(dir),
-                                   .lock = TAKE_FD(lock) };
-        }
+        if (o->pid_file)
+                return write_pid_file(o->pid_file, k->s->pid);
         return 0;
+}
 
-fail:
-        create_rollback(bus, dir, s ?: &(StateData) {}, pid);
-        return r;
+static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master, Created *ret) {
+        _cleanup_(creation_done) Creation k = {
+                .rt = rt, .o = o, .lock = -1, .master = -1, .listener = -1, .box.control_fd = -1,
+        };
+        int r;
+
+        r = create_plan(&k);
+        if (r < 0)
+                return r;
+        r = create_state(&k);
+        if (r >= 0)
+                r = create_box(&k);
+        if (r >= 0 && k.c->has_process)
+                r = create_process(&k);
+        else if (r >= 0) {
+                /* Without a process the box alone stands for the container; start will refuse. */
+                k.s->pid = k.box.holder_pid;
+                k.s->pid_start_time = k.s->holder_start_time;
+        }
+        if (r >= 0)
+                r = save_state(k.dir, k.s);
+        if (r >= 0) {
+                fault_point("create:process-saved");
+                r = create_finish(&k, keep_master);
+        }
+        if (r < 0) {
+                /* nothing was claimed when the id exists already: the other create's is not ours */
+                if (k.dir)
+                        create_rollback(k.bus, k.dir, k.s ?: &(StateData) {}, k.pid);
+                return r;
+        }
+
+        event(k.s, "created");
+        if (ret)
+                *ret = (Created) { .pid = k.pid, .master = TAKE_FD(k.master), .dir = TAKE_PTR(k.dir),
+                                   .lock = TAKE_FD(k.lock) };
+        return 0;
 }
 
 int lifecycle_create(const Runtime *rt, const CreateOptions *o) {
