@@ -709,6 +709,32 @@ static char **build_env(const OciProcess *p) {
         return env;
 }
 
+static int setup_cpu_affinity_final(const ProcessContext *ctx) {
+        const char *list = ctx->process->exec_cpu_affinity_final;
+        cpu_set_t set;
+
+        if (!list)
+                return 0;
+        if (process_parse_cpu_list(list, &set) < 0)
+                return report(ctx, EINVAL, "process.execCPUAffinity.final: \"%s\" is not a cpu list", list);
+        if (sched_setaffinity(0, sizeof(set), &set) < 0)
+                return report(ctx, errno, "setting process.execCPUAffinity.final \"%s\": %m", list);
+        return 0;
+}
+
+/* The steps that come first, in this order: the fds and the terminal, then everything that needs root
+ * and the full capability set. */
+static int (* const root_steps[])(const ProcessContext *ctx) = {
+        setup_fds,
+        setup_terminal,
+        setup_rlimits,
+        setup_scheduler,
+        setup_io_priority,
+        setup_personality,
+        setup_labels,
+        setup_session_keyring,
+};
+
 int process_exec(const ProcessContext *ctx) {
         const OciProcess *p = ctx->process;
         _cleanup_free_ char *exe = NULL;
@@ -719,32 +745,11 @@ int process_exec(const ProcessContext *ctx) {
         if (!p || !p->args || !p->args[0])
                 return report(ctx, EINVAL, "process.args must not be empty");
 
-        r = setup_fds(ctx);
-        if (r < 0)
-                return r;
-        r = setup_terminal(ctx);
-        if (r < 0)
-                return r;
-
-        /* Everything that needs root and the full capability set first. */
-        r = setup_rlimits(ctx);
-        if (r < 0)
-                return r;
-        r = setup_scheduler(ctx);
-        if (r < 0)
-                return r;
-        r = setup_io_priority(ctx);
-        if (r < 0)
-                return r;
-        r = setup_personality(ctx);
-        if (r < 0)
-                return r;
-        r = setup_labels(ctx);
-        if (r < 0)
-                return r;
-        r = setup_session_keyring(ctx);
-        if (r < 0)
-                return r;
+        for (size_t i = 0; i < ELEMENTSOF(root_steps); i++) {
+                r = root_steps[i](ctx);
+                if (r < 0)
+                        return r;
+        }
         r = setup_cwd_before_user(ctx, &cwd_done);
         if (r < 0)
                 return r;
@@ -812,16 +817,9 @@ int process_exec(const ProcessContext *ctx) {
                         return r;
         }
 
-        if (p->exec_cpu_affinity_final) {
-                cpu_set_t set;
-
-                if (process_parse_cpu_list(p->exec_cpu_affinity_final, &set) < 0)
-                        return report(ctx, EINVAL, "process.execCPUAffinity.final: \"%s\" is not a cpu list",
-                                      p->exec_cpu_affinity_final);
-                if (sched_setaffinity(0, sizeof(set), &set) < 0)
-                        return report(ctx, errno, "setting process.execCPUAffinity.final \"%s\": %m",
-                                      p->exec_cpu_affinity_final);
-        }
+        r = setup_cpu_affinity_final(ctx);
+        if (r < 0)
+                return r;
 
         if (ctx->seccomp && !seccomp_done) {
                 r = load_seccomp(ctx);
