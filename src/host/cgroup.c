@@ -554,6 +554,33 @@ int cgroup_controller_path(pid_t pid, const char *controller, char **ret) {
         return -ENOENT;
 }
 
+/* v2: a controller's files show in a cgroup only where its parent enables the controller for its
+ * children, and systemd enables only the controllers it manages (not hugetlb, rdma or misc). Where
+ * such a file of the container's cgroup 'path' is missing, the controller is enabled from the root of
+ * the hierarchy 'top' down to the container's cgroup, as runc does for every controller.
+ * Safety: "+controller" in a cgroup.subtree_control gives its children the controller's files, and
+ * limits nothing: each child starts without a limit of that controller. */
+static void enable_controller_down(const char *top, const char *path, const char *file) {
+        _cleanup_free_ char *controller = strndup(file, strcspn(file, ".")), *p = strdup(path);
+
+        if (!controller || !p || streq(controller, "cgroup"))
+                return;
+        _cleanup_free_ char *plus = strjoin("+", controller);
+        if (!plus)
+                return;
+        /* the root, then every cgroup above the container's own */
+        for (char *slash = p; slash; slash = strchr(slash + 1, '/')) {
+                char c = *slash;
+
+                *slash = 0;
+                _cleanup_free_ char *subtree = strjoin(top, p, "/cgroup.subtree_control");
+                *slash = c;
+                if (!subtree)
+                        return;
+                (void) write_string(subtree, plus);
+        }
+}
+
 int cgroup_apply_writes(pid_t like, const CgroupWrite *w, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *path = NULL, *p = NULL;
@@ -584,6 +611,8 @@ int cgroup_apply_writes(pid_t like, const CgroupWrite *w, size_t n) {
                 p = strjoin(dir, path, "/", w[i].file);
                 if (!p)
                         return -ENOMEM;
+                if (isempty(w[i].controller) && access(p, F_OK) < 0 && errno == ENOENT)
+                        enable_controller_down(dir, path, w[i].file);
                 r = write_string(p, w[i].value);
                 if (r < 0)
                         return log_error_errno(r, "Failed to write %s to %s: %m", w[i].value, p);
