@@ -187,9 +187,7 @@ static const char resources[] =
         "                'type': 'uts'\n"
         "            },\n"
         "            {\n"
-        "                'type': 'mount'\n"
-        "            }\n"
-        "        ],\n";
+        "                'type': 'mount'\n";
 
 /* Rootless: root in the container is the caller on the host; no device cgroup (an unprivileged user
  * cannot set one up) and no new network namespace (it would have no connectivity). */
@@ -222,7 +220,17 @@ static const char mappings_rootless_fmt[] =
         "                'type': 'mount'\n"
         "            },\n"
         "            {\n"
-        "                'type': 'user'\n"
+        "                'type': 'user'\n";
+
+/* The end of the namespaces: a cgroup namespace of the container's own on a cgroup v2 host, as runc's
+ * spec has it there. */
+static const char namespaces_end[] =
+        "            }\n"
+        "        ],\n";
+static const char namespaces_end_cgroupns[] =
+        "            },\n"
+        "            {\n"
+        "                'type': 'cgroup'\n"
         "            }\n"
         "        ],\n";
 
@@ -249,7 +257,7 @@ static const char tail[] =
         "    }\n"
         "}\n";
 
-int spec_default_json(bool rootless, uid_t uid, gid_t gid, char **ret) {
+int spec_default_json(bool rootless, bool cgroupns, uid_t uid, gid_t gid, char **ret) {
         _cleanup_free_ char *linux_part = NULL, *json = NULL;
 
         if (rootless) {
@@ -267,6 +275,7 @@ int spec_default_json(bool rootless, uid_t uid, gid_t gid, char **ret) {
                        rootless ? sys_mount_rootless : sys_mount,
                        cgroup_mount,
                        linux_part,
+                       cgroupns ? namespaces_end_cgroupns : namespaces_end,
                        tail);
         if (!json)
                 return -ENOMEM;
