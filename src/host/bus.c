@@ -293,11 +293,16 @@ int bus_set_unit_properties(Bus *bus, const char *unit, const UnitProperty *prop
         return 0;
 }
 
-int bus_register_machine(Bus *bus, const char *name, pid_t leader, const char *root, char **ret_error) {
+int bus_register_machine(const char *name, pid_t leader, const char *root, char **ret_error) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
+        /* machined is a service on the system bus, which systemd's private socket (bus_open()) is not */
+        r = sd_bus_open_system(&bus);
+        if (r < 0)
+                return error_message(&error, r, ret_error);
         /* machined finds the unit from the leader's cgroup: the container's scope */
         r = sd_bus_call_method(bus, "org.freedesktop.machine1", "/org/freedesktop/machine1",
                                "org.freedesktop.machine1.Manager", "RegisterMachine", &error, &reply, "sayssus",
