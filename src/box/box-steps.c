@@ -451,7 +451,9 @@ static int clone_procfs_views(const ProcMount *m, const size_t *vis, size_t n_vi
         return 0;
 }
 
-int box_steps_mount_proc(int holder_mountinfo_fd) {
+static int reattach_here(const char *path);
+
+int box_steps_mount_proc(int holder_mountinfo_fd, char * const *mounts_after) {
         _cleanup_close_ int fs = -1, proc = -1;
         ProcMount *m = NULL;
         size_t n = 0, n_vis = 0, top = SIZE_MAX;
@@ -550,7 +552,12 @@ int box_steps_mount_proc(int holder_mountinfo_fd) {
                         goto finish;
                 }
         }
+        /* Safety: the plan's own mount points in the box, each replaced by its own copy, as the plan's
+         * steps did before; the box's propagation is left as those steps made it (rootfsPropagation):
+         * its peers, if any, are the box's own. */
         r = 0;
+        for (char * const *p = mounts_after; r >= 0 && p && *p; p++)
+                r = reattach_here(*p);
 finish:
         for (size_t i = 0; trees && i < n_vis; i++)
                 safe_close(trees[i]);
@@ -611,17 +618,19 @@ static int replace_mount(const char *path, int tree) {
                 negative_errno() : 0;
 }
 
-static int reattach(const char *path) {
-        _cleanup_close_ int tree = -1;
-        int r;
+/* The mount at path replaced by a recursive copy of itself, which the mount table then lists last. */
+static int reattach_here(const char *path) {
+        _cleanup_close_ int tree = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 
-        r = stop_propagation_once();
-        if (r < 0)
-                return r;
-        tree = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
         if (tree < 0)
                 return negative_errno();
         return replace_mount(path, tree);
+}
+
+static int reattach(const char *path) {
+        int r = stop_propagation_once();
+
+        return r < 0 ? r : reattach_here(path);
 }
 
 /* A new, detached mount of the step's file system, options and flags. */

@@ -27,10 +27,12 @@ int box_steps_join_path(OciNamespaceType type, const char *path);
 /* In the container process, the first of its pid namespace (PID 1 of a new one, or joining one by path),
  * inside the box's namespaces and root: replaces the box's /proc, nspawn's procfs of another pid
  * namespace, with a new procfs of ours, and puts back what was mounted below it (nspawn's read-only
- * views, the plan's masked and read-only paths) on the new one, in the same order. holder_mountinfo_fd
- * is /proc/<holder>/mountinfo, opened on the host's /proc. Logs nothing; returns < 0 with errno-style
+ * views, the plan's masked and read-only paths) on the new one, in the same order. Then it attaches
+ * the mount points of mounts_after again, in their order, so that the process's mountinfo lists /proc
+ * before them, where the config has it (plan_mounts_after_proc()). holder_mountinfo_fd is
+ * /proc/<holder>/mountinfo, opened on the host's /proc. Logs nothing; returns < 0 with errno-style
  * codes. */
-int box_steps_mount_proc(int holder_mountinfo_fd);
+int box_steps_mount_proc(int holder_mountinfo_fd, char * const *mounts_after);
 
 /* Checks, from the host, that the box's /proc is procfs and that nothing but procfs (and nspawn's own
  * shadow files) is mounted at or below it, however the image's symlinks led nspawn's mounts: the process's

@@ -69,7 +69,7 @@ _noreturn_ static void container_child(const SpawnOptions *o, int sync_fd, int p
                 close(o->pidns_fd);
 
         if (o->mount_proc) {
-                r = box_steps_mount_proc(mountinfo_fd);
+                r = box_steps_mount_proc(mountinfo_fd, o->mounts_after_proc);
                 if (r < 0)
                         fail_child(sync_fd, "mounting a procfs of the container's pid namespace on /proc: %s",
                                    strerror(-r));

@@ -20,6 +20,8 @@ typedef struct SpawnOptions {
                                           * config's by path), before the box's root is taken; -1: none */
         bool new_pidns;                  /* the process is PID 1 of a new pid namespace */
         bool mount_proc;                 /* it mounts a procfs of its pid namespace over the box's /proc */
+        char * const *mounts_after_proc; /* with mount_proc: attached again after it, in this order
+                                          * (plan_mounts_after_proc()) */
         const OciProcess *process;
         const OciPersonality *personality;
         const SeccompProgram *seccomp;

@@ -715,9 +715,12 @@ static int create_box(Creation *k) {
 static int create_process(Creation *k) {
         const Plan *plan = k->plan;
         _cleanup_free_ char *keyring = NULL;
+        _cleanup_strv_free_ char **mounts_after_proc = plan_mounts_after_proc(plan);
         _cleanup_close_ int pidns = -1, mntns = -1;
         int r;
 
+        if (!mounts_after_proc)
+                return log_oom();
         /* runc's name: exec joins the same keyring */
         if (!k->o->no_new_keyring && !(keyring = strjoin("_ses.", k->o->id)))
                 return log_oom();
@@ -735,6 +738,7 @@ static int create_process(Creation *k) {
                 /* without a mount namespace of its own, the process would mount in the host's: it sees
                  * the box's procfs, of the holder's pid namespace */
                 .mount_proc = plan->pid_ns != PLAN_PID_HOST && plan->join_ns[OCI_NS_MOUNT],
+                .mounts_after_proc = mounts_after_proc,
                 .process = &plan->config->process,
                 .personality = plan->config->linux.personality.present ? &plan->config->linux.personality
                                                                        : NULL,

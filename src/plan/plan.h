@@ -185,6 +185,12 @@ int plan_machine_name(const char *id, char **ret);
 bool plan_hostname_is_valid(const char *s);
 
 const char *plan_step_type_to_string(PlanStepType t);
+
+/* The mount points the plan's steps attach (again, or anew) after the config's /proc, in their order:
+ * a process that mounts a procfs of its own over /proc attaches them once more after it, so that its
+ * mountinfo lists them in the config's order, /proc where the config has it. NULL-terminated, possibly
+ * empty; NULL on out-of-memory. */
+char **plan_mounts_after_proc(const Plan *p);
 int plan_step_type_from_string(const char *s);
 int plan_pid_namespace_from_string(const char *s);
 

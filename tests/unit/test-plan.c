@@ -785,6 +785,25 @@ static void test_api_mounts_order(void) {
         }
         is_entry(p, "mounts[2]", PLAN_FATE_POST,
                  "sysfs on /sys: a new mount over systemd-nspawn's, remounted ro with the mounts below it");
+        char **after = p ? plan_mounts_after_proc(p) : NULL;
+        tap_ok(after && strv_length(after) == 0, "no /proc in the config: nothing to attach after it");
+        strv_free(after);
+        plan_free(p);
+
+        /* with /proc first, as runc's spec has it: what follows it is attached again after the
+         * process's own procfs */
+        OciMount with_proc[] = {
+                { .destination = (char *) "/proc", .type = (char *) "proc", .source = (char *) "proc" },
+                m[0], m[1], m[2],
+        };
+        c.mounts = with_proc;
+        c.n_mounts = ELEMENTSOF(with_proc);
+        p = build(&c, &ctx_systemd);
+        after = p ? plan_mounts_after_proc(p) : NULL;
+        tap_ok(after && strv_length(after) == 3 && streq(after[0], "/dev") && streq(after[1], "/dev/shm") &&
+                       streq(after[2], "/sys"),
+               "/proc first: /dev, /dev/shm and /sys are attached again after it, in order");
+        strv_free(after);
         plan_free(p);
 }
 
