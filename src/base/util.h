@@ -127,6 +127,11 @@ int unix_connect(int sock, const char *path);
  * A stream socket carries the fd only along with at least one byte. -EIO if the message went out
  * short. */
 int send_fd(int sock, int fd, const void *data, size_t size);
+/* Receives one message of at most size bytes into buf over a unix socket (recvmsg(2) flags added to
+ * MSG_CMSG_CLOEXEC), and in *ret_fd the fd sent along with it, or -1 where none came. Returns the bytes
+ * received (0: the peer closed) or a negative errno: -EBADMSG where the fds sent did not fit (none is
+ * kept). */
+ssize_t recv_fd(int sock, void *buf, size_t size, int flags, int *ret_fd);
 
 /* pidfd_open(2): a pidfd for pid (close-on-exec, as every pidfd is), or a negative errno. */
 int pidfd_open_safe(pid_t pid);
