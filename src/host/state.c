@@ -171,28 +171,33 @@ int state_load(const char *dir, StateData **ret) {
         return 0;
 }
 
-int state_save(const char *dir, const StateData *s) {
-        _cleanup_free_ char *p = strjoin(dir, "/state.json"), *json = NULL;
-        int r;
-
-        if (!p)
-                return -ENOMEM;
-        r = oci_json_state(s, &json);
-        if (r < 0)
-                return r;
-        return write_file_atomic(p, json, strlen(json), 0600);
-}
-
-int state_save_plan(const char *dir, const Plan *p) {
-        _cleanup_free_ char *path = strjoin(dir, "/plan.json"), *json = NULL;
-        int r;
+/* Writes the JSON text to dir/name, atomically: a reader sees the old file or the new, whole. */
+static int save_json(const char *dir, const char *name, const char *json) {
+        _cleanup_free_ char *path = strjoin(dir, "/", name);
 
         if (!path)
                 return -ENOMEM;
+        return write_file_atomic(path, json, strlen(json), 0600);
+}
+
+int state_save(const char *dir, const StateData *s) {
+        _cleanup_free_ char *json = NULL;
+        int r;
+
+        r = oci_json_state(s, &json);
+        if (r < 0)
+                return r;
+        return save_json(dir, "state.json", json);
+}
+
+int state_save_plan(const char *dir, const Plan *p) {
+        _cleanup_free_ char *json = NULL;
+        int r;
+
         r = oci_json_plan(p, &json);
         if (r < 0)
                 return r;
-        return write_file_atomic(path, json, strlen(json), 0600);
+        return save_json(dir, "plan.json", json);
 }
 
 int state_load_plan(const char *dir, Plan **ret, char **ret_error) {
