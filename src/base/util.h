@@ -44,6 +44,13 @@ static inline void closep(int *fd) {
 }
 #define _cleanup_close_ _cleanup_(closep)
 
+/* Both ends of a socketpair(2) or pipe(2), -1 where closed already. */
+static inline void close_pairp(int (*pair)[2]) {
+        (*pair)[0] = safe_close((*pair)[0]);
+        (*pair)[1] = safe_close((*pair)[1]);
+}
+#define _cleanup_close_pair_ _cleanup_(close_pairp)
+
 static inline void fclosep(FILE **f) {
         if (*f)
                 fclose(*f);

@@ -978,15 +978,6 @@ int lifecycle_state(const Runtime *rt, const char *id) {
         return 0;
 }
 
-static int signal_process(pid_t pid, uint64_t start_time, int sig) {
-        _cleanup_close_ int fd = pidfd_open_safe(pid);
-
-        /* The pidfd pins the process: check its start time after opening it, then signal through it. */
-        if (fd < 0 || !proc_alive(pid, start_time))
-                return -ESRCH;
-        return pidfd_send_signal_safe(fd, sig);
-}
-
 static int signal_all(const StateData *s, int sig) {
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
@@ -1015,11 +1006,11 @@ int lifecycle_kill(const Runtime *rt, const char *id, int sig, bool all) {
         if (all) {
                 r = signal_all(s, sig);
                 if (r < 0 && status != CONTAINER_STOPPED)
-                        r = signal_process(s->pid, s->pid_start_time, sig);
+                        r = proc_signal(s->pid, s->pid_start_time, sig, 0);
                 return r < 0 && status != CONTAINER_STOPPED ?
                         log_error_errno(r, "Failed to signal container %s: %m", id) : 0;
         }
-        r = signal_process(s->pid, s->pid_start_time, sig);
+        r = proc_signal(s->pid, s->pid_start_time, sig, 0);
         if (r == -ESRCH)
                 return log_error_errno(r, "container %s: container not running", id);
         if (r < 0)
@@ -1094,7 +1085,7 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
                 if (!force)
                         return log_error_errno(EBUSY, "cannot delete container %s that is not stopped: %s", id,
                                                container_status_to_string(status));
-                (void) signal_process(s->pid, s->pid_start_time, SIGKILL);
+                (void) proc_signal(s->pid, s->pid_start_time, SIGKILL, 0);
                 (void) signal_all(s, SIGKILL);
                 /* a frozen process dies of the pending SIGKILL only once thawed */
                 if (status == CONTAINER_PAUSED && freeze_box(s, false) < 0)

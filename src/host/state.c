@@ -3,6 +3,7 @@
  * Runs as root on the host. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -316,6 +317,22 @@ bool proc_alive(pid_t pid, uint64_t start_time) {
         if (proc_stat(pid, &state, &st) < 0)
                 return false;
         return st == start_time && state != 'Z' && state != 'X';
+}
+
+int proc_signal(pid_t pid, uint64_t start_time, int sig, int wait_ms) {
+        _cleanup_close_ int fd = pidfd_open_safe(pid);
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        int r;
+
+        if (fd < 0 || !proc_alive(pid, start_time))
+                return -ESRCH;
+        r = pidfd_send_signal_safe(fd, sig);
+        if (r < 0 || wait_ms <= 0)
+                return r;
+        r = poll(&p, 1, wait_ms);
+        if (r < 0)
+                return negative_errno();
+        return r == 0 ? -ETIMEDOUT : 0;
 }
 
 int state_container_cgroup(const StateData *s, char **ret) {

@@ -51,6 +51,10 @@ int state_fifo_path(const char *dir, char **ret);
 int proc_start_time(pid_t pid, uint64_t *ret);
 /* The process exists, is not a zombie, and started at start_time. */
 bool proc_alive(pid_t pid, uint64_t start_time);
+/* Sends sig to the process that started at start_time, through a pidfd opened while that still held (no
+ * reused pid is hit), then waits up to wait_ms for it to end. -ESRCH if it is gone, -ETIMEDOUT if it
+ * did not end in time. */
+int proc_signal(pid_t pid, uint64_t start_time, int sig, int wait_ms);
 
 /* The container's own cgroup, on the hierarchy every process is in: the scope or cgroupsPath, where
  * its limits are. nspawn keeps the holder and the container's processes in payload/ below it, and
