@@ -358,18 +358,6 @@ static int apply_cgroup_writes(const OciConfig *c, const Plan *plan, StateData *
         return r;
 }
 
-typedef struct Created {
-        pid_t pid;
-        int master;
-        char *dir;
-        int lock;
-} Created;
-
-static void created_done(Created *c) {
-        safe_close(c->master);
-        safe_close(c->lock);
-        free(c->dir);
-}
 
 static bool box_is_native(const StateData *s) {
         return s->builder && streq(s->builder, "native");
@@ -823,7 +811,10 @@ static int create_finish(Creation *k, bool keep_master) {
         return 0;
 }
 
-static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master, Created *ret) {
+/* Creates the container, its state unlocked on return. keep_master: a terminal without --console-socket
+ * is not an error but *ret_master's (run waits on it, else -1); *ret_pid gets the process. */
+static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master, pid_t *ret_pid,
+                     int *ret_master) {
         _cleanup_(creation_done) Creation k = {
                 .rt = rt, .o = o, .lock = -1, .master = -1, .listener = -1, .box.control_fd = -1,
         };
@@ -856,14 +847,15 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         }
 
         event(k.s, "created");
-        if (ret)
-                *ret = (Created) { .pid = k.pid, .master = TAKE_FD(k.master), .dir = TAKE_PTR(k.dir),
-                                   .lock = TAKE_FD(k.lock) };
+        if (ret_pid)
+                *ret_pid = k.pid;
+        if (ret_master)
+                *ret_master = TAKE_FD(k.master);
         return 0;
 }
 
 int lifecycle_create(const Runtime *rt, const CreateOptions *o) {
-        return do_create(rt, o, false, NULL);
+        return do_create(rt, o, false, NULL, NULL);
 }
 
 /* Opens the exec FIFO and reads the byte the waiting process writes: that releases it. */
@@ -1184,26 +1176,24 @@ static void note_run_exit(const Runtime *rt, const char *id, int status) {
 }
 
 int lifecycle_run(const Runtime *rt, const CreateOptions *o) {
-        Created created = { .master = -1, .lock = -1 };
+        _cleanup_close_ int master = -1;
+        pid_t pid = 0;
         int r, code, status = 0;
 
-        r = do_create(rt, o, !o->detach && !o->console_socket, &created);
+        /* start takes the lock itself: create has let it go */
+        r = do_create(rt, o, !o->detach && !o->console_socket, &pid, &master);
         if (r < 0)
                 return r;
-        /* start takes the lock itself */
-        created.lock = safe_close(created.lock);
         r = do_start(rt, o->id);
         if (r < 0) {
-                created_done(&created);
+                master = safe_close(master);
                 (void) lifecycle_delete(rt, o->id, true);
                 return r;
         }
-        if (o->detach) {
-                created_done(&created);
+        if (o->detach)
                 return 0;
-        }
-        code = wait_child(created.pid, created.master, &status);
-        created_done(&created);
+        code = wait_child(pid, master, &status);
+        master = safe_close(master);
         if (code >= 0)
                 note_run_exit(rt, o->id, status);
         if (!o->keep)
