@@ -93,6 +93,18 @@ static bool dir_is_stale(const char *dir) {
         return flock(fd, LOCK_EX | LOCK_NB) == 0 && access(state, F_OK) < 0;
 }
 
+int state_dir(const char *root, const char *id, char **ret) {
+        char *dir;
+
+        if (!state_id_is_valid(id))
+                return -EINVAL;
+        dir = strjoin(root, "/", id);
+        if (!dir)
+                return -ENOMEM;
+        *ret = dir;
+        return 0;
+}
+
 int state_remove_stale(const char *root, const char *id) {
         _cleanup_free_ char *dir = strjoin(root, "/", id);
 
@@ -137,11 +149,9 @@ int state_lock(const char *root, const char *id, char **ret_dir, int *ret_lock) 
         _cleanup_free_ char *dir = NULL;
         int r;
 
-        if (!state_id_is_valid(id))
-                return -ENOENT;
-        dir = strjoin(root, "/", id);
-        if (!dir)
-                return -ENOMEM;
+        r = state_dir(root, id, &dir);
+        if (r < 0)
+                return r == -EINVAL ? -ENOENT : r;
         r = lock_dir(dir, 0, ret_lock);
         if (r < 0)
                 return r;

@@ -23,6 +23,9 @@ const char *container_status_to_string(ContainerStatus s);
 
 /* A container id is what runc accepts: [A-Za-z0-9_+.-]+, not "." or "..", at most 1024 bytes. */
 bool state_id_is_valid(const char *id);
+/* The state directory of container id below root, whether it exists or not. -EINVAL if id is not a
+ * valid id. */
+int state_dir(const char *root, const char *id, char **ret);
 
 /* Removes root/id if a create killed before it saved any state left it (1), else 0. */
 int state_remove_stale(const char *root, const char *id);
