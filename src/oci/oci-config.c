@@ -153,7 +153,7 @@ static const char * const oci_ioprio_class_table[] = {
 
 DEFINE_STRING_TABLE(oci_ioprio_class, int)
 
-static void key_values_free(OciKeyValue *kv, size_t n) {
+void oci_key_values_free(OciKeyValue *kv, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 free(kv[i].key);
                 free(kv[i].value);
@@ -200,7 +200,7 @@ void oci_resources_done(OciResources *r) {
         for (size_t i = 0; i < r->n_rdma; i++)
                 free(r->rdma[i].device);
         free(r->rdma);
-        key_values_free(r->unified, r->n_unified);
+        oci_key_values_free(r->unified, r->n_unified);
         *r = (OciResources) {};
 }
 
@@ -224,7 +224,7 @@ static void linux_done(OciLinux *l) {
         free(l->intel_rdt.l3_cache_schema);
         free(l->intel_rdt.mem_bw_schema);
         strv_free(l->intel_rdt.schemata);
-        key_values_free(l->sysctl, l->n_sysctl);
+        oci_key_values_free(l->sysctl, l->n_sysctl);
         strv_free(l->seccomp.architectures);
         strv_free(l->seccomp.flags);
         free(l->seccomp.listener_path);
@@ -272,7 +272,7 @@ OciConfig *oci_config_free(OciConfig *c) {
                         hook_done(&c->hooks[k][i]);
                 free(c->hooks[k]);
         }
-        key_values_free(c->annotations, c->n_annotations);
+        oci_key_values_free(c->annotations, c->n_annotations);
         linux_done(&c->linux);
         free(c);
         return NULL;

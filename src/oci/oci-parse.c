@@ -163,11 +163,7 @@ static int parse_map(OciParseContext *ctx, json_object *v, OciKeyValue **kv, siz
         if (!l)
                 return -ENOMEM;
         /* Released first, so that the owner's destructor sees a consistent (array, count). */
-        for (size_t i = 0; i < *n; i++) {
-                free((*kv)[i].key);
-                free((*kv)[i].value);
-        }
-        free(*kv);
+        oci_key_values_free(*kv, *n);
         *kv = l;
         *n = 0;
 
@@ -1269,11 +1265,7 @@ StateData *state_data_free(StateData *s) {
         free(s->bundle);
         free(s->rootfs);
         free(s->created);
-        for (size_t i = 0; i < s->n_annotations; i++) {
-                free(s->annotations[i].key);
-                free(s->annotations[i].value);
-        }
-        free(s->annotations);
+        oci_key_values_free(s->annotations, s->n_annotations);
         free(s->machine);
         free(s->unit);
         free(s->cgroup);
