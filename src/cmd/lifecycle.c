@@ -358,7 +358,6 @@ static int apply_cgroup_writes(const OciConfig *c, const Plan *plan, StateData *
         return r;
 }
 
-
 static bool box_is_native(const StateData *s) {
         return s->builder && streq(s->builder, "native");
 }
