@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Create+start+delete of a /bin/true container with nspawn-oci (its box built by systemd-nspawn, and
-# by the native builder: "native") next to runc and crun, on the same
-# machine: sequential (median of N) and 50 at once (wall time), plus the resident memory per running
+# Create+start+delete, and run, of a /bin/true container with nspawn-oci (its box built by
+# systemd-nspawn, and by the native builder: "native") next to runc (its cgroupfs
+# driver, and its systemd driver where systemd is PID 1) and crun, on the same machine: sequential
+# (median of N, and of each verb), 50 at once (wall time), plus the resident memory per running
 # container. Prints ratios against runc. A benchmark, not a test: run it as root, by hand.
 #
 # usage: bench/bench-lifecycle.sh [NSPAWN_OCI_BINARY]   env: ROUNDS (default 20), PARALLEL (default 50),
@@ -16,15 +17,23 @@ PARALLEL=${PARALLEL:-50}
 
 [ "$(id -u)" = 0 ] || { echo "bench-lifecycle: must run as root" >&2; exit 2; }
 work=$(mktemp -d /var/tmp/nspawn-oci-bench.XXXXXX)
+# a runtime's command line: its binary and the global options that make it the one named
+rtcmd() { # NAME ARGS...
+    local -a c
+    read -ra c <<<"${RUNTIMES[$1]}"
+    "${c[@]}" --root "$work/state-$1" "${@:2}"
+}
 cleanup() {
     for rt in "${!RUNTIMES[@]}"; do
-        for id in $("${RUNTIMES[$rt]}" --root "$work/state-$rt" list -q 2>/dev/null); do
-            "${RUNTIMES[$rt]}" --root "$work/state-$rt" delete -f "$id" >/dev/null 2>&1 || true
+        for id in $(rtcmd "$rt" list -q 2>/dev/null); do
+            rtcmd "$rt" delete -f "$id" >/dev/null 2>&1 || true
         done
     done
     rm -rf --one-file-system "$work"
 }
 declare -A RUNTIMES=([nspawn-oci]=$NSPAWN_OCI [runc]=runc)
+# runc's systemd cgroup driver makes a scope per container, as nspawn-oci does
+[ "$(cat /proc/1/comm)" = systemd ] && RUNTIMES[runc-systemd]="runc --systemd-cgroup"
 if command -v crun >/dev/null; then
     # crun 1.8 refuses a cgroup v1 hybrid host whose unified hierarchy has controllers; the wrapper hides it
     if grep -q . /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
@@ -34,11 +43,11 @@ if command -v crun >/dev/null; then
     fi
 fi
 trap cleanup EXIT
-# the native builder's figure next to nspawn's: the same binary, its create given --builder native
+# the native builder's figure next to nspawn's: the same binary, its create and run given --builder native
 cat >"$work/native.sh" <<WRAPPER
 #!/bin/bash
 args=()
-for a in "\$@"; do args+=("\$a"); [ "\$a" = create ] && args+=(--builder native); done
+for a in "\$@"; do args+=("\$a"); case "\$a" in create|run) args+=(--builder native) ;; esac; done
 exec "$NSPAWN_OCI" "\${args[@]}"
 WRAPPER
 chmod +x "$work/native.sh"
@@ -77,53 +86,88 @@ bundle "$work/sleep" '["/bin/sleep","1000"]'
 
 # The sequence an engine runs, as an engine runs it: under a child subreaper that reaps the container
 # process as soon as it exits (conmon does this), so that no runtime waits for the host's init.
+# Prints the milliseconds of create, start (up to the process's exit) and delete.
 cat >"$work/lifecycle.py" <<'PY'
-import ctypes, os, subprocess, sys
+import ctypes, os, shlex, subprocess, sys, time
 rt, state, cid, bundle = sys.argv[1:5]
 ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 pidfile = os.path.join(state, cid + ".pid")
 os.makedirs(state, exist_ok=True)
 def call(*a):
-    subprocess.run([rt, "--root", state, *a], check=True, stdout=subprocess.DEVNULL)
-call("create", "--bundle", bundle, "--pid-file", pidfile, cid)
+    t = time.monotonic()
+    subprocess.run([*shlex.split(rt), "--root", state, *a], check=True, stdout=subprocess.DEVNULL)
+    return (time.monotonic() - t) * 1000
+c = call("create", "--bundle", bundle, "--pid-file", pidfile, cid)
 pid = int(open(pidfile).read())
+t = time.monotonic()
 call("start", cid)
 os.waitpid(pid, 0)
-call("delete", "-f", cid)
+s = (time.monotonic() - t) * 1000
+d = call("delete", "-f", cid)
 os.unlink(pidfile)
+print(f"{c:.1f} {s:.1f} {d:.1f}")
 PY
-lifecycle() { # RUNTIME STATE ID BUNDLE
-    /usr/bin/python3 "$work/lifecycle.py" "$@"
+lifecycle() { # RUNTIME ID BUNDLE
+    /usr/bin/python3 "$work/lifecycle.py" "${RUNTIMES[$1]}" "$work/state-$1" "$2" "$3"
 }
 
 now() { date +%s.%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-declare -A SEQ PAR RSS
-for rt in "${!RUNTIMES[@]}"; do
-    bin=${RUNTIMES[$rt]}
-    st=$work/state-$rt
-    times=()
+# The floor under nspawn-oci: systemd-nspawn alone runs /bin/true with the options nspawn-oci gives it,
+# in a scope of its own and registered where systemd runs (the time no runtime built on it can beat)
+nspawn_alone() { # N
+    local -a scope=() reg=(--keep-unit --register=no)
+    if [ "$(cat /proc/1/comm)" = systemd ]; then
+        scope=(systemd-run --scope --quiet -p Delegate=yes --unit "bench-nspawn-$1")
+        reg=(--keep-unit --register=yes)
+    fi
+    SYSTEMD_SECCOMP=0 SYSTEMD_NSPAWN_TMPFS_TMP=0 SYSTEMD_NSPAWN_LOCK=0 SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=$unified \
+        "${scope[@]}" systemd-nspawn --quiet "${reg[@]}" -M "bench-nspawn-$1" -D "$work/rootfs" \
+        --resolv-conf=off --timezone=off --link-journal=no --console=pipe --private-network /bin/true \
+        2>/dev/null
+    local rc=$?
+    # what nspawn leaves behind when it cannot remove it itself (nspawn-oci removes it too)
+    rmdir "/run/systemd/nspawn/propagate/bench-nspawn-$1" 2>/dev/null || true
+    return $rc
+}
+unified=0
+[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && unified=1
+ORDER=(nspawn-oci native runc runc-systemd crun)
+declare -A SEQ PAR RSS RUN CREATE START DELETE
+for rt in "${ORDER[@]}"; do
+    [ -n "${RUNTIMES[$rt]:-}" ] || continue
+    times=() creates=() starts=() deletes=() runs=()
     for i in $(seq "$ROUNDS"); do
         t0=$(now)
-        lifecycle "$bin" "$st" "bench-$rt-$i" "$work/true"
+        read -r c s d < <(lifecycle "$rt" "bench-$rt-$i" "$work/true")
         t1=$(now)
         times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{print (b-a)*1000}')")
+        creates+=("$c") starts+=("$s") deletes+=("$d")
+        # run: create, start, wait and delete in one call, in the foreground
+        t0=$(now)
+        rtcmd "$rt" run --bundle "$work/true" "run-$rt-$i" >/dev/null </dev/null
+        t1=$(now)
+        runs+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{print (b-a)*1000}')")
     done
     SEQ[$rt]=$(printf '%s\n' "${times[@]}" | median)
+    CREATE[$rt]=$(printf '%s\n' "${creates[@]}" | median)
+    START[$rt]=$(printf '%s\n' "${starts[@]}" | median)
+    DELETE[$rt]=$(printf '%s\n' "${deletes[@]}" | median)
+    RUN[$rt]=$(printf '%s\n' "${runs[@]}" | median)
 
     t0=$(now)
     for i in $(seq "$PARALLEL"); do
-        lifecycle "$bin" "$st" "par-$rt-$i" "$work/true" &
+        lifecycle "$rt" "par-$rt-$i" "$work/true" >/dev/null &
     done
     wait
     t1=$(now)
     PAR[$rt]=$(awk -v a="$t0" -v b="$t1" 'BEGIN{print (b-a)*1000}')
 
     # memory: what stays resident per running container (the runtime's own processes included)
-    "$bin" --root "$st" create --bundle "$work/sleep" "mem-$rt" >/dev/null
-    "$bin" --root "$st" start "mem-$rt"
-    pid=$("$bin" --root "$st" state "mem-$rt" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+    rtcmd "$rt" create --bundle "$work/sleep" "mem-$rt" >/dev/null
+    rtcmd "$rt" start "mem-$rt"
+    pid=$(rtcmd "$rt" state "mem-$rt" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
     # every process in the container's cgroup: nspawn and the holder count for nspawn-oci
     cg=$(awk -F: '$2 == "name=systemd" || ($1 == "0" && !found) {p=$3; found = ($2 == "name=systemd")} END {print p}' \
          "/proc/$pid/cgroup")
@@ -135,17 +179,34 @@ for rt in "${!RUNTIMES[@]}"; do
         kb=$((kb + ${v:-0}))
     done
     RSS[$rt]=$kb
-    "$bin" --root "$st" delete -f "mem-$rt"
+    rtcmd "$rt" delete -f "mem-$rt"
 done
 
-[ -z "$SECCOMP_FROM" ] || echo "seccomp profile: $SECCOMP_FROM"
-printf '%-12s %16s %18s %16s\n' runtime "lifecycle ms" "${PARALLEL} at once ms" "RSS kB/ctr"
-for rt in nspawn-oci native runc crun; do
-    [ -n "${SEQ[$rt]:-}" ] || continue
-    printf '%-12s %16.1f %18.0f %16s\n' "$rt" "${SEQ[$rt]}" "${PAR[$rt]}" "${RSS[$rt]}"
+times=()
+for i in $(seq "$ROUNDS"); do
+    t0=$(now)
+    nspawn_alone "$i" >/dev/null </dev/null || { times=(); break; }
+    t1=$(now)
+    times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{print (b-a)*1000}')")
 done
+NSPAWN_ALONE=$( ((${#times[@]})) && printf '%s\n' "${times[@]}" | median || echo 0)
+
+[ -z "$SECCOMP_FROM" ] || echo "seccomp profile: $SECCOMP_FROM"
+echo "medians of $ROUNDS, in ms (start: until the process exited)"
+printf '%-13s %9s %7s %7s %7s %9s %16s %11s\n' runtime lifecycle create start delete run \
+    "${PARALLEL} at once" "RSS kB/ctr"
+for rt in "${ORDER[@]}"; do
+    [ -n "${SEQ[$rt]:-}" ] || continue
+    printf '%-13s %9.1f %7.1f %7.1f %7.1f %9.1f %16.0f %11s\n' "$rt" "${SEQ[$rt]}" "${CREATE[$rt]}" \
+        "${START[$rt]}" "${DELETE[$rt]}" "${RUN[$rt]}" "${PAR[$rt]}" "${RSS[$rt]}"
+done
+[ "$NSPAWN_ALONE" = 0 ] || printf '%-13s %9s %7s %7s %7s %9.1f\n' "nspawn alone" - - - - "$NSPAWN_ALONE"
 for rt in nspawn-oci native crun; do
     [ -n "${SEQ[$rt]:-}" ] || continue
-    awk -v n="$rt" -v a="${SEQ[$rt]}" -v b="${SEQ[runc]}" -v c="${PAR[$rt]}" -v d="${PAR[runc]}" \
-        'BEGIN{printf "%s / runc: lifecycle %.2fx, %s at once %.2fx\n", n, a/b, "'"$PARALLEL"'", c/d}'
+    for ref in runc runc-systemd; do
+        [ -n "${SEQ[$ref]:-}" ] || continue
+        awk -v n="$rt" -v r="$ref" -v a="${SEQ[$rt]}" -v b="${SEQ[$ref]}" -v c="${PAR[$rt]}" \
+            -v d="${PAR[$ref]}" -v e="${RUN[$rt]}" -v f="${RUN[$ref]}" -v p="$PARALLEL" \
+            'BEGIN{printf "%s / %s: lifecycle %.2fx, run %.2fx, %s at once %.2fx\n", n, r, a/b, e/f, p, c/d}'
+    done
 done

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -459,6 +460,13 @@ int string_table_lookup(const char * const *table, size_t n, const char *s) {
                 if (table[i] && streq(table[i], s))
                         return (int) i;
         return -EINVAL;
+}
+
+uint64_t now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
 int pidfd_open_safe(pid_t pid) {

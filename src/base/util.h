@@ -140,6 +140,9 @@ int send_fd(int sock, int fd, const void *data, size_t size);
  * kept). */
 ssize_t recv_fd(int sock, void *buf, size_t size, int flags, int *ret_fd);
 
+/* CLOCK_MONOTONIC in milliseconds: for deadlines. */
+uint64_t now_ms(void);
+
 /* pidfd_open(2): a pidfd for pid (close-on-exec, as every pidfd is), or a negative errno. */
 int pidfd_open_safe(pid_t pid);
 /* pidfd_send_signal(2) without a siginfo: 0 or a negative errno. */

@@ -828,7 +828,7 @@ int box_native_start(const Plan *plan, const OciConfig *c, const char *holder_bi
         if (r >= 0 && notify_fd < 0)
                 r = log_error_errno(EBADMSG, "The holder sent no notify socket");
         if (r >= 0 && bus && plan->register_machine) {
-                r = bus_register_machine(bus, plan->machine, holder, plan->rootfs, &bus_error);
+                r = bus_register_machine(plan->machine, holder, plan->rootfs, &bus_error);
                 if (r < 0)
                         log_error_errno(r, "Failed to register machine %s with systemd-machined: %s", plan->machine,
                                         bus_error ?: strerror(-r));

@@ -329,6 +329,7 @@ int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *di
                                         bus_error ?: strerror(-r));
                         goto fail_kill;
                 }
+                log_debug("Unit %s started.", plan->unit);
         } else if (plan->cgroup) {
                 r = cgroup_create_and_enter(plan->cgroup, pid);
                 if (r < 0) {
@@ -357,6 +358,7 @@ int box_nspawn_start(const Plan *plan, const char *holder_binary, const char *di
                 goto fail_kill;
         }
 
+        log_debug("systemd-nspawn reported the box ready, its PID 1 is %d.", (int) holder);
         r = box_nspawn_check_leader(pid, holder, holder_binary, plan->join_ns[OCI_NS_PID]);
         if (r < 0) {
                 log_error_errno(r, "systemd-nspawn named pid %d as the box's leader, which is not our holder "

@@ -16,12 +16,6 @@
 
 static char *const empty_env[] = { NULL };
 
-static uint64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 /* In the child: never returns. Reports a failed exec as an errno on err_fd. */
 static _noreturn_ void hook_child(const OciHook *h, int stdin_fd, int err_fd) {
         char *argv0[] = { h->path, NULL };

@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "oci/oci-config.h"
 #include "cmd/oci-features.h"
+#include "host/cgroup.h"
 #include "oci/spec.h"
 #include "base/util.h"
 
@@ -822,7 +823,8 @@ static int verb_spec(const CliCommand *c) {
         size_t done = 0, size;
         int r;
 
-        r = spec_default_json(c->rootless, geteuid(), getegid(), &json);
+        /* runc's rule: on a cgroup v2 host the container gets a cgroup namespace of its own */
+        r = spec_default_json(c->rootless, cgroup_unified(), geteuid(), getegid(), &json);
         if (r < 0)
                 return log_error_errno(r, "spec: Failed to build the default config: %m");
         if (asprintf_safe(&path, "%s/config.json", bundle) < 0)

@@ -26,8 +26,9 @@ static inline void bus_closep(Bus **b) {
 int bus_start_scope(Bus *bus, const char *unit, const char *slice, pid_t pid,
                     const UnitProperty *props, size_t n_props, char **ret_error);
 /* RegisterMachine with machined: 'name', a container whose leader is 'leader' (already in the scope it
- * is registered with) and whose root is 'root'. On failure *ret_error (if not NULL) gets the message. */
-int bus_register_machine(Bus *bus, const char *name, pid_t leader, const char *root, char **ret_error);
+ * is registered with) and whose root is 'root', over a connection of its own to the system bus, where
+ * machined is. On failure *ret_error (if not NULL) gets the message. */
+int bus_register_machine(const char *name, pid_t leader, const char *root, char **ret_error);
 /* StopUnit and waits for the job; a unit that is already gone is success. */
 int bus_stop_unit(Bus *bus, const char *unit);
 /* FreezeUnit or ThawUnit; -ENOENT when there is no such unit. */

@@ -2,6 +2,7 @@
 /* cgroupfs directly: for hosts without systemd, and to put processes where the box is.
  * Runs as root on the host. */
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -189,6 +190,41 @@ int cgroup_enter_like(pid_t like, pid_t pid) {
         return for_each_hierarchy(like, enter_one, NULL, &(Enter) { .pid = pid });
 }
 
+/* v2: waits until the cgroup.events of 'dir' has the line 'want' ("populated 0", "frozen 1"), at most
+ * timeout_ms. The kernel wakes a poll() for POLLPRI on that file at every change of its values, so
+ * nothing is polled on a timer. 1 when the line is there, 0 on a timeout, < 0 when the file cannot be
+ * read (v1, or the cgroup is gone). */
+static int events_wait(const char *dir, const char *want, int timeout_ms) {
+        _cleanup_free_ char *path = strjoin(dir, "/cgroup.events");
+        _cleanup_close_ int fd = -1;
+        int64_t end = (int64_t) now_ms() + timeout_ms;
+        size_t k;
+
+        if (!path)
+                return -ENOMEM;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+        k = strlen(want);
+        for (;;) {
+                char buf[512];
+                ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+                if (n < 0)
+                        return negative_errno();
+                buf[n] = 0;
+                for (const char *l = buf; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+                        if (strncmp(l, want, k) == 0 && (l[k] == '\n' || l[k] == 0))
+                                return 1;
+                int64_t left = end - (int64_t) now_ms();
+                if (left <= 0)
+                        return 0;
+                struct pollfd p = { .fd = fd, .events = POLLPRI };
+                if (poll(&p, 1, (int) left) < 0 && errno != EINTR)
+                        return negative_errno();
+        }
+}
+
 /* SIGKILLs what is still in one cgroup (not its children). */
 static void kill_procs(const char *path) {
         _cleanup_free_ char *procs = strjoin(path, "/cgroup.procs"), *data = NULL;
@@ -226,7 +262,9 @@ static int rmdir_tree(const char *path) {
                 if (errno != EBUSY)
                         return negative_errno();
                 kill_procs(path);
-                usleep(20000);
+                /* v2 says when the last process has left; v1 is asked again */
+                if (events_wait(path, "populated 0", 20) < 0)
+                        usleep(20000);
         }
         return -EBUSY;
 }
@@ -516,6 +554,33 @@ int cgroup_controller_path(pid_t pid, const char *controller, char **ret) {
         return -ENOENT;
 }
 
+/* v2: a controller's files show in a cgroup only where its parent enables the controller for its
+ * children, and systemd enables only the controllers it manages (not hugetlb, rdma or misc). Where
+ * such a file of the container's cgroup 'path' is missing, the controller is enabled from the root of
+ * the hierarchy 'top' down to the container's cgroup, as runc does for every controller.
+ * Safety: "+controller" in a cgroup.subtree_control gives its children the controller's files, and
+ * limits nothing: each child starts without a limit of that controller. */
+static void enable_controller_down(const char *top, const char *path, const char *file) {
+        _cleanup_free_ char *controller = strndup(file, strcspn(file, ".")), *p = strdup(path);
+
+        if (!controller || !p || streq(controller, "cgroup"))
+                return;
+        _cleanup_free_ char *plus = strjoin("+", controller);
+        if (!plus)
+                return;
+        /* the root, then every cgroup above the container's own */
+        for (char *slash = p; slash; slash = strchr(slash + 1, '/')) {
+                char c = *slash;
+
+                *slash = 0;
+                _cleanup_free_ char *subtree = strjoin(top, p, "/cgroup.subtree_control");
+                *slash = c;
+                if (!subtree)
+                        return;
+                (void) write_string(subtree, plus);
+        }
+}
+
 int cgroup_apply_writes(pid_t like, const CgroupWrite *w, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *path = NULL, *p = NULL;
@@ -546,6 +611,8 @@ int cgroup_apply_writes(pid_t like, const CgroupWrite *w, size_t n) {
                 p = strjoin(dir, path, "/", w[i].file);
                 if (!p)
                         return -ENOMEM;
+                if (isempty(w[i].controller) && access(p, F_OK) < 0 && errno == ENOENT)
+                        enable_controller_down(dir, path, w[i].file);
                 r = write_string(p, w[i].value);
                 if (r < 0)
                         return log_error_errno(r, "Failed to write %s to %s: %m", w[i].value, p);
@@ -628,31 +695,35 @@ int cgroup_freeze(pid_t like, bool freeze) {
         r = freezer_file(like, &v1, &file);
         if (r < 0)
                 return r;
-        /* The kernel may take a moment (a task in an uninterruptible sleep): ask again until the state
-         * is reached, as runc does, and give up after 5 s rather than leave it half frozen. */
-        for (int i = 0; i < 500; i++) {
-                _cleanup_free_ char *v = NULL;
+        /* The kernel may take a moment (a task in an uninterruptible sleep): wait until the state is
+         * reached, as runc does, and give up after 5 s rather than leave it half frozen. */
+        if (!v1) {
+                _cleanup_free_ char *dir = strndup(file, strrchr(file, '/') - file);
 
-                if (v1 || i == 0) {
-                        r = write_string(file, v1 ? (freeze ? "FROZEN" : "THAWED") : (freeze ? "1" : "0"));
+                if (!dir)
+                        return -ENOMEM;
+                r = write_string(file, freeze ? "1" : "0");
+                if (r < 0)
+                        return r;
+                /* woken by the change itself (cgroup.events), not on a timer */
+                r = events_wait(dir, freeze ? "frozen 1" : "frozen 0", 5000);
+                if (r != 0)
+                        return r < 0 ? r : 0;
+        } else
+                for (int i = 0; i < 500; i++) {
+                        _cleanup_free_ char *v = NULL;
+
+                        /* v1 asks again: FREEZING may stay until it is written once more */
+                        r = write_string(file, freeze ? "FROZEN" : "THAWED");
                         if (r < 0)
                                 return r;
-                }
-                if (v1) {
                         r = read_first_line(file, &v);
                         if (r < 0)
                                 return r;
                         if (streq(v, freeze ? "FROZEN" : "THAWED"))
                                 return 0;
-                } else {
-                        r = v2_frozen(file);
-                        if (r < 0)
-                                return r;
-                        if (r == freeze)
-                                return 0;
+                        usleep(10000);
                 }
-                usleep(10000);
-        }
         if (freeze)
                 (void) write_string(file, v1 ? "THAWED" : "0");
         return -EBUSY;

@@ -246,6 +246,72 @@ static int v2_io(const char *dir, EventsStats *s) {
         return 0;
 }
 
+/* The kernel's huge page sizes by runc's names: hugepages-2048kB is "2MB", hugepages-1048576kB "1GB". */
+static int hugepage_sizes(char ***ret) {
+        static const char *const units[] = { "KB", "MB", "GB", "TB" };
+        _cleanup_(closedirp) DIR *d = opendir("/sys/kernel/mm/hugepages");
+        _cleanup_strv_free_ char **sizes = NULL;
+        struct dirent *de;
+
+        while (d && (de = readdir(d))) {
+                unsigned long long kb;
+                size_t u = 0;
+                char kb_suffix[3] = "";
+
+                if (sscanf(de->d_name, "hugepages-%llu%2s", &kb, kb_suffix) != 2 || !streq(kb_suffix, "kB") ||
+                    kb == 0)
+                        continue;
+                for (; kb % 1024 == 0 && u + 1 < ELEMENTSOF(units); u++)
+                        kb /= 1024;
+                if (strv_extendf(&sizes, "%llu%s", kb, units[u]) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(sizes);
+        return 0;
+}
+
+/* hugetlb.<size>.* of the container's cgroup, for every huge page size where the controller is there:
+ * v1's usage, maximum usage and failure count, or v2's current usage and the count of allocations
+ * its limit refused (hugetlb.<size>.events "max"), as runc reports them. */
+static int read_hugetlb(const char *dir, bool v1, EventsStats *s) {
+        _cleanup_strv_free_ char **sizes = NULL;
+        int r;
+
+        if (!dir)
+                return 0;
+        r = hugepage_sizes(&sizes);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(size, sizes) {
+                EventsHugetlb h = {};
+                char f[96];
+
+                snprintf(f, sizeof f, "hugetlb.%s.%s", *size, v1 ? "usage_in_bytes" : "current");
+                if (read_u64(dir, f, &h.usage) < 0)
+                        continue; /* no controller there */
+                if (v1) {
+                        snprintf(f, sizeof f, "hugetlb.%s.max_usage_in_bytes", *size);
+                        (void) read_u64(dir, f, &h.max);
+                        snprintf(f, sizeof f, "hugetlb.%s.failcnt", *size);
+                        (void) read_u64(dir, f, &h.failcnt);
+                } else {
+                        _cleanup_free_ char *text = NULL;
+                        snprintf(f, sizeof f, "hugetlb.%s.events", *size);
+                        if (read_text(dir, f, &text) >= 0)
+                                (void) keyed(text, "max", &h.failcnt);
+                }
+                EventsHugetlb *n = realloc(s->hugetlb, sizeof(EventsHugetlb) * (s->n_hugetlb + 1));
+                if (!n)
+                        return -ENOMEM;
+                s->hugetlb = n;
+                h.page_size = strdup(*size);
+                if (!h.page_size)
+                        return -ENOMEM;
+                n[s->n_hugetlb++] = h;
+        }
+        return 0;
+}
+
 static void memory_entry(const char *dir, unsigned levels, const char *prefix, EventsMemoryEntry *e) {
         char f[64];
 
@@ -284,7 +350,8 @@ static int read_v1(const EventsSource *src, EventsStats *s, bool *have_cpu, bool
                             *cpu = v1_dir(src->holder, "cpu", src->cgroup, NULL),
                             *memory = v1_dir(src->holder, "memory", src->cgroup, &memory_levels),
                             *pids = v1_dir(src->holder, "pids", src->cgroup, &pids_levels),
-                            *blkio = v1_dir(src->holder, "blkio", src->cgroup, NULL), *text = NULL;
+                            *blkio = v1_dir(src->holder, "blkio", src->cgroup, NULL),
+                            *hugetlb = v1_dir(src->holder, "hugetlb", src->cgroup, NULL), *text = NULL;
         long tck = sysconf(_SC_CLK_TCK);
         uint64_t v;
         int r;
@@ -337,6 +404,9 @@ static int read_v1(const EventsSource *src, EventsStats *s, bool *have_cpu, bool
                     s->pids.limit == UINT64_MAX)
                         s->pids.limit = 0;
         }
+        r = read_hugetlb(hugetlb, true, s);
+        if (r < 0)
+                return r;
         r = v1_blkio(blkio, "blkio.throttle.io_service_bytes_recursive", &s->blkio.service_bytes,
                      &s->blkio.n_service_bytes);
         if (r >= 0)
@@ -396,6 +466,11 @@ static int read_v2(const EventsSource *src, EventsStats *s, bool have_cpu, bool 
         if (!have_pids && read_limit(dir, levels, "pids.max", &s->pids.limit) >= 0 &&
             s->pids.limit == UINT64_MAX)
                 s->pids.limit = 0;
+        if (s->n_hugetlb == 0) {
+                r = read_hugetlb(dir, false, s);
+                if (r < 0)
+                        return r;
+        }
         if (s->blkio.n_service_bytes == 0 && s->blkio.n_serviced == 0)
                 return v2_io(dir, s);
         return 0;

@@ -174,8 +174,9 @@ static const char mapping_rootless_fmt[] =
         "            }\n"
         "        ],\n";
 
-static const char * const namespaces[] = { "pid", "network", "ipc", "uts", "mount", NULL };
-static const char * const namespaces_rootless[] = { "pid", "ipc", "uts", "mount", "user", NULL };
+/* The last of each list, "cgroup", only on a cgroup v2 host, as runc's spec has it there. */
+static const char * const namespaces[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", NULL };
+static const char * const namespaces_rootless[] = { "pid", "ipc", "uts", "mount", "user", "cgroup", NULL };
 
 static const char tail[] =
         "        'maskedPaths': [\n"
@@ -200,22 +201,23 @@ static const char tail[] =
         "    }\n"
         "}\n";
 
-/* linux.namespaces: one object for each type. */
-static char *namespaces_json(const char * const *types) {
+/* linux.namespaces: one object for each type, but the last ("cgroup") without cgroupns. */
+static char *namespaces_json(const char * const *types, bool cgroupns) {
         _cleanup_free_ char *list = strdup("");
+        size_t n = strv_length((char **) types) - !cgroupns;
 
-        for (const char * const *t = types; list && *t; t++) {
+        for (size_t i = 0; list && i < n; i++) {
                 char *more = NULL;
 
                 (void) asprintf_safe(&more, "%s            {\n                'type': '%s'\n            }%s\n",
-                                     list, *t, t[1] ? "," : "");
+                                     list, types[i], i + 1 < n ? "," : "");
                 free(list);
                 list = more;
         }
         return list ? strjoin("        'namespaces': [\n", list, "        ],\n") : NULL;
 }
 
-int spec_default_json(bool rootless, uid_t uid, gid_t gid, char **ret) {
+int spec_default_json(bool rootless, bool cgroupns, uid_t uid, gid_t gid, char **ret) {
         _cleanup_free_ char *sys = NULL, *uid_map = NULL, *gid_map = NULL, *ns = NULL, *json = NULL;
 
         if (asprintf_safe(&sys, sys_mount_fmt, rootless ? "none" : "sysfs", rootless ? "/sys" : "sysfs",
@@ -224,7 +226,7 @@ int spec_default_json(bool rootless, uid_t uid, gid_t gid, char **ret) {
         if (rootless && (asprintf_safe(&uid_map, mapping_rootless_fmt, "uid", (unsigned) uid) < 0 ||
                          asprintf_safe(&gid_map, mapping_rootless_fmt, "gid", (unsigned) gid) < 0))
                 return -ENOMEM;
-        ns = namespaces_json(rootless ? namespaces_rootless : namespaces);
+        ns = namespaces_json(rootless ? namespaces_rootless : namespaces, cgroupns);
         if (!ns)
                 return -ENOMEM;
 

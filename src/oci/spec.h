@@ -10,5 +10,5 @@
 
 /* rootless: the variant for a container run without root privilege, whose root maps to uid/gid on
  * the host (`runc spec --rootless` uses the caller's effective ids). uid and gid are unused
- * otherwise. */
-int spec_default_json(bool rootless, uid_t uid, gid_t gid, char **ret);
+ * otherwise. cgroupns: a cgroup namespace among the namespaces (runc's spec on a cgroup v2 host). */
+int spec_default_json(bool rootless, bool cgroupns, uid_t uid, gid_t gid, char **ret);

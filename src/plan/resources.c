@@ -14,10 +14,8 @@
 #define CPU_LIST_MAX 8192
 
 #define CGROUP_WEIGHT_MIN UINT64_C(1)
-#define CGROUP_WEIGHT_DEFAULT UINT64_C(100)
 #define CGROUP_WEIGHT_MAX UINT64_C(10000)
-#define BLKIO_WEIGHT_MIN UINT64_C(1)
-#define BLKIO_WEIGHT_DEFAULT UINT64_C(100)
+#define BLKIO_WEIGHT_MIN UINT64_C(10)
 #define BLKIO_WEIGHT_MAX UINT64_C(1000)
 
 typedef enum ResMode {
@@ -478,16 +476,11 @@ static int cpu_period_field(Res *w, const OciResources *r) {
                             "cpu.cfs_period_us", v1, "cpu.max", v2);
 }
 
-/* blkio weight (10..1000, default 100: BFQ's scale) → io weight (1..10000, default 100), the inverse of
- * systemd's own BFQ conversion, as crun does. */
+/* blkio weight (10..1000) → io weight (1..10000), linearly, as runc converts it (cgroups'
+ * ConvertBlkIOToIOWeightValue): what a container under runc reads in io.weight. */
 static uint64_t io_weight(uint64_t w) {
-        if (w <= BLKIO_WEIGHT_DEFAULT)
-                return CGROUP_WEIGHT_DEFAULT - (BLKIO_WEIGHT_DEFAULT - w) *
-                                                       (CGROUP_WEIGHT_DEFAULT - CGROUP_WEIGHT_MIN) /
-                                                       (BLKIO_WEIGHT_DEFAULT - BLKIO_WEIGHT_MIN);
-        return CGROUP_WEIGHT_DEFAULT + (w - BLKIO_WEIGHT_DEFAULT) *
-                                               (CGROUP_WEIGHT_MAX - CGROUP_WEIGHT_DEFAULT) /
-                                               (BLKIO_WEIGHT_MAX - BLKIO_WEIGHT_DEFAULT);
+        return CGROUP_WEIGHT_MIN + (w - BLKIO_WEIGHT_MIN) * (CGROUP_WEIGHT_MAX - CGROUP_WEIGHT_MIN) /
+                                           (BLKIO_WEIGHT_MAX - BLKIO_WEIGHT_MIN);
 }
 
 /* A limit of one block device: a pair of an a(st) unit property, or a line of a cgroupfs file. */

@@ -75,12 +75,6 @@ static unsigned log_count(const char *needle) {
         return n;
 }
 
-static uint64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 static void test_state_env_args(void) {
         static const char state[] = "{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"creating\",\"pid\":0}";
         char out_a[300], out_b[300], env_a[320], env_b[320];

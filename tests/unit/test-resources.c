@@ -239,10 +239,10 @@ static void test_block_io(void) {
         r.block_io.weight_devices = &wd;
         r.block_io.n_weight_devices = 1;
         o = convert(&r);
-        is_prop(&o, "IOWeight", "IOWeight=4500");
+        is_prop(&o, "IOWeight", "IOWeight=4950");
         is_prop(&o, "IOReadBandwidthMax", "IOReadBandwidthMax=/dev/block/8:0 1048576");
         is_prop(&o, "IOWriteIOPSMax", "IOWriteIOPSMax=/dev/block/8:0 1048576");
-        is_prop(&o, "IODeviceWeight", "IODeviceWeight=/dev/block/8:16 10");
+        is_prop(&o, "IODeviceWeight", "IODeviceWeight=/dev/block/8:16 1");
         out_done(&o);
 
         r.block_io.weight.v = 1000;

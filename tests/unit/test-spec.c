@@ -49,7 +49,7 @@ static void test_json(void) {
         enum json_tokener_error err;
         json_object *root;
 
-        tap_is_int(spec_default_json(false, 0, 0, &json), 0, "spec_default_json()");
+        tap_is_int(spec_default_json(false, false, 0, 0, &json), 0, "spec_default_json()");
         root = json_tokener_parse_verbose(json, &err);
         tap_ok(root != NULL, "spec's output is valid JSON (%s)", json_tokener_error_desc(err));
         tap_is_str(get_string(root, "ociVersion"), "1.2.0", "ociVersion 1.2.0");
@@ -71,9 +71,18 @@ static void test_json(void) {
         tap_ok(array_has(get(root, "linux.maskedPaths"), "/proc/kcore"), "maskedPaths has /proc/kcore");
         tap_ok(array_has(get(root, "linux.readonlyPaths"), "/proc/sys"), "readonlyPaths has /proc/sys");
         tap_ok(json[strlen(json) - 1] == '\n', "ends with a newline");
+        tap_ok(!has_namespace(root, "cgroup"), "no cgroup namespace on a cgroup v1 host");
         json_object_put(root);
 
-        tap_is_int(spec_default_json(true, 1000, 1001, &rootless), 0, "spec_default_json(rootless)");
+        /* a cgroup v2 host: a cgroup namespace too, as runc's spec has it there */
+        json = mfree(json);
+        tap_is_int(spec_default_json(false, true, 0, 0, &json), 0, "spec_default_json(cgroupns)");
+        root = json_tokener_parse(json);
+        tap_ok(root && has_namespace(root, "cgroup") && has_namespace(root, "mount"),
+               "cgroup v2: a cgroup namespace besides the others");
+        json_object_put(root);
+
+        tap_is_int(spec_default_json(true, false, 1000, 1001, &rootless), 0, "spec_default_json(rootless)");
         root = json_tokener_parse_verbose(rootless, &err);
         tap_ok(root != NULL, "the rootless output is valid JSON (%s)", json_tokener_error_desc(err));
         tap_is_int(json_object_get_int(get(root, "linux.uidMappings.0.hostID")), 1000,
@@ -94,7 +103,7 @@ static void test_parse(bool rootless) {
         OciConfig *c = NULL;
         int r;
 
-        if (spec_default_json(rootless, 1000, 1001, &json) < 0) {
+        if (spec_default_json(rootless, false, 1000, 1001, &json) < 0) {
                 tap_ok(false, "spec_default_json()");
                 return;
         }
