@@ -128,6 +128,19 @@ int asprintf_safe(char **ret, const char *fmt, ...) {
         return r;
 }
 
+int error_setv(char **error, const char *name, const char *where, const char *fmt, va_list ap) {
+        _cleanup_free_ char *msg = NULL;
+        int r;
+
+        if (*error)
+                return 0;
+        r = vasprintf_safe(&msg, fmt, ap);
+        if (r >= 0)
+                r = where ? asprintf_safe(error, "%s: %s: %s", name, where, msg) :
+                            asprintf_safe(error, "%s: %s", name, msg);
+        return r < 0 ? r : 0;
+}
+
 bool startswith(const char *s, const char *prefix) {
         return strncmp(s, prefix, strlen(prefix)) == 0;
 }

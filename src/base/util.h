@@ -95,6 +95,10 @@ char *strjoin_real(const char *a, ...);
 #define strjoin(a, ...) strjoin_real((a), __VA_ARGS__, NULL)
 int asprintf_safe(char **ret, const char *fmt, ...) _printf_(2, 3);
 int vasprintf_safe(char **ret, const char *fmt, va_list ap) _printf_(2, 0);
+/* A reader's error: *error becomes "name: where: message" ("name: message" where where is NULL), the
+ * message formatted from fmt, unless *error holds one already: the first error is the one that
+ * explains. 0, or -ENOMEM. */
+int error_setv(char **error, const char *name, const char *where, const char *fmt, va_list ap) _printf_(4, 0);
 bool startswith(const char *s, const char *prefix);
 bool endswith(const char *s, const char *suffix);
 static inline void *mfree(void *p) {

@@ -25,28 +25,13 @@ struct OciParseContext {
 
 _printf_(2, 3)
 static int parse_error(OciParseContext *ctx, const char *fmt, ...) {
-        _cleanup_free_ char *msg = NULL;
         va_list ap;
         int r;
 
-        if (ctx->error)         /* the first error is the one that explains */
-                return -EINVAL;
-
         va_start(ap, fmt);
-        r = vasprintf(&msg, fmt, ap);
+        r = error_setv(&ctx->error, ctx->name, ctx->len > 0 ? ctx->path : NULL, fmt, ap);
         va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-
-        if (ctx->len > 0)
-                r = asprintf(&ctx->error, "%s: %s: %s", ctx->name, ctx->path, msg);
-        else
-                r = asprintf(&ctx->error, "%s: %s", ctx->name, msg);
-        if (r < 0) {
-                ctx->error = NULL;
-                return -ENOMEM;
-        }
-        return -EINVAL;
+        return r < 0 ? r : -EINVAL;
 }
 
 /* The path grows by ".key" or "[i]" on the way down and is cut back on the way up; a path longer
