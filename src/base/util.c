@@ -128,6 +128,19 @@ int asprintf_safe(char **ret, const char *fmt, ...) {
         return r;
 }
 
+int error_setv(char **error, const char *name, const char *where, const char *fmt, va_list ap) {
+        _cleanup_free_ char *msg = NULL;
+        int r;
+
+        if (*error)
+                return 0;
+        r = vasprintf_safe(&msg, fmt, ap);
+        if (r >= 0)
+                r = where ? asprintf_safe(error, "%s: %s: %s", name, where, msg) :
+                            asprintf_safe(error, "%s: %s", name, msg);
+        return r < 0 ? r : 0;
+}
+
 bool startswith(const char *s, const char *prefix) {
         return strncmp(s, prefix, strlen(prefix)) == 0;
 }
@@ -417,6 +430,40 @@ int send_fd(int sock, int fd, const void *data, size_t size) {
         if (n < 0)
                 return negative_errno();
         return (size_t) n == size ? 0 : -EIO;
+}
+
+ssize_t recv_fd(int sock, void *buf, size_t size, int flags, int *ret_fd) {
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct iovec iov = { .iov_base = buf, .iov_len = size };
+        struct msghdr mh = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = control.buf,
+                .msg_controllen = sizeof(control.buf),
+        };
+        int fd = -1;
+        ssize_t n;
+
+        do
+                n = recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return negative_errno();
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+                    c->cmsg_len == CMSG_LEN(sizeof(int))) {
+                        safe_close(fd);
+                        memcpy(&fd, CMSG_DATA(c), sizeof(int));
+                }
+        if (mh.msg_flags & MSG_CTRUNC) {
+                safe_close(fd);
+                return -EBADMSG;
+        }
+        *ret_fd = fd;
+        return n;
 }
 
 int string_table_lookup(const char * const *table, size_t n, const char *s) {

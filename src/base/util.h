@@ -44,6 +44,13 @@ static inline void closep(int *fd) {
 }
 #define _cleanup_close_ _cleanup_(closep)
 
+/* Both ends of a socketpair(2) or pipe(2), -1 where closed already. */
+static inline void close_pairp(int (*pair)[2]) {
+        (*pair)[0] = safe_close((*pair)[0]);
+        (*pair)[1] = safe_close((*pair)[1]);
+}
+#define _cleanup_close_pair_ _cleanup_(close_pairp)
+
 static inline void fclosep(FILE **f) {
         if (*f)
                 fclose(*f);
@@ -88,6 +95,10 @@ char *strjoin_real(const char *a, ...);
 #define strjoin(a, ...) strjoin_real((a), __VA_ARGS__, NULL)
 int asprintf_safe(char **ret, const char *fmt, ...) _printf_(2, 3);
 int vasprintf_safe(char **ret, const char *fmt, va_list ap) _printf_(2, 0);
+/* A reader's error: *error becomes "name: where: message" ("name: message" where where is NULL), the
+ * message formatted from fmt, unless *error holds one already: the first error is the one that
+ * explains. 0, or -ENOMEM. */
+int error_setv(char **error, const char *name, const char *where, const char *fmt, va_list ap) _printf_(4, 0);
 bool startswith(const char *s, const char *prefix);
 bool endswith(const char *s, const char *suffix);
 static inline void *mfree(void *p) {
@@ -127,6 +138,11 @@ int unix_connect(int sock, const char *path);
  * A stream socket carries the fd only along with at least one byte. -EIO if the message went out
  * short. */
 int send_fd(int sock, int fd, const void *data, size_t size);
+/* Receives one message of at most size bytes into buf over a unix socket (recvmsg(2) flags added to
+ * MSG_CMSG_CLOEXEC), and in *ret_fd the fd sent along with it, or -1 where none came. Returns the bytes
+ * received (0: the peer closed) or a negative errno: -EBADMSG where the fds sent did not fit (none is
+ * kept). */
+ssize_t recv_fd(int sock, void *buf, size_t size, int flags, int *ret_fd);
 
 /* CLOCK_MONOTONIC in milliseconds: for deadlines. */
 uint64_t now_ms(void);

@@ -202,17 +202,16 @@ static int write_map(pid_t pid, const char *file, const OciIdMapping *m, size_t 
 /* A user namespace with the maps given, as an fd for MOUNT_ATTR_IDMAP: a child makes it, we write its
  * maps as write_map() does for the box's, take the fd, and end the child. */
 static int idmap_userns(const OciIdMapping *u, size_t nu, const OciIdMapping *g, size_t ng) {
-        int pair[2], fd = -1, r;
+        _cleanup_close_pair_ int pair[2] = { -1, -1 };
+        int fd = -1, r;
         char path[64], c;
         pid_t pid;
 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
                 return negative_errno();
         pid = fork();
-        if (pid < 0) {
-                r = negative_errno();
-                goto finish;
-        }
+        if (pid < 0)
+                return negative_errno();
         if (pid == 0) {
                 /* Safety: a user namespace of its own that holds no process but this one, which waits */
                 if (unshare(CLONE_NEWUSER) < 0 || write(pair[1], "u", 1) != 1)
@@ -232,9 +231,6 @@ static int idmap_userns(const OciIdMapping *u, size_t nu, const OciIdMapping *g,
         }
         kill(pid, SIGKILL);
         (void) waitpid(pid, NULL, 0);
-finish:
-        safe_close(pair[0]);
-        safe_close(pair[1]);
         return r < 0 ? r : fd;
 }
 
@@ -788,7 +784,7 @@ int box_native_start(const Plan *plan, const OciConfig *c, const char *holder_bi
                      Box *ret) {
         _cleanup_close_ int log_fd = -1, exe = -1, notify_fd = -1, pidfd = -1;
         _cleanup_free_ char *log_path = strjoin(dir, "/holder.log"), *bus_error = NULL;
-        int sync[2] = { -1, -1 }, control[2] = { -1, -1 };
+        _cleanup_close_pair_ int sync[2] = { -1, -1 }, control[2] = { -1, -1 };
         pid_t pid, holder = 0;
         int r;
 
@@ -802,16 +798,12 @@ int box_native_start(const Plan *plan, const OciConfig *c, const char *holder_bi
                 return log_error_errno(errno, "Failed to open the holder %s: %m", holder_binary);
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
                 return log_error_errno(errno, "Failed to create a socket: %m");
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) < 0) {
-                r = log_error_errno(errno, "Failed to create the holder's control socket: %m");
-                goto finish;
-        }
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) < 0)
+                return log_error_errno(errno, "Failed to create the holder's control socket: %m");
 
         pid = fork();
-        if (pid < 0) {
-                r = log_error_errno(errno, "Failed to fork: %m");
-                goto finish;
-        }
+        if (pid < 0)
+                return log_error_errno(errno, "Failed to fork: %m");
         if (pid == 0) {
                 Native n = { .plan = plan, .c = c, .sync = sync[1], .control = control[1], .log = log_fd,
                              .holder_exe = exe, .src = { .rootfs = -1, .sys = -1 } };
@@ -858,30 +850,18 @@ int box_native_start(const Plan *plan, const OciConfig *c, const char *holder_bi
                         (void) bus_stop_unit(bus, plan->unit);
                 else if (plan->cgroup)
                         (void) cgroup_remove(plan->cgroup);
-                goto finish;
+                return r;
         }
 
         *ret = (Box) { .nspawn_pid = 0, .holder_pid = holder, .control_fd = TAKE_FD(control[0]) };
-        r = 0;
-finish:
-        safe_close(sync[0]);
-        safe_close(sync[1]);
-        safe_close(control[0]);
-        safe_close(control[1]);
-        return r;
+        return 0;
 }
 
 int box_native_stop(Bus *bus, const char *unit, const char *cgroup, pid_t holder_pid, uint64_t holder_start) {
         int r = 0;
 
         if (holder_pid > 0 && proc_alive(holder_pid, holder_start)) {
-                _cleanup_close_ int fd = pidfd_open_safe(holder_pid);
-                /* through a pidfd opened while the start time still matched: no reused pid is hit */
-                if (fd >= 0 && proc_alive(holder_pid, holder_start)) {
-                        struct pollfd p = { .fd = fd, .events = POLLIN };
-                        (void) pidfd_send_signal_safe(fd, SIGKILL);
-                        (void) poll(&p, 1, 5000);
-                }
+                (void) proc_signal(holder_pid, holder_start, SIGKILL, 5000);
                 (void) waitpid(holder_pid, NULL, WNOHANG);
         }
         if (bus && unit)

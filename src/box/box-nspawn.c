@@ -390,16 +390,9 @@ int box_nspawn_stop(Bus *bus, const char *unit, const char *cgroup, pid_t nspawn
         if (bus && unit)
                 r = bus_stop_unit(bus, unit);
         if (nspawn_pid > 0 && proc_alive(nspawn_pid, nspawn_start)) {
-                _cleanup_close_ int fd = pidfd_open_safe(nspawn_pid);
                 /* SIGTERM lets nspawn tear the box down and clean up after itself */
-                if (fd >= 0 && proc_alive(nspawn_pid, nspawn_start)) {
-                        (void) pidfd_send_signal_safe(fd, SIGTERM);
-                        struct pollfd p = { .fd = fd, .events = POLLIN };
-                        if (poll(&p, 1, 5000) == 0) {
-                                (void) pidfd_send_signal_safe(fd, SIGKILL);
-                                (void) poll(&p, 1, 5000);
-                        }
-                }
+                if (proc_signal(nspawn_pid, nspawn_start, SIGTERM, 5000) == -ETIMEDOUT)
+                        (void) proc_signal(nspawn_pid, nspawn_start, SIGKILL, 5000);
                 (void) waitpid(nspawn_pid, NULL, WNOHANG);
         }
         if (!bus && cgroup)

@@ -119,25 +119,21 @@ int box_steps_join_path(OciNamespaceType type, const char *path) {
 
 /* The per-mount flags a bind remount must keep (it replaces them all). */
 static unsigned long mount_flags_of(const char *path) {
+        static const struct {
+                unsigned long st, ms;
+        } map[] = {
+                { ST_RDONLY, MS_RDONLY },     { ST_NOSUID, MS_NOSUID },         { ST_NODEV, MS_NODEV },
+                { ST_NOEXEC, MS_NOEXEC },     { ST_NOATIME, MS_NOATIME },       { ST_NODIRATIME, MS_NODIRATIME },
+                { ST_RELATIME, MS_RELATIME },
+        };
         struct statvfs st;
         unsigned long f = 0;
 
         if (statvfs(path, &st) < 0)
                 return 0;
-        if (st.f_flag & ST_RDONLY)
-                f |= MS_RDONLY;
-        if (st.f_flag & ST_NOSUID)
-                f |= MS_NOSUID;
-        if (st.f_flag & ST_NODEV)
-                f |= MS_NODEV;
-        if (st.f_flag & ST_NOEXEC)
-                f |= MS_NOEXEC;
-        if (st.f_flag & ST_NOATIME)
-                f |= MS_NOATIME;
-        if (st.f_flag & ST_NODIRATIME)
-                f |= MS_NODIRATIME;
-        if (st.f_flag & ST_RELATIME)
-                f |= MS_RELATIME;
+        for (size_t i = 0; i < ELEMENTSOF(map); i++)
+                if (st.f_flag & map[i].st)
+                        f |= map[i].ms;
         return f;
 }
 

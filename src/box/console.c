@@ -69,38 +69,15 @@ int console_send_fd_over(int sock, int fd) {
 }
 
 int console_recv_fd(int sock, int *ret_fd) {
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u = {};
         char payload[256];
-        struct iovec iov = { .iov_base = payload, .iov_len = sizeof(payload) };
-        struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = u.buf,
-                .msg_controllen = sizeof(u.buf),
-        };
-        struct cmsghdr *c;
+        int fd;
         ssize_t n;
-        int fd = -1;
 
-        do
-                n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-        while (n < 0 && errno == EINTR);
+        n = recv_fd(sock, payload, sizeof(payload), 0, &fd);
         if (n < 0)
-                return negative_errno();
-
-        for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-                    c->cmsg_len == CMSG_LEN(sizeof(int)))
-                        memcpy(&fd, CMSG_DATA(c), sizeof(int));
+                return (int) n;
         if (fd < 0)
                 return n == 0 ? -ECONNRESET : -EBADMSG;
-        if (msg.msg_flags & MSG_CTRUNC) {
-                safe_close(fd);
-                return -EBADMSG;
-        }
         *ret_fd = fd;
         return 0;
 }

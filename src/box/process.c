@@ -45,36 +45,14 @@ int process_make_nondumpable(void) {
 static bool sync_ready_sent = false;
 
 static int sync_send(int fd, const char *line, int pass_fd) {
-        union {
-                struct cmsghdr align;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } control = {};
-        struct iovec iov = { .iov_base = (void *) line, .iov_len = strlen(line) };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+        size_t size = strlen(line);
 
         if (fd < 0)
                 return 0;
-        if (pass_fd >= 0) {
-                struct cmsghdr *cmsg;
-
-                mh.msg_control = control.buf;
-                mh.msg_controllen = sizeof(control.buf);
-                cmsg = CMSG_FIRSTHDR(&mh);
-                cmsg->cmsg_level = SOL_SOCKET;
-                cmsg->cmsg_type = SCM_RIGHTS;
-                cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-                memcpy(CMSG_DATA(cmsg), &pass_fd, sizeof(int));
-                for (;;) {
-                        ssize_t n = sendmsg(fd, &mh, MSG_NOSIGNAL);
-                        if (n < 0 && errno == EINTR)
-                                continue;
-                        if (n < 0)
-                                return negative_errno();
-                        return (size_t) n == iov.iov_len ? 0 : -EIO;
-                }
-        }
-        for (size_t done = 0; done < iov.iov_len;) {
-                ssize_t n = write(fd, line + done, iov.iov_len - done);
+        if (pass_fd >= 0)
+                return send_fd(fd, pass_fd, line, size);
+        for (size_t done = 0; done < size;) {
+                ssize_t n = write(fd, line + done, size - done);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
@@ -111,37 +89,24 @@ int process_sync_receive(int sync_fd, bool main_process, int *ret_listener_fd, c
         size_t size = 0;
 
         for (;;) {
-                union {
-                        struct cmsghdr align;
-                        char buf[CMSG_SPACE(sizeof(int) * 4)];
-                } control = {};
                 char chunk[1024];
-                struct iovec iov = { .iov_base = chunk, .iov_len = sizeof(chunk) };
-                struct msghdr mh = {
-                        .msg_iov = &iov,
-                        .msg_iovlen = 1,
-                        .msg_control = control.buf,
-                        .msg_controllen = sizeof(control.buf),
-                };
+                int fd = -1;
                 ssize_t n;
                 char *nl;
 
-                n = recvmsg(sync_fd, &mh, MSG_CMSG_CLOEXEC);
-                if (n < 0 && errno == ENOTSOCK)
-                        n = read(sync_fd, chunk, sizeof(chunk)), mh.msg_controllen = 0;
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return negative_errno();
-                for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-                        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+                n = recv_fd(sync_fd, chunk, sizeof(chunk), 0, &fd);
+                if (n == -ENOTSOCK) {
+                        /* a pipe: the lines without fds */
+                        n = read(sync_fd, chunk, sizeof(chunk));
+                        if (n < 0 && errno == EINTR)
                                 continue;
-                        for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-                                int fd;
-                                memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-                                safe_close(listener);
-                                listener = fd;
-                        }
+                        if (n < 0)
+                                return negative_errno();
+                } else if (n < 0)
+                        return (int) n;
+                if (fd >= 0) {
+                        safe_close(listener);
+                        listener = fd;
                 }
                 if (n == 0)
                         break;

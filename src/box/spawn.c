@@ -220,24 +220,21 @@ static void receive_pids(int fd, pid_t *ret_process, pid_t *ret_second) {
 }
 
 int spawn_process(const SpawnOptions *o, pid_t *ret_pid, int *ret_master, int *ret_listener) {
-        int sync_pair[2] = { -1, -1 }, pid_pair[2] = { -1, -1 }, console_pair[2] = { -1, -1 };
+        _cleanup_close_pair_ int sync_pair[2] = { -1, -1 }, pid_pair[2] = { -1, -1 }, console_pair[2] = { -1, -1 };
+        _cleanup_close_ int master = -1, listener = -1;
         _cleanup_free_ char *error = NULL;
         pid_t child = 0, second = 0, pid;
-        int status, r, master = -1, listener = -1;
+        int status, r;
 
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync_pair) < 0 ||
             socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, console_pair) < 0 ||
             socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pid_pair) < 0 ||
-            setsockopt(pid_pair[0], SOL_SOCKET, SO_PASSCRED, &(int) { 1 }, sizeof(int)) < 0) {
-                r = log_error_errno(errno, "Failed to create sockets: %m");
-                goto finish;
-        }
+            setsockopt(pid_pair[0], SOL_SOCKET, SO_PASSCRED, &(int) { 1 }, sizeof(int)) < 0)
+                return log_error_errno(errno, "Failed to create sockets: %m");
 
         pid = fork();
-        if (pid < 0) {
-                r = log_error_errno(errno, "Failed to fork: %m");
-                goto finish;
-        }
+        if (pid < 0)
+                return log_error_errno(errno, "Failed to fork: %m");
         if (pid == 0) {
                 close(sync_pair[0]);
                 close(pid_pair[0]);
@@ -253,10 +250,8 @@ int spawn_process(const SpawnOptions *o, pid_t *ret_pid, int *ret_master, int *r
         if (second > 0)
                 (void) waitpid(second, NULL, 0);
         if (child <= 0) {
-                child = 0;
                 r = process_sync_receive(sync_pair[0], true, &listener, &error);
-                r = log_error_errno(r < 0 ? r : EIO, "%s", error ?: "Failed to enter the container");
-                goto finish;
+                return log_error_errno(r < 0 ? r : EIO, "%s", error ?: "Failed to enter the container");
         }
 
         if (o->process && o->process->terminal) {
@@ -275,26 +270,13 @@ int spawn_process(const SpawnOptions *o, pid_t *ret_pid, int *ret_master, int *r
         }
 
         *ret_pid = child;
-        *ret_master = master;
+        *ret_master = TAKE_FD(master);
         if (ret_listener)
-                *ret_listener = listener;
-        else
-                safe_close(listener);
-        master = listener = -1;
-        r = 0;
-        goto finish;
+                *ret_listener = TAKE_FD(listener);
+        return 0;
 
 fail_child:
         kill(child, SIGKILL);
         (void) waitpid(child, NULL, 0);
-finish:
-        safe_close(master);
-        safe_close(listener);
-        safe_close(sync_pair[0]);
-        safe_close(sync_pair[1]);
-        safe_close(pid_pair[0]);
-        safe_close(pid_pair[1]);
-        safe_close(console_pair[0]);
-        safe_close(console_pair[1]);
         return r;
 }

@@ -173,12 +173,11 @@ int explain_container(const Runtime *rt, const char *id, bool json, FILE *f) {
         _cleanup_free_ char *dir = NULL, *error = NULL, *text = NULL;
         int r;
 
-        if (!state_id_is_valid(id))
-                return log_error_errno(EINVAL, "invalid container id \"%s\"", id);
-        dir = strjoin(rt->root, "/", id);
-        if (!dir)
-                return log_oom();
-        r = state_load_plan(dir, &p, &error);
+        r = state_dir(rt->root, id, &dir);
+        if (r == -EINVAL)
+                return log_error_errno(r, "invalid container id \"%s\"", id);
+        if (r >= 0)
+                r = state_load_plan(dir, &p, &error);
         if (r == -ENOENT)
                 return log_error_errno(r, "container %s does not exist, or has no saved plan", id);
         if (r == -ENOMEM)

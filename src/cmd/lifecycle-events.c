@@ -39,13 +39,12 @@ int lifecycle_events(const Runtime *rt, const char *id, bool stats, unsigned int
         _cleanup_free_ char *dir = NULL;
         int r;
 
-        if (!state_id_is_valid(id))
-                return log_error_errno(ENOENT, "container %s does not exist", id);
-        dir = strjoin(rt->root, "/", id);
-        if (!dir)
-                return log_oom();
         /* no lock: events only reads, and runs as long as the container does */
-        r = state_load(dir, &s);
+        r = state_dir(rt->root, id, &dir);
+        if (r == -EINVAL) /* no container has an invalid id */
+                r = -ENOENT;
+        else if (r >= 0)
+                r = state_load(dir, &s);
         if (r == -ENOENT)
                 return log_error_errno(r, "container %s does not exist", id);
         if (r < 0)

@@ -65,21 +65,44 @@ static int log_no_such_container(int r, const char *id) {
         return log_error_errno(r, "Failed to open the state of container %s: %m", id);
 }
 
-/* Opens and locks a container, and loads its state. */
-static int container_open(const Runtime *rt, const char *id, char **ret_dir, int *ret_lock, StateData **ret) {
-        _cleanup_free_ char *dir = NULL;
-        _cleanup_close_ int lock = -1;
+/* A container a verb works on: its state directory, locked, its state, and its status when opened. */
+typedef struct Container {
+        char *dir;
+        int lock;
+        StateData *s;
+        ContainerStatus status;
+} Container;
+
+#define CONTAINER_NULL { .lock = -1 }
+
+static void container_done(Container *c) {
+        safe_close(c->lock);
+        free(c->dir);
+        state_data_free(c->s);
+}
+
+/* Loads the state of the container whose directory c holds, locked, and works out its status. */
+static int container_load(Container *c) {
         int r;
 
-        r = state_lock(rt->root, id, &dir, &lock);
+        r = state_load(c->dir, &c->s);
+        if (r < 0)
+                return r;
+        log_set_container(c->s->id, c->s->machine, c->s->bundle, c->s->unit);
+        c->status = state_status(c->dir, c->s);
+        return 0;
+}
+
+/* Opens the container for a verb: locked, loaded, its status known. c is freed by container_done(),
+ * whatever this returns. */
+static int container_open(const Runtime *rt, const char *id, Container *c) {
+        int r;
+
+        r = state_lock(rt->root, id, &c->dir, &c->lock);
+        if (r >= 0)
+                r = container_load(c);
         if (r < 0)
                 return log_no_such_container(r, id);
-        r = state_load(dir, ret);
-        if (r < 0)
-                return log_no_such_container(r, id);
-        log_set_container((*ret)->id, (*ret)->machine, (*ret)->bundle, (*ret)->unit);
-        *ret_dir = TAKE_PTR(dir);
-        *ret_lock = TAKE_FD(lock);
         return 0;
 }
 
@@ -333,19 +356,6 @@ static int apply_cgroup_writes(const OciConfig *c, const Plan *plan, StateData *
                                           "limits: %m");
         }
         return r;
-}
-
-typedef struct Created {
-        pid_t pid;
-        int master;
-        char *dir;
-        int lock;
-} Created;
-
-static void created_done(Created *c) {
-        safe_close(c->master);
-        safe_close(c->lock);
-        free(c->dir);
 }
 
 static bool box_is_native(const StateData *s) {
@@ -711,6 +721,26 @@ static int create_box(Creation *k) {
         return 0;
 }
 
+/* What the container's process and exec's are spawned with alike: the plan's namespaces, entered
+ * through the holder (or pidns and mntns), the process with the config's personality, its seccomp
+ * program, the fds it keeps and the session keyring it joins. */
+static SpawnOptions spawn_options(const Plan *plan, pid_t holder, int pidns, int mntns, const OciProcess *p,
+                                  const SeccompProgram *seccomp, unsigned preserve_fds, const char *keyring) {
+        const OciConfig *c = plan->config;
+
+        return (SpawnOptions) {
+                .holder = holder,
+                .join_ns = plan->join_ns,
+                .pidns_fd = pidns,
+                .mntns_fd = mntns,
+                .process = p,
+                .personality = c->linux.personality.present ? &c->linux.personality : NULL,
+                .seccomp = seccomp,
+                .preserve_fds = preserve_fds,
+                .session_keyring = keyring,
+        };
+}
+
 /* Puts the container process into the box, waiting on the exec FIFO, and hands it to the holder. */
 static int create_process(Creation *k) {
         const Plan *plan = k->plan;
@@ -729,24 +759,14 @@ static int create_process(Creation *k) {
                 r = process_mntns_fd(plan, 0, &mntns);
         if (r < 0)
                 return r;
-        SpawnOptions so = {
-                .holder = k->box.holder_pid,
-                .join_ns = plan->join_ns,
-                .pidns_fd = pidns,
-                .mntns_fd = mntns,
-                .new_pidns = plan->pid_ns == PLAN_PID_NEW,
-                /* without a mount namespace of its own, the process would mount in the host's: it sees
-                 * the box's procfs, of the holder's pid namespace */
-                .mount_proc = plan->pid_ns != PLAN_PID_HOST && plan->join_ns[OCI_NS_MOUNT],
-                .mounts_after_proc = mounts_after_proc,
-                .process = &plan->config->process,
-                .personality = plan->config->linux.personality.present ? &plan->config->linux.personality
-                                                                       : NULL,
-                .seccomp = k->seccomp,
-                .fifo_path = k->fifo,
-                .preserve_fds = k->o->preserve_fds,
-                .session_keyring = keyring,
-        };
+        SpawnOptions so = spawn_options(plan, k->box.holder_pid, pidns, mntns, &plan->config->process, k->seccomp,
+                                        k->o->preserve_fds, keyring);
+        so.new_pidns = plan->pid_ns == PLAN_PID_NEW;
+        /* without a mount namespace of its own, the process would mount in the host's: it sees the box's
+         * procfs, of the holder's pid namespace */
+        so.mount_proc = plan->pid_ns != PLAN_PID_HOST && plan->join_ns[OCI_NS_MOUNT];
+        so.mounts_after_proc = mounts_after_proc;
+        so.fifo_path = k->fifo;
         r = spawn_process(&so, &k->pid, &k->master, &k->listener);
         if (r < 0)
                 return r;
@@ -794,7 +814,10 @@ static int create_finish(Creation *k, bool keep_master) {
         return 0;
 }
 
-static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master, Created *ret) {
+/* Creates the container, its state unlocked on return. keep_master: a terminal without --console-socket
+ * is not an error but *ret_master's (run waits on it, else -1); *ret_pid gets the process. */
+static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master, pid_t *ret_pid,
+                     int *ret_master) {
         _cleanup_(creation_done) Creation k = {
                 .rt = rt, .o = o, .lock = -1, .master = -1, .listener = -1, .box.control_fd = -1,
         };
@@ -827,14 +850,15 @@ static int do_create(const Runtime *rt, const CreateOptions *o, bool keep_master
         }
 
         event(k.s, "created");
-        if (ret)
-                *ret = (Created) { .pid = k.pid, .master = TAKE_FD(k.master), .dir = TAKE_PTR(k.dir),
-                                   .lock = TAKE_FD(k.lock) };
+        if (ret_pid)
+                *ret_pid = k.pid;
+        if (ret_master)
+                *ret_master = TAKE_FD(k.master);
         return 0;
 }
 
 int lifecycle_create(const Runtime *rt, const CreateOptions *o) {
-        return do_create(rt, o, false, NULL);
+        return do_create(rt, o, false, NULL, NULL);
 }
 
 /* Opens the exec FIFO and reads the byte the waiting process writes: that releases it. */
@@ -886,20 +910,19 @@ static void wait_exec(pid_t pid, const char *before) {
 }
 
 static int do_start(const Runtime *rt, const char *id) {
-        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_(container_done) Container ct = CONTAINER_NULL;
         _cleanup_(plan_freep) Plan *plan = NULL;
-        _cleanup_free_ char *dir = NULL, *fifo = NULL;
-        _cleanup_close_ int lock = -1;
+        _cleanup_free_ char *fifo = NULL;
         int r;
 
-        r = container_open(rt, id, &dir, &lock, &s);
+        r = container_open(rt, id, &ct);
         if (r < 0)
                 return r;
-        ContainerStatus status = state_status(dir, s);
-        if (status != CONTAINER_CREATED)
+        StateData *s = ct.s;
+        if (ct.status != CONTAINER_CREATED)
                 return log_error_errno(EINVAL, "cannot start container %s: it is %s, not created", id,
-                                       container_status_to_string(status));
-        r = load_plan(dir, &plan);
+                                       container_status_to_string(ct.status));
+        r = load_plan(ct.dir, &plan);
         if (r < 0)
                 return r;
         if (!plan->config->has_process || !plan->exec_fifo)
@@ -909,7 +932,7 @@ static int do_start(const Runtime *rt, const char *id) {
         if (r < 0)
                 return r;
 
-        fifo = strjoin(dir, "/", plan->exec_fifo);
+        fifo = strjoin(ct.dir, "/", plan->exec_fifo);
         if (!fifo)
                 return log_oom();
         _cleanup_free_ char *exe = process_exe(s->pid);
@@ -917,7 +940,7 @@ static int do_start(const Runtime *rt, const char *id) {
         if (r < 0)
                 return r;
         s->started = true;
-        (void) state_save(dir, s);
+        (void) state_save(ct.dir, s);
         event(s, "started");
         if (plan->config->n_hooks[OCI_HOOK_POSTSTART] > 0)
                 wait_exec(s->pid, exe);
@@ -931,34 +954,23 @@ int lifecycle_start(const Runtime *rt, const char *id) {
 }
 
 int lifecycle_state(const Runtime *rt, const char *id) {
-        _cleanup_(state_data_freep) StateData *s = NULL;
-        _cleanup_free_ char *dir = NULL, *json = NULL;
-        _cleanup_close_ int lock = -1;
+        _cleanup_(container_done) Container ct = CONTAINER_NULL;
+        _cleanup_free_ char *json = NULL;
         int r;
 
-        r = container_open(rt, id, &dir, &lock, &s);
+        r = container_open(rt, id, &ct);
         if (r < 0)
                 return r;
-        ContainerStatus status = state_status(dir, s);
-        if (status == CONTAINER_STOPPED) {
-                note_exit(dir, s, -1);
-                s->pid = 0;
+        if (ct.status == CONTAINER_STOPPED) {
+                note_exit(ct.dir, ct.s, -1);
+                ct.s->pid = 0;
         }
-        r = oci_json_oci_state(s, container_status_to_string(status), &json);
+        r = oci_json_oci_state(ct.s, container_status_to_string(ct.status), &json);
         if (r < 0)
                 return log_oom();
         fputs(json, stdout);
         fputc('\n', stdout);
         return 0;
-}
-
-static int signal_process(pid_t pid, uint64_t start_time, int sig) {
-        _cleanup_close_ int fd = pidfd_open_safe(pid);
-
-        /* The pidfd pins the process: check its start time after opening it, then signal through it. */
-        if (fd < 0 || !proc_alive(pid, start_time))
-                return -ESRCH;
-        return pidfd_send_signal_safe(fd, sig);
 }
 
 static int signal_all(const StateData *s, int sig) {
@@ -976,25 +988,24 @@ static int signal_all(const StateData *s, int sig) {
 }
 
 int lifecycle_kill(const Runtime *rt, const char *id, int sig, bool all) {
-        _cleanup_(state_data_freep) StateData *s = NULL;
-        _cleanup_free_ char *dir = NULL;
-        _cleanup_close_ int lock = -1;
+        _cleanup_(container_done) Container ct = CONTAINER_NULL;
         int r;
 
-        r = container_open(rt, id, &dir, &lock, &s);
+        r = container_open(rt, id, &ct);
         if (r < 0)
                 return r;
-        ContainerStatus status = state_status(dir, s);
+        const StateData *s = ct.s;
+        ContainerStatus status = ct.status;
         if (status == CONTAINER_STOPPED && !all)
                 return log_error_errno(ESRCH, "container %s: container not running", id);
         if (all) {
                 r = signal_all(s, sig);
                 if (r < 0 && status != CONTAINER_STOPPED)
-                        r = signal_process(s->pid, s->pid_start_time, sig);
+                        r = proc_signal(s->pid, s->pid_start_time, sig, 0);
                 return r < 0 && status != CONTAINER_STOPPED ?
                         log_error_errno(r, "Failed to signal container %s: %m", id) : 0;
         }
-        r = signal_process(s->pid, s->pid_start_time, sig);
+        r = proc_signal(s->pid, s->pid_start_time, sig, 0);
         if (r == -ESRCH)
                 return log_error_errno(r, "container %s: container not running", id);
         if (r < 0)
@@ -1029,10 +1040,8 @@ static bool wait_gone(pid_t pid, uint64_t start_time, int timeout_ms) {
 }
 
 int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
-        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_(container_done) Container ct = CONTAINER_NULL;
         _cleanup_(plan_freep) Plan *plan = NULL;
-        _cleanup_free_ char *dir = NULL;
-        _cleanup_close_ int lock = -1;
         _cleanup_bus_ Bus *bus = NULL;
         int r;
 
@@ -1043,34 +1052,35 @@ int lifecycle_delete(const Runtime *rt, const char *id, bool force) {
         if (force && state_id_is_valid(id)) {
                 /* As runc: --force deletes what is there, and a container that is not there is deleted
                  * already, without a word. The engines call it after every task, gone or not. */
-                r = state_lock(rt->root, id, &dir, &lock);
+                r = state_lock(rt->root, id, &ct.dir, &ct.lock);
                 if (r == -ENOENT)
                         return 0;
                 if (r < 0)
                         return log_no_such_container(r, id);
-                r = state_load(dir, &s);
+                r = container_load(&ct);
                 if (r == -ENOENT) {
                         /* A directory without state.json under our lock is what a create that was
                          * killed midway left: runc removes it too. */
-                        r = state_remove(dir);
+                        r = state_remove(ct.dir);
                         if (r < 0)
-                                return log_error_errno(r, "Failed to remove %s: %m", dir);
+                                return log_error_errno(r, "Failed to remove %s: %m", ct.dir);
                         return 0;
                 }
                 if (r < 0)
                         return log_no_such_container(r, id);
-                log_set_container(s->id, s->machine, s->bundle, s->unit);
         } else {
-                r = container_open(rt, id, &dir, &lock, &s);
+                r = container_open(rt, id, &ct);
                 if (r < 0)
                         return r;
         }
-        ContainerStatus status = state_status(dir, s);
+        const char *dir = ct.dir;
+        StateData *s = ct.s;
+        ContainerStatus status = ct.status;
         if (status != CONTAINER_STOPPED) {
                 if (!force)
                         return log_error_errno(EBUSY, "cannot delete container %s that is not stopped: %s", id,
                                                container_status_to_string(status));
-                (void) signal_process(s->pid, s->pid_start_time, SIGKILL);
+                (void) proc_signal(s->pid, s->pid_start_time, SIGKILL, 0);
                 (void) signal_all(s, SIGKILL);
                 /* a frozen process dies of the pending SIGKILL only once thawed */
                 if (status == CONTAINER_PAUSED && freeze_box(s, false) < 0)
@@ -1162,35 +1172,31 @@ static int wait_child(pid_t pid, int master, int *ret_status) {
 
 /* `run` waited for the container's process: the journal gets its exit status. */
 static void note_run_exit(const Runtime *rt, const char *id, int status) {
-        _cleanup_(state_data_freep) StateData *s = NULL;
-        _cleanup_free_ char *dir = NULL;
-        _cleanup_close_ int lock = -1;
+        _cleanup_(container_done) Container ct = CONTAINER_NULL;
 
-        if (container_open(rt, id, &dir, &lock, &s) >= 0)
-                note_exit(dir, s, status);
+        if (container_open(rt, id, &ct) >= 0)
+                note_exit(ct.dir, ct.s, status);
 }
 
 int lifecycle_run(const Runtime *rt, const CreateOptions *o) {
-        Created created = { .master = -1, .lock = -1 };
+        _cleanup_close_ int master = -1;
+        pid_t pid = 0;
         int r, code, status = 0;
 
-        r = do_create(rt, o, !o->detach && !o->console_socket, &created);
+        /* start takes the lock itself: create has let it go */
+        r = do_create(rt, o, !o->detach && !o->console_socket, &pid, &master);
         if (r < 0)
                 return r;
-        /* start takes the lock itself */
-        created.lock = safe_close(created.lock);
         r = do_start(rt, o->id);
         if (r < 0) {
-                created_done(&created);
+                master = safe_close(master);
                 (void) lifecycle_delete(rt, o->id, true);
                 return r;
         }
-        if (o->detach) {
-                created_done(&created);
+        if (o->detach)
                 return 0;
-        }
-        code = wait_child(created.pid, created.master, &status);
-        created_done(&created);
+        code = wait_child(pid, master, &status);
+        master = safe_close(master);
         if (code >= 0)
                 note_run_exit(rt, o->id, status);
         if (!o->keep)
@@ -1241,19 +1247,17 @@ int lifecycle_list(const Runtime *rt, bool json, bool quiet) {
 }
 
 int lifecycle_ps(const Runtime *rt, const char *id, bool json) {
-        _cleanup_(state_data_freep) StateData *s = NULL;
-        _cleanup_free_ char *dir = NULL;
+        _cleanup_(container_done) Container ct = CONTAINER_NULL;
         _cleanup_free_ pid_t *pids = NULL;
-        _cleanup_close_ int lock = -1;
         size_t n = 0;
         int r;
 
-        r = container_open(rt, id, &dir, &lock, &s);
+        r = container_open(rt, id, &ct);
         if (r < 0)
                 return r;
-        if (state_status(dir, s) == CONTAINER_STOPPED)
+        if (ct.status == CONTAINER_STOPPED)
                 return log_error_errno(ESRCH, "container %s: container not running", id);
-        r = state_container_pids(s, &pids, &n);
+        r = state_container_pids(ct.s, &pids, &n);
         if (r < 0)
                 return log_error_errno(r, "Failed to list the processes of %s: %m", id);
         if (json) {
@@ -1338,27 +1342,28 @@ static int exec_process_from_options(const OciConfig *c, const ExecOptions *o, O
 }
 
 int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
-        _cleanup_(state_data_freep) StateData *s = NULL;
+        _cleanup_(container_done) Container ct = CONTAINER_NULL;
         const OciConfig *c;
         _cleanup_(oci_process_freep) OciProcess *p = NULL;
         _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_(oci_seccomp_program_freep) SeccompProgram *seccomp = NULL;
-        _cleanup_free_ char *dir = NULL, *error = NULL, *cache = NULL;
-        _cleanup_close_ int lock = -1, master = -1, listener = -1, pidns = -1, mntns = -1;
+        _cleanup_free_ char *error = NULL, *cache = NULL;
+        _cleanup_close_ int master = -1, listener = -1, pidns = -1, mntns = -1;
         pid_t pid;
         int r;
 
-        r = container_open(rt, o->id, &dir, &lock, &s);
+        r = container_open(rt, o->id, &ct);
         if (r < 0)
                 return r;
-        ContainerStatus status = state_status(dir, s);
+        const StateData *s = ct.s;
+        ContainerStatus status = ct.status;
         if (status != CONTAINER_RUNNING && status != CONTAINER_CREATED)
                 return log_error_errno(ESRCH, "cannot exec in container %s: container not running (%s)", o->id,
                                        container_status_to_string(status));
         /* exec does not change the container: others may use it meanwhile */
-        lock = safe_close(lock);
+        ct.lock = safe_close(ct.lock);
 
-        r = load_plan(dir, &plan);
+        r = load_plan(ct.dir, &plan);
         if (r < 0)
                 return r;
         c = plan->config;
@@ -1394,17 +1399,7 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
         r = process_mntns_fd(plan, s->pid, &mntns);
         if (r < 0)
                 return r;
-        SpawnOptions so = {
-                .holder = s->holder_pid,
-                .join_ns = plan->join_ns,
-                .pidns_fd = pidns,
-                .mntns_fd = mntns,
-                .process = p,
-                .personality = c->linux.personality.present ? &c->linux.personality : NULL,
-                .seccomp = seccomp,
-                .preserve_fds = o->preserve_fds,
-                .session_keyring = keyring,
-        };
+        SpawnOptions so = spawn_options(plan, s->holder_pid, pidns, mntns, p, seccomp, o->preserve_fds, keyring);
         r = spawn_process(&so, &pid, &master, &listener);
         if (r < 0)
                 return r;
@@ -1441,15 +1436,13 @@ int lifecycle_exec(const Runtime *rt, const ExecOptions *o) {
 }
 
 static int freeze(const Runtime *rt, const char *id, bool on) {
-        _cleanup_(state_data_freep) StateData *s = NULL;
-        _cleanup_free_ char *dir = NULL;
-        _cleanup_close_ int lock = -1;
+        _cleanup_(container_done) Container ct = CONTAINER_NULL;
         int r;
 
-        r = container_open(rt, id, &dir, &lock, &s);
+        r = container_open(rt, id, &ct);
         if (r < 0)
                 return r;
-        ContainerStatus status = state_status(dir, s);
+        ContainerStatus status = ct.status;
         if (on && status != CONTAINER_RUNNING)
                 return log_error_errno(status == CONTAINER_PAUSED ? EALREADY : ESRCH,
                                        "cannot pause container %s: container not running (%s)", id,
@@ -1458,10 +1451,10 @@ static int freeze(const Runtime *rt, const char *id, bool on) {
                 return log_error_errno(status == CONTAINER_STOPPED ? ESRCH : EINVAL,
                                        "cannot resume container %s: container not paused (%s)", id,
                                        container_status_to_string(status));
-        r = freeze_box(s, on);
+        r = freeze_box(ct.s, on);
         if (r < 0)
                 return log_error_errno(r, "Failed to %s container %s: %m", on ? "pause" : "resume", id);
-        event(s, on ? "paused" : "resumed");
+        event(ct.s, on ? "paused" : "resumed");
         return 0;
 }
 

@@ -3,6 +3,7 @@
  * Runs as root on the host. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -92,6 +93,18 @@ static bool dir_is_stale(const char *dir) {
         return flock(fd, LOCK_EX | LOCK_NB) == 0 && access(state, F_OK) < 0;
 }
 
+int state_dir(const char *root, const char *id, char **ret) {
+        char *dir;
+
+        if (!state_id_is_valid(id))
+                return -EINVAL;
+        dir = strjoin(root, "/", id);
+        if (!dir)
+                return -ENOMEM;
+        *ret = dir;
+        return 0;
+}
+
 int state_remove_stale(const char *root, const char *id) {
         _cleanup_free_ char *dir = strjoin(root, "/", id);
 
@@ -136,11 +149,9 @@ int state_lock(const char *root, const char *id, char **ret_dir, int *ret_lock) 
         _cleanup_free_ char *dir = NULL;
         int r;
 
-        if (!state_id_is_valid(id))
-                return -ENOENT;
-        dir = strjoin(root, "/", id);
-        if (!dir)
-                return -ENOMEM;
+        r = state_dir(root, id, &dir);
+        if (r < 0)
+                return r == -EINVAL ? -ENOENT : r;
         r = lock_dir(dir, 0, ret_lock);
         if (r < 0)
                 return r;
@@ -171,28 +182,33 @@ int state_load(const char *dir, StateData **ret) {
         return 0;
 }
 
-int state_save(const char *dir, const StateData *s) {
-        _cleanup_free_ char *p = strjoin(dir, "/state.json"), *json = NULL;
-        int r;
-
-        if (!p)
-                return -ENOMEM;
-        r = oci_json_state(s, &json);
-        if (r < 0)
-                return r;
-        return write_file_atomic(p, json, strlen(json), 0600);
-}
-
-int state_save_plan(const char *dir, const Plan *p) {
-        _cleanup_free_ char *path = strjoin(dir, "/plan.json"), *json = NULL;
-        int r;
+/* Writes the JSON text to dir/name, atomically: a reader sees the old file or the new, whole. */
+static int save_json(const char *dir, const char *name, const char *json) {
+        _cleanup_free_ char *path = strjoin(dir, "/", name);
 
         if (!path)
                 return -ENOMEM;
+        return write_file_atomic(path, json, strlen(json), 0600);
+}
+
+int state_save(const char *dir, const StateData *s) {
+        _cleanup_free_ char *json = NULL;
+        int r;
+
+        r = oci_json_state(s, &json);
+        if (r < 0)
+                return r;
+        return save_json(dir, "state.json", json);
+}
+
+int state_save_plan(const char *dir, const Plan *p) {
+        _cleanup_free_ char *json = NULL;
+        int r;
+
         r = oci_json_plan(p, &json);
         if (r < 0)
                 return r;
-        return write_file_atomic(path, json, strlen(json), 0600);
+        return save_json(dir, "plan.json", json);
 }
 
 int state_load_plan(const char *dir, Plan **ret, char **ret_error) {
@@ -311,6 +327,22 @@ bool proc_alive(pid_t pid, uint64_t start_time) {
         if (proc_stat(pid, &state, &st) < 0)
                 return false;
         return st == start_time && state != 'Z' && state != 'X';
+}
+
+int proc_signal(pid_t pid, uint64_t start_time, int sig, int wait_ms) {
+        _cleanup_close_ int fd = pidfd_open_safe(pid);
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        int r;
+
+        if (fd < 0 || !proc_alive(pid, start_time))
+                return -ESRCH;
+        r = pidfd_send_signal_safe(fd, sig);
+        if (r < 0 || wait_ms <= 0)
+                return r;
+        r = poll(&p, 1, wait_ms);
+        if (r < 0)
+                return negative_errno();
+        return r == 0 ? -ETIMEDOUT : 0;
 }
 
 int state_container_cgroup(const StateData *s, char **ret) {

@@ -23,6 +23,9 @@ const char *container_status_to_string(ContainerStatus s);
 
 /* A container id is what runc accepts: [A-Za-z0-9_+.-]+, not "." or "..", at most 1024 bytes. */
 bool state_id_is_valid(const char *id);
+/* The state directory of container id below root, whether it exists or not. -EINVAL if id is not a
+ * valid id. */
+int state_dir(const char *root, const char *id, char **ret);
 
 /* Removes root/id if a create killed before it saved any state left it (1), else 0. */
 int state_remove_stale(const char *root, const char *id);
@@ -51,6 +54,10 @@ int state_fifo_path(const char *dir, char **ret);
 int proc_start_time(pid_t pid, uint64_t *ret);
 /* The process exists, is not a zombie, and started at start_time. */
 bool proc_alive(pid_t pid, uint64_t start_time);
+/* Sends sig to the process that started at start_time, through a pidfd opened while that still held (no
+ * reused pid is hit), then waits up to wait_ms for it to end. -ESRCH if it is gone, -ETIMEDOUT if it
+ * did not end in time. */
+int proc_signal(pid_t pid, uint64_t start_time, int sig, int wait_ms);
 
 /* The container's own cgroup, on the hierarchy every process is in: the scope or cgroupsPath, where
  * its limits are. nspawn keeps the holder and the container's processes in payload/ below it, and

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The model's destructors and its name <-> value tables. Pure. */
+/* The model's name <-> value tables, and the free of its key/value lists; the rest of the model is
+ * freed through the parser's tables (oci-parse.c). Pure. */
 #include <sched.h>
 #include <sys/resource.h>
 
@@ -153,7 +154,7 @@ static const char * const oci_ioprio_class_table[] = {
 
 DEFINE_STRING_TABLE(oci_ioprio_class, int)
 
-static void key_values_free(OciKeyValue *kv, size_t n) {
+void oci_key_values_free(OciKeyValue *kv, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 free(kv[i].key);
                 free(kv[i].value);
@@ -161,119 +162,3 @@ static void key_values_free(OciKeyValue *kv, size_t n) {
         free(kv);
 }
 
-void oci_process_done(OciProcess *p) {
-        if (!p)
-                return;
-        free(p->additional_gids);
-        free(p->username);
-        strv_free(p->args);
-        free(p->command_line);
-        strv_free(p->env);
-        free(p->cwd);
-        free(p->rlimits);
-        free(p->apparmor_profile);
-        free(p->selinux_label);
-        free(p->exec_cpu_affinity_initial);
-        free(p->exec_cpu_affinity_final);
-        *p = (OciProcess) {};
-}
-
-void oci_resources_done(OciResources *r) {
-        if (!r)
-                return;
-        for (size_t i = 0; i < r->n_devices; i++)
-                free(r->devices[i].access);
-        free(r->devices);
-        free(r->cpu.cpus);
-        free(r->cpu.mems);
-        free(r->block_io.weight_devices);
-        free(r->block_io.throttle_read_bps);
-        free(r->block_io.throttle_write_bps);
-        free(r->block_io.throttle_read_iops);
-        free(r->block_io.throttle_write_iops);
-        for (size_t i = 0; i < r->n_hugepage_limits; i++)
-                free(r->hugepage_limits[i].page_size);
-        free(r->hugepage_limits);
-        for (size_t i = 0; i < r->network.n_priorities; i++)
-                free(r->network.priorities[i].name);
-        free(r->network.priorities);
-        for (size_t i = 0; i < r->n_rdma; i++)
-                free(r->rdma[i].device);
-        free(r->rdma);
-        key_values_free(r->unified, r->n_unified);
-        *r = (OciResources) {};
-}
-
-static void hook_done(OciHook *h) {
-        free(h->path);
-        strv_free(h->args);
-        strv_free(h->env);
-}
-
-static void linux_done(OciLinux *l) {
-        for (size_t i = 0; i < _OCI_NS_MAX; i++)
-                free(l->namespaces[i].path);
-        free(l->uid_mappings);
-        free(l->gid_mappings);
-        for (size_t i = 0; i < l->n_devices; i++)
-                free(l->devices[i].path);
-        free(l->devices);
-        free(l->cgroups_path);
-        oci_resources_done(&l->resources);
-        free(l->intel_rdt.clos_id);
-        free(l->intel_rdt.l3_cache_schema);
-        free(l->intel_rdt.mem_bw_schema);
-        strv_free(l->intel_rdt.schemata);
-        key_values_free(l->sysctl, l->n_sysctl);
-        strv_free(l->seccomp.architectures);
-        strv_free(l->seccomp.flags);
-        free(l->seccomp.listener_path);
-        free(l->seccomp.listener_metadata);
-        for (size_t i = 0; i < l->seccomp.n_syscalls; i++) {
-                strv_free(l->seccomp.syscalls[i].names);
-                free(l->seccomp.syscalls[i].args);
-        }
-        free(l->seccomp.syscalls);
-        free(l->rootfs_propagation);
-        strv_free(l->masked_paths);
-        strv_free(l->readonly_paths);
-        free(l->mount_label);
-        free(l->personality.domain);
-        strv_free(l->personality.flags);
-        free(l->memory_policy.mode);
-        free(l->memory_policy.nodes);
-        strv_free(l->memory_policy.flags);
-        for (size_t i = 0; i < l->n_net_devices; i++) {
-                free(l->net_devices[i].host_name);
-                free(l->net_devices[i].name);
-        }
-        free(l->net_devices);
-}
-
-OciConfig *oci_config_free(OciConfig *c) {
-        if (!c)
-                return NULL;
-        free(c->oci_version);
-        free(c->root_path);
-        for (size_t i = 0; i < c->n_mounts; i++) {
-                free(c->mounts[i].destination);
-                free(c->mounts[i].type);
-                free(c->mounts[i].source);
-                strv_free(c->mounts[i].options);
-                free(c->mounts[i].uid_mappings);
-                free(c->mounts[i].gid_mappings);
-        }
-        free(c->mounts);
-        oci_process_done(&c->process);
-        free(c->hostname);
-        free(c->domainname);
-        for (size_t k = 0; k < _OCI_HOOK_KIND_MAX; k++) {
-                for (size_t i = 0; i < c->n_hooks[k]; i++)
-                        hook_done(&c->hooks[k][i]);
-                free(c->hooks[k]);
-        }
-        key_values_free(c->annotations, c->n_annotations);
-        linux_done(&c->linux);
-        free(c);
-        return NULL;
-}

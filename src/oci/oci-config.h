@@ -383,6 +383,8 @@ static inline void oci_config_freep(OciConfig **c) {
         oci_config_free(*c);
 }
 void oci_process_done(OciProcess *p);
+/* Frees n key/value pairs (annotations, sysctls, unified cgroup files) and their array. */
+void oci_key_values_free(OciKeyValue *kv, size_t n);
 void oci_resources_done(OciResources *r);
 
 /* name <-> value tables, shared by the parser, the plan, features and the serializer */

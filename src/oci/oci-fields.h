@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The tables that describe each OCI object: JSON key, kind, where the value lives in the model.
- * oci-parse.c reads JSON through them and oci-json.c writes the model back through them, in the same
- * (spec) order. Pure. Included only by those two files: it is the one other place that sees json-c. */
+ * oci-parse.c reads JSON through them (and frees the model through them), and oci-json.c writes the
+ * model back through them, in the same (spec) order. Pure. Included only by those two files: it is the one other place that sees json-c. */
 #pragma once
 
 #include <json-c/json.h>
@@ -65,6 +65,7 @@ struct OciField {
         const char * const *allowed;            /* NULL-terminated */
         int (*parse)(OciParseContext *ctx, json_object *v, void *p);
         int (*out)(const void *p, json_object **ret);   /* *ret NULL: nothing to write */
+        void (*done)(void *p);                  /* CUSTOM: frees what 'parse' allocated; NULL: nothing */
 };
 
 extern const OciTable oci_config_table;

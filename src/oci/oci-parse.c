@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* json-c → the typed model of config.json, process.json, linux.resources and state.json, driven by
- * one table per OCI object (oci-fields.h). Pure: reads bytes (and a file, for the _file variants). */
+ * one table per OCI object (oci-fields.h), which also says what the model owns and frees. Pure: reads
+ * bytes (and a file, for the _file variants). */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -24,28 +25,13 @@ struct OciParseContext {
 
 _printf_(2, 3)
 static int parse_error(OciParseContext *ctx, const char *fmt, ...) {
-        _cleanup_free_ char *msg = NULL;
         va_list ap;
         int r;
 
-        if (ctx->error)         /* the first error is the one that explains */
-                return -EINVAL;
-
         va_start(ap, fmt);
-        r = vasprintf(&msg, fmt, ap);
+        r = error_setv(&ctx->error, ctx->name, ctx->len > 0 ? ctx->path : NULL, fmt, ap);
         va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-
-        if (ctx->len > 0)
-                r = asprintf(&ctx->error, "%s: %s: %s", ctx->name, ctx->path, msg);
-        else
-                r = asprintf(&ctx->error, "%s: %s", ctx->name, msg);
-        if (r < 0) {
-                ctx->error = NULL;
-                return -ENOMEM;
-        }
-        return -EINVAL;
+        return r < 0 ? r : -EINVAL;
 }
 
 /* The path grows by ".key" or "[i]" on the way down and is cut back on the way up; a path longer
@@ -163,11 +149,7 @@ static int parse_map(OciParseContext *ctx, json_object *v, OciKeyValue **kv, siz
         if (!l)
                 return -ENOMEM;
         /* Released first, so that the owner's destructor sees a consistent (array, count). */
-        for (size_t i = 0; i < *n; i++) {
-                free((*kv)[i].key);
-                free((*kv)[i].value);
-        }
-        free(*kv);
+        oci_key_values_free(*kv, *n);
         *kv = l;
         *n = 0;
 
@@ -646,6 +628,13 @@ static int parse_namespaces(OciParseContext *ctx, json_object *v, void *p) {
         return 0;
 }
 
+static void namespaces_done(void *p) {
+        OciNamespace *ns = p;
+
+        for (size_t i = 0; i < _OCI_NS_MAX; i++)
+                free(ns[i].path);
+}
+
 static int parse_capabilities(OciParseContext *ctx, json_object *v, void *p) {
         OciProcess *proc = p;
 
@@ -686,6 +675,10 @@ static int parse_capabilities(OciParseContext *ctx, json_object *v, void *p) {
                         return r;
         }
         return 0;
+}
+
+static void additional_gids_done(void *p) {
+        free(((OciProcess *) p)->additional_gids);
 }
 
 static int parse_additional_gids(OciParseContext *ctx, json_object *v, void *p) {
@@ -786,8 +779,8 @@ static int check_config(OciParseContext *ctx, const OciTable *t, uint64_t seen, 
 #define INLINE(k, table) { k, OCI_FIELD_OBJECT, 0, 0, OCI_NO_AUX, .sub = &(table) }
 /* The same, with a 'present' flag: linux.resources' memory, cpu, ... address OciResources directly. */
 #define PART(k, present, table) { k, OCI_FIELD_OBJECT, 0, 0, present, .sub = &(table) }
-#define CUSTOM(k, T, m, p, o) { k, OCI_FIELD_CUSTOM, 0, offsetof(T, m), .parse = p, .out = o }
-#define CUSTOM_BASE(k, p, o) { k, OCI_FIELD_CUSTOM, 0, 0, .parse = p, .out = o }
+#define CUSTOM(k, T, m, p, o, ...) { k, OCI_FIELD_CUSTOM, 0, offsetof(T, m), .parse = p, .out = o, __VA_ARGS__ }
+#define CUSTOM_BASE(k, p, o, ...) { k, OCI_FIELD_CUSTOM, 0, 0, .parse = p, .out = o, __VA_ARGS__ }
 #define RANGE(a, b) .ranged = true, .min = (a), .max = (b)
 
 static const OciField id_mapping_fields[] = {
@@ -827,7 +820,7 @@ static const OciField user_fields[] = {
         TYPED("uid", UINT32, OciProcess, uid),
         TYPED("gid", UINT32, OciProcess, gid),
         TYPED("umask", OPT_UINT, OciProcess, umask, RANGE(0, UINT32_MAX)),
-        CUSTOM_BASE("additionalGids", parse_additional_gids, oci_json_additional_gids),
+        CUSTOM_BASE("additionalGids", parse_additional_gids, oci_json_additional_gids, .done = additional_gids_done),
         STR("username", OciProcess, username),
         {}
 };
@@ -1124,7 +1117,7 @@ static const OciField memory_policy_fields[] = {
 static const OciTable memory_policy_table = { memory_policy_fields };
 
 static const OciField linux_fields[] = {
-        CUSTOM("namespaces", OciLinux, namespaces, parse_namespaces, oci_json_namespaces),
+        CUSTOM("namespaces", OciLinux, namespaces, parse_namespaces, oci_json_namespaces, .done = namespaces_done),
         ARRAY("uidMappings", OciLinux, uid_mappings, OciIdMapping, id_mapping_table),
         ARRAY("gidMappings", OciLinux, gid_mappings, OciIdMapping, id_mapping_table),
         INLINE("timeOffsets", time_offsets_table),
@@ -1248,39 +1241,84 @@ static int parse_document(const char *data, size_t size, const char *name, const
         return r;
 }
 
-OciProcess *oci_process_free(OciProcess *p) {
-        oci_process_done(p);
-        free(p);
+/* Frees what the model at base owns, as the table that parses it describes it. */
+static void table_done(const OciTable *t, void *base) {
+        for (const OciField *f = t->fields; f->key; f++) {
+                uint8_t *p = (uint8_t *) base + f->offset;
+
+                switch (f->kind) {
+                case OCI_FIELD_STRING:
+                        free(*(char **) p);
+                        break;
+                case OCI_FIELD_STRV:
+                        strv_free(*(char ***) p);
+                        break;
+                case OCI_FIELD_MAP:
+                        oci_key_values_free(*(OciKeyValue **) p, *(size_t *) ((uint8_t *) base + f->aux));
+                        break;
+                case OCI_FIELD_OBJECT:
+                        table_done(f->sub, p);
+                        break;
+                case OCI_FIELD_ARRAY:
+                case OCI_FIELD_OBJECT_MAP: {
+                        uint8_t *elements = *(uint8_t **) p;
+                        size_t n = *(size_t *) ((uint8_t *) base + f->aux);
+
+                        for (size_t i = 0; elements && i < n; i++) {
+                                if (f->kind == OCI_FIELD_OBJECT_MAP) /* the key, the element's first member */
+                                        free(*(char **) (elements + i * f->elem_size));
+                                table_done(f->sub, elements + i * f->elem_size);
+                        }
+                        free(elements);
+                        break;
+                }
+                case OCI_FIELD_CUSTOM:
+                        if (f->done)
+                                f->done(p);
+                        break;
+                default:
+                        break;
+                }
+        }
+}
+
+/* Frees the object o, of table t, and what it owns; returns NULL. */
+static void *object_free(const OciTable *t, void *o) {
+        if (o)
+                table_done(t, o);
+        free(o);
         return NULL;
+}
+
+OciConfig *oci_config_free(OciConfig *c) {
+        return object_free(&oci_config_table, c);
+}
+
+OciProcess *oci_process_free(OciProcess *p) {
+        return object_free(&oci_process_table, p);
 }
 
 OciResources *oci_resources_free(OciResources *r) {
-        oci_resources_done(r);
-        free(r);
-        return NULL;
+        return object_free(&oci_resources_table, r);
 }
 
 StateData *state_data_free(StateData *s) {
-        if (!s)
-                return NULL;
-        free(s->oci_version);
-        free(s->builder);
-        free(s->id);
-        free(s->bundle);
-        free(s->rootfs);
-        free(s->created);
-        for (size_t i = 0; i < s->n_annotations; i++) {
-                free(s->annotations[i].key);
-                free(s->annotations[i].value);
-        }
-        free(s->annotations);
-        free(s->machine);
-        free(s->unit);
-        free(s->cgroup);
-        free(s->devices_cgroup);
-        free(s->config_path);
-        free(s);
-        return NULL;
+        return object_free(&oci_state_table, s);
+}
+
+/* The parts of a larger object, left empty to be filled again. */
+void oci_process_done(OciProcess *p) {
+        if (!p)
+                return;
+        table_done(&oci_process_table, p);
+        *p = (OciProcess) {};
+}
+
+void oci_resources_done(OciResources *r) {
+        if (!r)
+                return;
+        table_done(&oci_resources_table, r);
+        *r = (OciResources) {};
 }
 
 /* The object each entry point returns: its table, its size, and how to free it. */

@@ -22,23 +22,16 @@ typedef struct Reader {
 
 _printf_(3, 4)
 static int fail(Reader *rd, const char *key, const char *fmt, ...) {
-        _cleanup_free_ char *msg = NULL;
+        _cleanup_free_ char *where = NULL;
         va_list ap;
         int r;
 
-        if (rd->error)
-                return -EBADMSG;
+        if (asprintf_safe(&where, "%s%s%s", rd->at, rd->at[0] && key ? "." : "", strempty(key)) < 0)
+                return -ENOMEM;
         va_start(ap, fmt);
-        r = vasprintf(&msg, fmt, ap);
+        r = error_setv(&rd->error, rd->name, where, fmt, ap);
         va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        if (asprintf(&rd->error, "%s: %s%s%s: %s", rd->name, rd->at, rd->at[0] && key ? "." : "",
-                     strempty(key), msg) < 0) {
-                rd->error = NULL;
-                return -ENOMEM;
-        }
-        return -EBADMSG;
+        return r < 0 ? r : -EBADMSG;
 }
 
 static const char *type_name(json_type t) {

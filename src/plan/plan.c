@@ -802,47 +802,41 @@ static int plan_namespaces(Builder *b) {
         return plan_time_ns(b);
 }
 
-static int plan_names(Builder *b) {
+/* The hostname or the domainname (field), set in the box's UTS namespace: by nspawn's nspawn_option where
+ * nspawn can (only a hostname has one), else by a step of type t. */
+static int plan_uts_name(Builder *b, const char *field, const char *value, PlanStepType t,
+                         const char *nspawn_option) {
         const OciNamespace *uts = &b->c->linux.namespaces[OCI_NS_UTS];
         int r;
 
-        if (b->c->hostname) {
-                if (!*b->c->hostname)
-                        r = entry(b, "hostname", PLAN_FATE_IGNORED, "empty");
-                else if (!uts->present)
-                        r = entry(b, "hostname", PLAN_FATE_REJECTED,
-                                  "hostname: unable to set hostname without a private UTS namespace");
-                else if (uts->path || !plan_hostname_is_valid(b->c->hostname)) {
-                        /* like runc, set in the namespace that was joined; nspawn leaves a shared one
-                         * alone, and takes only RFC 1123 names itself */
-                        r = step_path(b, PLAN_STEP_HOSTNAME, NULL, b->c->hostname, 0);
-                        if (r >= 0)
-                                r = entry(b, "hostname", PLAN_FATE_POST, "sethostname(\"%s\")",
-                                          b->c->hostname);
-                } else {
-                        r = strv_extendf(&b->options, "--hostname=%s", b->c->hostname);
-                        if (r >= 0)
-                                r = entry(b, "hostname", PLAN_FATE_NSPAWN, "--hostname=%s", b->c->hostname);
-                }
-                if (r < 0)
-                        return r;
+        if (!value)
+                return 0;
+        if (!*value)
+                return entry(b, field, PLAN_FATE_IGNORED, "empty");
+        if (!uts->present)
+                return entry(b, field, PLAN_FATE_REJECTED, "%s: unable to set %s without a private UTS namespace",
+                             field, field);
+        /* like runc, set in the namespace that was joined; nspawn leaves a shared one alone, and takes only
+         * RFC 1123 names itself */
+        if (nspawn_option && !uts->path && plan_hostname_is_valid(value)) {
+                r = strv_extendf(&b->options, "%s=%s", nspawn_option, value);
+                if (r >= 0)
+                        r = entry(b, field, PLAN_FATE_NSPAWN, "%s=%s", nspawn_option, value);
+                return r;
         }
-        if (b->c->domainname) {
-                if (!*b->c->domainname)
-                        r = entry(b, "domainname", PLAN_FATE_IGNORED, "empty");
-                else if (!uts->present)
-                        r = entry(b, "domainname", PLAN_FATE_REJECTED,
-                                  "domainname: unable to set domainname without a private UTS namespace");
-                else {
-                        r = step_path(b, PLAN_STEP_DOMAINNAME, NULL, b->c->domainname, 0);
-                        if (r >= 0)
-                                r = entry(b, "domainname", PLAN_FATE_POST, "setdomainname(\"%s\")",
-                                          b->c->domainname);
-                }
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        r = step_path(b, t, NULL, value, 0);
+        if (r >= 0)
+                r = entry(b, field, PLAN_FATE_POST, "set%s(\"%s\")", field, value);
+        return r;
+}
+
+static int plan_names(Builder *b) {
+        int r;
+
+        r = plan_uts_name(b, "hostname", b->c->hostname, PLAN_STEP_HOSTNAME, "--hostname");
+        if (r >= 0)
+                r = plan_uts_name(b, "domainname", b->c->domainname, PLAN_STEP_DOMAINNAME, NULL);
+        return r;
 }
 
 /* The API file systems nspawn 252 mounts itself (nspawn-mount.c's mount table), with its flags and
@@ -1269,44 +1263,39 @@ static int plan_mounts(Builder *b) {
         return 0;
 }
 
-static int plan_paths(Builder *b) {
-        const OciLinux *l = &b->c->linux;
+/* linux.maskedPaths or linux.readonlyPaths (field): each path a step of type t, said as "<what> path". */
+static int plan_path_list(Builder *b, const char *field, char **paths, PlanStepType t, const char *what) {
         size_t i = 0;
         int r;
 
-        STRV_FOREACH(p, l->masked_paths) {
-                _cleanup_free_ char *field = NULL;
+        STRV_FOREACH(p, paths) {
+                _cleanup_free_ char *f = NULL;
 
-                if (asprintf_safe(&field, "linux.maskedPaths[%zu]", i++) < 0)
+                if (asprintf_safe(&f, "%s[%zu]", field, i++) < 0)
                         return -ENOMEM;
                 if (!path_is_safe_absolute(*p))
-                        r = entry(b, field, PLAN_FATE_REJECTED,
-                                  "%s: \"%s\" must be an absolute path without \"..\"", field, *p);
+                        r = entry(b, f, PLAN_FATE_REJECTED, "%s: \"%s\" must be an absolute path without \"..\"", f,
+                                  *p);
                 else {
-                        r = step_path(b, PLAN_STEP_MASK, *p, NULL, 0);
+                        r = step_path(b, t, *p, NULL, 0);
                         if (r >= 0)
-                                r = entry(b, field, PLAN_FATE_POST, "mask %s", *p);
+                                r = entry(b, f, PLAN_FATE_POST, "%s %s", what, *p);
                 }
                 if (r < 0)
                         return r;
         }
-        i = 0;
-        STRV_FOREACH(p, l->readonly_paths) {
-                _cleanup_free_ char *field = NULL;
+        return 0;
+}
 
-                if (asprintf_safe(&field, "linux.readonlyPaths[%zu]", i++) < 0)
-                        return -ENOMEM;
-                if (!path_is_safe_absolute(*p))
-                        r = entry(b, field, PLAN_FATE_REJECTED,
-                                  "%s: \"%s\" must be an absolute path without \"..\"", field, *p);
-                else {
-                        r = step_path(b, PLAN_STEP_READONLY, *p, NULL, 0);
-                        if (r >= 0)
-                                r = entry(b, field, PLAN_FATE_POST, "read-only %s", *p);
-                }
-                if (r < 0)
-                        return r;
-        }
+static int plan_paths(Builder *b) {
+        const OciLinux *l = &b->c->linux;
+        int r;
+
+        r = plan_path_list(b, "linux.maskedPaths", l->masked_paths, PLAN_STEP_MASK, "mask");
+        if (r >= 0)
+                r = plan_path_list(b, "linux.readonlyPaths", l->readonly_paths, PLAN_STEP_READONLY, "read-only");
+        if (r < 0)
+                return r;
         if (l->rootfs_propagation) {
                 static const struct {
                         const char *name;
