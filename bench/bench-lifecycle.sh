@@ -51,7 +51,10 @@ for a in "\$@"; do args+=("\$a"); case "\$a" in create|run) args+=(--builder nat
 exec "$NSPAWN_OCI" "\${args[@]}"
 WRAPPER
 chmod +x "$work/native.sh"
-RUNTIMES[native]=$work/native.sh
+# (a binary from before the native builder has no --builder: then nspawn's figure alone)
+if "$NSPAWN_OCI" create --help 2>&1 | grep -q -- --builder; then
+    RUNTIMES[native]=$work/native.sh
+fi
 
 # a busybox root file system with true and sleep
 mkdir -p "$work/rootfs/bin" "$work/rootfs/usr" "$work/rootfs/proc" "$work/rootfs/dev" "$work/rootfs/sys"
