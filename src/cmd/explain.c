@@ -82,8 +82,12 @@ static void print_table(const Plan *p, FILE *f) {
         fprintf(f, "process pid namespace: %s%s%s\n", plan_pid_namespace_to_string(p->pid_ns),
                 p->pid_ns_path ? " " : "", strempty(p->pid_ns_path));
         for (size_t i = 0; i < p->n_joins; i++)
-                fprintf(f, "pre: setns %s %s\n", oci_namespace_type_to_string(p->joins[i].type),
-                        p->joins[i].path);
+                if (p->joins[i].path)
+                        fprintf(f, "pre: setns %s %s\n", oci_namespace_type_to_string(p->joins[i].type),
+                                p->joins[i].path);
+                else
+                        fprintf(f, "pre: keep the host's %s namespace\n",
+                                oci_namespace_type_to_string(p->joins[i].type));
         for (size_t i = 0; i < p->n_steps; i++) {
                 const PlanStep *s = p->steps + i;
                 fprintf(f, "post: %s", plan_step_type_to_string(s->type));
