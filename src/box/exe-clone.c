@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* CVE-2019-5736: re-executes the verbs that enter a container from a sealed memfd copy of this binary.
  * Runs as root in the host namespaces, first thing in main(), before anything is parsed or opened. */
+#include <elf.h>
+#include <link.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -8,6 +10,12 @@
 #include "box/exe-clone.h"
 #include "base/log.h"
 #include "base/util.h"
+
+#if __ELF_NATIVE_CLASS == 64
+#  define EXE_ELF_CLASS ELFCLASS64
+#else
+#  define EXE_ELF_CLASS ELFCLASS32
+#endif
 
 /*
  * The threat. create, run and exec fork a child that joins the container's namespaces and applies the
@@ -47,22 +55,51 @@ static int exe_clone_is_sealed(int fd) {
         return (seals & EXE_CLONE_SEALS) == EXE_CLONE_SEALS;
 }
 
+/* How much of the binary the kernel and the dynamic loader read: the end of the furthest segment in
+ * the file. What lies beyond (the debug sections, the symbol table, the section headers) is never
+ * mapped. 0 if the file is not an ELF file of our own class that can be read so, and the copy then
+ * takes all of it. */
+static off_t exe_clone_loaded_size(int exe_fd, off_t file_size) {
+        ElfW(Ehdr) eh;
+        off_t end;
+
+        if (pread(exe_fd, &eh, sizeof(eh), 0) != (ssize_t) sizeof(eh) ||
+            memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != EXE_ELF_CLASS ||
+            eh.e_phentsize != sizeof(ElfW(Phdr)) || eh.e_phnum == 0 || eh.e_phnum == PN_XNUM)
+                return 0;
+        end = (off_t) (eh.e_phoff + (uint64_t) eh.e_phnum * sizeof(ElfW(Phdr)));
+        for (unsigned i = 0; i < eh.e_phnum; i++) {
+                ElfW(Phdr) ph;
+
+                if (pread(exe_fd, &ph, sizeof(ph), (off_t) (eh.e_phoff + i * sizeof(ph))) != (ssize_t) sizeof(ph))
+                        return 0;
+                if (ph.p_filesz > 0 && (off_t) (ph.p_offset + ph.p_filesz) > end)
+                        end = (off_t) (ph.p_offset + ph.p_filesz);
+        }
+        return end <= file_size ? end : 0;
+}
+
 /* Copies the running binary into a new memfd and seals it. exe_fd is /proc/self/exe: the very file the
  * kernel executed for us, not a path that someone could have replaced since, so the copy is the same
- * program. The memfd is close-on-exec and exists nowhere on the host's file systems. */
+ * program. The memfd is close-on-exec and exists nowhere on the host's file systems.
+ * Only what is loaded is copied: a binary with its debug information (a build tree, `ninja install`)
+ * is several times the size of its segments, and the copy is paid at every create, run and exec. The
+ * copy's header then names no section headers, which it no longer holds; nothing that runs reads them. */
 static int exe_clone_copy(int exe_fd, int *ret) {
         _cleanup_close_ int fd = -1;
         struct stat st;
+        off_t size;
 
         if (fstat(exe_fd, &st) < 0)
                 return -errno;
+        size = exe_clone_loaded_size(exe_fd, st.st_size) ?: st.st_size;
 
         fd = memfd_create("nspawn-oci", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (fd < 0)
                 return -errno;
 
-        for (off_t done = 0; done < st.st_size;) {
-                ssize_t n = sendfile(fd, exe_fd, NULL, st.st_size - done);
+        for (off_t done = 0; done < size;) {
+                ssize_t n = sendfile(fd, exe_fd, &done, size - done);
 
                 if (n < 0 && errno == EINTR)
                         continue;
@@ -70,7 +107,17 @@ static int exe_clone_copy(int exe_fd, int *ret) {
                         return -errno;
                 if (n == 0)
                         return -EIO; /* the file is shorter than it was a moment ago */
-                done += n;
+        }
+        if (size < st.st_size) {
+                ElfW(Ehdr) eh;
+
+                if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t) sizeof(eh))
+                        return -EIO;
+                eh.e_shoff = 0;
+                eh.e_shnum = 0;
+                eh.e_shstrndx = SHN_UNDEF;
+                if (pwrite(fd, &eh, sizeof(eh), 0) != (ssize_t) sizeof(eh))
+                        return -EIO;
         }
 
         /* Sealed before it runs, so that nothing can change the text we execute, and so that the

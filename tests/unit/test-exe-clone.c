@@ -2,7 +2,9 @@
 /* The nspawn-oci binary (argv[1]) from the outside: create, run and exec run from a sealed memfd copy,
  * other verbs and NSPAWN_OCI_NO_CLONE=1 do not; what a process holding /proc/PID/exe can then write.
  * Works on a copy of the binary in a temporary directory. Needs no privilege. */
+#include <elf.h>
 #include <fcntl.h>
+#include <link.h>
 #include <limits.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -110,6 +112,23 @@ static int hold_exe(const char *env, int *ret_seals) {
         return path_fd;
 }
 
+/* The end of the furthest segment of the ELF file in buf: what the copy keeps. 0 if not ELF. */
+static size_t loaded_end(const char *buf, size_t size) {
+        const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *) buf;
+        size_t end;
+
+        if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+            eh->e_phoff + (size_t) eh->e_phnum * sizeof(ElfW(Phdr)) > size)
+                return 0;
+        end = eh->e_phoff + (size_t) eh->e_phnum * sizeof(ElfW(Phdr));
+        for (unsigned i = 0; i < eh->e_phnum; i++) {
+                const ElfW(Phdr) *ph = (const ElfW(Phdr) *) (buf + eh->e_phoff) + i;
+                if (ph->p_filesz > 0 && ph->p_offset + ph->p_filesz > end)
+                        end = ph->p_offset + ph->p_filesz;
+        }
+        return end <= size ? end : 0;
+}
+
 static bool same_file(int fd, const char *path) {
         struct stat a, b;
 
@@ -157,6 +176,25 @@ int main(int argc, char *argv[]) {
                "/proc/PID/exe of a running create is not the binary on disk");
         tap_ok(seals >= 0 && (seals & EXE_CLONE_SEALS) == EXE_CLONE_SEALS,
                "… but a memfd with every seal (0x%x)", seals >= 0 ? (unsigned) seals : 0);
+        {
+                /* the build tree's binary carries its debug information: the copy holds the loaded
+                 * segments only, and a header that names no section headers */
+                size_t loaded = loaded_end(original, size);
+                ElfW(Ehdr) eh = {};
+                struct stat st = {};
+                _cleanup_close_ int ro = -1;
+
+                snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+                ro = fd >= 0 ? open(fdpath, O_RDONLY | O_CLOEXEC) : -1;
+                bool read_back = ro >= 0 && fstat(ro, &st) >= 0 &&
+                                 pread(ro, &eh, sizeof(eh), 0) == (ssize_t) sizeof(eh);
+                tap_ok(read_back && loaded > 0 && (size_t) st.st_size == loaded,
+                       "the copy is the loaded part of the binary: %zu of %zu bytes", (size_t) st.st_size,
+                       size);
+                /* a stripped binary (a package's) ends with its segments: then it is copied whole */
+                tap_ok(read_back && (loaded == size || (eh.e_shnum == 0 && eh.e_shoff == 0)),
+                       "its header names no section headers that it does not hold");
+        }
         /* CVE-2019-5736: reopen the held exe for writing once the runtime is gone, and write. */
         snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
         wfd = fd >= 0 ? open(fdpath, O_WRONLY | O_CLOEXEC) : -1;
