@@ -13,12 +13,13 @@ ROUNDS=${ROUNDS:-50}
 
 [ "$(id -u)" = 0 ] || { echo "bench-exec: must run as root" >&2; exit 2; }
 work=$(mktemp -d /var/tmp/nspawn-oci-bench-exec.XXXXXX)
+states=$(mktemp -d /run/nspawn-oci-bench-exec.XXXXXX) # where engines keep a runtime's state: a tmpfs
 declare -A RUNTIMES=([nspawn-oci]=$NSPAWN_OCI [runc]=runc)
 cleanup() {
     for rt in "${!RUNTIMES[@]}"; do
-        "${RUNTIMES[$rt]}" --root "$work/state-$rt" delete -f "bench-exec-$rt" >/dev/null 2>&1 || true
+        "${RUNTIMES[$rt]}" --root "$states/$rt" delete -f "bench-exec-$rt" >/dev/null 2>&1 || true
     done
-    rm -rf --one-file-system "$work"
+    rm -rf --one-file-system "$work" "$states"
 }
 trap cleanup EXIT
 
@@ -41,7 +42,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 declare -A MED
 for rt in nspawn-oci runc; do
     bin=${RUNTIMES[$rt]}
-    st=$work/state-$rt
+    st=$states/$rt
     id=bench-exec-$rt
     "$bin" --root "$st" create --bundle "$work/bundle" "$id" </dev/null >/dev/null 2>&1
     "$bin" --root "$st" start "$id"

@@ -3,11 +3,13 @@
 # Create+start+delete, and run, of a /bin/true container with nspawn-oci (its box built by
 # systemd-nspawn, and by the native builder: "native") next to runc (its cgroupfs
 # driver, and its systemd driver where systemd is PID 1) and crun, on the same machine: sequential
-# (median of N, and of each verb), 50 at once (wall time), plus the resident memory per running
-# container. Prints ratios against runc. A benchmark, not a test: run it as root, by hand.
+# (median of N, and of each verb; each round runs every runtime in turn), 50 at once (wall time), plus
+# the resident memory per running container. Prints ratios against runc. A benchmark, not a test: run
+# it as root, by hand.
 #
 # usage: bench/bench-lifecycle.sh [NSPAWN_OCI_BINARY]   env: ROUNDS (default 20), PARALLEL (default 50),
-#        SECCOMP=podman (every container gets podman's default seccomp profile, tests/fixtures/oci)
+#        SECCOMP=podman (every container gets podman's default seccomp profile, tests/fixtures/oci),
+#        BEFORE=BINARY (another nspawn-oci, say of an earlier commit, measured in the same rounds: "before")
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,11 +19,14 @@ PARALLEL=${PARALLEL:-50}
 
 [ "$(id -u)" = 0 ] || { echo "bench-lifecycle: must run as root" >&2; exit 2; }
 work=$(mktemp -d /var/tmp/nspawn-oci-bench.XXXXXX)
+# each runtime's state where engines keep it, on /run (podman, CRI-O and containerd's shim give runc a
+# root there): a tmpfs, as under /run/runc and /run/nspawn-oci
+states=$(mktemp -d /run/nspawn-oci-bench.XXXXXX)
 # a runtime's command line: its binary and the global options that make it the one named
 rtcmd() { # NAME ARGS...
     local -a c
     read -ra c <<<"${RUNTIMES[$1]}"
-    "${c[@]}" --root "$work/state-$1" "${@:2}"
+    "${c[@]}" --root "$states/$1" "${@:2}"
 }
 cleanup() {
     for rt in "${!RUNTIMES[@]}"; do
@@ -29,7 +34,7 @@ cleanup() {
             rtcmd "$rt" delete -f "$id" >/dev/null 2>&1 || true
         done
     done
-    rm -rf --one-file-system "$work"
+    rm -rf --one-file-system "$work" "$states"
 }
 declare -A RUNTIMES=([nspawn-oci]=$NSPAWN_OCI [runc]=runc)
 # runc's systemd cgroup driver makes a scope per container, as nspawn-oci does
@@ -42,6 +47,7 @@ if command -v crun >/dev/null; then
         RUNTIMES[crun]=crun
     fi
 fi
+[ -z "${BEFORE:-}" ] || RUNTIMES[before]=$BEFORE
 trap cleanup EXIT
 # the native builder's figure next to nspawn's: the same binary, its create and run given --builder native
 cat >"$work/native.sh" <<WRAPPER
@@ -111,7 +117,7 @@ os.unlink(pidfile)
 print(f"{c:.1f} {s:.1f} {d:.1f}")
 PY
 lifecycle() { # RUNTIME ID BUNDLE
-    /usr/bin/python3 "$work/lifecycle.py" "${RUNTIMES[$1]}" "$work/state-$1" "$2" "$3"
+    /usr/bin/python3 "$work/lifecycle.py" "${RUNTIMES[$1]}" "$states/$1" "$2" "$3"
 }
 
 now() { date +%s.%N; }
@@ -136,36 +142,44 @@ nspawn_alone() { # N
 }
 unified=0
 [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && unified=1
-ORDER=(nspawn-oci native runc runc-systemd crun)
-declare -A SEQ PAR RSS RUN CREATE START DELETE
-for rt in "${ORDER[@]}"; do
-    [ -n "${RUNTIMES[$rt]:-}" ] || continue
-    times=() creates=() starts=() deletes=() runs=()
-    for i in $(seq "$ROUNDS"); do
+ORDER=(nspawn-oci native before runc runc-systemd crun)
+declare -A SEQ PAR RSS RUN CREATE START DELETE TIMES CREATES STARTS DELETES RUNS
+ms_since() { awk -v a="$1" -v b="$(now)" 'BEGIN{print (b-a)*1000}'; }
+# Sequential: every round runs each runtime in turn (and nspawn alone), so that a change in the
+# machine's load during the run (a virtual machine's host) weighs on all of them alike.
+alone_ok=1
+for i in $(seq "$ROUNDS"); do
+    for rt in "${ORDER[@]}"; do
+        [ -n "${RUNTIMES[$rt]:-}" ] || continue
         t0=$(now)
         read -r c s d < <(lifecycle "$rt" "bench-$rt-$i" "$work/true")
-        t1=$(now)
-        times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{print (b-a)*1000}')")
-        creates+=("$c") starts+=("$s") deletes+=("$d")
+        TIMES[$rt]+="$(ms_since "$t0") " CREATES[$rt]+="$c " STARTS[$rt]+="$s " DELETES[$rt]+="$d "
         # run: create, start, wait and delete in one call, in the foreground
         t0=$(now)
         rtcmd "$rt" run --bundle "$work/true" "run-$rt-$i" >/dev/null </dev/null
-        t1=$(now)
-        runs+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{print (b-a)*1000}')")
+        RUNS[$rt]+="$(ms_since "$t0") "
     done
-    SEQ[$rt]=$(printf '%s\n' "${times[@]}" | median)
-    CREATE[$rt]=$(printf '%s\n' "${creates[@]}" | median)
-    START[$rt]=$(printf '%s\n' "${starts[@]}" | median)
-    DELETE[$rt]=$(printf '%s\n' "${deletes[@]}" | median)
-    RUN[$rt]=$(printf '%s\n' "${runs[@]}" | median)
+    if ((alone_ok)); then
+        t0=$(now)
+        if nspawn_alone "$i" >/dev/null </dev/null; then
+            TIMES[alone]+="$(ms_since "$t0") "
+        else
+            alone_ok=0
+        fi
+    fi
+done
+med() { printf '%s\n' $1 | median; }
+for rt in "${ORDER[@]}"; do
+    [ -n "${RUNTIMES[$rt]:-}" ] || continue
+    SEQ[$rt]=$(med "${TIMES[$rt]}") CREATE[$rt]=$(med "${CREATES[$rt]}") START[$rt]=$(med "${STARTS[$rt]}")
+    DELETE[$rt]=$(med "${DELETES[$rt]}") RUN[$rt]=$(med "${RUNS[$rt]}")
 
     t0=$(now)
     for i in $(seq "$PARALLEL"); do
         lifecycle "$rt" "par-$rt-$i" "$work/true" >/dev/null &
     done
     wait
-    t1=$(now)
-    PAR[$rt]=$(awk -v a="$t0" -v b="$t1" 'BEGIN{print (b-a)*1000}')
+    PAR[$rt]=$(ms_since "$t0")
 
     # memory: what stays resident per running container (the runtime's own processes included)
     rtcmd "$rt" create --bundle "$work/sleep" "mem-$rt" >/dev/null
@@ -184,15 +198,8 @@ for rt in "${ORDER[@]}"; do
     RSS[$rt]=$kb
     rtcmd "$rt" delete -f "mem-$rt"
 done
-
-times=()
-for i in $(seq "$ROUNDS"); do
-    t0=$(now)
-    nspawn_alone "$i" >/dev/null </dev/null || { times=(); break; }
-    t1=$(now)
-    times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{print (b-a)*1000}')")
-done
-NSPAWN_ALONE=$( ((${#times[@]})) && printf '%s\n' "${times[@]}" | median || echo 0)
+NSPAWN_ALONE=0
+((alone_ok)) && NSPAWN_ALONE=$(med "${TIMES[alone]}")
 
 [ -z "$SECCOMP_FROM" ] || echo "seccomp profile: $SECCOMP_FROM"
 echo "medians of $ROUNDS, in ms (start: until the process exited)"
@@ -204,7 +211,7 @@ for rt in "${ORDER[@]}"; do
         "${START[$rt]}" "${DELETE[$rt]}" "${RUN[$rt]}" "${PAR[$rt]}" "${RSS[$rt]}"
 done
 [ "$NSPAWN_ALONE" = 0 ] || printf '%-13s %9s %7s %7s %7s %9.1f\n' "nspawn alone" - - - - "$NSPAWN_ALONE"
-for rt in nspawn-oci native crun; do
+for rt in nspawn-oci native before crun; do
     [ -n "${SEQ[$rt]:-}" ] || continue
     for ref in runc runc-systemd; do
         [ -n "${SEQ[$ref]:-}" ] || continue
