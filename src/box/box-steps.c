@@ -755,6 +755,43 @@ static int mask_path(const char *path) {
         return 0;
 }
 
+/* The host's node of a device step, detached: in a user namespace mknod() of a device is refused, and
+ * runc binds the host's node at the same path instead. Taken while still root in the host's namespaces,
+ * and only if it is the very device configured (kind and number): -ENODEV otherwise. */
+static int host_device_tree(const PlanStep *s) {
+        _cleanup_close_ int tree = -1;
+        struct stat st;
+
+        /* Safety: a detached copy of one host mount's dentry (no mount table changes), kept only when
+         * fstat() shows the configured device: the config could bind any host path through its mounts
+         * anyway, and access to the device stays the device cgroup's to grant. */
+        tree = open_tree(AT_FDCWD, s->path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (tree < 0)
+                return negative_errno();
+        if (fstat(tree, &st) < 0)
+                return negative_errno();
+        if ((st.st_mode & S_IFMT) != (s->mode & S_IFMT) || st.st_rdev != s->dev)
+                return -ENODEV;
+        return TAKE_FD(tree);
+}
+
+/* The host's node (host_device_tree()) bound at the step's path in the box, on an empty file made there:
+ * its owner and mode are the host's, as under runc; a bind cannot take the config's. */
+static int bind_device(const PlanStep *s, int tree) {
+        _cleanup_close_ int target = -1;
+
+        (void) make_parents(s->path);
+        if (unlink(s->path) < 0 && errno != ENOENT)
+                return negative_errno();
+        target = open(s->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0000);
+        if (target < 0)
+                return negative_errno();
+        /* Safety: both ends are fds: the source is the checked host device, the target the empty file
+         * just made inside the box's root, in its /dev. */
+        return move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ?
+                negative_errno() : 0;
+}
+
 /* The closed set of privileged steps in the box. Every case runs in a child that joined the box's
  * namespaces (box_steps_run()): what it changes is the box's, never the host's. */
 static int do_step(const PlanStep *s) {
@@ -847,12 +884,42 @@ int box_steps_run(pid_t holder, const bool *join_ns, const PlanStep *steps, size
                         _exit(1);
                 }
 
+                /* In a user namespace a device node is the host's, bound (host_device_tree()): taken
+                 * here, before any namespace of the box is joined. */
+                int *host_nodes = calloc(n, sizeof(int));
+                if (!host_nodes) {
+                        log_oom();
+                        _exit(1);
+                }
+                for (size_t i = 0; i < n; i++) {
+                        const PlanStep *st = &steps[i];
+                        host_nodes[i] = -1;
+                        if (st->type != PLAN_STEP_MKNOD || !join_ns[OCI_NS_USER] ||
+                            !(S_ISCHR(st->mode) || S_ISBLK(st->mode)))
+                                continue;
+                        host_nodes[i] = host_device_tree(st);
+                        if (host_nodes[i] < 0) {
+                                log_error_errno(host_nodes[i],
+                                                "linux.devices: %s: in a user namespace the host's node is "
+                                                "bound there, as runc does, and the host has no such device "
+                                                "at that path%s", st->path,
+                                                host_nodes[i] == -ENODEV ? " (another kind or number)" : ": %m");
+                                _exit(1);
+                        }
+                }
+
                 /* Namespaced sysctls and names first, before the mount namespace: the box's /proc/sys is
                  * read-only, the host's is not, and its files act on the writer's own namespaces. */
                 r = box_steps_enter(holder, join_ns, false, &what);
                 if (r < 0) {
                         log_error_errno(r, "Failed to join the box's %s namespace: %m", what);
                         _exit(1);
+                }
+                /* In a user namespace, its root: a file made on one of its file systems (the native
+                 * builder's /dev) needs an owner mapped there. Where 0 is not mapped, as we are. */
+                if (join_ns[OCI_NS_USER]) {
+                        (void) setresgid(0, 0, 0);
+                        (void) setresuid(0, 0, 0);
                 }
                 for (size_t pass = 0; pass < 2; pass++) {
                         if (pass == 1) {
@@ -866,7 +933,8 @@ int box_steps_run(pid_t holder, const bool *join_ns, const PlanStep *steps, size
                         for (size_t i = 0; i < n; i++) {
                                 if (step_needs_mount(steps[i].type) != (pass == 1))
                                         continue;
-                                r = do_step(&steps[i]);
+                                r = host_nodes[i] >= 0 ? bind_device(&steps[i], host_nodes[i])
+                                                       : do_step(&steps[i]);
                                 if (r < 0) {
                                         log_error_errno(r, "%s %s%s%s: %m",
                                                         strna(plan_step_type_to_string(steps[i].type)),

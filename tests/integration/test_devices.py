@@ -5,6 +5,8 @@
 # /dev/kmsg (c 1:11) is outside that set, and opening it write-only needs no capability.
 
 import json
+import os
+import stat
 
 import pytest
 
@@ -64,3 +66,53 @@ def test_no_device_rules_deny_all_but_the_defaults(rt, new_id, make_bundle, reso
     kmsg, zero = map(json.loads, p.stdout.splitlines())
     assert kmsg["errno"] == 1, kmsg
     assert zero["errno"] == 0, zero
+
+
+USERNS = {
+    "namespaces": [{"type": t} for t in ("pid", "network", "ipc", "uts", "mount", "user")],
+    "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
+    "gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
+}
+
+
+def userns_device_bundle(make_bundle, builder, device, argv):
+    rules = [{"allow": False, "access": "rwm"},
+             {"allow": True, "type": "c", "major": device["major"], "minor": device["minor"], "access": "rwm"}]
+    return make_bundle(overrides={
+        "process": {"args": argv},
+        "annotations": {"org.nspawn-oci.builder": builder},
+        "linux": dict(USERNS, devices=[device], resources={"devices": rules})})
+
+
+@pytest.mark.parametrize("builder", ["nspawn", "native"])
+def test_device_in_a_user_namespace_is_the_hosts_node(rt, new_id, make_bundle, builder):
+    """In a user namespace the kernel refuses mknod() of a device: the host's node at the same path is
+    bound there instead, as runc does (create failed before). It is that device, owned as on the host
+    (root there: nobody inside), so it opens as the host's mode and the device rules allow: /dev/kmsg,
+    0644 on the host, does not open for writing even when allowed "rwm" (fileMode cannot apply to a
+    bind). The annotation chooses nspawn-oci's builder; runc ignores it."""
+    if not os.path.exists("/dev/kmsg"):
+        pytest.skip("the host has no /dev/kmsg node to bind (the test bed, an nspawn container, has none)")
+    host = os.stat("/dev/kmsg")
+    b = userns_device_bundle(make_bundle, builder, KMSG,
+                             ["/bin/sh", "-c", "ls -ln /dev/kmsg && /probe open-w /dev/kmsg"])
+    p = rt("run", "--bundle", b.path, new_id())
+    assert p.returncode == 0, p.stderr
+    listing, opened = p.stdout.strip().splitlines()
+    fields = listing.split()
+    assert fields[0].startswith("c") and fields[4:6] == ["1,", "11"], listing
+    assert fields[2] == fields[3] == "65534", listing
+    assert stat.S_IMODE(host.st_mode) & 0o002 or json.loads(opened)["errno"] == 13, (listing, opened)
+
+
+@pytest.mark.nspawn_only
+def test_device_in_a_user_namespace_missing_on_the_host(rt, new_id, make_bundle):
+    """A device the host has no node for at that path cannot be bound: create fails naming
+    linux.devices and the path, and leaves no container behind."""
+    missing = dict(KMSG, path="/dev/nspawn-oci-no-such-device")
+    b = userns_device_bundle(make_bundle, "nspawn", missing, ["/probe", "exit", "0"])
+    cid = new_id()
+    p = rt("run", "--bundle", b.path, cid)
+    assert p.returncode != 0
+    assert "linux.devices: /dev/nspawn-oci-no-such-device" in p.stderr, p.stderr
+    assert cid not in rt("list", "-q").stdout.split()
