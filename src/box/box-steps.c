@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Entering a built box and doing the plan's native steps in it. Runs as root: the parent on the host,
  * the work in a forked child inside the box's namespaces. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sched.h>
@@ -755,17 +756,57 @@ static int mask_path(const char *path) {
         return 0;
 }
 
+/* Looks below dir, within the host's /dev file system (fs: its st_dev; not /dev/pts, /dev/shm and the
+ * others mounted there), for a node of the given kind and number, symlinks not followed. */
+static bool find_host_node(const char *dir, dev_t fs, mode_t kind, dev_t dev, char *buf, size_t size,
+                           int depth) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        struct dirent *e;
+
+        if (depth > 4 || !(d = opendir(dir)))
+                return false;
+        while ((e = readdir(d))) {
+                char path[PATH_MAX];
+                struct stat st;
+
+                if (streq(e->d_name, ".") || streq(e->d_name, "..") ||
+                    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int) sizeof(path) ||
+                    lstat(path, &st) < 0)
+                        continue;
+                if ((st.st_mode & S_IFMT) == kind && st.st_rdev == dev) {
+                        snprintf(buf, size, "%s", path);
+                        return true;
+                }
+                if (S_ISDIR(st.st_mode) && st.st_dev == fs &&
+                    find_host_node(path, fs, kind, dev, buf, size, depth + 1))
+                        return true;
+        }
+        return false;
+}
+
 /* The host's node of a device step, detached: in a user namespace mknod() of a device is refused, and
- * runc binds the host's node at the same path instead. Taken while still root in the host's namespaces,
- * and only if it is the very device configured (kind and number): -ENODEV otherwise. */
+ * runc binds the host's node at the same path instead. Where the host has that device elsewhere (an
+ * engine's --device /dev/sdb:/dev/xvdb lists it by the container's path), its node there. Taken while
+ * still root in the host's namespaces, and only if it is the very device configured (kind and
+ * number): -ENODEV otherwise. */
 static int host_device_tree(const PlanStep *s) {
         _cleanup_close_ int tree = -1;
+        char found[PATH_MAX];
         struct stat st;
 
         /* Safety: a detached copy of one host mount's dentry (no mount table changes), kept only when
          * fstat() shows the configured device: the config could bind any host path through its mounts
          * anyway, and access to the device stays the device cgroup's to grant. */
         tree = open_tree(AT_FDCWD, s->path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (tree >= 0 && fstat(tree, &st) >= 0 && (st.st_mode & S_IFMT) == (s->mode & S_IFMT) &&
+            st.st_rdev == s->dev)
+                return TAKE_FD(tree);
+        tree = safe_close(tree);
+        if (stat("/dev", &st) < 0 || !find_host_node("/dev", st.st_dev, s->mode & S_IFMT, s->dev, found,
+                                                     sizeof(found), 0))
+                return -ENODEV;
+        /* Safety: as above; the node was found by kind and number, and is checked again once held. */
+        tree = open_tree(AT_FDCWD, found, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
         if (tree < 0)
                 return negative_errno();
         if (fstat(tree, &st) < 0)
@@ -900,10 +941,10 @@ int box_steps_run(pid_t holder, const bool *join_ns, const PlanStep *steps, size
                         host_nodes[i] = host_device_tree(st);
                         if (host_nodes[i] < 0) {
                                 log_error_errno(host_nodes[i],
-                                                "linux.devices: %s: in a user namespace the host's node is "
-                                                "bound there, as runc does, and the host has no such device "
-                                                "at that path%s", st->path,
-                                                host_nodes[i] == -ENODEV ? " (another kind or number)" : ": %m");
+                                                "linux.devices: %s: in a user namespace the host's node of the "
+                                                "device is bound there, and the host has no %s node %u:%u",
+                                                st->path, S_ISBLK(st->mode) ? "block" : "character",
+                                                major(st->dev), minor(st->dev));
                                 _exit(1);
                         }
                 }

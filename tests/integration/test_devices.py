@@ -106,13 +106,29 @@ def test_device_in_a_user_namespace_is_the_hosts_node(rt, new_id, make_bundle, b
 
 
 @pytest.mark.nspawn_only
+@pytest.mark.parametrize("builder", ["nspawn", "native"])
+def test_device_in_a_user_namespace_under_another_path(rt, new_id, make_bundle, builder):
+    """What an engine's --device /dev/kmsg:/dev/k2 lists is the container's path: the host has the
+    device under another name, and its node there is bound (runc looks only at the same path and
+    fails)."""
+    if not os.path.exists("/dev/kmsg"):
+        pytest.skip("the host has no /dev/kmsg node to bind (the test bed, an nspawn container, has none)")
+    b = userns_device_bundle(make_bundle, builder, dict(KMSG, path="/dev/k2"), ["/bin/ls", "-ln", "/dev/k2"])
+    p = rt("run", "--bundle", b.path, new_id())
+    assert p.returncode == 0, p.stderr
+    fields = p.stdout.split()
+    assert fields[0].startswith("c") and fields[4:6] == ["1,", "11"], p.stdout
+
+
+@pytest.mark.nspawn_only
 def test_device_in_a_user_namespace_missing_on_the_host(rt, new_id, make_bundle):
-    """A device the host has no node for at that path cannot be bound: create fails naming
-    linux.devices and the path, and leaves no container behind."""
-    missing = dict(KMSG, path="/dev/nspawn-oci-no-such-device")
+    """A device the host has no node for cannot be bound: create fails naming linux.devices, the path
+    and the device, and leaves no container behind."""
+    missing = dict(KMSG, path="/dev/nspawn-oci-no-such-device", minor=250)
     b = userns_device_bundle(make_bundle, "nspawn", missing, ["/probe", "exit", "0"])
     cid = new_id()
     p = rt("run", "--bundle", b.path, cid)
     assert p.returncode != 0
     assert "linux.devices: /dev/nspawn-oci-no-such-device" in p.stderr, p.stderr
+    assert "no character node 1:250" in p.stderr, p.stderr
     assert cid not in rt("list", "-q").stdout.split()

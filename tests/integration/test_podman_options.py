@@ -71,6 +71,16 @@ def test_podman_uidmap_several_ranges(podman):
     assert lines[3:] == [["0"], ["0"], ["1"]]
 
 
+@pytest.mark.nspawn_only
+def test_podman_uidmap_device(podman):
+    """--device with --uidmap: in a user namespace the host's node is bound, found by its number where
+    the container's path is another (runc binds only the same path, /dev/e2enull here, and fails)."""
+    out = run(podman, "--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536",
+              "--device", "/dev/null:/dev/e2enull", cmd="ls -ln /dev/e2enull; echo x > /dev/e2enull")
+    fields = out.split()
+    assert fields[0] == "crw-rw-rw-" and fields[4:6] == ["1,", "3"], out
+
+
 def container_pid(podman, name):
     p = podman("inspect", "--format", "{{.State.Pid}}", name)
     assert p.returncode == 0, p.stderr
