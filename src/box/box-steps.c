@@ -706,23 +706,33 @@ static int new_mount(const PlanStep *s) {
         return 0;
 }
 
-/* A detached copy of the box's /dev/null, refused unless it is that device: a /dev from a volume (a
- * bind of the engine's, or one an image points into) can hold a symlink or any file there, and the mask
- * would then bind whatever that names over the masked path (CVE-2025-31133). */
-static int dev_null_tree(void) {
+/* A detached copy of the mount at path (open_tree() flags added: AT_SYMLINK_NOFOLLOW), kept only if
+ * fstat() shows the device node of that kind (S_IFCHR, S_IFBLK) and number: -ENODEV otherwise. */
+static int device_tree(const char *path, unsigned flags, mode_t kind, dev_t dev) {
         _cleanup_close_ int tree = -1;
         struct stat st;
 
-        tree = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+        tree = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | flags);
         if (tree < 0)
                 return negative_errno();
         if (fstat(tree, &st) < 0)
                 return negative_errno();
-        if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+        if ((st.st_mode & S_IFMT) != kind || st.st_rdev != dev)
+                return -ENODEV;
+        return TAKE_FD(tree);
+}
+
+/* A detached copy of the box's /dev/null, refused unless it is that device: a /dev from a volume (a
+ * bind of the engine's, or one an image points into) can hold a symlink or any file there, and the mask
+ * would then bind whatever that names over the masked path (CVE-2025-31133). */
+static int dev_null_tree(void) {
+        int tree = device_tree("/dev/null", AT_SYMLINK_NOFOLLOW, S_IFCHR, makedev(1, 3));
+
+        if (tree == -ENODEV)
                 return log_error_errno(EPERM,
                                        "/dev/null in the box is not the null device, refusing to mask "
                                        "paths with it");
-        return TAKE_FD(tree);
+        return tree;
 }
 
 /* Masks one path: an empty read-only tmpfs over a directory, the null device over anything else. The
@@ -790,30 +800,21 @@ static bool find_host_node(const char *dir, dev_t fs, mode_t kind, dev_t dev, ch
  * still root in the host's namespaces, and only if it is the very device configured (kind and
  * number): -ENODEV otherwise. */
 static int host_device_tree(const PlanStep *s) {
-        _cleanup_close_ int tree = -1;
         char found[PATH_MAX];
         struct stat st;
+        int tree;
 
         /* Safety: a detached copy of one host mount's dentry (no mount table changes), kept only when
          * fstat() shows the configured device: the config could bind any host path through its mounts
          * anyway, and access to the device stays the device cgroup's to grant. */
-        tree = open_tree(AT_FDCWD, s->path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-        if (tree >= 0 && fstat(tree, &st) >= 0 && (st.st_mode & S_IFMT) == (s->mode & S_IFMT) &&
-            st.st_rdev == s->dev)
-                return TAKE_FD(tree);
-        tree = safe_close(tree);
+        tree = device_tree(s->path, 0, s->mode & S_IFMT, s->dev);
+        if (tree >= 0)
+                return tree;
         if (stat("/dev", &st) < 0 || !find_host_node("/dev", st.st_dev, s->mode & S_IFMT, s->dev, found,
                                                      sizeof(found), 0))
                 return -ENODEV;
         /* Safety: as above; the node was found by kind and number, and is checked again once held. */
-        tree = open_tree(AT_FDCWD, found, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
-        if (tree < 0)
-                return negative_errno();
-        if (fstat(tree, &st) < 0)
-                return negative_errno();
-        if ((st.st_mode & S_IFMT) != (s->mode & S_IFMT) || st.st_rdev != s->dev)
-                return -ENODEV;
-        return TAKE_FD(tree);
+        return device_tree(found, AT_SYMLINK_NOFOLLOW, s->mode & S_IFMT, s->dev);
 }
 
 /* The host's node (host_device_tree()) bound at the step's path in the box, on an empty file made there:
@@ -831,6 +832,35 @@ static int bind_device(const PlanStep *s, int tree) {
          * just made inside the box's root, in its /dev. */
         return move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ?
                 negative_errno() : 0;
+}
+
+/* For each step, the host's node of its device (host_device_tree()) where the box has a user namespace
+ * and the step makes a character or block device, -1 for the others. Logs; NULL on failure. */
+static int *host_device_trees(const bool *join_ns, const PlanStep *steps, size_t n) {
+        _cleanup_free_ int *trees = calloc(n, sizeof(int));
+
+        if (!trees) {
+                log_oom();
+                return NULL;
+        }
+        for (size_t i = 0; i < n; i++) {
+                const PlanStep *s = &steps[i];
+
+                trees[i] = -1;
+                if (s->type != PLAN_STEP_MKNOD || !join_ns[OCI_NS_USER] ||
+                    !(S_ISCHR(s->mode) || S_ISBLK(s->mode)))
+                        continue;
+                trees[i] = host_device_tree(s);
+                if (trees[i] < 0) {
+                        log_error_errno(trees[i],
+                                        "linux.devices: %s: in a user namespace the host's node of the "
+                                        "device is bound there, and the host has no %s node %u:%u", s->path,
+                                        S_ISBLK(s->mode) ? "block" : "character", major(s->dev),
+                                        minor(s->dev));
+                        return NULL;
+                }
+        }
+        return TAKE_PTR(trees);
 }
 
 /* The closed set of privileged steps in the box. Every case runs in a child that joined the box's
@@ -925,29 +955,11 @@ int box_steps_run(pid_t holder, const bool *join_ns, const PlanStep *steps, size
                         _exit(1);
                 }
 
-                /* In a user namespace a device node is the host's, bound (host_device_tree()): taken
-                 * here, before any namespace of the box is joined. */
-                int *host_nodes = calloc(n, sizeof(int));
-                if (!host_nodes) {
-                        log_oom();
+                /* In a user namespace a device node is the host's, bound: taken here, before any
+                 * namespace of the box is joined. */
+                int *host_nodes = host_device_trees(join_ns, steps, n);
+                if (!host_nodes)
                         _exit(1);
-                }
-                for (size_t i = 0; i < n; i++) {
-                        const PlanStep *st = &steps[i];
-                        host_nodes[i] = -1;
-                        if (st->type != PLAN_STEP_MKNOD || !join_ns[OCI_NS_USER] ||
-                            !(S_ISCHR(st->mode) || S_ISBLK(st->mode)))
-                                continue;
-                        host_nodes[i] = host_device_tree(st);
-                        if (host_nodes[i] < 0) {
-                                log_error_errno(host_nodes[i],
-                                                "linux.devices: %s: in a user namespace the host's node of the "
-                                                "device is bound there, and the host has no %s node %u:%u",
-                                                st->path, S_ISBLK(st->mode) ? "block" : "character",
-                                                major(st->dev), minor(st->dev));
-                                _exit(1);
-                        }
-                }
 
                 /* Namespaced sysctls and names first, before the mount namespace: the box's /proc/sys is
                  * read-only, the host's is not, and its files act on the writer's own namespaces. */
