@@ -58,20 +58,20 @@ static int exe_clone_is_sealed(int fd) {
 /* How much of the binary the kernel and the dynamic loader read: the end of the furthest segment in
  * the file. What lies beyond (the debug sections, the symbol table, the section headers) is never
  * mapped. 0 if the file is not an ELF file of our own class that can be read so, and the copy then
- * takes all of it. */
-static off_t exe_clone_loaded_size(int exe_fd, off_t file_size) {
-        ElfW(Ehdr) eh;
+ * takes all of it. *eh gets the ELF header read. */
+static off_t exe_clone_loaded_size(int exe_fd, off_t file_size, ElfW(Ehdr) *eh) {
         off_t end;
 
-        if (pread(exe_fd, &eh, sizeof(eh), 0) != (ssize_t) sizeof(eh) ||
-            memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != EXE_ELF_CLASS ||
-            eh.e_phentsize != sizeof(ElfW(Phdr)) || eh.e_phnum == 0 || eh.e_phnum == PN_XNUM)
+        if (pread(exe_fd, eh, sizeof(*eh), 0) != (ssize_t) sizeof(*eh) ||
+            memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != EXE_ELF_CLASS ||
+            eh->e_phentsize != sizeof(ElfW(Phdr)) || eh->e_phnum == 0 || eh->e_phnum == PN_XNUM)
                 return 0;
-        end = (off_t) (eh.e_phoff + (uint64_t) eh.e_phnum * sizeof(ElfW(Phdr)));
-        for (unsigned i = 0; i < eh.e_phnum; i++) {
+        end = (off_t) (eh->e_phoff + (uint64_t) eh->e_phnum * sizeof(ElfW(Phdr)));
+        for (unsigned i = 0; i < eh->e_phnum; i++) {
+                off_t at = (off_t) (eh->e_phoff + i * sizeof(ElfW(Phdr)));
                 ElfW(Phdr) ph;
 
-                if (pread(exe_fd, &ph, sizeof(ph), (off_t) (eh.e_phoff + i * sizeof(ph))) != (ssize_t) sizeof(ph))
+                if (pread(exe_fd, &ph, sizeof(ph), at) != (ssize_t) sizeof(ph))
                         return 0;
                 if (ph.p_filesz > 0 && (off_t) (ph.p_offset + ph.p_filesz) > end)
                         end = (off_t) (ph.p_offset + ph.p_filesz);
@@ -87,12 +87,13 @@ static off_t exe_clone_loaded_size(int exe_fd, off_t file_size) {
  * copy's header then names no section headers, which it no longer holds; nothing that runs reads them. */
 static int exe_clone_copy(int exe_fd, int *ret) {
         _cleanup_close_ int fd = -1;
+        ElfW(Ehdr) eh;
         struct stat st;
         off_t size;
 
         if (fstat(exe_fd, &st) < 0)
                 return -errno;
-        size = exe_clone_loaded_size(exe_fd, st.st_size) ?: st.st_size;
+        size = exe_clone_loaded_size(exe_fd, st.st_size, &eh) ?: st.st_size;
 
         fd = memfd_create("nspawn-oci", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (fd < 0)
@@ -109,10 +110,6 @@ static int exe_clone_copy(int exe_fd, int *ret) {
                         return -EIO; /* the file is shorter than it was a moment ago */
         }
         if (size < st.st_size) {
-                ElfW(Ehdr) eh;
-
-                if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t) sizeof(eh))
-                        return -EIO;
                 eh.e_shoff = 0;
                 eh.e_shnum = 0;
                 eh.e_shstrndx = SHN_UNDEF;
