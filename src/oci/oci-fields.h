@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The tables that describe each OCI object: JSON key, kind, where the value lives in the model.
  * oci-parse.c reads JSON through them (and frees the model through them), and oci-json.c writes the
- * model back through them, in the same (spec) order. Pure. Included only by those two files: it is the one other place that sees json-c. */
+ * model back through them, in the same (spec) order. Pure. Included only by those two files: it is the
+ * one other place that sees json-c. */
 #pragma once
 
 #include <json-c/json.h>

@@ -170,24 +170,6 @@ bool plan_hostname_is_valid(const char *s) {
  * names. So that the result is always valid, a '.' right after another '.' becomes '-' as well, and a
  * leading '-' or '.' becomes 'x'. The rule is deterministic: every command finds the machine again
  * from the id alone. */
-char **plan_mounts_after_proc(const Plan *p) {
-        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
-        bool after = false;
-
-        if (!l)
-                return NULL;
-        for (size_t i = 0; i < p->n_steps; i++) {
-                const PlanStep *s = p->steps + i;
-
-                if (!IN_SET(s->type, PLAN_STEP_REATTACH, PLAN_STEP_MOUNT))
-                        continue;
-                if (after && strv_extend(&l, s->path) < 0)
-                        return NULL;
-                after = after || streq(s->path, "/proc");
-        }
-        return TAKE_PTR(l);
-}
-
 int plan_machine_name(const char *id, char **ret) {
         uint64_t h = UINT64_C(0xcbf29ce484222325);
         char *s;
@@ -227,6 +209,24 @@ int plan_machine_name(const char *id, char **ret) {
         sprintf(s + n, "-%016" PRIx64, h);
         *ret = s;
         return 0;
+}
+
+char **plan_mounts_after_proc(const Plan *p) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+        bool after = false;
+
+        if (!l)
+                return NULL;
+        for (size_t i = 0; i < p->n_steps; i++) {
+                const PlanStep *s = p->steps + i;
+
+                if (!IN_SET(s->type, PLAN_STEP_REATTACH, PLAN_STEP_MOUNT))
+                        continue;
+                if (after && strv_extend(&l, s->path) < 0)
+                        return NULL;
+                after = after || streq(s->path, "/proc");
+        }
+        return TAKE_PTR(l);
 }
 
 typedef struct Builder {
